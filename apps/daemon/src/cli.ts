@@ -1,0 +1,1 @@
+console.log('flowtrace: not implemented yet');

@@ -1,0 +1,1 @@
+console.log('flowtrace-persistence: not implemented yet');

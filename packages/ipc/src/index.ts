@@ -1,0 +1,1 @@
+export const IPC_PACKAGE = '@flowtrace/ipc';
