@@ -1,0 +1,77 @@
+import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
+
+/** Options of a range read. Times are candle open times, epoch ms, both bounds inclusive. */
+export interface CandleQueryOptions {
+  /** Earliest open time to return (inclusive). Default: the beginning of the series. */
+  startTime?: number;
+  /** Latest open time to return (inclusive). Default: the end of the series. */
+  endTime?: number;
+  /** At most this many candles (after ordering). Default: no limit. */
+  limit?: number;
+  /** `asc` (oldest first, default) or `desc` (newest first). */
+  order?: 'asc' | 'desc';
+}
+
+/** One stored series and what it holds. */
+export interface SeriesInfo {
+  exchange: string;
+  symbol: string;
+  timeframe: TimeframeName;
+  /** Open time of the oldest stored candle, epoch ms. */
+  firstOpenTime: number;
+  /** Open time of the newest stored candle, epoch ms. */
+  lastOpenTime: number;
+  /** Number of distinct candles (keys) stored. */
+  count: number;
+}
+
+/** Which series and time range an iteration streams. Omitted filters match everything. */
+export interface CandleIterationOptions {
+  exchange?: string;
+  symbol?: string;
+  timeframe?: TimeframeName;
+  startTime?: number;
+  endTime?: number;
+}
+
+/** Outcome of a durable save. */
+export interface SaveResult {
+  /** Candles written (new keys or replaced versions). */
+  written: number;
+  /** Candles identical to what was already stored: a no-op. */
+  unchanged: number;
+}
+
+/**
+ * Where candles are kept. Every adapter (`.ftcd` block files, FlatBuffer blocks
+ * in SQLite, in memory) implements this and passes the one shared contract suite.
+ *
+ * Semantics every adapter guarantees:
+ * - `save` / `saveMany` resolve only when the candles are durable (fsync'd);
+ *   concurrent saves share one fsync (group commit). They reject, and nothing is
+ *   reported durable, when the write or the fsync fails.
+ * - One candle per key `(exchange, symbol, timeframe, openTime)`: saving an
+ *   identical candle again is a no-op; saving a different one replaces it, and
+ *   reads return the latest version.
+ * - Reads return plain `FootprintCandleDTO` objects equal (`Object.is` on every
+ *   number) to what was saved.
+ */
+export interface CandleStoragePort {
+  save(candle: FootprintCandleDTO): Promise<SaveResult>;
+  saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult>;
+  findBySymbol(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<FootprintCandleDTO[]>;
+  /** The `n` newest candles of a series, oldest first. */
+  findLatest(symbol: string, exchange: string, timeframe: TimeframeName, n: number): Promise<FootprintCandleDTO[]>;
+  listSeries(): Promise<SeriesInfo[]>;
+  /** Streams candles (series by series, ascending open time) in bounded memory. */
+  iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO>;
+  /** Resolves when everything accepted so far is durable. */
+  flush(): Promise<void>;
+  /** Flushes, then releases every file handle and database. Idempotent. */
+  close(): Promise<void>;
+}
