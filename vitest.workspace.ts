@@ -9,6 +9,14 @@ export const projects: TestProjectInlineConfiguration[] = [
   {
     extends: true,
     test: {
+      name: 'repo',
+      root: '.',
+      include: ['test/**/*.test.ts'],
+    },
+  },
+  {
+    extends: true,
+    test: {
       name: 'core',
       root: './packages/core',
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
