@@ -1,1 +1,7 @@
+/**
+ * @flowtrace/ipc: everything from one import (backward compatible with the seed);
+ * feature subpaths `@flowtrace/ipc/features/unix-socket` and
+ * `@flowtrace/ipc/features/sqlite-queue` export the same pieces per feature.
+ */
 export const IPC_PACKAGE = '@flowtrace/ipc';
+export * from './features/unix-socket/index';

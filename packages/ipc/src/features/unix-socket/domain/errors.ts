@@ -1,0 +1,97 @@
+import { FlowTraceIpcError } from '../../../shared/errors';
+
+/**
+ * Stable error codes of the wire protocol and of the socket client/server.
+ * Documented in docs/ipc-protocol.md; never rename a value.
+ */
+export const IpcErrorCode = {
+  FrameTooLarge: 'FLOWTRACE_FRAME_TOO_LARGE',
+  InvalidJson: 'FLOWTRACE_INVALID_JSON',
+  InvalidEnvelope: 'FLOWTRACE_INVALID_ENVELOPE',
+  NoHandler: 'FLOWTRACE_NO_HANDLER',
+  HandlerFailed: 'FLOWTRACE_HANDLER_FAILED',
+  ServerStopping: 'FLOWTRACE_SERVER_STOPPING',
+  RequestTimeout: 'FLOWTRACE_REQUEST_TIMEOUT',
+  Disconnected: 'FLOWTRACE_DISCONNECTED',
+  NotConnected: 'FLOWTRACE_NOT_CONNECTED',
+  ConnectTimeout: 'FLOWTRACE_CONNECT_TIMEOUT',
+  ConnectFailed: 'FLOWTRACE_CONNECT_FAILED',
+  ClientClosed: 'FLOWTRACE_CLIENT_CLOSED',
+  SocketInUse: 'FLOWTRACE_SOCKET_IN_USE',
+  SocketPathNotSocket: 'FLOWTRACE_SOCKET_PATH_NOT_SOCKET',
+  ServerNotStarted: 'FLOWTRACE_SERVER_NOT_STARTED',
+} as const;
+export type IpcErrorCode = (typeof IpcErrorCode)[keyof typeof IpcErrorCode];
+
+export class FrameTooLargeError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.FrameTooLarge;
+  readonly retryable = false;
+  constructor(
+    readonly declaredBytes: number,
+    readonly maxFrameBytes: number,
+  ) {
+    super(`Frame of ${declaredBytes} bytes exceeds the maximum of ${maxFrameBytes} bytes`);
+  }
+}
+
+export class InvalidJsonError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.InvalidJson;
+  readonly retryable = false;
+}
+
+export class InvalidEnvelopeError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.InvalidEnvelope;
+  readonly retryable = false;
+  constructor(
+    readonly problems: readonly string[],
+    readonly requestId: string,
+  ) {
+    super(`Invalid message envelope: ${problems.join('; ')}`);
+  }
+}
+
+export class RequestTimeoutError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.RequestTimeout;
+  readonly retryable = true;
+  constructor(
+    readonly requestId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Request ${requestId} got no response within ${timeoutMs} ms`);
+  }
+}
+
+export class DisconnectedError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.Disconnected;
+  readonly retryable = true;
+}
+
+export class NotConnectedError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.NotConnected;
+  readonly retryable = true;
+}
+
+export class ConnectTimeoutError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.ConnectTimeout;
+  readonly retryable = true;
+}
+
+export class ConnectFailedError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.ConnectFailed;
+  readonly retryable = true;
+}
+
+export class ClientClosedError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.ClientClosed;
+  readonly retryable = false;
+}
+
+export class SocketInUseError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.SocketInUse;
+  readonly retryable = false;
+}
+
+export class SocketPathNotSocketError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.SocketPathNotSocket;
+  readonly retryable = false;
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { DEFAULT_MAX_FRAME_BYTES } from './FrameDecoder';
+
+const positiveInt = () => z.number().int().positive();
+const nonNegativeInt = () => z.number().int().nonnegative();
+const maxFrame = () => z.number().int().positive().max(0xffffffff);
+
+export const serverOptionsSchema = z.object({
+  socketPath: z.string().min(1),
+  maxConnections: positiveInt().default(100),
+  maxFrameBytes: maxFrame().default(DEFAULT_MAX_FRAME_BYTES),
+  socketMode: z.number().int().min(0).max(0o777).default(0o600),
+  maxInFlightPerConnection: positiveInt().default(256),
+  idleTimeoutMs: nonNegativeInt().default(300_000),
+  partialFrameTimeoutMs: positiveInt().default(10_000),
+  maxPendingReplyBytes: positiveInt().default(4 * 1024 * 1024),
+  stopTimeoutMs: nonNegativeInt().default(5_000),
+});
+export type ResolvedServerOptions = Readonly<z.output<typeof serverOptionsSchema>>;
+
+export const clientOptionsSchema = z.object({
+  socketPath: z.string().min(1),
+  connectTimeout: positiveInt().default(5_000),
+  requestTimeoutMs: positiveInt().default(5_000),
+  autoReconnect: z.boolean().default(true),
+  reconnectBaseDelayMs: positiveInt().default(50),
+  reconnectMaxDelayMs: positiveInt().default(5_000),
+  maxFrameBytes: maxFrame().default(DEFAULT_MAX_FRAME_BYTES),
+  writeHighWaterBytes: positiveInt().default(1024 * 1024),
+});
+export type ResolvedClientOptions = Readonly<z.output<typeof clientOptionsSchema>>;

@@ -1,0 +1,209 @@
+import type { Socket } from 'node:net';
+import type { IPCMessage, IPCResponse } from '../../../shared/types';
+import { errorResponse, parseRequestEnvelope } from '../domain/envelope';
+import { FrameTooLargeError, InvalidEnvelopeError, IpcErrorCode } from '../domain/errors';
+import { FrameDecoder } from '../domain/FrameDecoder';
+import { encodeFrame } from '../domain/frameEncoding';
+import type { ResolvedServerOptions } from '../domain/options';
+import type { RequestContext } from '../domain/types';
+import { FrameWriter } from './FrameWriter';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly options: ResolvedServerOptions;
+  /**
+   * Handles one valid request. Returns the reply to send, undefined for none,
+   * or a promise of either.
+   */
+  dispatch(
+    message: IPCMessage,
+    context: RequestContext,
+  ): IPCResponse | undefined | Promise<IPCResponse | undefined>;
+  onConnectionEvent(event: ConnectionEvent): void;
+  onConnectionClosed(connection: ServerConnection): void;
+}
+
+export type ConnectionEvent =
+  | 'frame'
+  | 'protocolError'
+  | 'replySent'
+  | 'replyDropped'
+  | 'paused'
+  | 'resumed'
+  | 'timedOut'
+  | 'requestStarted'
+  | 'requestFinished';
+
+/** One accepted socket: framing, per-connection backpressure, timeouts and replies. */
+export class ServerConnection {
+  private readonly decoder: FrameDecoder;
+  private readonly writer: FrameWriter;
+  private inFlight = 0;
+  private paused = false;
+  private closed = false;
+  private partialTimer: NodeJS.Timeout | undefined;
+  private partialSnapshot = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.decoder = new FrameDecoder(host.options.maxFrameBytes);
+    this.writer = new FrameWriter(socket);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => undefined); // 'close' follows; nothing to add.
+    socket.on('close', () => this.onClose());
+    if (host.options.idleTimeoutMs > 0) {
+      socket.setTimeout(host.options.idleTimeoutMs, () => this.onIdle());
+    }
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves when nothing is in flight on this connection. */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Flushes replies, half-closes, and destroys after a short grace period. */
+  close(graceMs = 200): void {
+    if (this.closed) return;
+    this.writer.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), graceMs).unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, this.onFrame);
+    } catch (error) {
+      if (error instanceof FrameTooLargeError) {
+        this.host.onConnectionEvent('protocolError');
+        // The stream cannot be re-synchronised: answer, stop reading, close.
+        this.socket.pause();
+        this.sendReply(errorResponse('', error.message, error.code, false), true);
+        this.close();
+        return;
+      }
+      throw error;
+    }
+    this.armPartialTimerIfNeeded();
+  }
+
+  private readonly onFrame = (body: Buffer): void => {
+    this.host.onConnectionEvent('frame');
+    let message: IPCMessage;
+    try {
+      message = parseRequestEnvelope(body);
+    } catch (error) {
+      this.host.onConnectionEvent('protocolError');
+      const id = error instanceof InvalidEnvelopeError ? error.requestId : '';
+      const code = (error as { code?: string }).code ?? IpcErrorCode.InvalidEnvelope;
+      this.sendReply(errorResponse(id, (error as Error).message, code, false), true);
+      return;
+    }
+    this.startRequest();
+    let outcome: IPCResponse | undefined | Promise<IPCResponse | undefined>;
+    try {
+      outcome = this.host.dispatch(message, { connectionId: this.id, receivedAt: Date.now() });
+    } catch (error) {
+      // dispatch maps handler errors itself; this is a server bug, still answer.
+      outcome = errorResponse(message.id, (error as Error).message, IpcErrorCode.HandlerFailed, true);
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (reply) => this.finishRequest(reply),
+        (error: unknown) =>
+          this.finishRequest(errorResponse(message.id, String(error), IpcErrorCode.HandlerFailed, true)),
+      );
+    } else {
+      this.finishRequest(outcome);
+    }
+  };
+
+  private startRequest(): void {
+    this.inFlight++;
+    this.host.onConnectionEvent('requestStarted');
+    if (!this.paused && this.inFlight >= this.host.options.maxInFlightPerConnection) {
+      // Backpressure: stop reading this client until its requests complete;
+      // the kernel buffer then fills and the client's writes slow down.
+      this.paused = true;
+      this.socket.pause();
+      this.host.onConnectionEvent('paused');
+    }
+  }
+
+  private finishRequest(reply: IPCResponse | undefined): void {
+    this.inFlight--;
+    this.host.onConnectionEvent('requestFinished');
+    if (reply !== undefined) this.sendReply(reply, false);
+    if (this.paused && this.inFlight <= this.host.options.maxInFlightPerConnection >> 1) {
+      this.paused = false;
+      if (!this.closed) this.socket.resume();
+      this.host.onConnectionEvent('resumed');
+    }
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /**
+   * Replies to a peer that never reads them (original clients) must not pile up:
+   * past maxPendingReplyBytes they are dropped and counted. Dropping a reply
+   * loses no data (the request was handled); a reading client just times out.
+   */
+  private sendReply(reply: IPCResponse, always: boolean): void {
+    if (this.closed) return;
+    if (!always && this.writer.pendingBytes > this.host.options.maxPendingReplyBytes) {
+      this.host.onConnectionEvent('replyDropped');
+      return;
+    }
+    this.writer.write(encodeFrame(reply));
+    this.host.onConnectionEvent('replySent');
+  }
+
+  private armPartialTimerIfNeeded(): void {
+    if (this.partialTimer !== undefined || !this.decoder.hasPartialFrame) return;
+    this.partialSnapshot = this.decoder.framesDecoded;
+    this.partialTimer = setTimeout(this.onPartialTimeout, this.host.options.partialFrameTimeoutMs);
+    this.partialTimer.unref();
+  }
+
+  private readonly onPartialTimeout = (): void => {
+    this.partialTimer = undefined;
+    if (!this.decoder.hasPartialFrame || this.closed) return;
+    if (this.decoder.framesDecoded === this.partialSnapshot) {
+      // A frame started before the timer and never completed: slow or stuck peer.
+      this.host.onConnectionEvent('timedOut');
+      this.socket.destroy();
+      return;
+    }
+    this.armPartialTimerIfNeeded();
+  };
+
+  private onIdle(): void {
+    if (this.inFlight > 0 || this.decoder.hasPartialFrame) return; // busy handler or partial timer decides
+    this.host.onConnectionEvent('timedOut');
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.discard();
+    if (this.partialTimer !== undefined) clearTimeout(this.partialTimer);
+    this.partialTimer = undefined;
+    this.host.onConnectionClosed(this);
+  }
+}

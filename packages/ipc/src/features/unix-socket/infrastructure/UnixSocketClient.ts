@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createConnection, type Socket } from 'node:net';
+import { FlowTraceIpcError } from '../../../shared/errors';
+import { parseOptions } from '../../../shared/options';
+import type { IPCMessage, IPCResponse, OutgoingMessage } from '../../../shared/types';
+import { reconnectDelayMs } from '../domain/backoff';
+import { parseResponseEnvelope } from '../domain/envelope';
+import {
+  ClientClosedError,
+  ConnectFailedError,
+  ConnectTimeoutError,
+  DisconnectedError,
+  NotConnectedError,
+  RequestTimeoutError,
+} from '../domain/errors';
+import { FrameDecoder } from '../domain/FrameDecoder';
+import { encodeFrame } from '../domain/frameEncoding';
+import { clientOptionsSchema, type ResolvedClientOptions } from '../domain/options';
+import type { RequestOptions, UnixSocketClientConfig, UnixSocketClientStats } from '../domain/types';
+import { FrameWriter } from './FrameWriter';
+
+export class DuplicateRequestIdError extends FlowTraceIpcError {
+  readonly code = 'FLOWTRACE_DUPLICATE_REQUEST_ID';
+  readonly retryable = false;
+}
+
+interface PendingRequest {
+  resolve(response: IPCResponse): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface UnixSocketClientEvents {
+  connected: [];
+  disconnected: [error: Error | undefined];
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Fills `id` and `timestamp` when missing, as the seed client did. */
+export function completeMessage(message: OutgoingMessage): IPCMessage {
+  return {
+    id: message.id !== undefined && message.id.length > 0 ? message.id : randomUUID(),
+    type: message.type,
+    payload: message.payload,
+    timestamp: message.timestamp ?? Date.now(),
+  };
+}
+
+/**
+ * Client of UnixSocketServer. `send()` is fire-and-forget; `request()` waits for
+ * the response with the same id (many may be in flight: pipelining). Frames
+ * written in one event-loop turn leave in one write. After an unexpected
+ * disconnect it reconnects with capped exponential backoff and jitter (unless
+ * `autoReconnect: false`) and emits `connected` / `disconnected`.
+ */
+export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
+  readonly options: ResolvedClientOptions;
+  private socket: Socket | undefined;
+  private writer: FrameWriter | undefined;
+  private connecting: Promise<void> | undefined;
+  private readonly pending = new Map<string, PendingRequest>();
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectAttempt = 0;
+  private closedByUser = false;
+  private readonly counters = { framesSent: 0, responsesReceived: 0, reconnects: 0 };
+
+  constructor(config: UnixSocketClientConfig) {
+    super();
+    this.options = parseOptions('UnixSocketClient', clientOptionsSchema, config);
+  }
+
+  isConnected(): boolean {
+    return this.socket !== undefined && !this.socket.destroyed && this.connecting === undefined;
+  }
+
+  stats(): UnixSocketClientStats {
+    return {
+      connected: this.isConnected(),
+      ...this.counters,
+      requestsInFlight: this.pending.size,
+      bufferedBytes: this.writer?.pendingBytes ?? 0,
+    };
+  }
+
+  /** Connects once; rejects with ConnectTimeoutError / ConnectFailedError. */
+  connect(): Promise<void> {
+    this.closedByUser = false;
+    if (this.isConnected()) return Promise.resolve();
+    this.connecting ??= this.openSocket().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /**
+   * Keeps trying to connect in the background (backoff as after a disconnect)
+   * until connected or disconnect() is called. For publishers that must start
+   * while the server is down.
+   */
+  connectInBackground(): void {
+    this.closedByUser = false;
+    if (this.isConnected() || this.connecting || this.reconnectTimer) return;
+    this.connect().catch(() => this.scheduleReconnect());
+  }
+
+  /**
+   * Writes a message without waiting for a response. Resolves once the frame
+   * is buffered, or, when too much is buffered, once the socket drained.
+   */
+  send(message: OutgoingMessage): Promise<void> {
+    const writer = this.writer;
+    if (!writer || !this.isConnected()) {
+      return Promise.reject(new NotConnectedError(`Not connected to ${this.options.socketPath}`));
+    }
+    writer.write(encodeFrame(completeMessage(message)));
+    this.counters.framesSent++;
+    if (writer.pendingBytes < this.options.writeHighWaterBytes) return RESOLVED;
+    writer.flush();
+    const socket = this.socket as Socket;
+    return new Promise((resolve, reject) => {
+      const onDrain = (): void => {
+        socket.off('close', onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        socket.off('drain', onDrain);
+        reject(new DisconnectedError('Disconnected while waiting for the socket to drain'));
+      };
+      socket.once('drain', onDrain);
+      socket.once('close', onClose);
+    });
+  }
+
+  /**
+   * Sends a message and resolves with its response (success or not). Rejects
+   * with RequestTimeoutError, DisconnectedError or NotConnectedError.
+   */
+  request(message: OutgoingMessage, options: RequestOptions = {}): Promise<IPCResponse> {
+    const writer = this.writer;
+    if (!writer || !this.isConnected()) {
+      return Promise.reject(new NotConnectedError(`Not connected to ${this.options.socketPath}`));
+    }
+    const complete = completeMessage(message);
+    if (this.pending.has(complete.id)) {
+      return Promise.reject(
+        new DuplicateRequestIdError(`A request with id ${complete.id} is already in flight`),
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    return new Promise<IPCResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(complete.id);
+        reject(new RequestTimeoutError(complete.id, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(complete.id, { resolve, reject, timer });
+      writer.write(encodeFrame(complete));
+      this.counters.framesSent++;
+    });
+  }
+
+  /** Closes the connection, stops reconnecting, rejects requests in flight. */
+  async disconnect(): Promise<void> {
+    this.closedByUser = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const socket = this.socket;
+    if (!socket || socket.destroyed) {
+      this.rejectPending(new ClientClosedError('Client disconnected'));
+      return;
+    }
+    this.writer?.flush();
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.end();
+    const killer = setTimeout(() => socket.destroy(), 500);
+    await closed;
+    clearTimeout(killer);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.disconnect();
+  }
+
+  private openSocket(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const socket = createConnection(this.options.socketPath);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(
+          new ConnectTimeoutError(
+            `Connecting to ${this.options.socketPath} took over ${this.options.connectTimeout} ms`,
+          ),
+        );
+      }, this.options.connectTimeout);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(
+          new ConnectFailedError(`Cannot connect to ${this.options.socketPath}: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        if (this.closedByUser) {
+          socket.destroy();
+          reject(new ClientClosedError('Client disconnected while connecting'));
+          return;
+        }
+        this.adopt(socket);
+        resolve();
+        this.emit('connected');
+      });
+    });
+  }
+
+  private adopt(socket: Socket): void {
+    socket.removeAllListeners('error');
+    socket.setNoDelay?.(true);
+    const decoder = new FrameDecoder(this.options.maxFrameBytes);
+    let lastError: Error | undefined;
+    this.socket = socket;
+    this.writer = new FrameWriter(socket);
+    this.reconnectAttempt = 0;
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk, this.onFrame);
+      } catch (error) {
+        lastError = error as Error;
+        socket.destroy();
+      }
+    });
+    socket.on('error', (error) => {
+      lastError = error;
+    });
+    socket.on('close', () => {
+      if (this.socket === socket) {
+        this.writer?.discard();
+        this.socket = undefined;
+        this.writer = undefined;
+      }
+      this.rejectPending(
+        this.closedByUser
+          ? new ClientClosedError('Client disconnected')
+          : new DisconnectedError(`Connection to ${this.options.socketPath} closed`, { cause: lastError }),
+      );
+      this.emit('disconnected', lastError);
+      if (!this.closedByUser) this.scheduleReconnect();
+    });
+  }
+
+  private readonly onFrame = (body: Buffer): void => {
+    const response = parseResponseEnvelope(body);
+    if (!response) return;
+    this.counters.responsesReceived++;
+    const waiting = this.pending.get(response.id);
+    if (!waiting) return; // timed out already, or a reply to a fire-and-forget send
+    this.pending.delete(response.id);
+    clearTimeout(waiting.timer);
+    waiting.resolve(response);
+  };
+
+  private rejectPending(error: Error): void {
+    if (this.pending.size === 0) return;
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of all) {
+      clearTimeout(request.timer);
+      request.reject(error);
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.options.autoReconnect || this.closedByUser || this.reconnectTimer) return;
+    const delay = reconnectDelayMs(
+      this.reconnectAttempt++,
+      this.options.reconnectBaseDelayMs,
+      this.options.reconnectMaxDelayMs,
+      Math.random,
+    );
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closedByUser) return;
+      this.counters.reconnects++;
+      this.connect().catch(() => this.scheduleReconnect());
+    }, delay);
+  }
+}

@@ -1,0 +1,174 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DisconnectedError,
+  encodeFrame,
+  frameBytes,
+  IpcErrorCode,
+  NotConnectedError,
+  RequestTimeoutError,
+  UnixSocketClient,
+  UnixSocketServer,
+} from '../src/features/unix-socket/index';
+import { openRawPeer } from './helpers/rawSocket';
+import { makeTempDir } from './helpers/tempDir';
+
+let tmp: ReturnType<typeof makeTempDir>;
+let socketPath: string;
+const toClose: Array<() => Promise<void>> = [];
+
+beforeEach(() => {
+  tmp = makeTempDir();
+  socketPath = join(tmp.dir, 'ft.sock');
+});
+afterEach(async () => {
+  for (const close of toClose.splice(0).reverse()) await close();
+  tmp.cleanup();
+});
+
+async function startServer(config: Partial<ConstructorParameters<typeof UnixSocketServer>[0]> = {}) {
+  const server = new UnixSocketServer({ socketPath, ...config });
+  toClose.push(() => server.stop());
+  await server.start();
+  return server;
+}
+
+async function startClient(config: Partial<ConstructorParameters<typeof UnixSocketClient>[0]> = {}) {
+  const client = new UnixSocketClient({ socketPath, autoReconnect: false, ...config });
+  toClose.push(() => client.disconnect());
+  await client.connect();
+  return client;
+}
+
+describe('UnixSocketServer + UnixSocketClient requests', () => {
+  it('answers a request with the handler result under the same id', async () => {
+    const server = await startServer();
+    server.setRequestHandler(async (message, context) => ({
+      echo: message.payload,
+      conn: context.connectionId,
+    }));
+    const client = await startClient();
+    const response = await client.request({ id: 'a1', type: 'candle', payload: { x: 1 } });
+    expect(response).toEqual({ id: 'a1', success: true, data: { echo: { x: 1 }, conn: 1 } });
+  });
+
+  it('pipelines many requests on one connection and matches responses by id', async () => {
+    const server = await startServer();
+    server.setRequestHandler(async (message) => {
+      const n = (message.payload as { n: number }).n;
+      await new Promise((r) => setTimeout(r, (n * 7) % 5)); // complete out of order
+      return n * 2;
+    });
+    const client = await startClient();
+    const replies = await Promise.all(
+      Array.from({ length: 500 }, (_, n) => client.request({ type: 't', payload: { n } })),
+    );
+    expect(replies.map((r) => r.data)).toEqual(Array.from({ length: 500 }, (_, n) => n * 2));
+    expect(server.stats().framesReceived).toBe(500);
+  });
+
+  it('turns a thrown error into success:false with code and retryable from the error', async () => {
+    const server = await startServer();
+    server.setRequestHandler((message) => {
+      if (message.type === 'bad')
+        throw Object.assign(new Error('nope'), { code: 'X_INVALID', retryable: false });
+      throw new Error('db down');
+    });
+    const client = await startClient();
+    expect(await client.request({ id: 'b', type: 'bad', payload: null })).toEqual({
+      id: 'b',
+      success: false,
+      error: 'nope',
+      code: 'X_INVALID',
+      retryable: false,
+    });
+    expect(await client.request({ id: 'c', type: 'other', payload: null })).toEqual({
+      id: 'c',
+      success: false,
+      error: 'db down',
+      code: IpcErrorCode.HandlerFailed,
+      retryable: true,
+    });
+  });
+
+  it('fire-and-forget send delivers to the message handler and fills id and timestamp', async () => {
+    const server = await startServer();
+    const seen: unknown[] = [];
+    server.setMessageHandler((m) => {
+      seen.push(m);
+    });
+    const client = await startClient();
+    await client.send({ type: 'candle:complete', payload: { s: 'LTCUSDT' } });
+    await expect.poll(() => seen.length).toBe(1);
+    const m = seen[0] as { id: string; timestamp: number; type: string };
+    expect(m.id.length).toBeGreaterThan(0);
+    expect(m.timestamp).toBeGreaterThan(0);
+    expect(m.type).toBe('candle:complete');
+  });
+
+  it('answers malformed JSON and invalid envelopes with an error and keeps the connection usable', async () => {
+    const server = await startServer();
+    server.setRequestHandler(() => 'ok');
+    const peer = await openRawPeer(socketPath);
+    toClose.push(async () => void peer.socket.destroy());
+    peer.socket.write(frameBytes(Buffer.from('{not json')));
+    peer.socket.write(encodeFrame({ id: 'e1', type: '', payload: 1, timestamp: 0 }));
+    peer.socket.write(encodeFrame({ id: 'ok1', type: 't', payload: 1, timestamp: 1 }));
+    const responses = (await peer.waitForResponses(3)) as Array<Record<string, unknown>>;
+    expect(responses[0]).toMatchObject({
+      id: '',
+      success: false,
+      code: IpcErrorCode.InvalidJson,
+      retryable: false,
+    });
+    expect(responses[1]).toMatchObject({ id: 'e1', success: false, code: IpcErrorCode.InvalidEnvelope });
+    expect(responses[2]).toEqual({ id: 'ok1', success: true, data: 'ok' });
+  });
+
+  it('refuses a 0xFFFFFFFF length prefix with an error response and closes the connection', async () => {
+    const server = await startServer();
+    server.setRequestHandler(() => 'ok');
+    const peer = await openRawPeer(socketPath);
+    peer.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
+    await peer.closed;
+    expect(peer.responses[0]).toMatchObject({ success: false, code: IpcErrorCode.FrameTooLarge });
+    expect(server.stats().protocolErrors).toBe(1);
+    // The server is still healthy for others.
+    const client = await startClient();
+    expect((await client.request({ type: 't', payload: 1 })).success).toBe(true);
+  });
+
+  it('enforces a configured maxFrameBytes', async () => {
+    const server = await startServer({ maxFrameBytes: 200 });
+    server.setRequestHandler(() => 'ok');
+    const client = await startClient();
+    expect((await client.request({ type: 't', payload: 'x'.repeat(10) })).success).toBe(true);
+    await expect(client.request({ type: 't', payload: 'x'.repeat(500) })).rejects.toBeInstanceOf(
+      DisconnectedError,
+    );
+  });
+
+  it('rejects request() on timeout and when not connected', async () => {
+    const server = await startServer({ stopTimeoutMs: 10 });
+    server.setRequestHandler(() => new Promise(() => undefined));
+    const client = await startClient();
+    await expect(client.request({ type: 't', payload: 1 }, { timeoutMs: 50 })).rejects.toBeInstanceOf(
+      RequestTimeoutError,
+    );
+    const offline = new UnixSocketClient({ socketPath: join(tmp.dir, 'none.sock'), autoReconnect: false });
+    await expect(offline.request({ type: 't', payload: 1 })).rejects.toBeInstanceOf(NotConnectedError);
+    await expect(offline.connect()).rejects.toMatchObject({ code: IpcErrorCode.ConnectFailed });
+    await server.stop();
+  });
+
+  it('rejects in-flight requests with DisconnectedError when the server goes away', async () => {
+    const server = await startServer({ stopTimeoutMs: 10 });
+    server.setRequestHandler(() => new Promise(() => undefined));
+    const client = await startClient();
+    const inFlight = client.request({ type: 't', payload: 1 }, { timeoutMs: 10_000 });
+    await expect.poll(() => server.stats().requestsInFlight).toBe(1);
+    const rejected = expect(inFlight).rejects.toBeInstanceOf(DisconnectedError);
+    await server.stop();
+    await rejected;
+  });
+});
