@@ -4,4 +4,5 @@
  * `@flowtrace/ipc/features/sqlite-queue` export the same pieces per feature.
  */
 export const IPC_PACKAGE = '@flowtrace/ipc';
+export * from './features/sqlite-queue/index';
 export * from './features/unix-socket/index';

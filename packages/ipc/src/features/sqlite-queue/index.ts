@@ -1,1 +1,21 @@
-export {};
+export { FlowTraceIpcError, InvalidOptionsError } from '../../shared/errors';
+export { QueueClosedError, QueueMessageValidationError } from './domain/errors';
+export { LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './domain/schema';
+export type {
+  DeadLetter,
+  MarkFailedResult,
+  QueueConfig,
+  QueueDurability,
+  QueuedMessage,
+  QueueMessage,
+  QueueStats,
+} from './domain/types';
+export { ProcessedState } from './domain/types';
+export { queueMessageSchema, validateQueueMessage } from './domain/validation';
+export { SQLiteQueue } from './infrastructure/SQLiteQueue';
+export type {
+  MessageOutcome,
+  PollerStats,
+  SQLiteQueuePollerConfig,
+} from './infrastructure/SQLiteQueuePoller';
+export { SQLiteQueuePoller } from './infrastructure/SQLiteQueuePoller';

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+export const queueOptionsSchema = z.object({
+  dbPath: z.string().min(1),
+  retentionHours: z.number().nonnegative().default(24),
+  durability: z.enum(['full', 'batched']).default('full'),
+  busyTimeoutMs: z.number().int().nonnegative().default(5_000),
+  leaseMs: z.number().int().positive().default(30_000),
+  maxAttempts: z.number().int().positive().default(5),
+  retryDelayMs: z.number().int().nonnegative().default(1_000),
+  maxRetryDelayMs: z.number().int().nonnegative().default(60_000),
+});
+export type ResolvedQueueOptions = Readonly<z.output<typeof queueOptionsSchema>>;
+
+export const pollerOptionsSchema = z.object({
+  pollInterval: z.number().int().positive().default(1_000),
+  batchSize: z.number().int().positive().default(50),
+});
+
+/** Delay before retry number `attempts` (1-based): doubling, capped. */
+export function retryDelayFor(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
+}

@@ -1,0 +1,69 @@
+import type { IPCMessage } from '../../../shared/types';
+
+/** A message as producers enqueue it: the wire envelope `{id, type, payload, timestamp}`. */
+export type QueueMessage<TPayload = unknown> = IPCMessage<TPayload>;
+
+/** A dequeued message with its delivery bookkeeping. */
+export interface QueuedMessage<TPayload = unknown> extends QueueMessage<TPayload> {
+  /** Failures recorded by markFailed so far. */
+  attempts: number;
+  /** Times the message was handed out by dequeue, this one included. */
+  deliveries: number;
+  /** Message of the last recorded failure, if any. */
+  lastError: string | undefined;
+}
+
+export interface DeadLetter extends QueueMessage {
+  attempts: number;
+  lastError: string | undefined;
+  /** Epoch ms when it was dead-lettered. */
+  deadAt: number;
+}
+
+/**
+ * `full` (default): every enqueue/commit is fsync'd before it returns
+ * (synchronous=FULL). `batched`: synchronous=NORMAL; in WAL mode a commit
+ * survives a crash of the process but the last commits may be lost on power
+ * loss or an OS crash, in exchange for far fewer fsyncs.
+ */
+export type QueueDurability = 'full' | 'batched';
+
+export interface QueueConfig {
+  dbPath: string;
+  /** Default age for cleanup(): processed rows older than this are deleted. Default 24. */
+  retentionHours?: number;
+  durability?: QueueDurability;
+  /** How long a writer waits for another process's lock. Default 5000. */
+  busyTimeoutMs?: number;
+  /** A dequeued message not marked within this long is delivered again. Default 30000. */
+  leaseMs?: number;
+  /** Failures after which a message becomes a dead letter. Default 5. */
+  maxAttempts?: number;
+  /** Delay before the first retry; doubles per failure. Default 1000. */
+  retryDelayMs?: number;
+  /** Cap of the retry delay. Default 60000. */
+  maxRetryDelayMs?: number;
+}
+
+export interface QueueStats {
+  /** Not processed and not leased (includes those waiting for a retry delay). */
+  pending: number;
+  /** Dequeued, lease not yet expired. */
+  inFlight: number;
+  /** Pending but waiting for their retry delay. */
+  delayed: number;
+  dead: number;
+  processed: number;
+  /** Age in ms of the oldest unprocessed message (by its timestamp), null when none. */
+  oldestPendingAgeMs: number | null;
+}
+
+export interface MarkFailedResult {
+  /** False when the id was unknown or already processed/dead. */
+  found: boolean;
+  attempts: number;
+  dead: boolean;
+}
+
+/** Values of the `processed` column. 0 and 1 are the original platform's. */
+export const ProcessedState = { Pending: 0, Processed: 1, Dead: 2 } as const;

@@ -1,0 +1,318 @@
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import { parseOptions } from '../../../shared/options';
+import { QueueClosedError } from '../domain/errors';
+import { queueOptionsSchema, type ResolvedQueueOptions, retryDelayFor } from '../domain/options';
+import type {
+  DeadLetter,
+  MarkFailedResult,
+  QueueConfig,
+  QueuedMessage,
+  QueueMessage,
+  QueueStats,
+} from '../domain/types';
+import { validateQueueMessage } from '../domain/validation';
+import { migrate } from './migrate';
+
+interface LeasedRow {
+  message_id: string;
+  type: string;
+  payload: string;
+  timestamp: number;
+  attempts: number;
+  deliveries: number;
+  last_error: string | null;
+}
+
+interface DeadRow {
+  message_id: string;
+  type: string;
+  payload: string;
+  timestamp: number;
+  attempts: number;
+  last_error: string | null;
+  dead_at: number | null;
+}
+
+interface StatsRow {
+  pending: number | null;
+  inFlight: number | null;
+  delayed: number | null;
+  dead: number | null;
+  processed: number | null;
+  oldest: number | null;
+}
+
+/**
+ * Durable fallback queue in SQLite, compatible with the original platform's
+ * `message_queue` table (see docs/ipc-protocol.md). Producer and consumer may be
+ * different processes: WAL + busy timeout; delivery is at-least-once through a
+ * lease: a dequeued message that is neither processed nor failed before
+ * `leaseMs` is delivered again (e.g. after its consumer was killed).
+ *
+ * Enqueueing an id that already exists (pending, processed or dead) is ignored:
+ * the stored row is kept as it is and `enqueue` returns false.
+ */
+export class SQLiteQueue {
+  readonly options: ResolvedQueueOptions;
+  private readonly db: Database;
+  private closed = false;
+  private readonly insertStmt: Statement<[string, string, string, number, number]>;
+  private readonly leaseStmt: Statement<{ now: number; until: number; limit: number }>;
+  private readonly processedStmt: Statement<[number, string]>;
+  private readonly failedReadStmt: Statement<[string]>;
+  private readonly retryStmt: Statement<[number, string, string]>;
+  private readonly deadStmt: Statement<[number, string, string]>;
+
+  constructor(config: QueueConfig) {
+    this.options = parseOptions('SQLiteQueue', queueOptionsSchema, config);
+    this.db = new BetterSqlite3(this.options.dbPath);
+    try {
+      this.db.pragma(`busy_timeout = ${this.options.busyTimeoutMs}`);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${this.options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.insertStmt = this.db.prepare(
+      'INSERT OR IGNORE INTO message_queue (message_id, type, payload, timestamp, processed, created_at) VALUES (?, ?, ?, ?, 0, ?)',
+    );
+    this.leaseStmt = this.db.prepare(
+      `UPDATE message_queue SET leased_until = @until, deliveries = deliveries + 1
+       WHERE message_id IN (
+         SELECT message_id FROM message_queue
+         WHERE processed = 0 AND available_at <= @now AND leased_until <= @now
+         ORDER BY timestamp LIMIT @limit)
+       RETURNING message_id, type, payload, timestamp, attempts, deliveries, last_error`,
+    );
+    this.processedStmt = this.db.prepare(
+      'UPDATE message_queue SET processed = 1, processed_at = ?, leased_until = 0 WHERE message_id = ? AND processed = 0',
+    );
+    this.failedReadStmt = this.db.prepare(
+      'SELECT attempts FROM message_queue WHERE message_id = ? AND processed = 0',
+    );
+    this.retryStmt = this.db.prepare(
+      'UPDATE message_queue SET attempts = attempts + 1, available_at = ?, leased_until = 0, last_error = ? WHERE message_id = ?',
+    );
+    this.deadStmt = this.db.prepare(
+      'UPDATE message_queue SET attempts = attempts + 1, processed = 2, dead_at = ?, leased_until = 0, last_error = ? WHERE message_id = ?',
+    );
+  }
+
+  /** Durably stores one message (validated). Returns false when the id already existed. */
+  enqueue(message: QueueMessage): boolean {
+    this.assertOpen();
+    const m = validateQueueMessage(message);
+    return (
+      this.insertStmt.run(m.id, m.type, JSON.stringify(m.payload), m.timestamp, nowSeconds()).changes === 1
+    );
+  }
+
+  /** Stores all messages in one transaction (all or none). Returns how many were new. */
+  enqueueBatch(messages: readonly QueueMessage[]): number {
+    this.assertOpen();
+    const valid = messages.map(validateQueueMessage);
+    const created = nowSeconds();
+    let inserted = 0;
+    this.db.transaction(() => {
+      for (const m of valid) {
+        inserted += this.insertStmt.run(
+          m.id,
+          m.type,
+          JSON.stringify(m.payload),
+          m.timestamp,
+          created,
+        ).changes;
+      }
+    })();
+    return inserted;
+  }
+
+  /**
+   * Leases up to `limit` deliverable messages, oldest timestamp first. A row
+   * whose payload is not JSON (a broken producer) is dead-lettered, not returned.
+   */
+  dequeue(limit = 50): QueuedMessage[] {
+    this.assertOpen();
+    const now = Date.now();
+    const rows = this.db
+      .transaction(() => this.leaseStmt.all({ now, until: now + this.options.leaseMs, limit }) as LeasedRow[])
+      .immediate();
+    rows.sort((a, b) => a.timestamp - b.timestamp || (a.message_id < b.message_id ? -1 : 1));
+    const messages: QueuedMessage[] = [];
+    for (const row of rows) {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(row.payload);
+      } catch (error) {
+        this.deadLetter(row.message_id, `payload is not valid JSON: ${(error as Error).message}`);
+        continue;
+      }
+      messages.push({
+        id: row.message_id,
+        type: row.type,
+        payload,
+        timestamp: row.timestamp,
+        attempts: row.attempts,
+        deliveries: row.deliveries,
+        lastError: row.last_error ?? undefined,
+      });
+    }
+    return messages;
+  }
+
+  /** Marks messages processed (one transaction). Returns how many changed. */
+  markProcessed(idOrIds: string | readonly string[]): number {
+    this.assertOpen();
+    const ids = typeof idOrIds === 'string' ? [idOrIds] : idOrIds;
+    const at = nowSeconds();
+    let changed = 0;
+    this.db.transaction(() => {
+      for (const id of ids) changed += this.processedStmt.run(at, id).changes;
+    })();
+    return changed;
+  }
+
+  /**
+   * Records a failed delivery: the message is retried after a doubling delay,
+   * or becomes a dead letter once it failed `maxAttempts` times.
+   */
+  markFailed(id: string, error: unknown): MarkFailedResult {
+    this.assertOpen();
+    const reason = error instanceof Error ? error.message : String(error);
+    return this.db
+      .transaction((): MarkFailedResult => {
+        const row = this.failedReadStmt.get(id) as { attempts: number } | undefined;
+        if (!row) return { found: false, attempts: 0, dead: false };
+        const attempts = row.attempts + 1;
+        const now = Date.now();
+        if (attempts >= this.options.maxAttempts) {
+          this.deadStmt.run(now, reason, id);
+          return { found: true, attempts, dead: true };
+        }
+        const delay = retryDelayFor(attempts, this.options.retryDelayMs, this.options.maxRetryDelayMs);
+        this.retryStmt.run(now + delay, reason, id);
+        return { found: true, attempts, dead: false };
+      })
+      .immediate();
+  }
+
+  /** Dead letters, oldest first. They stay until requeued or explicitly deleted. */
+  listDeadLetters(limit = 100): DeadLetter[] {
+    this.assertOpen();
+    const rows = this.db
+      .prepare(
+        'SELECT message_id, type, payload, timestamp, attempts, last_error, dead_at FROM message_queue WHERE processed = 2 ORDER BY dead_at, timestamp LIMIT ?',
+      )
+      .all(limit) as DeadRow[];
+    return rows.map((r) => ({
+      id: r.message_id,
+      type: r.type,
+      payload: safeJson(r.payload),
+      timestamp: r.timestamp,
+      attempts: r.attempts,
+      lastError: r.last_error ?? undefined,
+      deadAt: r.dead_at ?? 0,
+    }));
+  }
+
+  /** Puts a dead letter back in the queue with a fresh attempt count. */
+  requeueDeadLetter(id: string): boolean {
+    this.assertOpen();
+    return (
+      this.db
+        .prepare(
+          'UPDATE message_queue SET processed = 0, attempts = 0, available_at = 0, leased_until = 0, dead_at = NULL WHERE message_id = ? AND processed = 2',
+        )
+        .run(id).changes === 1
+    );
+  }
+
+  /** Deletes dead letters by id (an explicit operator decision). */
+  deleteDeadLetters(ids: readonly string[]): number {
+    this.assertOpen();
+    const stmt = this.db.prepare('DELETE FROM message_queue WHERE message_id = ? AND processed = 2');
+    let deleted = 0;
+    this.db.transaction(() => {
+      for (const id of ids) deleted += stmt.run(id).changes;
+    })();
+    return deleted;
+  }
+
+  /**
+   * Deletes processed messages older than `hours` (default retentionHours).
+   * Pending messages and dead letters are never deleted here; stats().dead
+   * reports the latter. Returns how many rows were deleted.
+   */
+  cleanup(hours: number = this.options.retentionHours): number {
+    this.assertOpen();
+    const cutoff = nowSeconds() - Math.floor(hours * 3600);
+    return this.db.prepare('DELETE FROM message_queue WHERE processed = 1 AND processed_at < ?').run(cutoff)
+      .changes;
+  }
+
+  stats(): QueueStats {
+    this.assertOpen();
+    const now = Date.now();
+    const row = this.db
+      .prepare(
+        `SELECT
+           SUM(processed = 0 AND leased_until <= @now) AS pending,
+           SUM(processed = 0 AND leased_until > @now) AS inFlight,
+           SUM(processed = 0 AND leased_until <= @now AND available_at > @now) AS delayed,
+           SUM(processed = 2) AS dead,
+           SUM(processed = 1) AS processed,
+           MIN(CASE WHEN processed = 0 THEN timestamp END) AS oldest
+         FROM message_queue`,
+      )
+      .get({ now }) as StatsRow;
+    return {
+      pending: row.pending ?? 0,
+      inFlight: row.inFlight ?? 0,
+      delayed: row.delayed ?? 0,
+      dead: row.dead ?? 0,
+      processed: row.processed ?? 0,
+      oldestPendingAgeMs: row.oldest === null ? null : Math.max(0, now - row.oldest),
+    };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private deadLetter(id: string, reason: string): void {
+    this.db
+      .prepare(
+        'UPDATE message_queue SET processed = 2, dead_at = ?, leased_until = 0, last_error = ? WHERE message_id = ?',
+      )
+      .run(Date.now(), reason, id);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new QueueClosedError(`Queue ${this.options.dbPath} is closed`);
+  }
+}
+
+/** The original platform stores processed_at and created_at in epoch seconds. */
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,162 @@
+import { parseOptions } from '../../../shared/options';
+import { pollerOptionsSchema } from '../domain/options';
+import type { QueuedMessage } from '../domain/types';
+import type { SQLiteQueue } from './SQLiteQueue';
+
+/** Outcome of one message of a batch handed to `onBatch`. */
+export type MessageOutcome = { id: string; ok: true } | { id: string; ok: false; error: unknown };
+
+export interface SQLiteQueuePollerConfig {
+  queue: SQLiteQueue;
+  /** Wait between polls when the queue was empty or a batch was short. Default 1000. */
+  pollInterval?: number;
+  /** Messages leased per poll. Default 50. */
+  batchSize?: number;
+  /** Handles one message; resolve = processed, reject = markFailed. */
+  onMessage?: (message: QueuedMessage) => Promise<void> | void;
+  /**
+   * Handles a whole batch at once (e.g. one group commit). Return an outcome
+   * per message; returning nothing means all succeeded, throwing means all
+   * failed, and a message without an outcome counts as failed.
+   */
+  onBatch?: (messages: readonly QueuedMessage[]) => Promise<readonly MessageOutcome[] | undefined | void>;
+  /** Called when a poll itself fails (e.g. the database is locked past busy timeout). */
+  onError?: (error: unknown) => void;
+}
+
+export interface PollerStats {
+  polls: number;
+  processed: number;
+  failed: number;
+  deadLettered: number;
+}
+
+/**
+ * Drains a SQLiteQueue: leases a batch, hands it to the consumer, then marks each
+ * message processed only after its handler resolved, and failed (retry or dead
+ * letter) when it rejected. Never marks a message it did not see succeed.
+ */
+export class SQLiteQueuePoller {
+  private readonly queue: SQLiteQueue;
+  private readonly pollInterval: number;
+  private readonly batchSize: number;
+  private readonly config: SQLiteQueuePollerConfig;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly counters: PollerStats = { polls: 0, processed: 0, failed: 0, deadLettered: 0 };
+
+  constructor(config: SQLiteQueuePollerConfig) {
+    const parsed = parseOptions('SQLiteQueuePoller', pollerOptionsSchema, {
+      pollInterval: config.pollInterval,
+      batchSize: config.batchSize,
+    });
+    if (!config.onMessage && !config.onBatch)
+      throw new TypeError('SQLiteQueuePoller needs onMessage or onBatch');
+    this.queue = config.queue;
+    this.pollInterval = parsed.pollInterval;
+    this.batchSize = parsed.batchSize;
+    this.config = config;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  stats(): PollerStats {
+    return { ...this.counters };
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops polling and waits for the batch in flight to be handled and marked. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** Polls once (leases, handles, marks); returns how many messages were leased. */
+  async pollOnce(): Promise<number> {
+    this.counters.polls++;
+    const messages = this.queue.dequeue(this.batchSize);
+    if (messages.length === 0) return 0;
+    const outcomes = this.config.onBatch ? await this.runBatch(messages) : await this.runEach(messages);
+    const succeeded: string[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.ok) {
+        succeeded.push(outcome.id);
+      } else {
+        this.counters.failed++;
+        if (this.queue.markFailed(outcome.id, outcome.error).dead) this.counters.deadLettered++;
+      }
+    }
+    if (succeeded.length > 0) this.counters.processed += this.queue.markProcessed(succeeded);
+    return messages.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let leased = 0;
+      try {
+        leased = await this.pollOnce();
+      } catch (error) {
+        this.config.onError?.(error);
+      }
+      if (!this.running) break;
+      if (leased >= this.batchSize) continue; // more is probably waiting
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, this.pollInterval);
+      });
+      this.wake = undefined;
+      this.timer = undefined;
+    }
+  }
+
+  private async runEach(messages: readonly QueuedMessage[]): Promise<MessageOutcome[]> {
+    const onMessage = this.config.onMessage as NonNullable<SQLiteQueuePollerConfig['onMessage']>;
+    const outcomes: MessageOutcome[] = [];
+    for (const message of messages) {
+      try {
+        await onMessage(message);
+        outcomes.push({ id: message.id, ok: true });
+      } catch (error) {
+        outcomes.push({ id: message.id, ok: false, error });
+      }
+    }
+    return outcomes;
+  }
+
+  private async runBatch(messages: readonly QueuedMessage[]): Promise<MessageOutcome[]> {
+    const onBatch = this.config.onBatch as NonNullable<SQLiteQueuePollerConfig['onBatch']>;
+    let reported: readonly MessageOutcome[] | undefined | void;
+    try {
+      reported = await onBatch(messages);
+    } catch (error) {
+      return messages.map((m) => ({ id: m.id, ok: false, error }));
+    }
+    if (!reported) return messages.map((m) => ({ id: m.id, ok: true }));
+    const byId = new Map(reported.map((o) => [o.id, o]));
+    return messages.map(
+      (m) =>
+        byId.get(m.id) ?? {
+          id: m.id,
+          ok: false,
+          error: new Error('onBatch reported no outcome for this message'),
+        },
+    );
+  }
+}

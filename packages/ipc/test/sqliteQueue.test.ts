@@ -1,0 +1,157 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  QueueClosedError,
+  QueueMessageValidationError,
+  SQLiteQueue,
+  validateQueueMessage,
+} from '../src/features/sqlite-queue/index';
+import { spawnFixture, waitForExit, waitForLine } from './helpers/child';
+import { makeTempDir } from './helpers/tempDir';
+
+let tmp: ReturnType<typeof makeTempDir>;
+let dbPath: string;
+const queues: SQLiteQueue[] = [];
+
+function openQueue(config: Partial<ConstructorParameters<typeof SQLiteQueue>[0]> = {}): SQLiteQueue {
+  const queue = new SQLiteQueue({ dbPath, ...config });
+  queues.push(queue);
+  return queue;
+}
+
+const msg = (id: string, timestamp = 1_700_000_000_000, payload: unknown = { id }) => ({
+  id,
+  type: 'candle:complete',
+  payload,
+  timestamp,
+});
+
+beforeEach(() => {
+  tmp = makeTempDir('ftq-');
+  dbPath = join(tmp.dir, 'queue.db');
+});
+afterEach(() => {
+  for (const q of queues.splice(0)) q.close();
+  tmp.cleanup();
+});
+
+describe('SQLiteQueue', () => {
+  it('delivers oldest timestamp first and marks processed', () => {
+    const queue = openQueue();
+    expect(queue.enqueue(msg('b', 2))).toBe(true);
+    expect(queue.enqueueBatch([msg('c', 3), msg('a', 1)])).toBe(2);
+    const got = queue.dequeue(10);
+    expect(got.map((m) => m.id)).toEqual(['a', 'b', 'c']);
+    expect(got[0]).toMatchObject({
+      type: 'candle:complete',
+      payload: { id: 'a' },
+      timestamp: 1,
+      deliveries: 1,
+    });
+    expect(queue.dequeue(10)).toEqual([]); // leased
+    expect(queue.markProcessed(['a', 'b'])).toBe(2);
+    expect(queue.markProcessed('c')).toBe(1);
+    expect(queue.stats()).toMatchObject({ pending: 0, inFlight: 0, processed: 3, dead: 0 });
+  });
+
+  it('ignores a duplicate id without touching the stored row', () => {
+    const queue = openQueue();
+    expect(queue.enqueue(msg('x', 5, { v: 1 }))).toBe(true);
+    expect(queue.enqueue(msg('x', 6, { v: 2 }))).toBe(false);
+    expect(queue.enqueueBatch([msg('x', 7, { v: 3 }), msg('y', 8)])).toBe(1);
+    const [first] = queue.dequeue(10);
+    expect(first).toMatchObject({ id: 'x', timestamp: 5, payload: { v: 1 } });
+  });
+
+  it('rejects invalid messages with a typed error listing every problem, storing nothing of the batch', () => {
+    const queue = openQueue();
+    expect(() => validateQueueMessage({ id: '', type: 1, timestamp: -1 })).toThrow(
+      QueueMessageValidationError,
+    );
+    try {
+      validateQueueMessage({ id: '', type: 1, timestamp: -1 });
+    } catch (error) {
+      expect((error as QueueMessageValidationError).problems.length).toBeGreaterThanOrEqual(4);
+      expect((error as QueueMessageValidationError).code).toBe('FLOWTRACE_QUEUE_MESSAGE_INVALID');
+    }
+    expect(() => queue.enqueueBatch([msg('ok'), { ...msg('bad'), timestamp: 0 }])).toThrow(
+      QueueMessageValidationError,
+    );
+    expect(queue.stats().pending).toBe(0);
+  });
+
+  it('retries a failed message after a delay, then dead-letters it; cleanup keeps dead letters', async () => {
+    const queue = openQueue({ maxAttempts: 3, retryDelayMs: 30, maxRetryDelayMs: 1000 });
+    queue.enqueue(msg('p'));
+    queue.enqueue(msg('done'));
+    queue.markProcessed(queue.dequeue(10).find((m) => m.id === 'done')?.id ?? '');
+    expect(queue.markFailed('p', new Error('boom 1'))).toEqual({ found: true, attempts: 1, dead: false });
+    expect(queue.dequeue(10)).toEqual([]); // in retry delay
+    expect(queue.stats()).toMatchObject({ pending: 1, delayed: 1 });
+    await new Promise((r) => setTimeout(r, 40));
+    const [again] = queue.dequeue(10);
+    expect(again).toMatchObject({ id: 'p', attempts: 1, deliveries: 2, lastError: 'boom 1' });
+    expect(queue.markFailed('p', 'boom 2').dead).toBe(false);
+    await new Promise((r) => setTimeout(r, 70));
+    expect(queue.dequeue(10).map((m) => m.id)).toEqual(['p']);
+    expect(queue.markFailed('p', 'boom 3')).toEqual({ found: true, attempts: 3, dead: true });
+    expect(queue.stats()).toMatchObject({ pending: 0, dead: 1, processed: 1 });
+    expect(queue.cleanup(-1)).toBe(1); // only the processed row
+    expect(queue.stats()).toMatchObject({ dead: 1, processed: 0 });
+  });
+
+  it('lists, requeues and explicitly deletes dead letters', () => {
+    const queue = openQueue({ maxAttempts: 1 });
+    queue.enqueueBatch([msg('d1', 1), msg('d2', 2)]);
+    queue.dequeue(10);
+    queue.markFailed('d1', 'bad data');
+    queue.markFailed('d2', 'bad data');
+    expect(queue.cleanup(-1)).toBe(0);
+    const dead = queue.listDeadLetters();
+    expect(dead.map((d) => [d.id, d.attempts, d.lastError])).toEqual([
+      ['d1', 1, 'bad data'],
+      ['d2', 1, 'bad data'],
+    ]);
+    expect(queue.requeueDeadLetter('d1')).toBe(true);
+    expect(queue.dequeue(10).map((m) => m.id)).toEqual(['d1']);
+    expect(queue.deleteDeadLetters(['d2'])).toBe(1);
+    expect(queue.stats().dead).toBe(0);
+  });
+
+  it('cleanup deletes processed rows older than the retention only', () => {
+    const queue = openQueue();
+    queue.enqueueBatch([msg('old'), msg('pending')]);
+    queue.dequeue(1);
+    queue.markProcessed('old');
+    expect(queue.cleanup(1)).toBe(0);
+    expect(queue.cleanup(-1)).toBe(1);
+    expect(queue.stats()).toMatchObject({ pending: 1, processed: 0 });
+  });
+
+  it('throws QueueClosedError after close() and close() is idempotent', () => {
+    const queue = openQueue();
+    queue.close();
+    queue.close();
+    expect(() => queue.enqueue(msg('z'))).toThrow(QueueClosedError);
+  });
+
+  it('redelivers messages leased by a consumer process killed with SIGKILL once the lease expires', async () => {
+    const producer = openQueue();
+    producer.enqueueBatch(Array.from({ length: 20 }, (_, i) => msg(`m${i}`, 1000 + i)));
+    const child = spawnFixture('leaseConsumer.ts', [dbPath, '2000', '10']);
+    const line = await waitForLine(child, (l) => l.startsWith('LEASED '));
+    const leasedByChild = JSON.parse(line.slice('LEASED '.length)) as string[];
+    expect(leasedByChild).toHaveLength(10);
+    child.kill('SIGKILL');
+    expect((await waitForExit(child)).signal).toBe('SIGKILL');
+    const consumer = openQueue({ leaseMs: 60_000 });
+    // Still leased by the dead consumer: only the other ten are deliverable now.
+    expect(consumer.dequeue(100).map((m) => m.id)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `m${i + 10}`),
+    );
+    await expect.poll(() => consumer.stats().inFlight, { timeout: 5_000, interval: 100 }).toBe(10);
+    const redelivered = consumer.dequeue(100);
+    expect(redelivered.map((m) => m.id).sort()).toEqual([...leasedByChild].sort());
+    expect(redelivered.every((m) => m.deliveries === 2)).toBe(true);
+  });
+});

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SQLiteQueue, SQLiteQueuePoller } from '../src/features/sqlite-queue/index';
+import { makeTempDir } from './helpers/tempDir';
+
+let tmp: ReturnType<typeof makeTempDir>;
+let queue: SQLiteQueue;
+const msg = (id: string, timestamp: number) => ({ id, type: 't', payload: { id }, timestamp });
+
+beforeEach(() => {
+  tmp = makeTempDir('ftq-poll-');
+  queue = new SQLiteQueue({ dbPath: join(tmp.dir, 'q.db'), retryDelayMs: 60_000, maxAttempts: 2 });
+});
+afterEach(() => {
+  queue.close();
+  tmp.cleanup();
+});
+
+describe('SQLiteQueuePoller', () => {
+  it('marks processed only resolved messages; a rejection is markFailed', async () => {
+    queue.enqueueBatch([msg('ok1', 1), msg('bad', 2), msg('ok2', 3)]);
+    const poller = new SQLiteQueuePoller({
+      queue,
+      pollInterval: 10,
+      onMessage: async (m) => {
+        if (m.id === 'bad') throw new Error('cannot persist');
+      },
+    });
+    expect(await poller.pollOnce()).toBe(3);
+    expect(poller.stats()).toMatchObject({ processed: 2, failed: 1 });
+    expect(queue.stats()).toMatchObject({ processed: 2, pending: 1, delayed: 1, dead: 0 });
+  });
+
+  it('onBatch gets the whole batch and reports per-message outcomes; missing outcomes count as failed', async () => {
+    queue.enqueueBatch([msg('a', 1), msg('b', 2), msg('c', 3)]);
+    const batches: string[][] = [];
+    const poller = new SQLiteQueuePoller({
+      queue,
+      batchSize: 10,
+      onBatch: async (messages) => {
+        batches.push(messages.map((m) => m.id));
+        return [
+          { id: 'a', ok: true },
+          { id: 'b', ok: false, error: new Error('rejected') },
+        ];
+      },
+    });
+    await poller.pollOnce();
+    expect(batches).toEqual([['a', 'b', 'c']]);
+    expect(queue.stats()).toMatchObject({ processed: 1, pending: 2 });
+    expect(poller.stats().failed).toBe(2);
+  });
+
+  it('a throwing onBatch fails every message of the batch, never marks it processed', async () => {
+    queue.enqueueBatch([msg('a', 1), msg('b', 2)]);
+    const poller = new SQLiteQueuePoller({
+      queue,
+      onBatch: async () => {
+        throw new Error('disk full');
+      },
+    });
+    await poller.pollOnce();
+    expect(queue.stats()).toMatchObject({ processed: 0, pending: 2, delayed: 2 });
+  });
+
+  it('stop() waits for the batch in flight to finish and be marked', async () => {
+    queue.enqueueBatch([msg('slow', 1)]);
+    let release: () => void = () => undefined;
+    let started: () => void = () => undefined;
+    const handlerStarted = new Promise<void>((r) => {
+      started = r;
+    });
+    const poller = new SQLiteQueuePoller({
+      queue,
+      pollInterval: 5,
+      onMessage: () =>
+        new Promise<void>((r) => {
+          release = r;
+          started();
+        }),
+    });
+    await poller.start();
+    await handlerStarted;
+    let stopped = false;
+    const stopping = poller.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(queue.stats().processed).toBe(1);
+  });
+
+  it('keeps draining while full batches come back, then idles', async () => {
+    queue.enqueueBatch(Array.from({ length: 95 }, (_, i) => msg(`m${i}`, i + 1)));
+    const order: string[] = [];
+    const poller = new SQLiteQueuePoller({
+      queue,
+      batchSize: 10,
+      pollInterval: 10_000,
+      onMessage: (m) => {
+        order.push(m.id);
+      },
+    });
+    await poller.start();
+    await expect.poll(() => order.length).toBe(95);
+    await poller.stop();
+    expect(order).toEqual(Array.from({ length: 95 }, (_, i) => `m${i}`));
+  });
+});
