@@ -4,5 +4,6 @@
  * `@flowtrace/ipc/features/sqlite-queue` export the same pieces per feature.
  */
 export const IPC_PACKAGE = '@flowtrace/ipc';
+export * from './features/hybrid-publisher/index';
 export * from './features/sqlite-queue/index';
 export * from './features/unix-socket/index';

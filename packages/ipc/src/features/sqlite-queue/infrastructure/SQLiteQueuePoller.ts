@@ -19,6 +19,7 @@ export interface SQLiteQueuePollerConfig {
    * per message; returning nothing means all succeeded, throwing means all
    * failed, and a message without an outcome counts as failed.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an `async () => {}` consumer (all succeeded) must type-check
   onBatch?: (messages: readonly QueuedMessage[]) => Promise<readonly MessageOutcome[] | undefined | void>;
   /** Called when a poll itself fails (e.g. the database is locked past busy timeout). */
   onError?: (error: unknown) => void;
@@ -142,9 +143,9 @@ export class SQLiteQueuePoller {
 
   private async runBatch(messages: readonly QueuedMessage[]): Promise<MessageOutcome[]> {
     const onBatch = this.config.onBatch as NonNullable<SQLiteQueuePollerConfig['onBatch']>;
-    let reported: readonly MessageOutcome[] | undefined | void;
+    let reported: readonly MessageOutcome[] | undefined;
     try {
-      reported = await onBatch(messages);
+      reported = (await onBatch(messages)) ?? undefined;
     } catch (error) {
       return messages.map((m) => ({ id: m.id, ok: false, error }));
     }

@@ -1,0 +1,145 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UnixSocketServer } from '../src/features/unix-socket/index';
+import {
+  HybridPublisher,
+  PublishRejectedError,
+  QueueMessageValidationError,
+  SQLiteQueue,
+} from '../src/index';
+import { makeTempDir } from './helpers/tempDir';
+
+let tmp: ReturnType<typeof makeTempDir>;
+let socketPath: string;
+let queuePath: string;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+beforeEach(() => {
+  tmp = makeTempDir('ftpub-');
+  socketPath = join(tmp.dir, 'd.sock');
+  queuePath = join(tmp.dir, 'fallback.db');
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  tmp.cleanup();
+});
+
+function newPublisher(
+  config: Partial<ConstructorParameters<typeof HybridPublisher>[0]> = {},
+): HybridPublisher {
+  const publisher = new HybridPublisher({
+    socketPath,
+    queuePath,
+    requestTimeoutMs: 300,
+    reconnectBaseDelayMs: 10,
+    reconnectMaxDelayMs: 50,
+    ...config,
+  });
+  cleanups.push(() => publisher.close());
+  return publisher;
+}
+
+async function startServer(handler: (id: string, type: string) => unknown): Promise<UnixSocketServer> {
+  const server = new UnixSocketServer({ socketPath, stopTimeoutMs: 50 });
+  server.setRequestHandler((m) => handler(m.id, m.type));
+  await server.start();
+  cleanups.push(() => server.stop());
+  return server;
+}
+
+function queuedIds(): string[] {
+  const queue = new SQLiteQueue({ dbPath: queuePath });
+  try {
+    return queue
+      .dequeue(10_000)
+      .map((m) => m.id)
+      .sort();
+  } finally {
+    queue.close();
+  }
+}
+
+describe('HybridPublisher', () => {
+  it('resolves via the socket when the daemon acknowledges', async () => {
+    const seen: string[] = [];
+    await startServer((id) => {
+      seen.push(id);
+      return { ok: true };
+    });
+    const publisher = newPublisher();
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    expect(await publisher.publish({ id: 'a', type: 'candle', payload: 1 })).toEqual({
+      id: 'a',
+      via: 'socket',
+    });
+    expect(seen).toEqual(['a']);
+    expect(publisher.stats()).toMatchObject({ acked: 1, queued: 0, failed: 0 });
+    await publisher.close();
+    expect(queuedIds()).toEqual([]);
+  });
+
+  it('queues durably when no daemon is listening, and uses the socket once it is back', async () => {
+    const publisher = newPublisher();
+    expect(await publisher.publish({ id: 'q1', type: 'candle', payload: 1 })).toEqual({
+      id: 'q1',
+      via: 'queue',
+    });
+    await startServer(() => 'ok');
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    expect((await publisher.publish({ id: 's1', type: 'candle', payload: 1 })).via).toBe('socket');
+    await publisher.close();
+    expect(queuedIds()).toEqual(['q1']);
+  });
+
+  it('queues on a retryable error response and on a timeout', async () => {
+    await startServer((id) => {
+      if (id === 'retry') throw Object.assign(new Error('db busy'), { code: 'X_BUSY', retryable: true });
+      return new Promise(() => undefined); // never answers
+    });
+    const publisher = newPublisher({ requestTimeoutMs: 100 });
+    await publisher.waitForConnection(2_000);
+    expect((await publisher.publish({ id: 'retry', type: 't', payload: 1 })).via).toBe('queue');
+    expect((await publisher.publish({ id: 'slow', type: 't', payload: 1 })).via).toBe('queue');
+    expect(publisher.stats()).toMatchObject({ queued: 2, acked: 0 });
+    await publisher.close();
+    expect(queuedIds()).toEqual(['retry', 'slow']);
+  });
+
+  it('rejects a non-retryable error response without queueing it', async () => {
+    await startServer(() => {
+      throw Object.assign(new Error('bad candle'), { code: 'X_INVALID', retryable: false });
+    });
+    const publisher = newPublisher();
+    await publisher.waitForConnection(2_000);
+    const error = await publisher.publish({ id: 'bad', type: 't', payload: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishRejectedError);
+    expect(error).toMatchObject({ remoteCode: 'X_INVALID', code: 'FLOWTRACE_PUBLISH_REJECTED' });
+    expect(publisher.stats()).toMatchObject({ failed: 1, queued: 0 });
+    await publisher.close();
+    expect(queuedIds()).toEqual([]);
+  });
+
+  it('rejects an invalid message at once and never queues it', async () => {
+    const publisher = newPublisher();
+    await expect(publisher.publish({ id: 'x', type: '', payload: 1 })).rejects.toBeInstanceOf(
+      QueueMessageValidationError,
+    );
+    await publisher.close();
+    expect(queuedIds()).toEqual([]);
+  });
+
+  it('moves in-flight messages to the queue when the connection drops', async () => {
+    const server = await startServer(() => new Promise(() => undefined));
+    const publisher = newPublisher({ requestTimeoutMs: 10_000 });
+    await publisher.waitForConnection(2_000);
+    const pending = Array.from({ length: 10 }, (_, i) =>
+      publisher.publish({ id: `p${i}`, type: 't', payload: i }),
+    );
+    await expect.poll(() => server.stats().requestsInFlight).toBe(10);
+    await server.stop();
+    const results = await Promise.all(pending);
+    expect(results.every((r) => r.via === 'queue')).toBe(true);
+    await publisher.close();
+    expect(queuedIds()).toHaveLength(10);
+  });
+});
