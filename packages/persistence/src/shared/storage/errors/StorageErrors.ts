@@ -1,0 +1,76 @@
+import { FlowTracePersistenceError } from '../../../features/candlePersistence/domain/errors/FlowTracePersistenceError';
+
+/** The store was closed: every later call rejects with this. */
+export class StorageClosedError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_STORAGE_CLOSED';
+  readonly retryable = false;
+  constructor(what = 'candle store') {
+    super(`The ${what} is closed`);
+  }
+}
+
+/** A candle's key (exchange, symbol, timeframe, open time) cannot be stored. */
+export class InvalidCandleKeyError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_INVALID_CANDLE_KEY';
+  readonly retryable = false;
+}
+
+/** Query or iteration options are invalid. */
+export class InvalidQueryError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_INVALID_QUERY';
+  readonly retryable = false;
+}
+
+/** A computed path would leave the store's base directory. */
+export class PathTraversalError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_PATH_TRAVERSAL';
+  readonly retryable = false;
+}
+
+/** Storage options are invalid. */
+export class InvalidStorageConfigError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_INVALID_STORAGE_CONFIG';
+  readonly retryable = false;
+}
+
+/** A write was attempted on a store opened read-only. */
+export class StorageReadOnlyError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_STORAGE_READ_ONLY';
+  readonly retryable = false;
+  constructor() {
+    super('The candle store was opened read-only');
+  }
+}
+
+/** Another live process holds the store's writer lock. */
+export class StorageLockedError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_STORAGE_LOCKED';
+  readonly retryable = true;
+}
+
+/**
+ * A write or fsync failed: nothing of that commit cycle is reported durable.
+ * The file is re-verified from disk before it accepts writes again.
+ */
+export class StorageWriteError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_STORAGE_WRITE_FAILED';
+  readonly retryable = true;
+}
+
+/** The partition file is quarantined (corruption in the middle): its valid blocks stay readable, writes are refused. */
+export class PartitionQuarantinedError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_FTCD_QUARANTINED';
+  readonly retryable = false;
+}
+
+/** A `.ftcd` file is not readable at all (bad magic, unsupported version, bad file header). */
+export class FtcdFormatError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_FTCD_FORMAT';
+  readonly retryable = false;
+}
+
+/** A block failed to decode although its CRC was valid: a codec bug or an unknown codec id. */
+export class FtcdDecodeError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_FTCD_DECODE';
+  readonly retryable = false;
+}

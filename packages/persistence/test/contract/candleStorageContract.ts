@@ -1,0 +1,406 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CandleStoragePort } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
+import {
+  BASE_TIME,
+  type CandleBody,
+  candleAt,
+  candleBodyArbitrary,
+  SERIES_POOL,
+  TIME_SLOTS,
+} from './candleArbitraries';
+import { expectSameCandles } from './candleAssertions';
+import { CandleStoreModel, groupIteration, seriesOrder } from './candleStoreModel';
+
+export interface CandleStorageHarness {
+  /** Opens (or re-opens) the store kept in `dir`, an empty temp directory the suite owns. */
+  open(dir: string): Promise<CandleStoragePort>;
+  /** Whether a store re-opened on the same `dir` sees what was saved before (false for in-memory). */
+  reopens: boolean;
+  /** fast-check runs of the model-based property (default 40). */
+  propertyRuns?: number;
+}
+
+/**
+ * The one behavioural contract every `CandleStoragePort` adapter passes.
+ * Call it from a `*.contract.test.ts` file with a harness for the adapter.
+ */
+export function describeCandleStorageContract(name: string, harness: CandleStorageHarness): void {
+  describe(`CandleStoragePort contract: ${name}`, () => {
+    let dir: string;
+    const opened: CandleStoragePort[] = [];
+    const open = async (): Promise<CandleStoragePort> => {
+      const store = await harness.open(dir);
+      opened.push(store);
+      return store;
+    };
+
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'flowtrace-contract-'));
+    });
+    afterEach(async () => {
+      for (const store of opened.splice(0)) await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('round-trips generated candles exactly (Object.is on every number, bins included)', async () => {
+      const store = await open();
+      const candles = generateFootprintCandles({
+        seed: 7,
+        count: 120,
+        bins: { min: 1, max: 40 },
+        emptyRatio: 0.1,
+      });
+      const noQuote = generateFootprintCandles({
+        seed: 8,
+        count: 30,
+        symbol: 'ETHUSDT',
+        withQuoteVolumes: false,
+      });
+      expect(await store.saveMany(candles)).toEqual({ written: 120, unchanged: 0 });
+      expect(await store.saveMany(noQuote)).toEqual({ written: 30, unchanged: 0 });
+      expectSameCandles(await store.findBySymbol('BTCUSDT', 'binance', '1m'), candles);
+      expectSameCandles(await store.findBySymbol('ETHUSDT', 'binance', '1m'), noQuote);
+    });
+
+    it('round-trips tricky numbers: -0, subnormals, huge values, prices off the tick grid', async () => {
+      const store = await open();
+      const [template] = generateFootprintCandles({ seed: 3, count: 1, bins: 3, emptyRatio: 0 });
+      const candle: FootprintCandleDTO = {
+        ...template!,
+        o: -0,
+        h: 1e300,
+        l: 5e-324,
+        c: 0.30000000000000004,
+        v: 2 ** 53 + 2,
+        d: -123.456789012345,
+        a: 'spot ✓',
+        aggs: [
+          { tp: 65000.12345, bv: -0, sv: 1e-310, v: 0.1 },
+          { tp: 65000.2, bv: 1, sv: 2, v: 3, bq: 1.7976931348623157e308 },
+          { tp: 65000.3, bv: 1, sv: 2, v: 3, q: -0, sq: 0.1 },
+        ],
+      };
+      await store.save(candle);
+      expectSameCandles(await store.findBySymbol(candle.s, candle.ex, '1m'), [candle]);
+    });
+
+    it('saving an identical candle is a no-op; a different one replaces it', async () => {
+      const store = await open();
+      const [first, second] = generateFootprintCandles({ seed: 11, count: 2, bins: 5, emptyRatio: 0 });
+      const candle = first!;
+      expect(await store.save(candle)).toEqual({ written: 1, unchanged: 0 });
+      expect(await store.save(structuredClone(candle))).toEqual({ written: 0, unchanged: 1 });
+      const changed = { ...candle, c: candle.c + candle.tv, aggs: candle.aggs.map((bin) => ({ ...bin })) };
+      expect(await store.save(changed)).toEqual({ written: 1, unchanged: 0 });
+      const negativeZero = { ...changed, d: Object.is(changed.d, 0) ? -0 : changed.d, n: changed.n + 1 };
+      expect(await store.save(negativeZero)).toEqual({ written: 1, unchanged: 0 });
+      // Within one batch candles apply in order: [new, same, changed].
+      const other = second!;
+      const otherChanged = { ...other, x: !other.x };
+      expect(await store.saveMany([other, other, otherChanged])).toEqual({ written: 2, unchanged: 1 });
+      expectSameCandles(await store.findBySymbol(candle.s, candle.ex, '1m'), [negativeZero, otherChanged]);
+      expect((await store.listSeries())[0]?.count).toBe(2);
+      if (harness.reopens) {
+        await store.close();
+        const reopened = await open();
+        expectSameCandles(await reopened.findBySymbol(candle.s, candle.ex, '1m'), [
+          negativeZero,
+          otherChanged,
+        ]);
+        expect(await reopened.save(negativeZero)).toEqual({ written: 0, unchanged: 1 });
+      }
+    });
+
+    it('concurrent saves all resolve, apply in call order, and are all readable', async () => {
+      const store = await open();
+      const candles = generateFootprintCandles({ seed: 21, count: 60, bins: { min: 1, max: 10 } });
+      const results = await Promise.all([
+        ...candles.slice(0, 40).map((candle) => store.save(candle)),
+        store.saveMany(candles.slice(40)),
+      ]);
+      expect(results.reduce((sum, result) => sum + result.written, 0)).toBe(60);
+      const target = candles[5]!;
+      const versionA = { ...target, n: target.n + 1 };
+      const versionB = { ...target, n: target.n + 2 };
+      const [resultA, resultB] = await Promise.all([store.save(versionA), store.save(versionB)]);
+      expect([resultA, resultB]).toEqual([
+        { written: 1, unchanged: 0 },
+        { written: 1, unchanged: 0 },
+      ]);
+      await store.flush();
+      const expected = candles.map((candle, index) => (index === 5 ? versionB : candle));
+      expectSameCandles(await store.findBySymbol(target.s, target.ex, '1m'), expected);
+    });
+
+    it('answers range queries: inclusive bounds, limit, order, findLatest, listSeries, iterate', async () => {
+      const store = await open();
+      const candles = generateFootprintCandles({ seed: 5, count: 100, bins: { min: 1, max: 8 } });
+      const hourly = generateFootprintCandles({ seed: 6, count: 10, timeframe: '1h', exchange: 'bybit' });
+      await store.saveMany(candles);
+      await store.saveMany(hourly);
+      const t = (index: number) => candles[index]!.t;
+      expectSameCandles(
+        await store.findBySymbol('BTCUSDT', 'binance', '1m', { startTime: t(10), endTime: t(20) }),
+        candles.slice(10, 21),
+      );
+      expectSameCandles(
+        await store.findBySymbol('BTCUSDT', 'binance', '1m', { startTime: t(10) + 1, endTime: t(20) - 1 }),
+        candles.slice(11, 20),
+      );
+      expectSameCandles(
+        await store.findBySymbol('BTCUSDT', 'binance', '1m', { startTime: t(10), limit: 3, order: 'desc' }),
+        [candles[99]!, candles[98]!, candles[97]!],
+      );
+      expectSameCandles(
+        await store.findBySymbol('BTCUSDT', 'binance', '1m', { limit: 2 }),
+        candles.slice(0, 2),
+      );
+      expect(await store.findBySymbol('BTCUSDT', 'binance', '1m', { limit: 0 })).toEqual([]);
+      expect(await store.findBySymbol('BTCUSDT', 'binance', '5m')).toEqual([]);
+      expect(await store.findBySymbol('NOPE', 'binance', '1m')).toEqual([]);
+      expectSameCandles(await store.findLatest('BTCUSDT', 'binance', '1m', 3), candles.slice(97));
+      expectSameCandles(await store.findLatest('BTCUSDT', 'bybit', '1h', 50), hourly);
+      const series = (await store.listSeries()).sort(seriesOrder);
+      expect(series).toEqual([
+        {
+          exchange: 'binance',
+          symbol: 'BTCUSDT',
+          timeframe: '1m',
+          firstOpenTime: t(0),
+          lastOpenTime: t(99),
+          count: 100,
+        },
+        {
+          exchange: 'bybit',
+          symbol: 'BTCUSDT',
+          timeframe: '1h',
+          firstOpenTime: hourly[0]!.t,
+          lastOpenTime: hourly[9]!.t,
+          count: 10,
+        },
+      ]);
+      const streamed: FootprintCandleDTO[] = [];
+      for await (const candle of store.iterate({ exchange: 'binance', startTime: t(50) }))
+        streamed.push(candle);
+      expectSameCandles(streamed, candles.slice(50));
+      const everything: FootprintCandleDTO[] = [];
+      for await (const candle of store.iterate()) everything.push(candle);
+      const grouped = groupIteration(everything);
+      expectSameCandles(grouped.get('binance:BTCUSDT:1m') ?? [], candles);
+      expectSameCandles(grouped.get('bybit:BTCUSDT:1h') ?? [], hourly);
+    });
+
+    it('hands out copies: mutating a saved input or a returned candle changes nothing stored', async () => {
+      const store = await open();
+      const [candle] = generateFootprintCandles({ seed: 9, count: 1, bins: 4, emptyRatio: 0 });
+      const original = structuredClone(candle!);
+      await store.save(candle!);
+      candle!.c = 1;
+      candle!.aggs[0]!.bv = 42;
+      const [read] = await store.findBySymbol(original.s, original.ex, '1m');
+      read!.o = 2;
+      read!.aggs[1]!.sv = 43;
+      expectSameCandles(await store.findBySymbol(original.s, original.ex, '1m'), [original]);
+    });
+
+    it('rejects a candle with an unsafe key and stores nothing of its batch', async () => {
+      const store = await open();
+      const [good, other] = generateFootprintCandles({ seed: 12, count: 2, bins: 2 });
+      for (const bad of [
+        { ...other!, ex: '../etc' },
+        { ...other!, s: 'a/b' },
+        { ...other!, i: '7m' },
+        { ...other!, t: 1.5 },
+      ]) {
+        await expect(store.saveMany([good!, bad])).rejects.toMatchObject({
+          code: 'FLOWTRACE_INVALID_CANDLE_KEY',
+        });
+      }
+      expect(await store.listSeries()).toEqual([]);
+    });
+
+    it('close() is idempotent and every later call rejects with FLOWTRACE_STORAGE_CLOSED', async () => {
+      const store = await open();
+      const [candle] = generateFootprintCandles({ seed: 13, count: 1, bins: 2 });
+      const pending = store.save(candle!);
+      await store.close();
+      // A save accepted before close() is flushed by it.
+      expect(await pending).toEqual({ written: 1, unchanged: 0 });
+      await store.close();
+      const closed = { code: 'FLOWTRACE_STORAGE_CLOSED' };
+      await expect(store.findBySymbol('BTCUSDT', 'binance', '1m')).rejects.toMatchObject(closed);
+      await expect(store.findLatest('BTCUSDT', 'binance', '1m', 1)).rejects.toMatchObject(closed);
+      await expect(store.listSeries()).rejects.toMatchObject(closed);
+      await expect(store.save(candle!)).rejects.toMatchObject(closed);
+      await expect(store.saveMany([candle!])).rejects.toMatchObject(closed);
+      await expect(store.flush()).rejects.toMatchObject(closed);
+      const drain = async () => {
+        for await (const _ of store.iterate()) {
+          // nothing: the iteration must reject before yielding
+        }
+      };
+      await expect(drain()).rejects.toMatchObject(closed);
+      if (harness.reopens) {
+        const reopened = await open();
+        expectSameCandles(await reopened.findBySymbol('BTCUSDT', 'binance', '1m'), [candle!]);
+      }
+    });
+
+    it('matches the in-memory model under any sequence of saves, overwrites, reopenings and queries', async () => {
+      type Command =
+        | { kind: 'save'; series: number; slot: number; body: number }
+        | { kind: 'saveMany'; items: { series: number; slot: number; body: number }[] }
+        | { kind: 'concurrent'; items: { series: number; slot: number; body: number }[] }
+        | { kind: 'reopen' }
+        | {
+            kind: 'find';
+            series: number;
+            start?: number;
+            end?: number;
+            limit?: number;
+            order: 'asc' | 'desc';
+          }
+        | { kind: 'latest'; series: number; n: number }
+        | { kind: 'list' }
+        | { kind: 'iterate'; filter: number; start?: number };
+      const slot = fc.integer({ min: 0, max: TIME_SLOTS - 1 });
+      const series = fc.integer({ min: 0, max: SERIES_POOL.length - 1 });
+      const item = fc.record({ series, slot, body: fc.integer({ min: 0, max: 2 }) });
+      const bound = fc.option(slot, { nil: undefined });
+      const command: fc.Arbitrary<Command> = fc.oneof(
+        { weight: 4, arbitrary: item.map((i) => ({ kind: 'save' as const, ...i })) },
+        {
+          weight: 3,
+          arbitrary: fc
+            .array(item, { minLength: 1, maxLength: 6 })
+            .map((items) => ({ kind: 'saveMany' as const, items })),
+        },
+        {
+          weight: 2,
+          arbitrary: fc
+            .array(item, { minLength: 2, maxLength: 4 })
+            .map((items) => ({ kind: 'concurrent' as const, items })),
+        },
+        { weight: harness.reopens ? 2 : 0, arbitrary: fc.constant({ kind: 'reopen' as const }) },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            kind: fc.constant('find' as const),
+            series,
+            start: bound,
+            end: bound,
+            limit: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+            order: fc.constantFrom('asc' as const, 'desc' as const),
+          }),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            kind: fc.constant('latest' as const),
+            series,
+            n: fc.integer({ min: 0, max: 7 }),
+          }),
+        },
+        { weight: 1, arbitrary: fc.constant({ kind: 'list' as const }) },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            kind: fc.constant('iterate' as const),
+            filter: fc.integer({ min: 0, max: 3 }),
+            start: bound,
+          }),
+        },
+      );
+      const bodies = fc.array(candleBodyArbitrary, { minLength: 3, maxLength: 3 });
+      let runIndex = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          bodies,
+          fc.array(command, { minLength: 1, maxLength: 25 }),
+          async (bodyPool, commands) => {
+            const runDir = join(dir, `run-${runIndex++}`);
+            const model = new CandleStoreModel();
+            let store = await harness.open(runDir);
+            const build = (i: { series: number; slot: number; body: number }) =>
+              candleAt(i.series, i.slot, bodyPool[i.body] as CandleBody);
+            const timeOf = (seriesIndex: number, slotIndex: number | undefined) =>
+              slotIndex === undefined ? undefined : BASE_TIME + slotIndex * SERIES_POOL[seriesIndex]!.stepMs;
+            try {
+              for (const cmd of commands) {
+                switch (cmd.kind) {
+                  case 'save': {
+                    const candle = build(cmd);
+                    expect(await store.save(candle)).toEqual(model.saveMany([candle]));
+                    break;
+                  }
+                  case 'saveMany': {
+                    const candles = cmd.items.map(build);
+                    expect(await store.saveMany(candles)).toEqual(model.saveMany(candles));
+                    break;
+                  }
+                  case 'concurrent': {
+                    const candles = cmd.items.map(build);
+                    const results = await Promise.all(candles.map((candle) => store.save(candle)));
+                    expect(results).toEqual(candles.map((candle) => model.saveMany([candle])));
+                    break;
+                  }
+                  case 'reopen':
+                    await store.close();
+                    store = await harness.open(runDir);
+                    break;
+                  case 'find': {
+                    const { ex, s, i } = SERIES_POOL[cmd.series]!;
+                    const options = {
+                      startTime: timeOf(cmd.series, cmd.start),
+                      endTime: timeOf(cmd.series, cmd.end),
+                      limit: cmd.limit,
+                      order: cmd.order,
+                    };
+                    expectSameCandles(
+                      await store.findBySymbol(s, ex, i, options),
+                      model.find(s, ex, i, options),
+                    );
+                    break;
+                  }
+                  case 'latest': {
+                    const { ex, s, i } = SERIES_POOL[cmd.series]!;
+                    expectSameCandles(await store.findLatest(s, ex, i, cmd.n), model.latest(s, ex, i, cmd.n));
+                    break;
+                  }
+                  case 'list':
+                    expect((await store.listSeries()).sort(seriesOrder)).toEqual(model.series());
+                    break;
+                  case 'iterate': {
+                    const filters = [
+                      {},
+                      { exchange: 'binance' },
+                      { symbol: 'BTCUSDT' },
+                      { timeframe: '1h' as const },
+                    ];
+                    const options = { ...filters[cmd.filter], startTime: timeOf(0, cmd.start) };
+                    const streamed: FootprintCandleDTO[] = [];
+                    for await (const candle of store.iterate(options)) streamed.push(candle);
+                    const actual = groupIteration(streamed);
+                    const expected = model.iterate(options);
+                    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+                    for (const [id, candles] of expected) expectSameCandles(actual.get(id) ?? [], candles);
+                    break;
+                  }
+                }
+              }
+            } finally {
+              await store.close();
+              await rm(runDir, { recursive: true, force: true });
+            }
+          },
+        ),
+        { numRuns: harness.propertyRuns ?? 40 },
+      );
+    }, 120_000);
+  });
+}
