@@ -44,6 +44,8 @@ export class ServerConnection {
   private partialTimer: NodeJS.Timeout | undefined;
   private partialSnapshot = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Frames of the last chunk that arrived after the connection was paused (at most one read's worth). */
+  private backlog: Buffer[] = [];
 
   constructor(
     readonly id: number,
@@ -100,6 +102,16 @@ export class ServerConnection {
   }
 
   private readonly onFrame = (body: Buffer): void => {
+    if (this.paused) {
+      // A chunk can hold many frames; keep the rest for later so in-flight
+      // requests never exceed the limit (memory stays bounded by one read).
+      this.backlog.push(body);
+      return;
+    }
+    this.handleFrame(body);
+  };
+
+  private handleFrame(body: Buffer): void {
     this.host.onConnectionEvent('frame');
     let message: IPCMessage;
     try {
@@ -128,7 +140,7 @@ export class ServerConnection {
     } else {
       this.finishRequest(outcome);
     }
-  };
+  }
 
   private startRequest(): void {
     this.inFlight++;
@@ -148,8 +160,9 @@ export class ServerConnection {
     if (reply !== undefined) this.sendReply(reply, false);
     if (this.paused && this.inFlight <= this.host.options.maxInFlightPerConnection >> 1) {
       this.paused = false;
-      if (!this.closed) this.socket.resume();
       this.host.onConnectionEvent('resumed');
+      while (this.backlog.length > 0 && !this.paused) this.handleFrame(this.backlog.shift() as Buffer);
+      if (!this.paused && !this.closed) this.socket.resume();
     }
     if (this.inFlight === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
@@ -202,6 +215,8 @@ export class ServerConnection {
     if (this.closed) return;
     this.closed = true;
     this.writer.discard();
+    // The backlog is kept: those requests were received and are still handled
+    // (fire-and-forget clients may have sent them just before closing).
     if (this.partialTimer !== undefined) clearTimeout(this.partialTimer);
     this.partialTimer = undefined;
     this.host.onConnectionClosed(this);
