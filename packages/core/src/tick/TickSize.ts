@@ -26,8 +26,8 @@ export class InvalidTickValueError extends FlowTraceCoreError {
 /** Tick values need at most this many decimals (1e-12 is far below any real market's tick). */
 export const MAX_TICK_DECIMALS = 12;
 
-/** Relative slack when recognising a double as an exact decimal (a few hundred ulps). */
-const DECIMAL_RECOGNITION_EPSILON = 1e-13;
+/** Relative slack when recognising a double as an exact decimal: about 45 ulps, far above the error of one multiplication. */
+const DECIMAL_RECOGNITION_EPSILON = 1e-14;
 
 /** Number of decimals of `value` as a short decimal, or undefined when it has more than `maxDecimals`. */
 export function decimalPlacesOf(value: number, maxDecimals: number): number | undefined {
