@@ -1,1 +1,11 @@
-export {};
+export * from './bootstrap';
+export * from './config/index';
+export * from './features/candlePersistence/index';
+export * from './shared/application/LifecycleState';
+export * from './shared/application/PersistenceApplication';
+export * from './shared/application/storage/ManagedCandleStorage';
+export * from './shared/infrastructure/consumer/errors';
+export * from './shared/infrastructure/consumer/messageTypes';
+export type * from './shared/infrastructure/consumer/SocketRequestHandler';
+export type * from './shared/infrastructure/health/HealthReport';
+export * from './shared/lib/di/index';

@@ -1,3 +1,2 @@
-// --- storage port and adapters (ftcd/storage helper) ---
-export type * from './application/ports/out/CandleStoragePort';
-export * from './infrastructure/adapters/InMemoryCandleStorage';
+export * from './application/index';
+export * from './domain/index';

@@ -66,7 +66,12 @@ export interface CandleStoragePort {
     options?: CandleQueryOptions,
   ): Promise<FootprintCandleDTO[]>;
   /** The `n` newest candles of a series, oldest first. */
-  findLatest(symbol: string, exchange: string, timeframe: TimeframeName, n: number): Promise<FootprintCandleDTO[]>;
+  findLatest(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    n: number,
+  ): Promise<FootprintCandleDTO[]>;
   listSeries(): Promise<SeriesInfo[]>;
   /** Streams candles (series by series, ascending open time) in bounded memory. */
   iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO>;

@@ -1,0 +1,3 @@
+export * from './InvalidPersistenceConfigError';
+export * from './persistenceConfigSchema';
+export * from './resolvePersistenceConfig';

@@ -1,0 +1,18 @@
+import { type ConfigProblem, InvalidPersistenceConfigError } from './InvalidPersistenceConfigError';
+import { persistenceConfigSchema, type ResolvedPersistenceConfig } from './persistenceConfigSchema';
+
+/** Validates the config once at the boundary; throws one error listing every problem. */
+export function resolvePersistenceConfig(input: unknown): ResolvedPersistenceConfig {
+  const result = persistenceConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems: ConfigProblem[] = result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || '(root)',
+      message: issue.message,
+    }));
+    throw new InvalidPersistenceConfigError(problems);
+  }
+  const config = result.data;
+  Object.freeze(config.storage);
+  Object.freeze(config.validation);
+  return Object.freeze(config);
+}

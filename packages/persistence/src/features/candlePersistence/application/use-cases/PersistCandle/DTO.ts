@@ -1,0 +1,32 @@
+import type { CandleIssue } from '@flowtrace/core';
+
+/** Where a candle came in: the Unix socket, the SQLite fallback queue, or a direct API call. */
+export type IngestChannel = 'socket' | 'queue' | 'api';
+
+export interface PersistCandleRequest {
+  /** The untrusted candle payload (a parsed FootprintCandle DTO). */
+  payload: unknown;
+  channel: IngestChannel;
+  /** Id of the carrying message (socket request id or queue message_id), for the audit log. */
+  messageId: string;
+}
+
+export type PersistCandleOutcome = PersistedCandle | RejectedCandle;
+
+export interface PersistedCandle {
+  status: 'persisted';
+  /** `exchange:symbol:timeframe:openTime`. */
+  candleId: string;
+  /** Epoch ms at which the candle was known durable. */
+  persistedAt: number;
+  /** Soft issues accepted in non-strict mode. */
+  warnings: readonly CandleIssue[];
+}
+
+export interface RejectedCandle {
+  status: 'rejected';
+  candleId: string | undefined;
+  issues: readonly CandleIssue[];
+  /** Epoch ms at which the rejection was durably recorded in the rejected-candles log. */
+  recordedAt: number;
+}

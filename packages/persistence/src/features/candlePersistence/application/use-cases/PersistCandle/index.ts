@@ -1,0 +1,2 @@
+export type * from './DTO';
+export * from './PersistCandleUseCase';

@@ -1,0 +1,98 @@
+import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
+import type {
+  CandleIterationOptions,
+  CandleQueryOptions,
+  CandleStoragePort,
+  SaveResult,
+  SeriesInfo,
+} from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
+import { FlowTracePersistenceError } from '../../../features/candlePersistence/domain/errors/FlowTracePersistenceError';
+
+/** Opens a store; called on every start() so start-after-stop gets a fresh one. */
+export type CandleStorageFactory = () => Promise<CandleStoragePort>;
+
+/**
+ * What callers may inject: a factory (the service opens and closes the store
+ * with its own lifecycle) or an open store (the caller owns it: the service
+ * flushes it on stop() but never closes it).
+ */
+export type CandleStorageSource = CandleStorageFactory | CandleStoragePort;
+
+export class StorageNotOpenError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_STORAGE_NOT_OPEN';
+  readonly retryable = true;
+  constructor() {
+    super('Candle storage is not open (the service is not running)');
+  }
+}
+
+/**
+ * The CandleStoragePort the use case holds for the app's whole life; it
+ * delegates to the store opened at start() and released at stop().
+ */
+export class ManagedCandleStorage implements CandleStoragePort {
+  private current: CandleStoragePort | undefined;
+
+  constructor(private readonly source: CandleStorageSource) {}
+
+  get isOpen(): boolean {
+    return this.current !== undefined;
+  }
+
+  async open(): Promise<void> {
+    if (this.current) return;
+    this.current = typeof this.source === 'function' ? await this.source() : this.source;
+  }
+
+  /** Flushes, then closes the store when the service opened it. */
+  async close(): Promise<void> {
+    const store = this.current;
+    this.current = undefined;
+    if (!store) return;
+    if (typeof this.source === 'function') await store.close();
+    else await store.flush();
+  }
+
+  save(candle: FootprintCandleDTO): Promise<SaveResult> {
+    return this.store().save(candle);
+  }
+
+  saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
+    return this.store().saveMany(candles);
+  }
+
+  findBySymbol(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<FootprintCandleDTO[]> {
+    return this.store().findBySymbol(symbol, exchange, timeframe, options);
+  }
+
+  findLatest(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    n: number,
+  ): Promise<FootprintCandleDTO[]> {
+    return this.store().findLatest(symbol, exchange, timeframe, n);
+  }
+
+  listSeries(): Promise<SeriesInfo[]> {
+    return this.store().listSeries();
+  }
+
+  iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
+    return this.store().iterate(options);
+  }
+
+  flush(): Promise<void> {
+    return this.store().flush();
+  }
+
+  private store(): CandleStoragePort {
+    if (!this.current) throw new StorageNotOpenError();
+    return this.current;
+  }
+}

@@ -1,0 +1,186 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type QueuedMessage, type QueueStats, SQLiteQueue, SQLiteQueuePoller } from '@flowtrace/ipc';
+import type { CandlePersistencePort } from '../../../features/candlePersistence/application/ports/in/CandlePersistencePort';
+import type { LoggerPort } from '../../../features/candlePersistence/application/ports/out/LoggerPort';
+import type { PersistenceEventsPort } from '../../../features/candlePersistence/application/ports/out/PersistenceEventsPort';
+import type {
+  RejectedCandleEntry,
+  RejectedCandleLogPort,
+} from '../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
+import type { PersistCandleRequest } from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
+import type { StorageHealthTracker } from '../health/StorageHealthTracker';
+import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
+import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
+
+export interface QueueConsumerSettings {
+  readonly queuePath: string;
+  readonly pollInterval: number;
+  readonly batchSize: number;
+}
+
+/**
+ * Drains the SQLite fallback queue: one persistMany (one storage group commit)
+ * per leased batch; the poller marks the batch processed only after it resolved.
+ *
+ * - Invalid candles and unknown message types are durably written to the
+ *   rejected-candles log and then marked processed: they are never retried.
+ * - A storage failure fails the batch (the messages stay pending, with a short
+ *   retry delay) and PAUSES polling until the storage circuit breaker reports
+ *   recovery, so an outage never burns through attempts and dead-letters good
+ *   candles (maxAttempts is effectively unlimited for this consumer).
+ */
+export class QueueConsumer {
+  private queue: SQLiteQueue | undefined;
+  private poller: SQLiteQueuePoller | undefined;
+  private started = false;
+  private pausedForStorage = false;
+  private resumeTask: Promise<void> | undefined;
+  private wakeOnStop: (() => void) | undefined;
+  private statsCache: { at: number; stats: QueueStats } | undefined;
+
+  constructor(
+    private readonly settings: QueueConsumerSettings,
+    private readonly persistence: CandlePersistencePort,
+    private readonly rejectedLog: RejectedCandleLogPort,
+    private readonly events: PersistenceEventsPort,
+    private readonly storageHealth: StorageHealthTracker,
+    private readonly metrics: PersistenceMetrics,
+    private readonly logger: LoggerPort,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.poller?.isRunning === true;
+  }
+
+  get isPausedForStorage(): boolean {
+    return this.pausedForStorage;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    mkdirSync(dirname(this.settings.queuePath), { recursive: true });
+    const queue = new SQLiteQueue({
+      dbPath: this.settings.queuePath,
+      maxAttempts: Number.MAX_SAFE_INTEGER,
+      retryDelayMs: Math.min(this.settings.pollInterval, 1000),
+      maxRetryDelayMs: 5000,
+    });
+    this.queue = queue;
+    this.poller = new SQLiteQueuePoller({
+      queue,
+      pollInterval: this.settings.pollInterval,
+      batchSize: this.settings.batchSize,
+      onBatch: (messages) => this.handleBatch(messages),
+      onError: (error) => this.logger.error({ err: error }, 'queue poll failed'),
+    });
+    this.started = true;
+    await this.poller.start();
+  }
+
+  /** Waits for the batch in flight to be persisted and marked, then closes the queue database. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.wakeOnStop?.();
+    await this.poller?.stop();
+    await this.resumeTask;
+    this.queue?.close();
+    this.queue = undefined;
+    this.poller = undefined;
+    this.statsCache = undefined;
+  }
+
+  /** Queue depth and age, cached for 250 ms so frequent scrapes cost little. */
+  stats(): QueueStats | undefined {
+    const queue = this.queue;
+    if (!queue || queue.isClosed) return undefined;
+    const now = Date.now();
+    if (!this.statsCache || now - this.statsCache.at > 250)
+      this.statsCache = { at: now, stats: queue.stats() };
+    return this.statsCache.stats;
+  }
+
+  private async handleBatch(messages: readonly QueuedMessage[]): Promise<void> {
+    const requests: PersistCandleRequest[] = [];
+    const refused: RejectedCandleEntry[] = [];
+    for (const message of messages) this.collect(message, requests, refused);
+    try {
+      if (refused.length > 0) await this.rejectedLog.append(refused);
+      await this.persistence.persistMany(requests);
+    } catch (error) {
+      if (refused.length > 0 && requests.length === 0) this.events.storageFailed(error);
+      this.pauseUntilStorageRecovers();
+      throw error;
+    }
+    if (refused.length > 0) this.events.rejected('queue', refused.length);
+    const now = Date.now();
+    for (const message of messages)
+      this.metrics.ackSeconds.observe({ channel: 'queue' }, Math.max(0, now - message.timestamp) / 1000);
+  }
+
+  private collect(
+    message: QueuedMessage,
+    requests: PersistCandleRequest[],
+    refused: RejectedCandleEntry[],
+  ): void {
+    if (SINGLE_CANDLE_TYPES.has(message.type)) {
+      requests.push({ payload: message.payload, channel: 'queue', messageId: message.id });
+      return;
+    }
+    if (message.type === CANDLE_BATCH_TYPE) {
+      const candles = (message.payload as { candles?: unknown } | null)?.candles;
+      if (Array.isArray(candles) && candles.length <= MAX_CANDLES_PER_BATCH) {
+        candles.forEach((payload, index) => {
+          requests.push({ payload, channel: 'queue', messageId: `${message.id}#${index}` });
+        });
+        return;
+      }
+      refused.push(
+        refusal(
+          message,
+          'invalid-batch',
+          `${CANDLE_BATCH_TYPE} payload must be { candles: FootprintCandle[] } with at most ${MAX_CANDLES_PER_BATCH} candles`,
+        ),
+      );
+      return;
+    }
+    refused.push(refusal(message, 'unknown-message-type', `Unknown message type: ${message.type}`));
+  }
+
+  private pauseUntilStorageRecovers(): void {
+    if (this.pausedForStorage || !this.started) return;
+    this.pausedForStorage = true;
+    const poller = this.poller;
+    this.logger.warn({}, 'queue consumer paused until storage recovers');
+    this.resumeTask = (async () => {
+      // Not awaited by handleBatch: the poller's loop is still inside it.
+      await poller?.stop();
+      if (!this.started) {
+        this.pausedForStorage = false;
+        return;
+      }
+      const stopped = new Promise<void>((resolve) => {
+        this.wakeOnStop = resolve;
+      });
+      await Promise.race([this.storageHealth.whenHealthy(), stopped]);
+      this.wakeOnStop = undefined;
+      this.pausedForStorage = false;
+      if (this.started && poller === this.poller) {
+        this.logger.info({}, 'queue consumer resumed');
+        await poller?.start();
+      }
+    })();
+  }
+}
+
+function refusal(message: QueuedMessage, rule: string, text: string): RejectedCandleEntry {
+  return {
+    time: new Date().toISOString(),
+    channel: 'queue',
+    messageId: message.id,
+    candleId: undefined,
+    reasons: [{ path: 'type', message: text, rule, severity: 'error' }],
+    payload: { type: message.type, payload: message.payload },
+  };
+}

@@ -1,0 +1,63 @@
+import {
+  type IPCMessage,
+  type RequestContext,
+  UnixSocketServer,
+  type UnixSocketServerStats,
+} from '@flowtrace/ipc';
+import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
+import type { SocketRequestHandler } from './SocketRequestHandler';
+
+export interface SocketConsumerSettings {
+  readonly socketPath: string;
+  readonly maxConnections: number;
+  readonly stopTimeoutMs: number;
+}
+
+/**
+ * The real-time channel: a UnixSocketServer whose request handler persists the
+ * candle and answers only once it is durable. Requests from all connections
+ * run concurrently, so their saves share the storage's group-commit fsync.
+ */
+export class SocketConsumer {
+  private server: UnixSocketServer | undefined;
+
+  constructor(
+    private readonly settings: SocketConsumerSettings,
+    private readonly handler: SocketRequestHandler,
+    private readonly metrics: PersistenceMetrics,
+  ) {}
+
+  get isListening(): boolean {
+    return this.server?.isListening() === true;
+  }
+
+  stats(): UnixSocketServerStats | undefined {
+    return this.server?.stats();
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = new UnixSocketServer({
+      socketPath: this.settings.socketPath,
+      maxConnections: this.settings.maxConnections,
+      stopTimeoutMs: this.settings.stopTimeoutMs,
+    });
+    server.setRequestHandler((message, context) => this.handle(message, context));
+    await server.start();
+    this.server = server;
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to stopTimeoutMs), closes connections. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    await server?.stop();
+  }
+
+  private async handle(message: IPCMessage, _context: RequestContext): Promise<unknown> {
+    const started = performance.now();
+    const data = await this.handler.handle(message);
+    this.metrics.ackSeconds.observe({ channel: 'socket' }, (performance.now() - started) / 1000);
+    return data;
+  }
+}

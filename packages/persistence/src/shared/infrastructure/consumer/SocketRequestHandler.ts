@@ -1,0 +1,108 @@
+import type { CandlePersistencePort } from '../../../features/candlePersistence/application/ports/in/CandlePersistencePort';
+import type {
+  PersistCandleOutcome,
+  PersistCandleRequest,
+} from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
+import { CandleRejectedError } from '../../../features/candlePersistence/domain/errors/CandleRejectedError';
+import { InvalidBatchPayloadError, UnknownMessageTypeError } from './errors';
+import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
+
+/** The request envelope as the socket server hands it over. */
+export interface IncomingMessage {
+  id: string;
+  type: string;
+  payload: unknown;
+}
+
+/** Reply `data` of a persisted candle (original platform's shape). */
+export interface CandleAck {
+  candleId: string;
+  persistedAt: number;
+}
+
+/** One element of a `candle:batch` reply's `results`, in request order. */
+export type BatchItemResult =
+  | { index: number; success: true; candleId: string; persistedAt: number }
+  | {
+      index: number;
+      success: false;
+      candleId: string | undefined;
+      error: string;
+      code: string;
+      retryable: false;
+    };
+
+export interface BatchAck {
+  persisted: number;
+  rejected: number;
+  results: BatchItemResult[];
+}
+
+/**
+ * Routes socket requests to the persistence port. The returned value becomes the
+ * reply's `data`; a thrown FlowTracePersistenceError becomes `success:false`
+ * with its `code` and `retryable` (the server copies both onto the wire).
+ * Resolves only after the candle is durable, so a success reply is a durable ack.
+ */
+export class SocketRequestHandler {
+  constructor(private readonly persistence: CandlePersistencePort) {}
+
+  async handle(message: IncomingMessage): Promise<CandleAck | BatchAck> {
+    if (SINGLE_CANDLE_TYPES.has(message.type)) {
+      const outcome = await this.persistence.persist({
+        payload: message.payload,
+        channel: 'socket',
+        messageId: message.id,
+      });
+      if (outcome.status === 'rejected') throw new CandleRejectedError(outcome.issues);
+      return { candleId: outcome.candleId, persistedAt: outcome.persistedAt };
+    }
+    if (message.type === CANDLE_BATCH_TYPE) return this.handleBatch(message);
+    throw new UnknownMessageTypeError(message.type);
+  }
+
+  private async handleBatch(message: IncomingMessage): Promise<BatchAck> {
+    const candles = batchCandles(message.payload);
+    const requests: PersistCandleRequest[] = candles.map((payload, index) => ({
+      payload,
+      channel: 'socket',
+      messageId: `${message.id}#${index}`,
+    }));
+    const outcomes = await this.persistence.persistMany(requests);
+    return summarize(outcomes);
+  }
+}
+
+function batchCandles(payload: unknown): unknown[] {
+  const candles =
+    typeof payload === 'object' && payload !== null ? (payload as { candles?: unknown }).candles : undefined;
+  if (!Array.isArray(candles)) {
+    throw new InvalidBatchPayloadError(`${CANDLE_BATCH_TYPE} payload must be { candles: FootprintCandle[] }`);
+  }
+  if (candles.length > MAX_CANDLES_PER_BATCH) {
+    throw new InvalidBatchPayloadError(
+      `${CANDLE_BATCH_TYPE} carries ${candles.length} candles; at most ${MAX_CANDLES_PER_BATCH} are accepted`,
+    );
+  }
+  return candles;
+}
+
+function summarize(outcomes: readonly PersistCandleOutcome[]): BatchAck {
+  let persisted = 0;
+  const results = outcomes.map((outcome, index): BatchItemResult => {
+    if (outcome.status === 'persisted') {
+      persisted++;
+      return { index, success: true, candleId: outcome.candleId, persistedAt: outcome.persistedAt };
+    }
+    const error = new CandleRejectedError(outcome.issues);
+    return {
+      index,
+      success: false,
+      candleId: outcome.candleId,
+      error: error.message,
+      code: error.code,
+      retryable: false,
+    };
+  });
+  return { persisted, rejected: outcomes.length - persisted, results };
+}

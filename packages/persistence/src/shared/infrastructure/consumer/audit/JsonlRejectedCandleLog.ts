@@ -1,0 +1,102 @@
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type {
+  RejectedCandleEntry,
+  RejectedCandleLogPort,
+} from '../../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
+
+interface PendingAppend {
+  text: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The rejected-candles log: one JSON object per line (JSONL), appended, and
+ * fsync'd before `append` resolves. Concurrent appends share one write and one
+ * fsync (group commit), like the candle store.
+ *
+ * A write that failed half-way may leave a torn last line; the next successful
+ * append starts on a fresh line, so readers skip at most that torn line.
+ */
+export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
+  private handle: FileHandle | undefined;
+  private pending: PendingAppend[] = [];
+  private draining: Promise<void> | undefined;
+  private tornTail = false;
+  private closed = false;
+
+  constructor(readonly path: string) {}
+
+  append(entries: readonly RejectedCandleEntry[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`rejected-candles log ${this.path} is closed`));
+    if (entries.length === 0) return Promise.resolve();
+    const text = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ text, resolve, reject });
+      this.kick();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.draining) await this.draining;
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+  }
+
+  /** Reopening after close() is allowed (start after stop). */
+  reopen(): void {
+    this.closed = false;
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.pending.length > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const handle = await this.openHandle();
+      const text = (this.tornTail ? '\n' : '') + batch.map((p) => p.text).join('');
+      this.tornTail = true;
+      await handle.write(text);
+      await handle.sync();
+      this.tornTail = false;
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      // A failed fsync leaves the page cache state unknown: reopen before trusting the file again.
+      const handle = this.handle;
+      this.handle = undefined;
+      await handle?.close().catch(() => undefined);
+      for (const p of batch) p.reject(error);
+    }
+  }
+
+  private async openHandle(): Promise<FileHandle> {
+    if (this.handle) return this.handle;
+    const directory = dirname(this.path);
+    await mkdir(directory, { recursive: true });
+    const handle = await open(this.path, 'a');
+    const { size } = await handle.stat();
+    if (size === 0) await syncDirectory(directory);
+    this.handle = handle;
+    return handle;
+  }
+}
+
+/** Makes a newly created file's directory entry durable. */
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,6 @@
+/** Message types that carry one FootprintCandle DTO as payload (original platform). */
+export const SINGLE_CANDLE_TYPES: ReadonlySet<string> = new Set(['candle', 'candle:complete']);
+/** FlowTrace addition: payload `{ candles: FootprintCandleDTO[] }`, one result per candle in the reply. */
+export const CANDLE_BATCH_TYPE = 'candle:batch';
+/** Most candles accepted in one `candle:batch` message. */
+export const MAX_CANDLES_PER_BATCH = 10_000;

@@ -1,0 +1,139 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { IngestChannel } from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
+
+/** Live values read at scrape time (queue depth, connections …). */
+export interface MetricsSources {
+  queue(): { pending: number; inFlight: number; dead: number; oldestPendingAgeMs: number | null } | undefined;
+  connections(): number;
+  errorRate(): number;
+  storageFailing(): boolean;
+}
+
+const NO_SOURCES: MetricsSources = {
+  queue: () => undefined,
+  connections: () => 0,
+  errorRate: () => 0,
+  storageFailing: () => false,
+};
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * Prometheus metrics of one app instance, in a PRIVATE Registry: two instances
+ * in one process never share or clash on series (names in docs/persistence.md).
+ */
+export class PersistenceMetrics {
+  readonly registry = new Registry();
+  readonly persisted: Counter<'channel'>;
+  readonly unchanged: Counter<'channel'>;
+  readonly rejected: Counter<'channel'>;
+  readonly storageFailures: Counter;
+  readonly durableWriteSeconds: Histogram;
+  readonly ackSeconds: Histogram<'channel'>;
+
+  private sources: MetricsSources = NO_SOURCES;
+
+  constructor() {
+    const registers = [this.registry];
+    const live = (): MetricsSources => this.sources;
+    this.persisted = new Counter({
+      name: 'flowtrace_persistence_candles_persisted_total',
+      help: 'Candles made durable (new or replaced versions), by ingest channel',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.unchanged = new Counter({
+      name: 'flowtrace_persistence_candles_unchanged_total',
+      help: 'Candles identical to the stored version (duplicates), acknowledged without a write',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.rejected = new Counter({
+      name: 'flowtrace_persistence_candles_rejected_total',
+      help: 'Candles refused by validation and recorded in the rejected-candles log, by ingest channel',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.storageFailures = new Counter({
+      name: 'flowtrace_persistence_storage_failures_total',
+      help: 'Storage or rejected-log writes that failed (nothing was acknowledged)',
+      registers,
+    });
+    this.durableWriteSeconds = new Histogram({
+      name: 'flowtrace_persistence_durable_write_seconds',
+      help: 'Duration of a storage save/saveMany call until durable (includes the shared fsync)',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.ackSeconds = new Histogram({
+      name: 'flowtrace_persistence_ack_seconds',
+      help: 'From receipt of a message to its durable acknowledgement, by ingest channel',
+      labelNames: ['channel'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_queue_depth',
+      help: 'Messages waiting in the fallback queue (pending, including delayed retries)',
+      registers,
+      collect() {
+        this.set(live().queue()?.pending ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_queue_oldest_pending_seconds',
+      help: 'Age of the oldest unprocessed queue message, 0 when none',
+      registers,
+      collect() {
+        this.set((live().queue()?.oldestPendingAgeMs ?? 0) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_queue_dead_letters',
+      help: 'Queue messages dead-lettered (e.g. payload not JSON)',
+      registers,
+      collect() {
+        this.set(live().queue()?.dead ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_socket_connections',
+      help: 'Open Unix socket connections',
+      registers,
+      collect() {
+        this.set(live().connections());
+      },
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_validation_error_rate',
+      help: 'Rejected fraction of the rolling validation window',
+      registers,
+      collect() {
+        this.set(live().errorRate());
+      },
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_storage_up',
+      help: '1 when storage accepts durable writes, 0 while it is failing',
+      registers,
+      collect() {
+        this.set(live().storageFailing() ? 0 : 1);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Wires the gauges read at scrape time (set once the consumers exist; they depend on the metrics). */
+  useSources(sources: MetricsSources): void {
+    this.sources = sources;
+  }
+
+  countPersisted(channel: IngestChannel, written: number, unchanged: number): void {
+    if (written > 0) this.persisted.inc({ channel }, written);
+    if (unchanged > 0) this.unchanged.inc({ channel }, unchanged);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import { pino } from 'pino';
+import {
+  bootstrap,
+  type PersistenceBootstrapConfig,
+  type PersistenceBootstrapOptions,
+} from '../../src/index';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export interface TempDir {
+  path: string;
+  remove(): Promise<void>;
+}
+
+export async function makeTempDir(prefix = 'ft-persist-'): Promise<TempDir> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Config with every path inside `dir` (short socket path: sun_path is ~107 bytes). */
+export function configIn(
+  dir: string,
+  overrides: Partial<PersistenceBootstrapConfig> = {},
+): PersistenceBootstrapConfig {
+  return {
+    socketPath: join(dir, 's.sock'),
+    queuePath: join(dir, 'queue', 'queue.db'),
+    storage: { baseDir: join(dir, 'candles') },
+    pollInterval: 20,
+    batchSize: 200,
+    ...overrides,
+  };
+}
+
+export async function startService(
+  dir: string,
+  overrides: Partial<PersistenceBootstrapConfig> = {},
+  options: PersistenceBootstrapOptions = {},
+) {
+  const { app, container } = await bootstrap(configIn(dir, overrides), { logger: silentLogger, ...options });
+  await app.start();
+  return { app, container };
+}
+
+export function smallCandles(count: number, seed = 1, symbol = 'LTCUSDT'): FootprintCandleDTO[] {
+  return generateFootprintCandles({
+    seed,
+    count,
+    bins: 5,
+    symbol,
+    tickValue: 0.01,
+    startPrice: 90,
+    emptyRatio: 0,
+  });
+}
+
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export async function getJson(
+  port: number,
+  path: string,
+): Promise<{ status: number; body: unknown; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, body, text };
+}
