@@ -148,6 +148,20 @@ describe('UnixSocketServer + UnixSocketClient requests', () => {
     );
   });
 
+  it('refuses a message over the client maxFrameBytes before sending it; the connection stays usable', async () => {
+    const server = await startServer();
+    server.setRequestHandler(() => 'ok');
+    const client = await startClient({ maxFrameBytes: 200 });
+    await expect(client.request({ type: 't', payload: 'x'.repeat(500) })).rejects.toMatchObject({
+      code: IpcErrorCode.FrameTooLarge,
+    });
+    await expect(client.send({ type: 't', payload: 'x'.repeat(70_000) })).rejects.toMatchObject({
+      code: IpcErrorCode.FrameTooLarge,
+    });
+    expect((await client.request({ type: 't', payload: 'small' })).success).toBe(true);
+    expect(client.stats().requestsInFlight).toBe(0);
+  });
+
   it('rejects request() on timeout and when not connected', async () => {
     const server = await startServer({ stopTimeoutMs: 10 });
     server.setRequestHandler(() => new Promise(() => undefined));

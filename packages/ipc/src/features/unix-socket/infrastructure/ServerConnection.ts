@@ -3,9 +3,7 @@ import type { IPCMessage, IPCResponse } from '../../../shared/types';
 import { errorResponse, parseRequestEnvelope } from '../domain/envelope';
 import { FrameTooLargeError, InvalidEnvelopeError, IpcErrorCode } from '../domain/errors';
 import { FrameDecoder } from '../domain/FrameDecoder';
-import { encodeFrame } from '../domain/frameEncoding';
 import type { ResolvedServerOptions } from '../domain/options';
-import type { RequestContext } from '../domain/types';
 import { FrameWriter } from './FrameWriter';
 
 /** What a connection needs from its server. */
@@ -17,22 +15,25 @@ export interface ConnectionHost {
    */
   dispatch(
     message: IPCMessage,
-    context: RequestContext,
+    connection: { readonly id: number },
   ): IPCResponse | undefined | Promise<IPCResponse | undefined>;
-  onConnectionEvent(event: ConnectionEvent): void;
+  /** Server-wide counters, updated in place on the hot path. */
+  readonly counters: ServerCounters;
   onConnectionClosed(connection: ServerConnection): void;
 }
 
-export type ConnectionEvent =
-  | 'frame'
-  | 'protocolError'
-  | 'replySent'
-  | 'replyDropped'
-  | 'paused'
-  | 'resumed'
-  | 'timedOut'
-  | 'requestStarted'
-  | 'requestFinished';
+export interface ServerCounters {
+  acceptedConnections: number;
+  rejectedConnections: number;
+  framesReceived: number;
+  requestsInFlight: number;
+  responsesSent: number;
+  responsesDropped: number;
+  protocolErrors: number;
+  handlerErrors: number;
+  pausedConnections: number;
+  timedOutConnections: number;
+}
 
 /** One accepted socket: framing, per-connection backpressure, timeouts and replies. */
 export class ServerConnection {
@@ -89,7 +90,7 @@ export class ServerConnection {
       this.decoder.push(chunk, this.onFrame);
     } catch (error) {
       if (error instanceof FrameTooLargeError) {
-        this.host.onConnectionEvent('protocolError');
+        this.host.counters.protocolErrors++;
         // The stream cannot be re-synchronised: answer, stop reading, close.
         this.socket.pause();
         this.sendReply(errorResponse('', error.message, error.code, false), true);
@@ -112,12 +113,12 @@ export class ServerConnection {
   };
 
   private handleFrame(body: Buffer): void {
-    this.host.onConnectionEvent('frame');
+    this.host.counters.framesReceived++;
     let message: IPCMessage;
     try {
       message = parseRequestEnvelope(body);
     } catch (error) {
-      this.host.onConnectionEvent('protocolError');
+      this.host.counters.protocolErrors++;
       const id = error instanceof InvalidEnvelopeError ? error.requestId : '';
       const code = (error as { code?: string }).code ?? IpcErrorCode.InvalidEnvelope;
       this.sendReply(errorResponse(id, (error as Error).message, code, false), true);
@@ -126,7 +127,7 @@ export class ServerConnection {
     this.startRequest();
     let outcome: IPCResponse | undefined | Promise<IPCResponse | undefined>;
     try {
-      outcome = this.host.dispatch(message, { connectionId: this.id, receivedAt: Date.now() });
+      outcome = this.host.dispatch(message, this);
     } catch (error) {
       // dispatch maps handler errors itself; this is a server bug, still answer.
       outcome = errorResponse(message.id, (error as Error).message, IpcErrorCode.HandlerFailed, true);
@@ -144,23 +145,23 @@ export class ServerConnection {
 
   private startRequest(): void {
     this.inFlight++;
-    this.host.onConnectionEvent('requestStarted');
+    this.host.counters.requestsInFlight++;
     if (!this.paused && this.inFlight >= this.host.options.maxInFlightPerConnection) {
       // Backpressure: stop reading this client until its requests complete;
       // the kernel buffer then fills and the client's writes slow down.
       this.paused = true;
       this.socket.pause();
-      this.host.onConnectionEvent('paused');
+      this.host.counters.pausedConnections++;
     }
   }
 
   private finishRequest(reply: IPCResponse | undefined): void {
     this.inFlight--;
-    this.host.onConnectionEvent('requestFinished');
+    this.host.counters.requestsInFlight--;
     if (reply !== undefined) this.sendReply(reply, false);
     if (this.paused && this.inFlight <= this.host.options.maxInFlightPerConnection >> 1) {
       this.paused = false;
-      this.host.onConnectionEvent('resumed');
+      this.host.counters.pausedConnections--;
       while (this.backlog.length > 0 && !this.paused) this.handleFrame(this.backlog.shift() as Buffer);
       if (!this.paused && !this.closed) this.socket.resume();
     }
@@ -179,11 +180,11 @@ export class ServerConnection {
   private sendReply(reply: IPCResponse, always: boolean): void {
     if (this.closed) return;
     if (!always && this.writer.pendingBytes > this.host.options.maxPendingReplyBytes) {
-      this.host.onConnectionEvent('replyDropped');
+      this.host.counters.responsesDropped++;
       return;
     }
-    this.writer.write(encodeFrame(reply));
-    this.host.onConnectionEvent('replySent');
+    this.writer.writeJson(reply);
+    this.host.counters.responsesSent++;
   }
 
   private armPartialTimerIfNeeded(): void {
@@ -198,7 +199,7 @@ export class ServerConnection {
     if (!this.decoder.hasPartialFrame || this.closed) return;
     if (this.decoder.framesDecoded === this.partialSnapshot) {
       // A frame started before the timer and never completed: slow or stuck peer.
-      this.host.onConnectionEvent('timedOut');
+      this.host.counters.timedOutConnections++;
       this.socket.destroy();
       return;
     }
@@ -207,7 +208,7 @@ export class ServerConnection {
 
   private onIdle(): void {
     if (this.inFlight > 0 || this.decoder.hasPartialFrame) return; // busy handler or partial timer decides
-    this.host.onConnectionEvent('timedOut');
+    this.host.counters.timedOutConnections++;
     this.socket.destroy();
   }
 

@@ -15,7 +15,6 @@ import {
   RequestTimeoutError,
 } from '../domain/errors';
 import { FrameDecoder } from '../domain/FrameDecoder';
-import { encodeFrame } from '../domain/frameEncoding';
 import { clientOptionsSchema, type ResolvedClientOptions } from '../domain/options';
 import type { RequestOptions, UnixSocketClientConfig, UnixSocketClientStats } from '../domain/types';
 import { FrameWriter } from './FrameWriter';
@@ -63,6 +62,7 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
   private readonly pending = new Map<string, PendingRequest>();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectAttempt = 0;
+  private drained: Promise<void> | undefined;
   private closedByUser = false;
   private readonly counters = { framesSent: 0, responsesReceived: 0, reconnects: 0 };
 
@@ -114,18 +114,29 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
     if (!writer || !this.isConnected()) {
       return Promise.reject(new NotConnectedError(`Not connected to ${this.options.socketPath}`));
     }
-    writer.write(encodeFrame(completeMessage(message)));
+    try {
+      writer.writeJson(completeMessage(message));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.counters.framesSent++;
     if (writer.pendingBytes < this.options.writeHighWaterBytes) return RESOLVED;
     writer.flush();
-    const socket = this.socket as Socket;
-    return new Promise((resolve, reject) => {
+    this.drained ??= this.waitForDrain(this.socket as Socket);
+    return this.drained;
+  }
+
+  /** One shared wait per congestion episode, however many sends are waiting. */
+  private waitForDrain(socket: Socket): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const onDrain = (): void => {
         socket.off('close', onClose);
+        this.drained = undefined;
         resolve();
       };
       const onClose = (): void => {
         socket.off('drain', onDrain);
+        this.drained = undefined;
         reject(new DisconnectedError('Disconnected while waiting for the socket to drain'));
       };
       socket.once('drain', onDrain);
@@ -155,7 +166,14 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
         reject(new RequestTimeoutError(complete.id, timeoutMs));
       }, timeoutMs);
       this.pending.set(complete.id, { resolve, reject, timer });
-      writer.write(encodeFrame(complete));
+      try {
+        writer.writeJson(complete);
+      } catch (error) {
+        this.pending.delete(complete.id);
+        clearTimeout(timer);
+        reject(error as Error);
+        return;
+      }
       this.counters.framesSent++;
     });
   }
@@ -221,7 +239,7 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
     const decoder = new FrameDecoder(this.options.maxFrameBytes);
     let lastError: Error | undefined;
     this.socket = socket;
-    this.writer = new FrameWriter(socket);
+    this.writer = new FrameWriter(socket, this.options.maxFrameBytes);
     this.reconnectAttempt = 0;
     socket.on('data', (chunk: Buffer) => {
       try {

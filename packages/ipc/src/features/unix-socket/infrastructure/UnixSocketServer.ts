@@ -12,7 +12,7 @@ import type {
   UnixSocketServerConfig,
   UnixSocketServerStats,
 } from '../domain/types';
-import { type ConnectionEvent, type ConnectionHost, ServerConnection } from './ServerConnection';
+import { type ConnectionHost, ServerConnection, type ServerCounters } from './ServerConnection';
 import {
   assertSocketPathReplaceable,
   type BoundSocketFile,
@@ -37,7 +37,7 @@ export class UnixSocketServer implements ConnectionHost {
   private nextConnectionId = 1;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
-  private readonly counters = {
+  readonly counters: ServerCounters = {
     acceptedConnections: 0,
     rejectedConnections: 0,
     framesReceived: 0,
@@ -138,45 +138,13 @@ export class UnixSocketServer implements ConnectionHost {
     this.connections.delete(connection);
   }
 
-  onConnectionEvent(event: ConnectionEvent): void {
-    const c = this.counters;
-    switch (event) {
-      case 'frame':
-        c.framesReceived++;
-        break;
-      case 'protocolError':
-        c.protocolErrors++;
-        break;
-      case 'replySent':
-        c.responsesSent++;
-        break;
-      case 'replyDropped':
-        c.responsesDropped++;
-        break;
-      case 'paused':
-        c.pausedConnections++;
-        break;
-      case 'resumed':
-        c.pausedConnections--;
-        break;
-      case 'timedOut':
-        c.timedOutConnections++;
-        break;
-      case 'requestStarted':
-        c.requestsInFlight++;
-        break;
-      case 'requestFinished':
-        c.requestsInFlight--;
-        break;
-    }
-  }
-
   dispatch(
     message: IPCMessage,
-    context: RequestContext,
+    connection: { readonly id: number },
   ): IPCResponse | undefined | Promise<IPCResponse | undefined> {
     const requestHandler = this.requestHandler;
     if (requestHandler) {
+      const context: RequestContext = { connectionId: connection.id, receivedAt: Date.now() };
       if (this.stopping) {
         return errorResponse(message.id, 'Server is stopping', IpcErrorCode.ServerStopping, true);
       }
