@@ -9,6 +9,7 @@ export * from './decimal/ExactDecimal';
 export * from './errors/FlowTraceCoreError';
 export * from './generator/generateFootprintCandles';
 export * from './generator/SeededRandom';
+export * from './io/readTradesCsv';
 export * from './merge/CandleMergeError';
 export * from './merge/mergeCandles';
 export * from './merge/rollUpCandles';

@@ -158,9 +158,13 @@ function checkMergeable(
     if (alignOpenTime(candle.t, targetTimeframe) !== openTime) {
       throw new CandleMergeError(`${where} is not in the ${targetTimeframe} period opening at ${openTime}`);
     }
-    const identity = `${candle.i}:${candle.t}`;
-    if (seen.has(identity)) throw new CandleMergeError(`${where} appears twice`);
-    seen.add(identity);
+    // Partial merges (of the target timeframe) legitimately share an open time; their trades must not overlap,
+    // which the trade-id check catches. A lower-timeframe candle given twice is always a mistake.
+    if (duration < targetDuration) {
+      const identity = `${candle.i}:${candle.t}`;
+      if (seen.has(identity)) throw new CandleMergeError(`${where} appears twice`);
+      seen.add(identity);
+    }
   }
 }
 
