@@ -1,2 +1,3 @@
 export * from './application/index';
 export * from './domain/index';
+export * from './infrastructure/adapters/SQLiteFlatBufferStorage';

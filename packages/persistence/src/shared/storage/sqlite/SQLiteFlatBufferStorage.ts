@@ -1,0 +1,248 @@
+import { existsSync } from 'node:fs';
+import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
+import type {
+  CandleIterationOptions,
+  CandleQueryOptions,
+  CandleStoragePort,
+  SaveResult,
+  SeriesInfo,
+} from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
+import { candleKeyOf } from '../candle/candleKeyOf';
+import { compareSeries } from '../candle/compareSeries';
+import { checkLatestCount, resolveQuery } from '../candle/queryOptions';
+import { StorageClosedError, StorageReadOnlyError, StorageWriteError } from '../errors/StorageErrors';
+import { FlatBufferSerializer } from '../serialization/flatbuffer/FlatBufferSerializer';
+import { GroupCommitQueue } from './GroupCommitQueue';
+import type { EncodedCandle, StoredRow } from './SqliteCandleDatabase';
+import { SqliteDatabaseSet } from './SqliteDatabaseSet';
+import {
+  type ResolvedSqliteStorageConfig,
+  resolveSqliteStorageConfig,
+  type SqliteStorageConfig,
+} from './SqliteStorageConfig';
+import { SqliteFormatError } from './SqliteStorageErrors';
+
+/**
+ * Candles as FlatBuffer `Candle` blobs in SQLite, one row per candle
+ * (docs/formats/sqlite-flatbuffers.md). WAL + synchronous=FULL; saves issued in
+ * the same event-loop turn share one transaction (group commit) and resolve
+ * only after it committed.
+ */
+export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposable {
+  private readonly serializer = new FlatBufferSerializer();
+  private readonly databases: SqliteDatabaseSet;
+  private readonly queue: GroupCommitQueue<readonly EncodedCandle[], SaveResult>;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  private constructor(readonly config: ResolvedSqliteStorageConfig) {
+    this.databases = new SqliteDatabaseSet(config);
+    this.queue = new GroupCommitQueue((groups) => this.commit(groups));
+  }
+
+  /** Validates the options once, opens (or creates) the database(s). */
+  static async open(config: SqliteStorageConfig): Promise<SQLiteFlatBufferStorage> {
+    const storage = new SQLiteFlatBufferStorage(resolveSqliteStorageConfig(config));
+    // Fail fast on an unreadable/foreign database rather than at the first save.
+    const { organizeByExchange, readOnly, baseDir } = storage.config;
+    if (readOnly && !existsSync(organizeByExchange ? baseDir : storage.databases.pathFor(''))) {
+      throw new SqliteFormatError(
+        `Cannot open read-only: ${organizeByExchange ? baseDir : storage.databases.pathFor('')} does not exist`,
+      );
+    }
+    try {
+      if (!organizeByExchange && !readOnly) storage.databases.forWrite('');
+      else storage.databases.all();
+    } catch (error) {
+      storage.databases.closeAll();
+      throw error;
+    }
+    return storage;
+  }
+
+  save(candle: FootprintCandleDTO): Promise<SaveResult> {
+    return this.saveMany([candle]);
+  }
+
+  async saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
+    this.assertOpen();
+    if (this.config.readOnly) throw new StorageReadOnlyError();
+    if (!Array.isArray(candles)) throw new TypeError('saveMany expects an array of candles');
+    // Encode now: bad input fails alone, and later mutation of the caller's objects cannot leak in.
+    const encoded = candles.map((candle): EncodedCandle => {
+      const key = candleKeyOf(candle);
+      return {
+        exchange: key.exchange,
+        symbol: key.symbol,
+        timeframe: key.timeframe,
+        openTime: key.openTime,
+        data: this.serializer.serialize(candle),
+      };
+    });
+    if (encoded.length === 0) return { written: 0, unchanged: 0 };
+    return this.queue.submit(encoded);
+  }
+
+  async findBySymbol(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<FootprintCandleDTO[]> {
+    const query = resolveQuery(options);
+    await this.readBarrier();
+    if (query.limit === 0) return [];
+    const database = this.databases.forRead(exchange);
+    if (!database) return [];
+    const rows = database.range(
+      exchange,
+      symbol,
+      timeframe,
+      query.startTime,
+      query.endTime,
+      query.limit,
+      query.order,
+    );
+    return this.decodeRows(rows);
+  }
+
+  async findLatest(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    n: number,
+  ): Promise<FootprintCandleDTO[]> {
+    checkLatestCount(n);
+    await this.readBarrier();
+    if (n === 0) return [];
+    const database = this.databases.forRead(exchange);
+    if (!database) return [];
+    const rows = database.range(
+      exchange,
+      symbol,
+      timeframe,
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+      n,
+      'desc',
+    );
+    return this.decodeRows(rows).reverse();
+  }
+
+  async listSeries(): Promise<SeriesInfo[]> {
+    await this.readBarrier();
+    return this.databases
+      .all()
+      .flatMap((database) => database.series())
+      .sort(compareSeries);
+  }
+
+  async *iterate(options: CandleIterationOptions = {}): AsyncIterable<FootprintCandleDTO> {
+    const startTime = options.startTime ?? Number.NEGATIVE_INFINITY;
+    const endTime = options.endTime ?? Number.POSITIVE_INFINITY;
+    const series = (await this.listSeries()).filter(
+      (info) =>
+        (options.exchange === undefined || info.exchange === options.exchange) &&
+        (options.symbol === undefined || info.symbol === options.symbol) &&
+        (options.timeframe === undefined || info.timeframe === options.timeframe),
+    );
+    const pageSize = this.config.maxCandlesPerBlock;
+    for (const info of series) {
+      let from = startTime;
+      for (;;) {
+        this.assertOpen();
+        const database = this.databases.forRead(info.exchange);
+        if (!database) break;
+        // Keyset pagination: at most one page of blobs in memory at a time.
+        const rows = database.range(
+          info.exchange,
+          info.symbol,
+          info.timeframe,
+          from,
+          endTime,
+          pageSize,
+          'asc',
+        );
+        for (const candle of this.decodeRows(rows)) yield candle;
+        const last = rows[rows.length - 1];
+        if (rows.length < pageSize || last === undefined) break;
+        from = last.open_time + 1;
+      }
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await this.queue.drain();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.queue.drain();
+      this.closed = true;
+      this.databases.closeAll();
+    })();
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** `PRAGMA integrity_check` of every database: `ok` or the problems found. */
+  integrityCheck(): string[] {
+    this.assertOpen();
+    return this.databases.all().map((database) => database.integrityCheck());
+  }
+
+  /** Reads see every save submitted before them. */
+  private async readBarrier(): Promise<void> {
+    this.assertOpen();
+    if (this.queue.size > 0) await this.queue.drain();
+  }
+
+  private commit(groups: readonly (readonly EncodedCandle[])[]): SaveResult[] {
+    const results = groups.map(() => ({ written: 0, unchanged: 0 }));
+    // Route every candle to its database, remembering which save it belongs to.
+    const perDatabase = new Map<string, { candles: EncodedCandle[]; owners: number[] }>();
+    groups.forEach((candles, owner) => {
+      for (const candle of candles) {
+        const path = this.databases.pathFor(candle.exchange);
+        let batch = perDatabase.get(path);
+        if (!batch) {
+          batch = { candles: [], owners: [] };
+          perDatabase.set(path, batch);
+        }
+        batch.candles.push(candle);
+        batch.owners.push(owner);
+      }
+    });
+    for (const batch of perDatabase.values()) {
+      const first = batch.candles[0] as EncodedCandle;
+      let changed: boolean[];
+      try {
+        changed = this.databases.forWrite(first.exchange).apply(batch.candles);
+      } catch (error) {
+        throw new StorageWriteError(`SQLite commit failed: ${(error as Error).message}`, { cause: error });
+      }
+      changed.forEach((didChange, index) => {
+        const result = results[batch.owners[index] as number] as SaveResult;
+        if (didChange) result.written += 1;
+        else result.unchanged += 1;
+      });
+    }
+    return results;
+  }
+
+  private decodeRows(rows: readonly StoredRow[]): FootprintCandleDTO[] {
+    const candles = new Array<FootprintCandleDTO>(rows.length);
+    for (let index = 0; index < rows.length; index++) {
+      candles[index] = this.serializer.deserialize((rows[index] as StoredRow).data);
+    }
+    return candles;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StorageClosedError('SQLite candle storage');
+  }
+}

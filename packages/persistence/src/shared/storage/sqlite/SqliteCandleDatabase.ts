@@ -1,0 +1,232 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { TimeframeName } from '@flowtrace/core';
+import Database from 'better-sqlite3';
+import type { SeriesInfo } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
+import { fsyncDirectory } from './fsyncDirectory';
+import type { ResolvedSqliteStorageConfig } from './SqliteStorageConfig';
+import { SqliteFormatError } from './SqliteStorageErrors';
+import { SQLITE_FORMAT_NAME, SQLITE_FORMAT_VERSION, SQLITE_SCHEMA_DDL } from './sqliteSchema';
+
+/** One candle ready to be written: its key and its FlatBuffer bytes. */
+export interface EncodedCandle {
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly openTime: number;
+  readonly data: Uint8Array;
+}
+
+export interface StoredRow {
+  open_time: number;
+  data: Buffer;
+}
+
+interface SeriesRow {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  first_open_time: number;
+  last_open_time: number;
+  candle_count: number;
+}
+
+/** Range bounds SQLite can compare with INTEGER open times (±Infinity is not bindable as a key). */
+const FAR_PAST = -Number.MAX_SAFE_INTEGER;
+const FAR_FUTURE = Number.MAX_SAFE_INTEGER;
+
+export function clampTime(time: number): number {
+  return Math.max(FAR_PAST, Math.min(FAR_FUTURE, time));
+}
+
+/**
+ * One FlowTrace FlatBuffer candle database file: connection, pragmas, schema,
+ * prepared statements. Synchronous (better-sqlite3); the storage class adds
+ * group commit on top.
+ */
+export class SqliteCandleDatabase {
+  private readonly db: Database.Database;
+  private readonly selectData: Database.Statement<[string, string, string, number], Buffer>;
+  private readonly insertCandle: Database.Statement<[string, string, string, number, number, Uint8Array]>;
+  private readonly updateCandle: Database.Statement<[number, Uint8Array, string, string, string, number]>;
+  private readonly upsertSeries: Database.Statement<[string, string, string, number, number]>;
+  private readonly rangeAsc: Database.Statement<[string, string, string, number, number, number], StoredRow>;
+  private readonly rangeDesc: Database.Statement<[string, string, string, number, number, number], StoredRow>;
+  private readonly seriesAll: Database.Statement<[], SeriesRow>;
+  private readonly applyTransaction: (candles: readonly EncodedCandle[]) => boolean[];
+
+  private constructor(
+    db: Database.Database,
+    readonly path: string,
+  ) {
+    this.db = db;
+    this.selectData = db
+      .prepare<[string, string, string, number], Buffer>(
+        'SELECT data FROM fb_candles WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time = ?',
+      )
+      .pluck();
+    this.insertCandle = db.prepare(
+      'INSERT INTO fb_candles (exchange, symbol, timeframe, open_time, updated_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.updateCandle = db.prepare(
+      'UPDATE fb_candles SET updated_at = ?, data = ? WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time = ?',
+    );
+    this.upsertSeries = db.prepare(
+      `INSERT INTO fb_series (exchange, symbol, timeframe, first_open_time, last_open_time, candle_count)
+       VALUES (?1, ?2, ?3, ?4, ?5, 1)
+       ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET
+         first_open_time = min(first_open_time, excluded.first_open_time),
+         last_open_time = max(last_open_time, excluded.last_open_time),
+         candle_count = candle_count + 1`,
+    );
+    const range = (order: 'ASC' | 'DESC') =>
+      db.prepare<[string, string, string, number, number, number], StoredRow>(
+        `SELECT open_time, data FROM fb_candles
+         WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ?
+         ORDER BY open_time ${order} LIMIT ?`,
+      );
+    this.rangeAsc = range('ASC');
+    this.rangeDesc = range('DESC');
+    this.seriesAll = db.prepare<[], SeriesRow>(
+      'SELECT exchange, symbol, timeframe, first_open_time, last_open_time, candle_count FROM fb_series',
+    );
+    this.applyTransaction = db.transaction((candles: readonly EncodedCandle[]) => this.applyAll(candles));
+  }
+
+  /** Opens (creating when allowed) and checks the format of the database at `path`. */
+  static open(path: string, config: ResolvedSqliteStorageConfig): SqliteCandleDatabase {
+    if (config.readOnly) {
+      const db = new Database(path, { readonly: true, fileMustExist: true, timeout: config.busyTimeoutMs });
+      try {
+        applyReadPragmas(db, config);
+        checkFormat(db, path, true);
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      return new SqliteCandleDatabase(db, path);
+    }
+    const directory = dirname(path);
+    const directoryExisted = existsSync(directory);
+    mkdirSync(directory, { recursive: true });
+    const created = !existsSync(path);
+    const db = new Database(path, { timeout: config.busyTimeoutMs });
+    try {
+      db.pragma(`journal_mode = ${config.walMode ? 'WAL' : 'DELETE'}`);
+      // FULL: in WAL mode NORMAL does not fsync the WAL on commit, so a power
+      // loss could drop transactions we already reported durable.
+      db.pragma('synchronous = FULL');
+      applyReadPragmas(db, config);
+      db.exec(SQLITE_SCHEMA_DDL);
+      db.transaction(() => {
+        const insertMeta = db.prepare('INSERT OR IGNORE INTO flowtrace_meta (key, value) VALUES (?, ?)');
+        insertMeta.run('format', SQLITE_FORMAT_NAME);
+        insertMeta.run('version', String(SQLITE_FORMAT_VERSION));
+      })();
+      checkFormat(db, path, false);
+      if (created) {
+        // The database file (and any directory we made) must survive a crash too.
+        fsyncDirectory(directory);
+        if (!directoryExisted) fsyncDirectory(dirname(directory));
+      }
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteCandleDatabase(db, path);
+  }
+
+  /**
+   * Writes candles in one transaction, in order (a later candle of the same key
+   * sees the earlier one). Returns, per candle, whether it changed anything
+   * (false: identical bytes already stored). Durable when it returns.
+   */
+  apply(candles: readonly EncodedCandle[]): boolean[] {
+    return this.applyTransaction(candles);
+  }
+
+  private applyAll(candles: readonly EncodedCandle[]): boolean[] {
+    const now = Date.now();
+    const changed = new Array<boolean>(candles.length);
+    for (let index = 0; index < candles.length; index++) {
+      const candle = candles[index] as EncodedCandle;
+      const { exchange, symbol, timeframe, openTime, data } = candle;
+      const existing = this.selectData.get(exchange, symbol, timeframe, openTime);
+      if (existing === undefined) {
+        this.insertCandle.run(exchange, symbol, timeframe, openTime, now, data);
+        this.upsertSeries.run(exchange, symbol, timeframe, openTime, openTime);
+        changed[index] = true;
+      } else if (Buffer.compare(existing, data) === 0) {
+        changed[index] = false;
+      } else {
+        this.updateCandle.run(now, data, exchange, symbol, timeframe, openTime);
+        changed[index] = true;
+      }
+    }
+    return changed;
+  }
+
+  range(
+    exchange: string,
+    symbol: string,
+    timeframe: string,
+    startTime: number,
+    endTime: number,
+    limit: number,
+    order: 'asc' | 'desc',
+  ): StoredRow[] {
+    const statement = order === 'asc' ? this.rangeAsc : this.rangeDesc;
+    const sqlLimit = Number.isFinite(limit) ? limit : -1;
+    return statement.all(exchange, symbol, timeframe, clampTime(startTime), clampTime(endTime), sqlLimit);
+  }
+
+  series(): SeriesInfo[] {
+    return this.seriesAll.all().map((row) => ({
+      exchange: row.exchange,
+      symbol: row.symbol,
+      timeframe: row.timeframe as TimeframeName,
+      firstOpenTime: row.first_open_time,
+      lastOpenTime: row.last_open_time,
+      count: row.candle_count,
+    }));
+  }
+
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function applyReadPragmas(db: Database.Database, config: ResolvedSqliteStorageConfig): void {
+  db.pragma(`cache_size = -${config.cacheSize}`);
+  db.pragma(`mmap_size = ${config.mmapSize}`);
+}
+
+function checkFormat(db: Database.Database, path: string, readOnly: boolean): void {
+  let rows: { key: string; value: string }[];
+  try {
+    rows = db.prepare<[], { key: string; value: string }>('SELECT key, value FROM flowtrace_meta').all();
+  } catch (error) {
+    throw new SqliteFormatError(
+      `${path} is not a FlowTrace FlatBuffer candle database (no flowtrace_meta table)`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const meta = new Map(rows.map((row) => [row.key, row.value]));
+  if (meta.get('format') !== SQLITE_FORMAT_NAME) {
+    throw new SqliteFormatError(
+      `${path} has format "${meta.get('format')}", expected "${SQLITE_FORMAT_NAME}"`,
+    );
+  }
+  const version = Number(meta.get('version'));
+  if (version > SQLITE_FORMAT_VERSION || !Number.isInteger(version)) {
+    throw new SqliteFormatError(
+      `${path} is format version ${meta.get('version')}; this build ${readOnly ? 'reads' : 'writes'} version ${SQLITE_FORMAT_VERSION}`,
+    );
+  }
+}
