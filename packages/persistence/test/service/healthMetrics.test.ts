@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UnixSocketClient } from '@flowtrace/ipc';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
+import type { PersistenceApplication } from '../../src/index';
+import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir } from './helpers';
+
+const promtool = spawnSync('promtool', ['--version']).status === 0;
+if (!promtool) console.warn('promtool is not on PATH: the `promtool check metrics` test is skipped');
+
+describe('health and metrics endpoints', () => {
+  let dir: TempDir;
+  let app: PersistenceApplication;
+  let port: number;
+  let client: UnixSocketClient;
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    ({ app } = await startService(
+      dir.path,
+      {
+        healthCheckPort: 0,
+        validation: { enabled: true, strictMode: false, alertThreshold: 0.2, maxErrorRate: 0.5 },
+      },
+      { storage: () => InMemoryCandleStorage.open() },
+    ));
+    port = app.healthPort as number;
+    client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    await client.connect();
+  });
+
+  afterEach(async () => {
+    await client.disconnect();
+    await app.stop();
+    await dir.remove();
+  });
+
+  it('reports every component with real readings', async () => {
+    const { status, body } = await getJson(port, '/health');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      status: 'healthy',
+      components: {
+        unixSocket: { status: 'healthy', listening: true, connections: 1 },
+        queuePoller: { status: 'healthy', running: true, pending: 0 },
+        storage: { status: 'healthy' },
+        validation: { status: 'healthy', errorRate: 0 },
+      },
+    });
+    expect(Number.isNaN(Date.parse((body as { timestamp: string }).timestamp))).toBe(false);
+    expect((await getJson(port, '/health/live')).status).toBe(200);
+    expect((await getJson(port, '/health/ready')).body).toEqual({ ready: true });
+    expect((await getJson(port, '/nope')).status).toBe(404);
+  });
+
+  it('turns degraded above alertThreshold and unhealthy above maxErrorRate', async () => {
+    const candles = smallCandles(10);
+    const send = (k: number, bad: boolean) =>
+      client.request({ id: `m${k}`, type: 'candle', payload: bad ? { ...candles[k], n: -3 } : candles[k] });
+    for (let k = 0; k < 7; k++) await send(k, false);
+    for (let k = 7; k < 9; k++) await send(k, true); // 2/9 = 22% > 20%
+    let health = await getJson(port, '/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({
+      status: 'degraded',
+      components: { validation: { status: 'degraded' } },
+    });
+    for (let k = 0; k < 9; k++) await client.request({ id: `x${k}`, type: 'candle', payload: { junk: k } }); // 11/18 > 50%
+    health = await getJson(port, '/health');
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({
+      status: 'unhealthy',
+      components: { validation: { status: 'unhealthy' } },
+    });
+  });
+
+  it('exposes Prometheus metrics from a private registry', async () => {
+    const [candle] = smallCandles(1);
+    await client.request({ id: 'a', type: 'candle', payload: candle });
+    await client.request({ id: 'b', type: 'candle', payload: candle });
+    await client.request({ id: 'c', type: 'candle', payload: { nope: true } });
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/^flowtrace_persistence_candles_persisted_total\{channel="socket"\} 1$/m);
+    expect(text).toMatch(/^flowtrace_persistence_candles_unchanged_total\{channel="socket"\} 1$/m);
+    expect(text).toMatch(/^flowtrace_persistence_candles_rejected_total\{channel="socket"\} 1$/m);
+    expect(text).toMatch(/^flowtrace_persistence_ack_seconds_count\{channel="socket"\} 2$/m);
+    expect(text).toMatch(/^flowtrace_persistence_durable_write_seconds_count 2$/m);
+    expect(text).toMatch(/^flowtrace_persistence_socket_connections 1$/m);
+    expect(text).toMatch(/^flowtrace_persistence_queue_depth 0$/m);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expectWellFormedExposition(text);
+  });
+
+  it.skipIf(!promtool)('passes promtool check metrics', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const file = join(dir.path, 'metrics.txt');
+    await writeFile(file, text);
+    const result = spawnSync('sh', ['-c', `promtool check metrics < ${file}`], { encoding: 'utf8' });
+    expect(result.stderr + result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+/** A minimal exposition-format check: every sample belongs to a family declared with HELP and TYPE. */
+function expectWellFormedExposition(text: string): void {
+  const declared = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+    if (type) {
+      declared.set(type[1] as string, type[2] as string);
+      continue;
+    }
+    if (line.startsWith('# HELP ')) continue;
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+]+|NaN|\+Inf|-Inf)( \d+)?$/.exec(line);
+    expect(sample, `malformed line: ${line}`).not.toBeNull();
+    const name = sample?.[1] as string;
+    const family = name.replace(/_(bucket|sum|count|total|created)$/, '');
+    expect(declared.has(name) || declared.has(family), `undeclared family of ${name}`).toBe(true);
+  }
+}

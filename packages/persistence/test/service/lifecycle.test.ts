@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import { UnixSocketClient } from '@flowtrace/ipc';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
+import type { CandleStoragePort, SaveResult } from '../../src/index';
+import { runTs } from './childProcess';
+import { FaultInjectingStorage } from './FaultInjectingStorage';
+import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir } from './helpers';
+
+/** Delays every save, to hold requests in flight while stop() runs. */
+class SlowStorage extends FaultInjectingStorage {
+  constructor(
+    inner: CandleStoragePort,
+    private readonly delayMs: number,
+  ) {
+    super(inner);
+  }
+  override async saveMany(candles: Parameters<CandleStoragePort['saveMany']>[0]): Promise<SaveResult> {
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return super.saveMany(candles);
+  }
+  override async save(candle: Parameters<CandleStoragePort['save']>[0]): Promise<SaveResult> {
+    return this.saveMany([candle]);
+  }
+}
+
+describe('lifecycle', () => {
+  let dir: TempDir;
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
+
+  afterEach(async () => {
+    await dir.remove();
+  });
+
+  it('runs two instances with different paths in one process', async () => {
+    const a = await startService(
+      join(dir.path, 'a'),
+      { healthCheckPort: 0 },
+      { storage: () => InMemoryCandleStorage.open() },
+    );
+    const b = await startService(
+      join(dir.path, 'b'),
+      { healthCheckPort: 0 },
+      { storage: () => InMemoryCandleStorage.open() },
+    );
+    try {
+      const [candle] = smallCandles(1);
+      const client = new UnixSocketClient({
+        socketPath: configIn(join(dir.path, 'a')).socketPath,
+        autoReconnect: false,
+      });
+      await client.connect();
+      expect((await client.request({ id: '1', type: 'candle', payload: candle })).success).toBe(true);
+      await client.disconnect();
+      expect((await a.app.storage.listSeries()).length).toBe(1);
+      expect((await b.app.storage.listSeries()).length).toBe(0);
+      expect(a.app.healthPort).not.toBe(b.app.healthPort);
+      const metricsB = await (await fetch(`http://127.0.0.1:${b.app.healthPort}/metrics`)).text();
+      expect(metricsB).not.toMatch(/candles_persisted_total\{/);
+    } finally {
+      await a.app.stop();
+      await b.app.stop();
+    }
+  });
+
+  it('drains in-flight requests on stop, turns ready 503 at once, and restarts', async () => {
+    const inner = await InMemoryCandleStorage.open();
+    const { app } = await startService(
+      dir.path,
+      { healthCheckPort: 0 },
+      { storage: new SlowStorage(inner, 300) },
+    );
+    const port = app.healthPort as number;
+    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    await client.connect();
+    const candles = smallCandles(5);
+    const inFlight = candles.map((c, k) => client.request({ id: `r${k}`, type: 'candle', payload: c }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = app.stop();
+    expect((await getJson(port, '/health/ready')).status).toBe(503);
+    const replies = await Promise.all(inFlight);
+    expect(replies.every((r) => r.success)).toBe(true);
+    await stopping;
+    await client.disconnect();
+    expect(app.lifecycle).toBe('stopped');
+    expect(await inner.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+
+    await app.start();
+    const again = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    await again.connect();
+    expect((await again.request({ id: 'again', type: 'candle', payload: candles[0] })).success).toBe(true);
+    await again.disconnect();
+    await app.stop();
+    await inner.close();
+  });
+
+  it('leaves no handles: a child process that starts, stops and restarts exits by itself', async () => {
+    const result = await runTs(
+      join(import.meta.dirname, 'fixtures', 'startStopChild.ts'),
+      [dir.path],
+      20_000,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toMatchObject({ reply: true, health: 200 });
+  });
+});
