@@ -73,7 +73,7 @@ export class SqliteCandleDatabase {
     );
     this.upsertSeries = db.prepare(
       `INSERT INTO fb_series (exchange, symbol, timeframe, first_open_time, last_open_time, candle_count)
-       VALUES (?1, ?2, ?3, ?4, ?5, 1)
+       VALUES (?, ?, ?, ?, ?, 1)
        ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET
          first_open_time = min(first_open_time, excluded.first_open_time),
          last_open_time = max(last_open_time, excluded.last_open_time),
