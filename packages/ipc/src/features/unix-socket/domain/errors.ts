@@ -19,7 +19,6 @@ export const IpcErrorCode = {
   ClientClosed: 'FLOWTRACE_CLIENT_CLOSED',
   SocketInUse: 'FLOWTRACE_SOCKET_IN_USE',
   SocketPathNotSocket: 'FLOWTRACE_SOCKET_PATH_NOT_SOCKET',
-  ServerNotStarted: 'FLOWTRACE_SERVER_NOT_STARTED',
 } as const;
 export type IpcErrorCode = (typeof IpcErrorCode)[keyof typeof IpcErrorCode];
 
