@@ -11,7 +11,10 @@
  * `isBuyerMaker == false`); "sell" means the taker sold into the bid.
  */
 export interface PriceBinDTO {
-  /** Tick price: the lower bound of the bin, an integer multiple of the candle's `tv` (quote currency). */
+  /**
+   * Tick price: the lower bound of the bin, an integer multiple of the candle's `tv` (quote currency).
+   * The bin holds the trades with `tp <= price < tp + tv`.
+   */
   tp: number;
   /** Taker-buy base volume traded in this bin (base asset). */
   bv: number;
@@ -44,7 +47,7 @@ export interface FootprintCandleDTO {
   vi: number;
   /** Open time: epoch ms of the first millisecond of the candle, aligned to the timeframe. */
   t: number;
-  /** Open price: price of the first trade (quote currency). */
+  /** Open price: price of the first trade (quote currency). For a candle without trades, a carried price (o=h=l=c). */
   o: number;
   /** High price: highest trade price (quote currency). */
   h: number;
@@ -70,9 +73,13 @@ export interface FootprintCandleDTO {
   n: number;
   /** Delta: `bv - sv` (base asset). */
   d: number;
-  /** Highest running delta reached during the candle (base asset). */
+  /**
+   * Highest running delta (`buys - sells` so far) reached during the candle
+   * (base asset). The running delta starts at 0 at the open and 0 counts, so
+   * `dMax >= max(0, d)`.
+   */
   dMax: number;
-  /** Lowest running delta reached during the candle (base asset). */
+  /** Lowest running delta reached during the candle, 0 at the open included: `dMin <= min(0, d)` (base asset). */
   dMin: number;
   /** Tick value: the price step used to bin trades into `aggs` (quote currency), > 0. */
   tv: number;
@@ -82,7 +89,7 @@ export interface FootprintCandleDTO {
   f: number;
   /** Last trade id in the candle (exchange trade id; 0 for an empty candle). */
   ls: number;
-  /** Complete flag: `true` once the candle's time has passed and it will not change. */
+  /** Complete flag: `true` once the candle's time has passed and it will not change; `false` for a still-open candle. */
   x: boolean;
 }
 
