@@ -1,0 +1,87 @@
+/**
+ * Every setting the daemon takes from a config file, the environment or a flag,
+ * with its path in the merged config. One table drives all three sources, so a
+ * setting cannot exist in one and be forgotten in another.
+ */
+export type SettingType = 'string' | 'integer' | 'number' | 'boolean';
+
+export interface Setting {
+  /** Dotted path in the config object, e.g. `storage.baseDir`. */
+  path: string;
+  /** Environment variable, e.g. `FLOWTRACE_STORAGE_BASE_DIR`. */
+  env: string;
+  /** Long flag without dashes, e.g. `storage-base-dir`. */
+  flag: string;
+  type: SettingType;
+  description: string;
+}
+
+const setting = (path: string, type: SettingType, description: string): Setting => {
+  const words = path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2');
+  return {
+    path,
+    type,
+    description,
+    env: `FLOWTRACE_${words.toUpperCase()}`,
+    flag: words.toLowerCase().replace(/_/g, '-'),
+  };
+};
+
+export const SETTINGS: readonly Setting[] = Object.freeze([
+  setting('socketPath', 'string', 'Unix socket producers connect to'),
+  setting('queuePath', 'string', 'SQLite fallback queue file drained by the poller'),
+  setting('storage.baseDir', 'string', 'directory of the candle store'),
+  setting('storage.useDatabase', 'boolean', 'store FlatBuffer blocks in SQLite instead of .ftcd files'),
+  setting('storage.organizeByExchange', 'boolean', 'SQLite store: one database per exchange'),
+  setting('storage.maxCandlesPerBlock', 'integer', 'candles per storage block at most'),
+  setting('storage.walMode', 'boolean', 'SQLite store: WAL journal'),
+  setting('storage.cacheSize', 'integer', 'SQLite store: page cache size in KB'),
+  setting('storage.mmapSize', 'integer', 'SQLite store: memory-mapped I/O size in bytes'),
+  setting('healthCheckPort', 'integer', 'HTTP port of /health and /metrics (0 = ephemeral)'),
+  setting('healthCheckHost', 'string', 'address the health server binds (default loopback only)'),
+  setting('pollInterval', 'integer', 'queue poll interval in ms'),
+  setting('batchSize', 'integer', 'queue messages per poll'),
+  setting('maxConnections', 'integer', 'concurrent producer connections at most'),
+  setting('stopTimeoutMs', 'integer', 'graceful stop deadline in ms'),
+  setting('rejectedLogPath', 'string', 'JSONL log of rejected candles'),
+  setting('validation.enabled', 'boolean', 'validate candles before storing'),
+  setting('validation.strictMode', 'boolean', 'reject candles with soft issues too'),
+  setting('validation.maxErrorRate', 'number', 'rejection rate above which health is unhealthy'),
+  setting('validation.alertThreshold', 'number', 'rejection rate above which health is degraded'),
+  setting('logLevel', 'string', 'log level: trace, debug, info, warn, error, fatal, silent'),
+]);
+
+/** Parses a textual value (env or flag) as the setting's type. */
+export function parseSettingValue(s: Setting, raw: string, source: string): string | number | boolean {
+  switch (s.type) {
+    case 'string':
+      return raw;
+    case 'boolean': {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      throw new Error(`${source}: expected a boolean (true/false/1/0/yes/no/on/off), got "${raw}"`);
+    }
+    case 'integer':
+    case 'number': {
+      const n = Number(raw.trim());
+      if (raw.trim() === '' || !Number.isFinite(n) || (s.type === 'integer' && !Number.isInteger(n))) {
+        throw new Error(
+          `${source}: expected ${s.type === 'integer' ? 'an integer' : 'a number'}, got "${raw}"`,
+        );
+      }
+      return n;
+    }
+  }
+}
+
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1) as string] = value;
+}

@@ -1,0 +1,179 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { bootstrap, InvalidPersistenceConfigError, resolvePersistenceConfig } from '@flowtrace/persistence';
+import { pino } from 'pino';
+import { parseCommandLine, usage } from './config/commandLine';
+import { DaemonConfigError, UsageError } from './config/errors';
+import { loadDaemonConfig } from './config/loadDaemonConfig';
+import { EXIT, type ExitCode } from './exitCodes';
+import { SystemdNotifier } from './systemd/SystemdNotifier';
+
+/** Extra time past the service's own stopTimeoutMs before the daemon gives up on a graceful stop. */
+const STOP_GRACE_MS = 5_000;
+
+export interface DaemonIO {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../package.json') as { version: string }).version;
+}
+
+/**
+ * Runs the daemon until it is told to stop. Resolves with the exit code; the
+ * caller (daemon.ts) owns `process.exit`. Signal handling lives here because the
+ * daemon, unlike the libraries, owns its process.
+ */
+export async function runDaemon(io: DaemonIO): Promise<ExitCode> {
+  let commandLine: ReturnType<typeof parseCommandLine>;
+  try {
+    commandLine = parseCommandLine(io.argv);
+  } catch (error) {
+    io.stderr(`flowtrace-persistence: ${(error as Error).message}\n\n${usage()}\n`);
+    return EXIT.USAGE;
+  }
+  if (commandLine.help) {
+    io.stdout(`${usage()}\n`);
+    return EXIT.OK;
+  }
+  if (commandLine.version) {
+    io.stdout(`${version()}\n`);
+    return EXIT.OK;
+  }
+
+  let config: ReturnType<typeof loadDaemonConfig>;
+  try {
+    config = loadDaemonConfig(commandLine, io.env);
+    if (commandLine.printConfig) {
+      const resolved = resolvePersistenceConfig(config.persistence);
+      io.stdout(`${JSON.stringify({ logLevel: config.logLevel, ...resolved }, null, 2)}\n`);
+      return EXIT.OK;
+    }
+  } catch (error) {
+    return reportConfigError(io, error);
+  }
+
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'flowtrace-persistence', pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+  const notifier = new SystemdNotifier({ env: io.env, onWarning: (m) => logger.warn(m) });
+  for (const name of config.unknownEnv)
+    logger.warn({ variable: name }, 'unknown FLOWTRACE_* environment variable ignored');
+
+  let app: Awaited<ReturnType<typeof bootstrap>>['app'];
+  try {
+    ({ app } = await bootstrap(config.persistence as Parameters<typeof bootstrap>[0], { logger }));
+  } catch (error) {
+    return reportConfigError(io, error, logger);
+  }
+
+  const stopTimeoutMs = (config.persistence.stopTimeoutMs as number | undefined) ?? 10_000;
+  let stopRequested: ((signal: NodeJS.Signals) => void) | undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    stopRequested = resolve;
+  });
+  let signals = 0;
+  let forced: ((code: ExitCode) => void) | undefined;
+  const forcedExit = new Promise<ExitCode>((resolve) => {
+    forced = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      logger.info({ signal }, 'stop requested: draining');
+      stopRequested?.(signal);
+    } else {
+      logger.warn({ signal }, 'second signal: forcing exit without finishing the graceful stop');
+      forced?.(EXIT.FORCED);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    notifier.status('Starting: opening storage, queue and socket');
+    mkdirSync(dirname(config.persistence.socketPath as string), { recursive: true, mode: 0o750 });
+    await Promise.race([
+      app.start(),
+      stopSignal.then(() => Promise.reject(new Error('stopped during start-up'))),
+    ]);
+    const ready = `Ready: socket ${config.persistence.socketPath}, queue ${config.persistence.queuePath}`;
+    notifier.ready(ready);
+    notifier.startWatchdog(() => app.lifecycle === 'running');
+    logger.info({ sources: config.sources, healthPort: app.healthPort }, ready);
+  } catch (error) {
+    if (signals === 0) logger.fatal({ err: error }, 'start-up failed');
+    notifier.stopping('Start-up failed');
+    await stopWithin(app, stopTimeoutMs + STOP_GRACE_MS).catch(() => undefined);
+    notifier.close();
+    removeSignalHandlers(onSignal);
+    return signals > 0 ? EXIT.OK : EXIT.FAILURE;
+  }
+
+  const signal = await stopSignal;
+  notifier.stopping(`Stopping after ${signal}: draining in-flight candles`);
+  const outcome = await Promise.race([
+    stopWithin(app, stopTimeoutMs + STOP_GRACE_MS).then(
+      () => EXIT.OK,
+      (error: unknown) => {
+        logger.error({ err: error }, 'graceful stop failed');
+        return error instanceof StopTimeoutError ? EXIT.STOP_TIMEOUT : EXIT.FAILURE;
+      },
+    ),
+    forcedExit,
+  ]);
+  if (outcome === EXIT.OK) logger.info('stopped cleanly');
+  notifier.close();
+  removeSignalHandlers(onSignal);
+  return outcome;
+}
+
+class StopTimeoutError extends Error {
+  readonly code = 'FLOWTRACE_DAEMON_STOP_TIMEOUT';
+}
+
+async function stopWithin(app: { stop(): Promise<void> }, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StopTimeoutError(`graceful stop did not finish within ${ms} ms`)),
+      ms,
+    );
+    timer.unref();
+  });
+  try {
+    await Promise.race([app.stop(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function removeSignalHandlers(handler: (signal: NodeJS.Signals) => void): void {
+  process.off('SIGTERM', handler);
+  process.off('SIGINT', handler);
+}
+
+function reportConfigError(io: DaemonIO, error: unknown, logger?: pino.Logger): ExitCode {
+  if (error instanceof InvalidPersistenceConfigError) {
+    const lines = error.problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
+    io.stderr(`flowtrace-persistence: invalid configuration:\n${lines}\n`);
+    logger?.fatal({ problems: error.problems }, 'invalid configuration');
+    return EXIT.CONFIG;
+  }
+  if (error instanceof DaemonConfigError || error instanceof UsageError) {
+    io.stderr(`flowtrace-persistence: ${error.message}\n`);
+    logger?.fatal({ err: error }, 'invalid configuration');
+    return error instanceof UsageError ? EXIT.USAGE : EXIT.CONFIG;
+  }
+  io.stderr(`flowtrace-persistence: ${(error as Error).stack ?? String(error)}\n`);
+  logger?.fatal({ err: error }, 'start-up failed');
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../src/config/commandLine';
+import { DaemonConfigError, UsageError } from '../src/config/errors';
+import { configFromEnv, loadDaemonConfig, mergeLayers } from '../src/config/loadDaemonConfig';
+import { SETTINGS } from '../src/config/settings';
+import { daemonCommand, runDaemonOnce } from './daemonProcess';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'flowtrace-daemon-config-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('configuration precedence: defaults < file < FLOWTRACE_* < flags', () => {
+  it('each layer overrides the one before it, key by key', () => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(
+      file,
+      'pollInterval: 200\nbatchSize: 20\nstorage:\n  useDatabase: true\nvalidation:\n  strictMode: true\n',
+    );
+    const config = loadDaemonConfig(
+      parseCommandLine(['--config', file, '--batch-size', '40', '--data-dir', dir]),
+      {
+        FLOWTRACE_POLL_INTERVAL: '300',
+        FLOWTRACE_BATCH_SIZE: '30',
+      },
+    );
+    expect(config.persistence.pollInterval).toBe(300); // env beats file
+    expect(config.persistence.batchSize).toBe(40); // flag beats env
+    expect(config.persistence.storage).toEqual({ baseDir: join(dir, 'candles'), useDatabase: true }); // deep merge
+    expect(config.persistence.validation).toEqual({ strictMode: true });
+    expect(config.persistence.socketPath).toBe(join(dir, 'flowtrace.sock'));
+    expect(config.sources).toEqual([`defaults (data dir ${dir})`, `file ${file}`, 'environment', 'flags']);
+  });
+
+  it('reads JSON config files by extension and reports unknown FLOWTRACE_* variables', () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ logLevel: 'warn', healthCheckPort: 0 }));
+    const config = loadDaemonConfig(parseCommandLine(['-c', file]), { FLOWTRACE_POLL_INTERVALL: '5' });
+    expect(config.logLevel).toBe('warn');
+    expect(config.persistence.healthCheckPort).toBe(0);
+    expect(config.unknownEnv).toEqual(['FLOWTRACE_POLL_INTERVALL']);
+  });
+
+  it('every setting has a distinct env variable and flag derived from its path', () => {
+    expect(new Set(SETTINGS.map((s) => s.env)).size).toBe(SETTINGS.length);
+    expect(SETTINGS.find((s) => s.path === 'storage.baseDir')).toMatchObject({
+      env: 'FLOWTRACE_STORAGE_BASE_DIR',
+      flag: 'storage-base-dir',
+    });
+    expect(configFromEnv({ FLOWTRACE_VALIDATION_STRICT_MODE: 'yes' }).config).toEqual({
+      validation: { strictMode: true },
+    });
+  });
+
+  it('rejects malformed values with the variable or flag named', () => {
+    expect(() => configFromEnv({ FLOWTRACE_BATCH_SIZE: '1.5' })).toThrow(/FLOWTRACE_BATCH_SIZE.*integer/);
+    expect(() => configFromEnv({ FLOWTRACE_STORAGE_USE_DATABASE: 'maybe' })).toThrow(DaemonConfigError);
+    expect(() => parseCommandLine(['--batch-size', 'ten'])).toThrow(/--batch-size.*integer/);
+    expect(() => parseCommandLine(['--no-such-flag'])).toThrow(UsageError);
+    expect(() => loadDaemonConfig(parseCommandLine(['--config', join(dir, 'missing.yaml')]), {})).toThrow(
+      /cannot read config file/,
+    );
+  });
+
+  it('merges objects deeply and replaces scalars and arrays', () => {
+    expect(mergeLayers({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: 3 }, d: [2] })).toEqual({
+      a: { b: 1, c: 3 },
+      d: [2],
+    });
+  });
+});
+
+describe(`the daemon process (${daemonCommand().label})`, () => {
+  it('--print-config shows the merged, validated config with defaults, and exits 0', async () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ batchSize: 7, storage: { baseDir: join(dir, 'store') } }));
+    const { code, output } = await runDaemonOnce(
+      ['--config', file, '--print-config', '--poll-interval', '250'],
+      {
+        cwd: dir,
+        env: { FLOWTRACE_BATCH_SIZE: '9' },
+      },
+    );
+    expect(code).toBe(0);
+    const printed = JSON.parse(output) as Record<string, unknown>;
+    expect(printed).toMatchObject({
+      logLevel: 'info',
+      batchSize: 9,
+      pollInterval: 250,
+      socketPath: join(dir, 'data', 'flowtrace.sock'),
+      storage: { baseDir: join(dir, 'store'), useDatabase: false },
+      healthCheckHost: '127.0.0.1',
+    });
+  });
+
+  it('a bad config file gives a clear error naming every problem and exit code 78', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'batchSize: -1\npollInterval: soon\nstorage:\n  baseDir: ""\nnoSuchSetting: 1\n');
+    const { code, output } = await runDaemonOnce(['--config', file], { cwd: dir });
+    expect(code).toBe(78);
+    expect(output).toContain('invalid configuration');
+    for (const path of ['batchSize', 'pollInterval', 'storage.baseDir'])
+      expect(output).toContain(`- ${path}:`);
+    expect(output).toMatch(/noSuchSetting/);
+  });
+
+  it('a config file that is not valid YAML/JSON exits 78 with the parser message', async () => {
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{"batchSize": ');
+    const { code, output } = await runDaemonOnce(['--config', file], { cwd: dir });
+    expect(code).toBe(78);
+    expect(output).toMatch(/broken\.json is not valid JSON/);
+  });
+
+  it('an unknown flag prints usage and exits 2; --help exits 0', async () => {
+    const bad = await runDaemonOnce(['--frobnicate'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.output).toContain('Usage: flowtrace-persistence');
+    const help = await runDaemonOnce(['--help'], { cwd: dir });
+    expect(help.code).toBe(0);
+    expect(help.output).toContain('FLOWTRACE_STORAGE_BASE_DIR');
+  });
+});
