@@ -91,6 +91,19 @@ describe('HybridPublisher', () => {
     expect(queuedIds()).toEqual(['q1']);
   });
 
+  it('a burst published during an outage is queued in group commits, every message durable', async () => {
+    const publisher = newPublisher();
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        publisher.publish({ id: `burst-${i}`, type: 't', payload: { i } }),
+      ),
+    );
+    expect(results.every((r) => r.via === 'queue')).toBe(true);
+    expect(publisher.stats()).toMatchObject({ queued: 500, failed: 0 });
+    await publisher.close();
+    expect(queuedIds()).toHaveLength(500);
+  });
+
   it('queues on a retryable error response and on a timeout', async () => {
     await startServer((id) => {
       if (id === 'retry') throw Object.assign(new Error('db busy'), { code: 'X_BUSY', retryable: true });

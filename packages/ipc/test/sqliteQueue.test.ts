@@ -118,6 +118,19 @@ describe('SQLiteQueue', () => {
     expect(queue.stats().dead).toBe(0);
   });
 
+  it('dead-letters a message whose leases keep expiring (poison message killing its consumer)', async () => {
+    const queue = openQueue({ leaseMs: 1, maxDeliveries: 3 });
+    queue.enqueue(msg('poison'));
+    for (let i = 0; i < 3; i++) {
+      expect(queue.dequeue(10).map((m) => m.id)).toEqual(['poison']);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(queue.dequeue(10)).toEqual([]);
+    const [dead] = queue.listDeadLetters();
+    expect(dead?.id).toBe('poison');
+    expect(dead?.lastError).toMatch(/delivered 3 times/);
+  });
+
   it('cleanup deletes processed rows older than the retention only', () => {
     const queue = openQueue();
     queue.enqueueBatch([msg('old'), msg('pending')]);

@@ -1,5 +1,5 @@
 import { parseOptions } from '../../../shared/options';
-import type { IPCResponse, OutgoingMessage } from '../../../shared/types';
+import type { IPCMessage, IPCResponse, OutgoingMessage } from '../../../shared/types';
 import { validateQueueMessage } from '../../sqlite-queue/domain/validation';
 import { SQLiteQueue } from '../../sqlite-queue/infrastructure/SQLiteQueue';
 import { completeMessage, UnixSocketClient } from '../../unix-socket/infrastructure/UnixSocketClient';
@@ -32,6 +32,7 @@ export class HybridPublisher {
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly counters = { acked: 0, queued: 0, failed: 0 };
+  private fallbackBatch: Array<{ message: IPCMessage; resolve(): void; reject(error: Error): void }> = [];
 
   constructor(config: HybridPublisherConfig) {
     const options = parseOptions('HybridPublisher', publisherOptionsSchema, config);
@@ -129,8 +130,7 @@ export class HybridPublisher {
       }
     }
     try {
-      // An id already in the queue is ignored there: it is durable either way.
-      this.queue.enqueue(message);
+      await this.enqueueDurably(message);
     } catch (error) {
       this.counters.failed++;
       throw error;
@@ -138,4 +138,29 @@ export class HybridPublisher {
     this.counters.queued++;
     return { id: message.id, via: 'queue' };
   }
+
+  /**
+   * Group commit: messages falling back in the same event-loop turn (a burst
+   * during an outage) share one transaction and one fsync instead of one each.
+   * Each caller resolves only after that commit. An id already in the queue is
+   * ignored there: it is durable either way.
+   */
+  private enqueueDurably(message: IPCMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.fallbackBatch.push({ message, resolve, reject });
+      if (this.fallbackBatch.length === 1) setImmediate(this.commitFallbackBatch);
+    });
+  }
+
+  private readonly commitFallbackBatch = (): void => {
+    const batch = this.fallbackBatch;
+    this.fallbackBatch = [];
+    try {
+      this.queue.enqueueBatch(batch.map((entry) => entry.message));
+    } catch (error) {
+      for (const entry of batch) entry.reject(error as Error);
+      return;
+    }
+    for (const entry of batch) entry.resolve();
+  };
 }

@@ -7,6 +7,7 @@ export const queueOptionsSchema = z.object({
   busyTimeoutMs: z.number().int().nonnegative().default(5_000),
   leaseMs: z.number().int().positive().default(30_000),
   maxAttempts: z.number().int().positive().default(5),
+  maxDeliveries: z.number().int().positive().default(20),
   retryDelayMs: z.number().int().nonnegative().default(1_000),
   maxRetryDelayMs: z.number().int().nonnegative().default(60_000),
 });

@@ -39,6 +39,12 @@ export interface QueueConfig {
   leaseMs?: number;
   /** Failures after which a message becomes a dead letter. Default 5. */
   maxAttempts?: number;
+  /**
+   * Deliveries after which a message that was never marked (its consumer
+   * keeps dying or its lease keeps expiring) becomes a dead letter instead of
+   * being handed out again. Default 20.
+   */
+  maxDeliveries?: number;
   /** Delay before the first retry; doubles per failure. Default 1000. */
   retryDelayMs?: number;
   /** Cap of the retry delay. Default 60000. */

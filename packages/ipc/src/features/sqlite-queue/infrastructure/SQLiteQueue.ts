@@ -131,7 +131,9 @@ export class SQLiteQueue {
 
   /**
    * Leases up to `limit` deliverable messages, oldest timestamp first. A row
-   * whose payload is not JSON (a broken producer) is dead-lettered, not returned.
+   * whose payload is not JSON (a broken producer), or that was already handed
+   * out `maxDeliveries` times without an outcome (a poison message that kills
+   * its consumer), is dead-lettered, not returned.
    */
   dequeue(limit = 50): QueuedMessage[] {
     this.assertOpen();
@@ -142,6 +144,13 @@ export class SQLiteQueue {
     rows.sort((a, b) => a.timestamp - b.timestamp || (a.message_id < b.message_id ? -1 : 1));
     const messages: QueuedMessage[] = [];
     for (const row of rows) {
+      if (row.deliveries > this.options.maxDeliveries) {
+        this.deadLetter(
+          row.message_id,
+          `delivered ${row.deliveries - 1} times without being processed or failed (consumer crashing or lease too short)`,
+        );
+        continue;
+      }
       let payload: unknown;
       try {
         payload = JSON.parse(row.payload);
