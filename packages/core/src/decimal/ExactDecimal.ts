@@ -106,6 +106,7 @@ export function minDecimal(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
 }
 
 const MAX_EXACT_POWER_OF_TEN = 22;
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The double nearest to the exact value (correctly rounded, ties to even). */
 export function decimalToNumber(value: ExactDecimal): number {
@@ -122,11 +123,7 @@ export function unitsToNumber(units: bigint | number, scale: number): number {
     return scale === 0 ? units : units / 10 ** scale;
   }
   const big = typeof units === 'bigint' ? units : BigInt(units);
-  if (
-    scale <= MAX_EXACT_POWER_OF_TEN &&
-    big <= BigInt(Number.MAX_SAFE_INTEGER) &&
-    -big <= BigInt(Number.MAX_SAFE_INTEGER)
-  ) {
+  if (scale <= MAX_EXACT_POWER_OF_TEN && big <= MAX_SAFE_BIGINT && -big <= MAX_SAFE_BIGINT) {
     return scale === 0 ? Number(big) : Number(big) / 10 ** scale;
   }
   const negative = big < 0n;

@@ -34,3 +34,12 @@ export function multiplyUnits(a: number, b: number): number | bigint {
   const product = a * b;
   return Number.isSafeInteger(product) ? product : BigInt(a) * BigInt(b);
 }
+
+/** `a + b` exactly: a number when the sum is a safe integer, else a bigint. */
+export function addUnits(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const sum = a + b;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  return BigInt(a) + BigInt(b);
+}

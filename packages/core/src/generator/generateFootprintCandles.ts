@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FootprintCandleDTO, PriceBinDTO } from '../candle/FootprintCandleDTO';
 import { unitsToNumber } from '../decimal/ExactDecimal';
-import { IntegerSum, multiplyUnits } from '../decimal/IntegerSum';
+import { addUnits, IntegerSum, multiplyUnits } from '../decimal/IntegerSum';
 import { InvalidCoreOptionsError } from '../errors/FlowTraceCoreError';
 import { explainUnsafeName, SAFE_NAME_PATTERN } from '../naming/safeName';
 import { type TickSize, tickIndexOf, tickSizeOf } from '../tick/TickSize';
@@ -264,7 +264,7 @@ class SyntheticSeries {
       if (this.options.withQuoteVolumes) {
         bin.bq = unitsToNumber(buyQuote, quoteDecimals);
         bin.sq = unitsToNumber(sellQuote, quoteDecimals);
-        bin.q = unitsToNumber(new IntegerSum().add(buyQuote).add(sellQuote).units(), quoteDecimals);
+        bin.q = unitsToNumber(addUnits(buyQuote, sellQuote), quoteDecimals);
       }
       aggs.push(bin);
     }
