@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { projects } from './vitest.workspace';
+import { projects } from './vitest.workspace.ts';
 
 // Tests run against the TypeScript sources: every package's exports map has a
 // `flowtrace-source` condition that points at `src/`, and both Vite (here) and

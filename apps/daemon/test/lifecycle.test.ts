@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import { UnixSocketClient } from '@flowtrace/ipc/features/unix-socket';
+import { SQLiteFlatBufferStorage } from '@flowtrace/persistence/shared/storage';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { daemonCommand, startDaemon, waitFor } from './daemonProcess';
+import { NotifyListener } from './notifySocket';
+
+let dir: string;
+let listener: NotifyListener;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'flowtrace-daemon-life-'));
+  listener = new NotifyListener(join(dir, 'notify.sock'));
+});
+afterEach(() => {
+  listener.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`daemon lifecycle (${daemonCommand().label})`, () => {
+  it('notifies READY once serving, acknowledges only durable candles, and SIGTERM loses nothing', async () => {
+    const daemon = startDaemon(
+      ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--storage-use-database', 'true'],
+      { cwd: dir, env: { NOTIFY_SOCKET: listener.path, WATCHDOG_USEC: '2000000' } },
+    );
+    try {
+      await waitFor(() => listener.has('READY', '1'), `READY=1 (daemon output: ${daemon.output()})`);
+    } catch (error) {
+      daemon.child.kill('SIGKILL');
+      throw error;
+    }
+    const socketPath = join(dir, 'data', 'flowtrace.sock');
+    expect(statSync(socketPath).mode & 0o777).toBe(0o600);
+    expect(listener.messages[0]).toMatch(/^STATUS=Starting/);
+    expect(listener.messages.find((m) => m.startsWith('READY=1'))).toMatch(
+      /\nSTATUS=Ready: socket .*\nMAINPID=\d+$/,
+    );
+    await waitFor(() => listener.has('WATCHDOG', '1'), 'a watchdog ping');
+
+    const candles = generateFootprintCandles({ seed: 7, count: 600, bins: 20, symbol: 'LTCUSDT' });
+    const client = new UnixSocketClient({ socketPath, connectTimeout: 5_000 });
+    await client.connect();
+    const acked: FootprintCandleDTO[] = [];
+    const requests = candles.map(async (candle, index) => {
+      // Stagger so the SIGTERM lands while requests are still being sent and processed.
+      await new Promise((r) => setTimeout(r, Math.floor(index / 50) * 20));
+      try {
+        const response = await client.request(
+          { type: 'candle:complete', payload: candle },
+          { timeoutMs: 10_000 },
+        );
+        if (response.success) acked.push(candle);
+      } catch {
+        // Refused or disconnected during shutdown: not acknowledged, so the producer keeps it.
+      }
+    });
+    await waitFor(() => acked.length >= 100, '100 acknowledgements');
+    daemon.child.kill('SIGTERM');
+    const { code } = await daemon.exited;
+    await Promise.all(requests);
+    await client.disconnect();
+
+    expect(code, daemon.output()).toBe(0);
+    expect(listener.has('STOPPING', '1')).toBe(true);
+    expect(acked.length).toBeGreaterThanOrEqual(100);
+    expect(daemon.output()).toContain('stopped cleanly');
+
+    const store = await SQLiteFlatBufferStorage.open({
+      baseDir: join(dir, 'data', 'candles'),
+      readOnly: true,
+    });
+    try {
+      const stored = await store.findBySymbol('LTCUSDT', 'binance', '1m');
+      const byTime = new Map(stored.map((c) => [c.t, c]));
+      for (const candle of acked) expect(byTime.get(candle.t)).toEqual(candle);
+    } finally {
+      await store.close();
+    }
+  });
+});
