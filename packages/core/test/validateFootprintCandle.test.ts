@@ -46,6 +46,9 @@ describe('validateFootprintCandle: valid candles', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(result.candle).toEqual(validCandle());
     expect(result.candle).not.toHaveProperty('extra');
+    expect(Object.keys(result.candle).join(',')).toBe(
+      'e,tz,ex,a,s,i,vi,t,o,h,l,c,ct,v,bv,sv,q,bq,sq,n,d,dMax,dMin,tv,aggs,f,ls,x',
+    );
   });
 
   it('accepts bins without quote volumes', () => {
@@ -56,7 +59,9 @@ describe('validateFootprintCandle: valid candles', () => {
         delete priceBin.q;
       }
     });
-    expect(validateFootprintCandle(candle, { strict: true }).ok).toBe(true);
+    const result = validateFootprintCandle(candle, { strict: true });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(Object.keys(result.candle.aggs[0] ?? {})).toEqual(['tp', 'bv', 'sv', 'v']);
   });
 
   it('tolerates float drift within 1e-9 relative but not beyond', () => {
