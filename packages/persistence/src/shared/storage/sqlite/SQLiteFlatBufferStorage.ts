@@ -13,7 +13,7 @@ import { checkLatestCount, resolveQuery } from '../candle/queryOptions';
 import { StorageClosedError, StorageReadOnlyError, StorageWriteError } from '../errors/StorageErrors';
 import { FlatBufferSerializer } from '../serialization/flatbuffer/FlatBufferSerializer';
 import { GroupCommitQueue } from './GroupCommitQueue';
-import type { EncodedCandle, StoredRow } from './SqliteCandleDatabase';
+import type { EncodedCandle, SqliteDatabaseDiagnostics, StoredRow } from './SqliteCandleDatabase';
 import { SqliteDatabaseSet } from './SqliteDatabaseSet';
 import {
   type ResolvedSqliteStorageConfig,
@@ -187,6 +187,12 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** Path and effective settings of every open database. */
+  diagnostics(): SqliteDatabaseDiagnostics[] {
+    this.assertOpen();
+    return this.databases.all().map((database) => database.diagnostics());
   }
 
   /** `PRAGMA integrity_check` of every database: `ok` or the problems found. */

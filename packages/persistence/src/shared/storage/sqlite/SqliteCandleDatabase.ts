@@ -22,6 +22,17 @@ export interface StoredRow {
   data: Buffer;
 }
 
+export interface SqliteDatabaseDiagnostics {
+  path: string;
+  /** `wal` or `delete`. */
+  journalMode: string;
+  /** 2 = FULL. */
+  synchronous: number;
+  cacheSizeKb: number;
+  mmapSize: number;
+  readOnly: boolean;
+}
+
 interface SeriesRow {
   exchange: string;
   symbol: string;
@@ -189,6 +200,19 @@ export class SqliteCandleDatabase {
       lastOpenTime: row.last_open_time,
       count: row.candle_count,
     }));
+  }
+
+  /** The settings this connection actually runs with (pragmas are per connection). */
+  diagnostics(): SqliteDatabaseDiagnostics {
+    const read = (name: string) => this.db.pragma(name, { simple: true });
+    return {
+      path: this.path,
+      journalMode: String(read('journal_mode')),
+      synchronous: Number(read('synchronous')),
+      cacheSizeKb: -Number(read('cache_size')),
+      mmapSize: Number(read('mmap_size')),
+      readOnly: this.db.readonly,
+    };
   }
 
   integrityCheck(): string {

@@ -1,0 +1,198 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateFootprintCandles } from '@flowtrace/core';
+import Database from 'better-sqlite3';
+import { ByteBuffer } from 'flatbuffers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CandleTransformer } from '../../src/shared/storage/CandleTransformer';
+import { Candle } from '../../src/shared/storage/serialization/flatbuffer/generated/flow-trace/flat-buffers/candle';
+import { SQLiteFlatBufferStorage } from '../../src/shared/storage/sqlite/SQLiteFlatBufferStorage';
+import { SqliteCandleDatabase } from '../../src/shared/storage/sqlite/SqliteCandleDatabase';
+import { expectSameCandles } from '../contract/candleAssertions';
+import { CALLS_PER_ROUND, CANDLES_PER_CALL } from './fixtures/crashPlan';
+import { LineCollector, spawnTs, waitForExit } from './fixtures/spawnTs';
+import { useTempDirs } from './fixtures/tempDir';
+
+const tempDir = useTempDirs();
+const WRITER = join(import.meta.dirname, 'fixtures', 'sqliteWriterChild.ts');
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('SQLiteFlatBufferStorage', () => {
+  it('honours walMode, synchronous=FULL, cacheSize and mmapSize on every connection', async () => {
+    const wal = await SQLiteFlatBufferStorage.open({
+      baseDir: tempDir(),
+      cacheSize: 2048,
+      mmapSize: 1 << 20,
+    });
+    const rollback = await SQLiteFlatBufferStorage.open({ baseDir: tempDir(), walMode: false, mmapSize: 0 });
+    try {
+      expect(wal.diagnostics()).toMatchObject([
+        { journalMode: 'wal', synchronous: 2, cacheSizeKb: 2048, mmapSize: 1 << 20, readOnly: false },
+      ]);
+      expect(rollback.diagnostics()).toMatchObject([{ journalMode: 'delete', synchronous: 2, mmapSize: 0 }]);
+    } finally {
+      await wal.close();
+      await rollback.close();
+    }
+  });
+
+  it('organizeByExchange keeps one database per exchange under baseDir/{exchange}/', async () => {
+    const baseDir = tempDir();
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir, organizeByExchange: true });
+    const binance = generateFootprintCandles({ seed: 1, count: 5, bins: 3 });
+    const bybit = generateFootprintCandles({ seed: 2, count: 5, bins: 3, exchange: 'bybit' });
+    try {
+      expect(await storage.saveMany([...binance, ...bybit])).toEqual({ written: 10, unchanged: 0 });
+      expect(existsSync(join(baseDir, 'binance', 'candles-flatbuffers.db'))).toBe(true);
+      expect(existsSync(join(baseDir, 'bybit', 'candles-flatbuffers.db'))).toBe(true);
+      expect(existsSync(join(baseDir, 'candles-flatbuffers.db'))).toBe(false);
+      expect(storage.diagnostics().map((d) => d.path)).toEqual([
+        join(baseDir, 'binance', 'candles-flatbuffers.db'),
+        join(baseDir, 'bybit', 'candles-flatbuffers.db'),
+      ]);
+      expectSameCandles(await storage.findBySymbol('BTCUSDT', 'bybit', '1m'), bybit);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('group commit: saves issued in one tick share one transaction and each gets its own result', async () => {
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
+    const candles = generateFootprintCandles({ seed: 3, count: 50, bins: 4 });
+    const apply = vi.spyOn(SqliteCandleDatabase.prototype, 'apply');
+    try {
+      const results = await Promise.all([...candles, candles[0]!].map((candle) => storage.save(candle)));
+      expect(apply).toHaveBeenCalledTimes(1);
+      expect(results.slice(0, 50)).toEqual(candles.map(() => ({ written: 1, unchanged: 0 })));
+      // The repeat of candle 0 in the same group sees the first: a no-op.
+      expect(results[50]).toEqual({ written: 0, unchanged: 1 });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('stores the documented layout: one FlatBuffer Candle per fb_candles row, series in fb_series', async () => {
+    const baseDir = tempDir();
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir });
+    const candles = generateFootprintCandles({ seed: 4, count: 3, bins: 5 });
+    await storage.saveMany(candles);
+    await storage.close();
+    const db = new Database(join(baseDir, 'candles-flatbuffers.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT key, value FROM flowtrace_meta ORDER BY key').all()).toEqual([
+        { key: 'format', value: 'flowtrace-sqlite-flatbuffers' },
+        { key: 'version', value: '1' },
+      ]);
+      const rows = db
+        .prepare<
+          [],
+          { exchange: string; symbol: string; timeframe: string; open_time: number; data: Buffer }
+        >('SELECT exchange, symbol, timeframe, open_time, data FROM fb_candles ORDER BY open_time')
+        .all();
+      const transformer = new CandleTransformer();
+      expect(rows.map((row) => [row.exchange, row.symbol, row.timeframe, row.open_time])).toEqual(
+        candles.map((c) => [c.ex, c.s, c.i, c.t]),
+      );
+      expectSameCandles(
+        rows.map((row) => transformer.readCandle(Candle.getRootAsCandle(new ByteBuffer(row.data))).candle),
+        candles,
+      );
+      expect(db.prepare('SELECT * FROM fb_series').all()).toEqual([
+        {
+          exchange: 'binance',
+          symbol: 'BTCUSDT',
+          timeframe: '1m',
+          first_open_time: candles[0]!.t,
+          last_open_time: candles[2]!.t,
+          candle_count: 3,
+        },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database file of another format and invalid options, with typed errors', async () => {
+    const baseDir = tempDir();
+    const foreign = new Database(join(baseDir, 'candles-flatbuffers.db'));
+    foreign.exec('CREATE TABLE flowtrace_meta (key TEXT PRIMARY KEY, value TEXT)');
+    foreign.prepare('INSERT INTO flowtrace_meta VALUES (?, ?)').run('format', 'something-else');
+    foreign.close();
+    await expect(SQLiteFlatBufferStorage.open({ baseDir })).rejects.toMatchObject({
+      code: 'FLOWTRACE_SQLITE_FORMAT',
+    });
+    const garbageDir = tempDir();
+    writeFileSync(join(garbageDir, 'candles-flatbuffers.db'), 'not a database at all, just text');
+    await expect(SQLiteFlatBufferStorage.open({ baseDir: garbageDir })).rejects.toThrow();
+    await expect(SQLiteFlatBufferStorage.open({ baseDir: '' })).rejects.toMatchObject({
+      code: 'FLOWTRACE_INVALID_STORAGE_CONFIG',
+    });
+    await expect(SQLiteFlatBufferStorage.open({ baseDir, cacheSize: -1 })).rejects.toMatchObject({
+      code: 'FLOWTRACE_INVALID_STORAGE_CONFIG',
+    });
+  });
+
+  it('readOnly: needs an existing database, refuses saves, and reads while another process writes (WAL)', async () => {
+    const baseDir = tempDir();
+    await expect(SQLiteFlatBufferStorage.open({ baseDir, readOnly: true })).rejects.toMatchObject({
+      code: 'FLOWTRACE_SQLITE_FORMAT',
+    });
+    expect(existsSync(join(baseDir, 'candles-flatbuffers.db'))).toBe(false);
+    const child = spawnTs(WRITER, [baseDir, '0', '300']);
+    const lines = new LineCollector(child);
+    try {
+      await lines.waitFor(() => lines.lines.length >= 4);
+      const reader = await SQLiteFlatBufferStorage.open({ baseDir, readOnly: true });
+      try {
+        expect(reader.diagnostics()[0]).toMatchObject({ readOnly: true, journalMode: 'wal' });
+        await expect(reader.save(generateFootprintCandles({ seed: 5, count: 1 })[0]!)).rejects.toMatchObject({
+          code: 'FLOWTRACE_STORAGE_READ_ONLY',
+        });
+        let previous = 0;
+        let growing = 0;
+        for (let attempt = 0; attempt < 20 && child.exitCode === null; attempt++) {
+          const [series] = await reader.listSeries();
+          const count = series?.count ?? 0;
+          expect(count).toBeGreaterThanOrEqual(previous);
+          if (count > previous) growing += 1;
+          previous = count;
+          const latest = await reader.findLatest('BTCUSDT', 'binance', '1m', 5);
+          expect(latest.length).toBeGreaterThan(0);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        expect(growing).toBeGreaterThan(1);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await waitForExit(child);
+    }
+  });
+
+  it('close() releases every handle: a writer process exits by itself after close()', async () => {
+    const baseDir = tempDir();
+    const child = spawnTs(WRITER, [baseDir, '0', '2']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exit = await Promise.race([
+      waitForExit(child),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000)),
+    ]);
+    if (exit === 'hung') child.kill('SIGKILL');
+    expect(exit, stderr).toEqual({ code: 0, signal: null });
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir, readOnly: true });
+    try {
+      // Round 0: calls 0 and 1; round 1: calls 0, 1 and the replacements (same keys).
+      const [series] = await storage.listSeries();
+      expect(series?.count).toBe(CANDLES_PER_CALL * (CALLS_PER_ROUND - 1) * 2);
+    } finally {
+      await storage.close();
+    }
+  }, 30_000);
+});
