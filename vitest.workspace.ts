@@ -46,6 +46,14 @@ export const projects: TestProjectInlineConfiguration[] = [
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     },
   },
+  {
+    extends: true,
+    test: {
+      name: 'examples',
+      root: './examples',
+      include: ['*/test/**/*.test.ts'],
+    },
+  },
 ];
 
 export default projects;
