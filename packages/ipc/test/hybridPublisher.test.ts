@@ -104,6 +104,19 @@ describe('HybridPublisher', () => {
     expect(queuedIds()).toHaveLength(500);
   });
 
+  it('a message that cannot be encoded fails alone, the rest of its group commit is queued', async () => {
+    const publisher = newPublisher();
+    const good = Array.from({ length: 5 }, (_, i) =>
+      publisher.publish({ id: `g${i}`, type: 't', payload: i }),
+    );
+    const bad = publisher.publish({ id: 'bad', type: 't', payload: { n: BigInt(1) } });
+    await expect(bad).rejects.toBeInstanceOf(TypeError);
+    expect((await Promise.all(good)).map((r) => r.via)).toEqual(Array(5).fill('queue'));
+    expect(publisher.stats()).toMatchObject({ queued: 5, failed: 1 });
+    await publisher.close();
+    expect(queuedIds()).toEqual(['g0', 'g1', 'g2', 'g3', 'g4']);
+  });
+
   it('queues on a retryable error response and on a timeout', async () => {
     await startServer((id) => {
       if (id === 'retry') throw Object.assign(new Error('db busy'), { code: 'X_BUSY', retryable: true });

@@ -91,6 +91,17 @@ describe('UnixSocketServer + UnixSocketClient requests', () => {
     });
   });
 
+  it('answers with an error instead of crashing when the handler result cannot be encoded', async () => {
+    const server = await startServer();
+    server.setRequestHandler(() => ({ big: BigInt(1) }));
+    const client = await startClient();
+    expect(await client.request({ id: 'bi', type: 't', payload: 1 })).toMatchObject({
+      id: 'bi',
+      success: false,
+      code: IpcErrorCode.HandlerFailed,
+    });
+  });
+
   it('fire-and-forget send delivers to the message handler and fills id and timestamp', async () => {
     const server = await startServer();
     const seen: unknown[] = [];

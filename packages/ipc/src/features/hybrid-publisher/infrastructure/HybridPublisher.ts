@@ -157,8 +157,17 @@ export class HybridPublisher {
     this.fallbackBatch = [];
     try {
       this.queue.enqueueBatch(batch.map((entry) => entry.message));
-    } catch (error) {
-      for (const entry of batch) entry.reject(error as Error);
+    } catch {
+      // The batch is all-or-nothing; retry one by one so that one bad message
+      // (e.g. a payload JSON cannot encode) fails alone.
+      for (const entry of batch) {
+        try {
+          this.queue.enqueue(entry.message);
+          entry.resolve();
+        } catch (error) {
+          entry.reject(error as Error);
+        }
+      }
       return;
     }
     for (const entry of batch) entry.resolve();

@@ -47,6 +47,7 @@ export class ServerConnection {
   private idleWaiters: Array<() => void> = [];
   /** Frames of the last chunk that arrived after the connection was paused (at most one read's worth). */
   private backlog: Buffer[] = [];
+  private backlogHead = 0;
 
   constructor(
     readonly id: number,
@@ -121,7 +122,8 @@ export class ServerConnection {
       this.host.counters.protocolErrors++;
       const id = error instanceof InvalidEnvelopeError ? error.requestId : '';
       const code = (error as { code?: string }).code ?? IpcErrorCode.InvalidEnvelope;
-      this.sendReply(errorResponse(id, (error as Error).message, code, false), true);
+      // Subject to the pending-reply limit too: a deaf peer sending garbage must not grow memory.
+      this.sendReply(errorResponse(id, (error as Error).message, code, false), false);
       return;
     }
     this.startRequest();
@@ -162,7 +164,13 @@ export class ServerConnection {
     if (this.paused && this.inFlight <= this.host.options.maxInFlightPerConnection >> 1) {
       this.paused = false;
       this.host.counters.pausedConnections--;
-      while (this.backlog.length > 0 && !this.paused) this.handleFrame(this.backlog.shift() as Buffer);
+      while (this.backlogHead < this.backlog.length && !this.paused) {
+        this.handleFrame(this.backlog[this.backlogHead++] as Buffer);
+      }
+      if (this.backlogHead === this.backlog.length) {
+        this.backlog = [];
+        this.backlogHead = 0;
+      }
       if (!this.paused && !this.closed) this.socket.resume();
     }
     if (this.inFlight === 0 && this.idleWaiters.length > 0) {
@@ -183,7 +191,19 @@ export class ServerConnection {
       this.host.counters.responsesDropped++;
       return;
     }
-    this.writer.writeJson(reply);
+    try {
+      this.writer.writeJson(reply);
+    } catch (error) {
+      // e.g. the handler returned a BigInt or a cycle: answer rather than crash.
+      this.writer.writeJson(
+        errorResponse(
+          reply.id,
+          `Response could not be encoded: ${(error as Error).message}`,
+          IpcErrorCode.HandlerFailed,
+          true,
+        ),
+      );
+    }
     this.host.counters.responsesSent++;
   }
 
