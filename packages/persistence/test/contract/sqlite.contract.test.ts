@@ -9,7 +9,8 @@ describeCandleStorageContract('SQLiteFlatBufferStorage (one database)', {
 
 // Small pages make iteration cross page boundaries even with the contract's few candles.
 describeCandleStorageContract('SQLiteFlatBufferStorage (organizeByExchange, 2-candle pages)', {
-  open: (dir) => SQLiteFlatBufferStorage.open({ baseDir: dir, organizeByExchange: true, maxCandlesPerBlock: 2 }),
+  open: (dir) =>
+    SQLiteFlatBufferStorage.open({ baseDir: dir, organizeByExchange: true, maxCandlesPerBlock: 2 }),
   reopens: true,
   propertyRuns: 20,
 });

@@ -1,5 +1,5 @@
 import { type CandleKey, explainUnsafeName, type FootprintCandleDTO, isTimeframeName } from '@flowtrace/core';
-import { InvalidCandleKeyError } from '../errors/StorageErrors';
+import { CandleNotStorableError, InvalidCandleKeyError } from '../errors/StorageErrors';
 
 /** Latest open time a store accepts: 9999-12-31T23:59:59.999Z (partition names stay 4-digit years). */
 export const MAX_OPEN_TIME = 253_402_300_799_999;
@@ -27,4 +27,68 @@ export function candleKeyOf(candle: FootprintCandleDTO): CandleKey {
   }
   if (!Array.isArray(candle.aggs)) throw new InvalidCandleKeyError('Candle aggs must be an array');
   return { exchange: candle.ex, symbol: candle.s, timeframe: candle.i, openTime: candle.t };
+}
+
+const NUMBER_FIELDS = [
+  'vi',
+  'o',
+  'h',
+  'l',
+  'c',
+  'ct',
+  'v',
+  'bv',
+  'sv',
+  'q',
+  'bq',
+  'sq',
+  'n',
+  'd',
+  'dMax',
+  'dMin',
+  'tv',
+  'f',
+  'ls',
+] as const;
+const STRING_FIELDS = ['e', 'tz', 'a'] as const;
+
+/**
+ * Checks only what storage needs to hold a candle faithfully: field types.
+ * Business rules (high >= low, sums…) belong to the validator upstream.
+ */
+export function checkStorableCandle(candle: FootprintCandleDTO): void {
+  for (const field of NUMBER_FIELDS) {
+    if (typeof candle[field] !== 'number')
+      throw new CandleNotStorableError(`Candle field ${field} must be a number`);
+  }
+  for (const field of STRING_FIELDS) {
+    if (typeof candle[field] !== 'string')
+      throw new CandleNotStorableError(`Candle field ${field} must be a string`);
+  }
+  if (typeof candle.x !== 'boolean') throw new CandleNotStorableError('Candle field x must be a boolean');
+  candle.aggs.forEach((bin, index) => {
+    if (typeof bin !== 'object' || bin === null)
+      throw new CandleNotStorableError(`aggs[${index}] must be an object`);
+    if (
+      typeof bin.tp !== 'number' ||
+      typeof bin.bv !== 'number' ||
+      typeof bin.sv !== 'number' ||
+      typeof bin.v !== 'number'
+    ) {
+      throw new CandleNotStorableError(`aggs[${index}] tp, bv, sv and v must be numbers`);
+    }
+    for (const field of ['bq', 'sq', 'q'] as const) {
+      const value = bin[field];
+      if (value !== undefined && typeof value !== 'number') {
+        throw new CandleNotStorableError(`aggs[${index}].${field} must be a number when present`);
+      }
+    }
+  });
+}
+
+/** `candleKeyOf` plus `checkStorableCandle`: what every adapter runs on each candle it is given. */
+export function storableCandleKey(candle: FootprintCandleDTO): CandleKey {
+  const key = candleKeyOf(candle);
+  checkStorableCandle(candle);
+  return key;
 }

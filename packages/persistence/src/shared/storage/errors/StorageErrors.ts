@@ -74,3 +74,15 @@ export class FtcdDecodeError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_FTCD_DECODE';
   readonly retryable = false;
 }
+
+/** A candle field has a type no adapter can store (e.g. a price that is not a number). */
+export class CandleNotStorableError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_CANDLE_NOT_STORABLE';
+  readonly retryable = false;
+}
+
+/** A block failed its CRC when read (the file changed on disk after it was opened). */
+export class FtcdCorruptBlockError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_FTCD_CORRUPT_BLOCK';
+  readonly retryable = false;
+}

@@ -1,5 +1,5 @@
 import { type FootprintCandleDTO, seriesKeyToString, type TimeframeName } from '@flowtrace/core';
-import { candleKeyOf } from '../../../../shared/storage/candle/candleKeyOf';
+import { storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf';
 import { candlesEqual } from '../../../../shared/storage/candle/candlesEqual';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
 import { copyCandle } from '../../../../shared/storage/candle/copyCandle';
@@ -43,7 +43,7 @@ export class InMemoryCandleStorage implements CandleStoragePort {
   async saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
     this.assertOpen();
     // Validate every key first so a bad candle stores nothing of its batch.
-    const keys = candles.map(candleKeyOf);
+    const keys = candles.map(storableCandleKey);
     const result: SaveResult = { written: 0, unchanged: 0 };
     candles.forEach((candle, index) => {
       const key = keys[index]!;

@@ -1,0 +1,665 @@
+import { readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type CandleKey,
+  type FootprintCandleDTO,
+  isSafeName,
+  isTimeframeName,
+  seriesKeyToString,
+  type TimeframeName,
+} from '@flowtrace/core';
+import { storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf';
+import { candlesEqual } from '../../../../shared/storage/candle/candlesEqual';
+import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
+import { copyCandle } from '../../../../shared/storage/candle/copyCandle';
+import { checkLatestCount, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
+import {
+  FtcdCorruptBlockError,
+  PartitionQuarantinedError,
+  StorageClosedError,
+  StorageReadOnlyError,
+  StorageWriteError,
+} from '../../../../shared/storage/errors/StorageErrors';
+import {
+  createFileDurable,
+  ensureDirectoryDurable,
+  fsyncDirectory,
+  writeFully,
+} from '../../../../shared/storage/file/durableFs';
+import { FileHandlePool } from '../../../../shared/storage/file/FileHandlePool';
+import { FTCD_EXTENSION, StorageOrganizer } from '../../../../shared/storage/file/StorageOrganizer';
+import { StoreLock } from '../../../../shared/storage/file/StoreLock';
+import {
+  type BinaryStorageConfig,
+  type ResolvedBinaryStorageConfig,
+  resolveBinaryStorageConfig,
+} from '../../../../shared/storage/ftcd/BinaryStorageConfig';
+import {
+  BLOCK_HEADER_SIZE,
+  blockCrcValid,
+  encodeBlock,
+  encodeFileHeader,
+  readBlockHeader,
+} from '../../../../shared/storage/ftcd/ftcdLayout';
+import { PartitionFile } from '../../../../shared/storage/ftcd/PartitionFile';
+import type { BlockLocation } from '../../../../shared/storage/ftcd/PartitionIndex';
+import type {
+  StorageHealth,
+  StorageProblem,
+  StorageRepair,
+} from '../../../../shared/storage/ftcd/StorageProblem';
+import { BinarySerializer } from '../../../../shared/storage/serialization/binary/BinarySerializer';
+import type {
+  CandleIterationOptions,
+  CandleQueryOptions,
+  CandleStoragePort,
+  SaveResult,
+  SeriesInfo,
+} from '../../application/ports/out/CandleStoragePort';
+
+interface SeriesState {
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly timeframe: TimeframeName;
+  /** Partition name → file; names sort chronologically. */
+  readonly partitions: Map<string, PartitionFile>;
+}
+
+interface PendingSave {
+  readonly candles: FootprintCandleDTO[];
+  readonly keys: CandleKey[];
+  readonly resolve: (result: SaveResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** How many decoded blocks `iterate()` keeps at a time (bounded memory). */
+const ITERATION_BLOCK_CACHE = 4;
+
+/**
+ * `CandleStoragePort` over `.ftcd` block files (docs/formats/ftcd.md):
+ * `{baseDir}/{exchange}/{symbol}/{timeframe}/{partition}.ftcd`, append-only
+ * CRC-checked blocks, an in-memory index built on open, group commit (one
+ * append + fsync per file per cycle), torn-tail repair and quarantine of
+ * corrupted files. `readOnly: true` opens beside a running writer: no lock,
+ * no repair, and every read first picks up whole blocks appended since.
+ */
+export class BinaryStorageAdapter implements CandleStoragePort {
+  private readonly series = new Map<string, SeriesState>();
+  private readonly problemList: StorageProblem[] = [];
+  private readonly repairList: StorageRepair[] = [];
+  private readonly knownDirectories = new Set<string>();
+  private readonly pool: FileHandlePool;
+  private readonly organizer: StorageOrganizer;
+  private queue: PendingSave[] = [];
+  private cycle: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly config: ResolvedBinaryStorageConfig,
+    private readonly lock: StoreLock | undefined,
+  ) {
+    this.organizer = new StorageOrganizer(config);
+    this.pool = new FileHandlePool(config.readOnly ? 'r' : 'r+', config.maxOpenFiles);
+  }
+
+  static async open(config: BinaryStorageConfig): Promise<BinaryStorageAdapter> {
+    const resolved = resolveBinaryStorageConfig(config);
+    const organizer = new StorageOrganizer(resolved);
+    let lock: StoreLock | undefined;
+    if (!resolved.readOnly) {
+      await ensureDirectoryDurable('/', organizer.baseDir.split('/').filter(Boolean), new Set());
+      lock = await StoreLock.acquire(organizer.baseDir);
+    }
+    const adapter = new BinaryStorageAdapter(resolved, lock);
+    try {
+      await adapter.scanTree();
+    } catch (error) {
+      await adapter.close();
+      throw error;
+    }
+    return adapter;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  async save(candle: FootprintCandleDTO): Promise<SaveResult> {
+    return this.saveMany([candle]);
+  }
+
+  async saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
+    this.assertOpen();
+    if (this.config.readOnly) throw new StorageReadOnlyError();
+    const keys = candles.map(storableCandleKey);
+    // Paths are checked now so a bad name fails this call, not a whole commit cycle.
+    for (const key of keys) this.partitionFor(key);
+    // Snapshot: the caller may reuse its objects before the commit cycle runs.
+    const snapshot = candles.map(copyCandle);
+    return new Promise<SaveResult>((resolve, reject) => {
+      this.queue.push({ candles: snapshot, keys, resolve, reject });
+      this.scheduleCommit();
+    });
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await this.drain();
+  }
+
+  async close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        try {
+          await this.drain();
+        } finally {
+          this.closed = true;
+          await this.pool.closeAll();
+          await this.lock?.release();
+        }
+      })();
+    }
+    await this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Problems found in the files (corruption, quarantine), plus torn tails repaired on open. */
+  health(): StorageHealth {
+    return {
+      status: this.problemList.length > 0 ? 'degraded' : 'ok',
+      problems: this.problems(),
+      repairs: this.repairList.map((repair) => ({ ...repair })),
+    };
+  }
+
+  problems(): StorageProblem[] {
+    return this.problemList.map((problem) => ({ ...problem }));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.cycle) await this.cycle;
+  }
+
+  private scheduleCommit(): void {
+    if (this.cycle) return;
+    this.cycle = this.runCommitCycles().finally(() => {
+      this.cycle = undefined;
+      if (this.queue.length > 0) this.scheduleCommit();
+    });
+  }
+
+  /** Group commit: every save queued while a cycle writes joins the next cycle. */
+  private async runCommitCycles(): Promise<void> {
+    // Let saves issued in the same tick join the first cycle.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      await this.commit(batch);
+    }
+  }
+
+  private async commit(batch: readonly PendingSave[]): Promise<void> {
+    const staged = new Map<PartitionFile, Map<number, FootprintCandleDTO>>();
+    const outcomes: ({ result: SaveResult; files: Set<PartitionFile> } | { error: unknown })[] = [];
+    const decodedBlocks = new Map<BlockLocation, FootprintCandleDTO[]>();
+    for (const save of batch) {
+      try {
+        const files = save.keys.map((key) => this.partitionFor(key));
+        const quarantined = files.find((file) => file.quarantine);
+        if (quarantined) {
+          throw new PartitionQuarantinedError(
+            `Partition ${quarantined.path} is quarantined (${quarantined.quarantine?.message}); writes to it are refused`,
+          );
+        }
+        const result: SaveResult = { written: 0, unchanged: 0 };
+        const touched = new Set<PartitionFile>();
+        for (let index = 0; index < save.candles.length; index += 1) {
+          const candle = save.candles[index]!;
+          const file = files[index]!;
+          let pending = staged.get(file);
+          const stagedVersion = pending?.get(candle.t);
+          const previous = stagedVersion ?? (await this.storedVersion(file, candle.t, decodedBlocks));
+          // Comparing with a version of this cycle makes the answer depend on its write too.
+          if (stagedVersion) touched.add(file);
+          if (previous && candlesEqual(previous, candle)) {
+            result.unchanged += 1;
+            continue;
+          }
+          if (!pending) {
+            pending = new Map();
+            staged.set(file, pending);
+          }
+          pending.set(candle.t, candle);
+          touched.add(file);
+          result.written += 1;
+        }
+        outcomes.push({ result, files: touched });
+      } catch (error) {
+        outcomes.push({ error });
+      }
+    }
+    const failures = new Map<PartitionFile, unknown>();
+    await Promise.all(
+      [...staged].map(async ([file, candles]) => {
+        try {
+          await this.append(
+            file,
+            [...candles.values()].sort((a, b) => a.t - b.t),
+          );
+        } catch (error) {
+          failures.set(file, error);
+        }
+      }),
+    );
+    batch.forEach((save, index) => {
+      const outcome = outcomes[index]!;
+      if ('error' in outcome) {
+        save.reject(outcome.error);
+        return;
+      }
+      const failed = [...outcome.files].find((file) => failures.has(file));
+      if (failed) {
+        save.reject(
+          new StorageWriteError(`Writing ${failed.path} failed; nothing of this save is reported durable`, {
+            cause: failures.get(failed),
+          }),
+        );
+      } else save.resolve(outcome.result);
+    });
+  }
+
+  private async storedVersion(
+    file: PartitionFile,
+    openTime: number,
+    cache: Map<BlockLocation, FootprintCandleDTO[]>,
+  ): Promise<FootprintCandleDTO | undefined> {
+    const location = file.index.keys.get(openTime);
+    if (!location) return undefined;
+    let candles = cache.get(location.block);
+    if (!candles) {
+      candles = await this.readBlock(file, location.block);
+      cache.set(location.block, candles);
+    }
+    return candles[location.index];
+  }
+
+  /** Appends `candles` (sorted, one per key) as blocks and fsyncs; updates the index only once durable. */
+  private async append(file: PartitionFile, candles: readonly FootprintCandleDTO[]): Promise<void> {
+    if (file.suspect) await this.rescan(file);
+    if (file.quarantine) throw new PartitionQuarantinedError(`Partition ${file.path} is quarantined`);
+    const header = file.exists ? undefined : encodeFileHeader(file.identity);
+    let offset = header ? header.length : file.end;
+    const start = offset;
+    const chunks: Uint8Array[] = header ? [header] : [];
+    const added: { location: BlockLocation; times: number[] }[] = [];
+    const perBlock = this.config.maxCandlesPerBlock;
+    for (let first = 0; first < candles.length; first += perBlock) {
+      const part = candles.slice(first, first + perBlock);
+      const { codec, payload } = BinarySerializer.encodeBlock(part, this.config.compression);
+      const sequence = file.nextSequence + added.length;
+      const firstOpenTime = part[0]!.t;
+      const lastOpenTime = part[part.length - 1]!.t;
+      const bytes = encodeBlock(
+        { sequence, candleCount: part.length, firstOpenTime, lastOpenTime, codec },
+        payload,
+      );
+      chunks.push(bytes);
+      added.push({
+        location: {
+          offset,
+          totalLength: bytes.length,
+          sequence,
+          candleCount: part.length,
+          firstOpenTime,
+          lastOpenTime,
+          codec,
+        },
+        times: part.map((candle) => candle.t),
+      });
+      offset += bytes.length;
+    }
+    try {
+      if (header) {
+        const { exchange, symbol, timeframe } = file.identity;
+        await ensureDirectoryDurable(
+          this.organizer.baseDir,
+          [exchange, symbol, timeframe],
+          this.knownDirectories,
+        );
+        await createFileDurable(file.path, chunks);
+        file.exists = true;
+      } else {
+        await this.pool.use(file.path, async (handle) => {
+          await writeFully(handle, chunks, start);
+          // fdatasync: the data and the new file size, which reading the data needs.
+          await handle.datasync();
+        });
+      }
+    } catch (error) {
+      // After a failed write or fsync the file's state is unknown: re-verify before the next write.
+      file.suspect = true;
+      await this.pool.evict(file.path);
+      throw error;
+    }
+    for (const { location, times } of added) file.index.addBlock(location, times);
+    file.end = offset;
+    file.nextSequence += added.length;
+  }
+
+  /** Re-reads a file after a failed write: whatever valid blocks landed count, a torn tail is cut. */
+  private async rescan(file: PartitionFile): Promise<void> {
+    await this.pool.evict(file.path);
+    let image: Uint8Array;
+    try {
+      image = await readFile(file.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      file.reset();
+      return;
+    }
+    await this.loadFileImage(file, image);
+  }
+
+  // ----------------------------------------------------------------- reads
+
+  async findBySymbol(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<FootprintCandleDTO[]> {
+    this.assertOpen();
+    const query = resolveQuery(options);
+    if (this.config.readOnly) await this.refreshSeries(exchange, symbol, timeframe);
+    const series = this.series.get(seriesKeyToString({ exchange, symbol, timeframe }));
+    if (!series || query.limit === 0) return [];
+    const files = this.filesBetween(series, query.startTime, query.endTime);
+    if (query.order === 'desc') files.reverse();
+    const result: FootprintCandleDTO[] = [];
+    for (const file of files) {
+      let times = file.index.timesBetween(query.startTime, query.endTime);
+      if (query.order === 'desc') times.reverse();
+      const room = query.limit - result.length;
+      if (times.length > room) times = times.slice(0, room);
+      result.push(...(await this.readCandles(file, times)));
+      if (result.length >= query.limit) break;
+    }
+    return result;
+  }
+
+  async findLatest(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    n: number,
+  ): Promise<FootprintCandleDTO[]> {
+    checkLatestCount(n);
+    const newestFirst = await this.findBySymbol(symbol, exchange, timeframe, { order: 'desc', limit: n });
+    return newestFirst.reverse();
+  }
+
+  async listSeries(): Promise<SeriesInfo[]> {
+    this.assertOpen();
+    if (this.config.readOnly) await this.scanTree();
+    const infos: SeriesInfo[] = [];
+    for (const series of this.series.values()) {
+      let count = 0;
+      let firstOpenTime = Number.POSITIVE_INFINITY;
+      let lastOpenTime = Number.NEGATIVE_INFINITY;
+      for (const file of series.partitions.values()) {
+        if (file.index.size === 0) continue;
+        const times = file.index.sortedTimes();
+        count += times.length;
+        firstOpenTime = Math.min(firstOpenTime, times[0]!);
+        lastOpenTime = Math.max(lastOpenTime, times[times.length - 1]!);
+      }
+      if (count === 0) continue;
+      const { exchange, symbol, timeframe } = series;
+      infos.push({ exchange, symbol, timeframe, firstOpenTime, lastOpenTime, count });
+    }
+    return infos.sort(compareSeries);
+  }
+
+  async *iterate(options: CandleIterationOptions = {}): AsyncIterable<FootprintCandleDTO> {
+    this.assertOpen();
+    if (this.config.readOnly) await this.scanTree();
+    const start = options.startTime ?? Number.NEGATIVE_INFINITY;
+    const end = options.endTime ?? Number.POSITIVE_INFINITY;
+    const matching = [...this.series.values()]
+      .filter(
+        (series) =>
+          (options.exchange === undefined || series.exchange === options.exchange) &&
+          (options.symbol === undefined || series.symbol === options.symbol) &&
+          (options.timeframe === undefined || series.timeframe === options.timeframe),
+      )
+      .sort(compareSeries);
+    for (const series of matching) {
+      for (const file of this.filesBetween(series, start, end)) {
+        const cache = new Map<BlockLocation, FootprintCandleDTO[]>();
+        for (const time of file.index.timesBetween(start, end)) {
+          this.assertOpen();
+          const location = file.index.keys.get(time);
+          if (!location) continue;
+          let candles = cache.get(location.block);
+          if (!candles) {
+            candles = await this.readBlock(file, location.block);
+            if (cache.size >= ITERATION_BLOCK_CACHE) cache.delete(cache.keys().next().value as BlockLocation);
+            cache.set(location.block, candles);
+          }
+          yield candles[location.index]!;
+        }
+      }
+    }
+  }
+
+  private filesBetween(series: SeriesState, start: number, end: number): PartitionFile[] {
+    return [...series.partitions.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, file]) => file)
+      .filter((file) => file.index.size > 0 && file.bounds.end > start && file.bounds.start <= end);
+  }
+
+  /** The latest versions of `times` (in that order), decoding each needed block once. */
+  private async readCandles(file: PartitionFile, times: readonly number[]): Promise<FootprintCandleDTO[]> {
+    const decoded = new Map<BlockLocation, FootprintCandleDTO[]>();
+    const result: FootprintCandleDTO[] = [];
+    for (const time of times) {
+      const location = file.index.keys.get(time);
+      if (!location) continue;
+      let candles = decoded.get(location.block);
+      if (!candles) {
+        candles = await this.readBlock(file, location.block);
+        decoded.set(location.block, candles);
+      }
+      result.push(candles[location.index]!);
+    }
+    return result;
+  }
+
+  /** Reads one block, re-checks its CRC (the disk may have changed since open), decodes it. */
+  private async readBlock(file: PartitionFile, block: BlockLocation): Promise<FootprintCandleDTO[]> {
+    const bytes = new Uint8Array(block.totalLength);
+    await this.pool.use(file.path, async (handle) => {
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, block.offset);
+      if (bytesRead !== bytes.length)
+        throw new FtcdCorruptBlockError(`Block at ${block.offset} of ${file.path} is cut short`);
+    });
+    const header = readBlockHeader(bytes, 0);
+    if (
+      !header ||
+      header.payloadLength + BLOCK_HEADER_SIZE !== bytes.length ||
+      !blockCrcValid(bytes, 0, header.payloadLength)
+    ) {
+      const problem: StorageProblem = {
+        code: 'FTCD_CORRUPT_BLOCK',
+        path: file.path,
+        offset: block.offset,
+        message: `Block CRC mismatch at offset ${block.offset} on read`,
+      };
+      this.problemList.push(problem);
+      file.quarantine ??= problem;
+      throw new FtcdCorruptBlockError(`${problem.message} in ${file.path}`);
+    }
+    return BinarySerializer.decodeBlock(header.codec, bytes.subarray(BLOCK_HEADER_SIZE));
+  }
+
+  // ------------------------------------------------------- files and index
+
+  private partitionFor(key: CandleKey): PartitionFile {
+    const series = this.seriesState(key.exchange, key.symbol, key.timeframe);
+    const partition = this.organizer.partitionOf(key.timeframe, key.openTime);
+    let file = series.partitions.get(partition);
+    if (!file) {
+      const path = this.organizer.partitionPath(key.exchange, key.symbol, key.timeframe, partition);
+      const bounds = this.organizer.boundsOf(key.timeframe, partition)!;
+      file = new PartitionFile(
+        path,
+        { exchange: key.exchange, symbol: key.symbol, timeframe: key.timeframe, partition },
+        bounds,
+      );
+      series.partitions.set(partition, file);
+    }
+    return file;
+  }
+
+  private seriesState(exchange: string, symbol: string, timeframe: TimeframeName): SeriesState {
+    const id = seriesKeyToString({ exchange, symbol, timeframe });
+    let series = this.series.get(id);
+    if (!series) {
+      series = { exchange, symbol, timeframe, partitions: new Map() };
+      this.series.set(id, series);
+    }
+    return series;
+  }
+
+  /** Finds every series directory and loads (or, read-only, refreshes) its partition files. */
+  private async scanTree(): Promise<void> {
+    const baseDir = this.organizer.baseDir;
+    for (const exchange of await listDirectories(baseDir)) {
+      if (!isSafeName(exchange)) continue;
+      for (const symbol of await listDirectories(join(baseDir, exchange))) {
+        if (!isSafeName(symbol)) continue;
+        for (const timeframe of await listDirectories(join(baseDir, exchange, symbol))) {
+          if (isTimeframeName(timeframe)) await this.refreshSeries(exchange, symbol, timeframe);
+        }
+      }
+    }
+  }
+
+  /** Loads new partition files of a series and (read-only) blocks appended to known ones. */
+  private async refreshSeries(exchange: string, symbol: string, timeframe: TimeframeName): Promise<void> {
+    if (!isSafeName(exchange) || !isSafeName(symbol)) return;
+    const dir = this.organizer.seriesDir(exchange, symbol, timeframe);
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    const series = this.seriesState(exchange, symbol, timeframe);
+    for (const entry of entries.sort()) {
+      if (entry.endsWith(`${FTCD_EXTENSION}.tmp`)) {
+        if (!this.config.readOnly) await this.removeTemporary(join(dir, entry));
+        continue;
+      }
+      if (!entry.endsWith(FTCD_EXTENSION)) continue;
+      const partition = entry.slice(0, -FTCD_EXTENSION.length);
+      const path = join(dir, entry);
+      const bounds = this.organizer.boundsOf(timeframe, partition);
+      if (!bounds) {
+        this.report({
+          code: 'FTCD_UNEXPECTED_FILE',
+          path,
+          message: `Not a ${this.organizer.granularityOf(timeframe)} partition name`,
+        });
+        continue;
+      }
+      let file = series.partitions.get(partition);
+      if (file?.exists) {
+        if (this.config.readOnly) await this.refreshFile(file);
+        continue;
+      }
+      if (!file) {
+        file = new PartitionFile(
+          this.organizer.inside(path),
+          { exchange, symbol, timeframe, partition },
+          bounds,
+        );
+        series.partitions.set(partition, file);
+      }
+      try {
+        await this.loadFileImage(file, await readFile(file.path));
+      } catch (error) {
+        this.report({ code: 'FTCD_IO_ERROR', path, message: (error as Error).message });
+      }
+    }
+  }
+
+  private async loadFileImage(file: PartitionFile, image: Uint8Array): Promise<void> {
+    const { problems, tornTailAt } = file.loadImage(image);
+    for (const problem of problems) this.report(problem);
+    if (tornTailAt !== undefined && !this.config.readOnly) {
+      // Nothing valid follows: the bytes of a crashed append that no save ever acknowledged.
+      await truncate(file.path, tornTailAt);
+      await this.pool.use(file.path, (handle) => handle.sync());
+      this.repairList.push({
+        kind: 'torn-tail-truncated',
+        path: file.path,
+        offset: tornTailAt,
+        bytes: image.length - tornTailAt,
+      });
+    }
+  }
+
+  /** Read-only: ingests whole blocks appended since the last look; stops at a partial tail. */
+  private async refreshFile(file: PartitionFile): Promise<void> {
+    if (file.quarantine) return;
+    const size = (await stat(file.path)).size;
+    if (size <= file.end) return;
+    const bytes = new Uint8Array(size - file.end);
+    const start = file.end;
+    await this.pool.use(file.path, async (handle) => {
+      await handle.read(bytes, 0, bytes.length, start);
+    });
+    const { problems } = file.ingest(bytes, 0, start);
+    for (const problem of problems) this.report(problem);
+  }
+
+  private async removeTemporary(path: string): Promise<void> {
+    const size = (await stat(path)).size;
+    await rm(path, { force: true });
+    await fsyncDirectory(join(path, '..'));
+    this.repairList.push({ kind: 'temporary-file-removed', path, bytes: size });
+  }
+
+  private report(problem: StorageProblem): void {
+    const known = this.problemList.some(
+      (existing) =>
+        existing.path === problem.path &&
+        existing.offset === problem.offset &&
+        existing.code === problem.code,
+    );
+    if (!known) this.problemList.push(problem);
+  }
+
+  private assertOpen(): void {
+    if (this.closed || this.closing) throw new StorageClosedError('.ftcd candle store');
+  }
+}
+
+async function listDirectories(path: string): Promise<string[]> {
+  try {
+    const entries = await readdir(path, { withFileTypes: true });
+    return entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}

@@ -1,0 +1,127 @@
+import { resolve, sep } from 'node:path';
+import { explainUnsafeName, isTimeframeName, TIMEFRAME_NAMES, type TimeframeName } from '@flowtrace/core';
+import { PathTraversalError } from '../errors/StorageErrors';
+
+export type PartitionGranularity = 'day' | 'month' | 'year';
+
+export interface StorageOrganizationConfig {
+  /** Root directory of the store. */
+  baseDir: string;
+  /** Partition file granularity per timeframe. Default: day for 1s–3m, month for 5m–1h, year above. */
+  partitioning?: Partial<Record<TimeframeName, PartitionGranularity>>;
+}
+
+const DEFAULT_PARTITIONING: Readonly<Record<TimeframeName, PartitionGranularity>> = Object.freeze({
+  '1s': 'day',
+  '1m': 'day',
+  '3m': 'day',
+  '5m': 'month',
+  '15m': 'month',
+  '30m': 'month',
+  '1h': 'month',
+  '2h': 'year',
+  '4h': 'year',
+  '8h': 'year',
+  '12h': 'year',
+  '1d': 'year',
+});
+
+export const FTCD_EXTENSION = '.ftcd';
+
+export interface PartitionBounds {
+  /** First millisecond of the partition (inclusive). */
+  start: number;
+  /** First millisecond after it (exclusive). */
+  end: number;
+}
+
+/**
+ * Where every series and partition lives:
+ * `{baseDir}/{exchange}/{symbol}/{timeframe}/{partition}.ftcd`, partition
+ * `YYYY-MM-DD`, `YYYY-MM` or `YYYY` (UTC) of the candle's open time. Names
+ * are safe names by construction and every path is re-checked to stay
+ * inside baseDir.
+ */
+export class StorageOrganizer {
+  readonly baseDir: string;
+  private readonly partitioning: Readonly<Record<TimeframeName, PartitionGranularity>>;
+
+  constructor(config: StorageOrganizationConfig) {
+    this.baseDir = resolve(config.baseDir);
+    this.partitioning = Object.freeze({ ...DEFAULT_PARTITIONING, ...config.partitioning });
+  }
+
+  granularityOf(timeframe: TimeframeName): PartitionGranularity {
+    return this.partitioning[timeframe];
+  }
+
+  partitionOf(timeframe: TimeframeName, openTime: number): string {
+    const date = new Date(openTime);
+    const year = String(date.getUTCFullYear()).padStart(4, '0');
+    const month = String(date.getUTCMonth() + 1).padStart(2, '0');
+    const day = String(date.getUTCDate()).padStart(2, '0');
+    const granularity = this.granularityOf(timeframe);
+    return granularity === 'day'
+      ? `${year}-${month}-${day}`
+      : granularity === 'month'
+        ? `${year}-${month}`
+        : year;
+  }
+
+  /** Bounds of a partition name of the timeframe's granularity, or undefined when the name is not one. */
+  boundsOf(timeframe: TimeframeName, partition: string): PartitionBounds | undefined {
+    const granularity = this.granularityOf(timeframe);
+    const pattern =
+      granularity === 'day'
+        ? /^(\d{4})-(\d{2})-(\d{2})$/
+        : granularity === 'month'
+          ? /^(\d{4})-(\d{2})$/
+          : /^(\d{4})$/;
+    const match = pattern.exec(partition);
+    if (!match) return undefined;
+    const year = Number(match[1]);
+    const month = match[2] === undefined ? 0 : Number(match[2]) - 1;
+    const day = match[3] === undefined ? 1 : Number(match[3]);
+    const start = utc(year, month, day);
+    if (this.partitionOf(timeframe, start) !== partition) return undefined;
+    const end =
+      granularity === 'day'
+        ? utc(year, month, day + 1)
+        : granularity === 'month'
+          ? utc(year, month + 1, 1)
+          : utc(year + 1, 0, 1);
+    return { start, end };
+  }
+
+  seriesDir(exchange: string, symbol: string, timeframe: string): string {
+    const exchangeProblem = explainUnsafeName(exchange);
+    if (exchangeProblem) throw new PathTraversalError(`Exchange name "${exchange}" ${exchangeProblem}`);
+    const symbolProblem = explainUnsafeName(symbol);
+    if (symbolProblem) throw new PathTraversalError(`Symbol name "${symbol}" ${symbolProblem}`);
+    if (!isTimeframeName(timeframe)) {
+      throw new PathTraversalError(`Timeframe "${timeframe}" is not one of ${TIMEFRAME_NAMES.join(', ')}`);
+    }
+    return this.inside(resolve(this.baseDir, exchange, symbol, timeframe));
+  }
+
+  partitionPath(exchange: string, symbol: string, timeframe: TimeframeName, partition: string): string {
+    if (!this.boundsOf(timeframe, partition))
+      throw new PathTraversalError(`Bad partition name "${partition}"`);
+    return this.inside(resolve(this.seriesDir(exchange, symbol, timeframe), `${partition}${FTCD_EXTENSION}`));
+  }
+
+  /** `path` itself when it lies strictly inside baseDir, else a `PathTraversalError`. */
+  inside(path: string): string {
+    const resolved = resolve(path);
+    if (!resolved.startsWith(this.baseDir + sep)) {
+      throw new PathTraversalError(`Path ${resolved} is outside the store directory ${this.baseDir}`);
+    }
+    return resolved;
+  }
+}
+
+function utc(year: number, month: number, day: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  return date.getTime();
+}

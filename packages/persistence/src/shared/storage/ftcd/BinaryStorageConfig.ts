@@ -1,0 +1,42 @@
+import { TIMEFRAME_NAMES } from '@flowtrace/core';
+import { z } from 'zod';
+import { InvalidStorageConfigError } from '../errors/StorageErrors';
+import type { StorageOrganizationConfig } from '../file/StorageOrganizer';
+
+export interface BinaryStorageConfig extends StorageOrganizationConfig {
+  /** Open for reading only, beside a running writer: no lock, no repairs, no writes. Default false. */
+  readOnly?: boolean;
+  /** At most this many candles per block; a bigger saveMany writes several blocks. Default 256. */
+  maxCandlesPerBlock?: number;
+  /** DEFLATE block payloads when it saves >= 10 %. Default true. */
+  compression?: boolean;
+  /** Idle file handles kept open. Default 128. */
+  maxOpenFiles?: number;
+}
+
+const granularity = z.enum(['day', 'month', 'year']);
+
+const schema = z
+  .object({
+    baseDir: z.string().min(1),
+    readOnly: z.boolean().default(false),
+    maxCandlesPerBlock: z.number().int().min(1).max(1_000_000).default(256),
+    compression: z.boolean().default(true),
+    maxOpenFiles: z.number().int().min(1).max(100_000).default(128),
+    partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), granularity).default({}),
+  })
+  .passthrough();
+
+export type ResolvedBinaryStorageConfig = Readonly<Required<BinaryStorageConfig>>;
+
+export function resolveBinaryStorageConfig(config: BinaryStorageConfig): ResolvedBinaryStorageConfig {
+  const parsed = schema.safeParse(config);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'config'} ${issue.message}`,
+    );
+    throw new InvalidStorageConfigError(`Invalid binary storage config: ${details.join('; ')}`);
+  }
+  const { baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, partitioning } = parsed.data;
+  return Object.freeze({ baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, partitioning });
+}

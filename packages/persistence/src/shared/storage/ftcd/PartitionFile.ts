@@ -1,0 +1,140 @@
+import type { PartitionBounds } from '../file/StorageOrganizer';
+import { BinarySerializer } from '../serialization/binary/BinarySerializer';
+import { decodeFileHeader, type FtcdIdentity } from './ftcdLayout';
+import { PartitionIndex } from './PartitionIndex';
+import type { StorageProblem } from './StorageProblem';
+import { scanBlocks } from './scanBlocks';
+
+/** In-memory state of one `.ftcd` partition file. */
+export class PartitionFile {
+  index = new PartitionIndex();
+  /** Whether the file exists on disk (false until its first block is durable). */
+  exists = false;
+  /** File offset where the next block goes: just after the last valid block. */
+  end = 0;
+  nextSequence = 0;
+  /** Set when the file must not be written to (corruption); its valid blocks stay readable. */
+  quarantine: StorageProblem | undefined;
+  /** A write or fsync failed: the on-disk state is unknown until the file is re-scanned. */
+  suspect = false;
+
+  constructor(
+    readonly path: string,
+    readonly identity: FtcdIdentity,
+    readonly bounds: PartitionBounds,
+  ) {}
+
+  /** Forgets everything loaded (before a full re-scan). */
+  reset(): void {
+    this.index = new PartitionIndex();
+    this.exists = false;
+    this.end = 0;
+    this.nextSequence = 0;
+    this.quarantine = undefined;
+    this.suspect = false;
+  }
+
+  /**
+   * Loads a whole file image. Returns where a torn tail starts (for the writer
+   * to cut) and what is wrong; a problem quarantines the file.
+   */
+  loadImage(bytes: Uint8Array): { problems: StorageProblem[]; tornTailAt: number | undefined } {
+    this.reset();
+    let headerLength: number;
+    try {
+      const header = decodeFileHeader(bytes);
+      const { exchange, symbol, timeframe, partition } = this.identity;
+      if (
+        header.exchange !== exchange ||
+        header.symbol !== symbol ||
+        header.timeframe !== timeframe ||
+        header.partition !== partition
+      ) {
+        return this.fail({
+          code: 'FTCD_IDENTITY_MISMATCH',
+          path: this.path,
+          offset: 0,
+          message: `File header says ${header.exchange}/${header.symbol}/${header.timeframe}/${header.partition}`,
+        });
+      }
+      headerLength = header.length;
+    } catch (error) {
+      return this.fail({
+        code: 'FTCD_BAD_FILE_HEADER',
+        path: this.path,
+        offset: 0,
+        message: (error as Error).message,
+      });
+    }
+    this.exists = true;
+    this.end = headerLength;
+    return this.ingest(bytes, headerLength, 0);
+  }
+
+  /**
+   * Adds the blocks found in `bytes` (file bytes from file offset `baseOffset`,
+   * blocks from `start` within them) to the index.
+   */
+  ingest(
+    bytes: Uint8Array,
+    start: number,
+    baseOffset: number,
+  ): { problems: StorageProblem[]; tornTailAt: number | undefined } {
+    const scan = scanBlocks(bytes, start, this.nextSequence, baseOffset);
+    const problems: StorageProblem[] = scan.corruptions.map((corruption) => ({
+      code: 'FTCD_CORRUPT_BLOCK',
+      path: this.path,
+      offset: corruption.offset,
+      message: corruption.message,
+    }));
+    for (const block of scan.blocks) {
+      const payloadStart = block.offset - baseOffset + (block.totalLength - block.payloadLength);
+      const payload = bytes.subarray(payloadStart, payloadStart + block.payloadLength);
+      let times: Float64Array;
+      try {
+        times = BinarySerializer.decodeOpenTimes(BinarySerializer.unwrap(block.codec, payload));
+      } catch (error) {
+        problems.push({
+          code: 'FTCD_BAD_BLOCK_CONTENT',
+          path: this.path,
+          offset: block.offset,
+          message: (error as Error).message,
+        });
+        continue;
+      }
+      const outside = times.some((time) => !(time >= this.bounds.start && time < this.bounds.end));
+      if (times.length !== block.candleCount || outside) {
+        problems.push({
+          code: 'FTCD_BAD_BLOCK_CONTENT',
+          path: this.path,
+          offset: block.offset,
+          message: outside
+            ? 'Block holds candles outside its partition'
+            : 'Block candle count disagrees with its header',
+        });
+        continue;
+      }
+      this.index.addBlock(
+        {
+          offset: block.offset,
+          totalLength: block.totalLength,
+          sequence: block.sequence,
+          candleCount: block.candleCount,
+          firstOpenTime: block.firstOpenTime,
+          lastOpenTime: block.lastOpenTime,
+          codec: block.codec,
+        },
+        times,
+      );
+      this.nextSequence = block.sequence + 1;
+    }
+    this.end = Math.max(this.end, scan.validEnd);
+    if (problems.length > 0 && !this.quarantine) this.quarantine = problems[0];
+    return { problems, tornTailAt: problems.length > 0 ? undefined : scan.tornTailAt };
+  }
+
+  private fail(problem: StorageProblem): { problems: StorageProblem[]; tornTailAt: undefined } {
+    this.quarantine = problem;
+    return { problems: [problem], tornTailAt: undefined };
+  }
+}

@@ -1,0 +1,273 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
+import { candlesEqual } from '../../candle/candlesEqual';
+import { FtcdDecodeError } from '../../errors/StorageErrors';
+import { ByteReader } from './ByteReader';
+import { ByteWriter } from './ByteWriter';
+import { BinTable, decodeBinColumns, encodeBinColumns, OPTIONAL_BIN_FIELDS } from './binColumns';
+import { decodeGroup, encodeGroup, KIND_DELTA, KIND_PLAIN, writeRawGroup } from './numberGroup';
+import { decodeFlagColumn, decodeTextColumn, encodeFlagColumn, encodeTextColumn } from './textColumns';
+
+/** A candle as a block holds it: exactly the wire DTO (every field, optional bin fields when present). */
+export type BinaryCandle = FootprintCandleDTO;
+
+/** Codec ids of block payloads (docs/formats/ftcd.md, "Codecs"). */
+export const CODEC_COLUMNAR_V1 = 1;
+/** The columnar payload compressed with raw DEFLATE (RFC 1951); used when it saves at least 10 %. */
+export const CODEC_COLUMNAR_V1_DEFLATE = 2;
+
+export interface EncodedBlock {
+  codec: number;
+  payload: Uint8Array;
+}
+
+/** Candle-level number columns after `t`, in payload order, with the integer kind each prefers. */
+const CANDLE_COLUMNS = [
+  ['vi', KIND_PLAIN],
+  ['ct', KIND_DELTA],
+  ['o', KIND_DELTA],
+  ['h', KIND_DELTA],
+  ['l', KIND_DELTA],
+  ['c', KIND_DELTA],
+  ['v', KIND_PLAIN],
+  ['bv', KIND_PLAIN],
+  ['sv', KIND_PLAIN],
+  ['q', KIND_PLAIN],
+  ['bq', KIND_PLAIN],
+  ['sq', KIND_PLAIN],
+  ['n', KIND_PLAIN],
+  ['d', KIND_PLAIN],
+  ['dMax', KIND_PLAIN],
+  ['dMin', KIND_PLAIN],
+  ['tv', KIND_PLAIN],
+  ['f', KIND_DELTA],
+  ['ls', KIND_DELTA],
+] as const;
+
+const TEXT_COLUMNS = ['e', 'tz', 'ex', 'a', 's', 'i'] as const;
+
+/**
+ * The `.ftcd` block payload codec (docs/formats/ftcd.md): columnar and exact.
+ * `encode` verifies its own output by decoding it and falls back to raw
+ * float64 groups everywhere if anything would not round-trip (`Object.is` on
+ * every number, strings, optional-field presence).
+ */
+// biome-ignore lint/complexity/noStaticOnlyClass: the public API (seed) is BinarySerializer.encode/decode
+export class BinarySerializer {
+  /** Payload bytes for `candles` (kept in the given order, duplicates included). */
+  static encode(candles: readonly BinaryCandle[]): Uint8Array {
+    const compact = encodePayload(candles, false);
+    const decoded = decodePayload(compact);
+    let same = decoded.length === candles.length;
+    for (let index = 0; same && index < candles.length; index += 1)
+      same = candlesEqual(decoded[index]!, candles[index]!);
+    return same ? compact : encodePayload(candles, true);
+  }
+
+  /** Encodes a block payload and picks its codec (compressed when that saves >= 10 %). */
+  static encodeBlock(candles: readonly BinaryCandle[], allowCompression = true): EncodedBlock {
+    const payload = BinarySerializer.encode(candles);
+    if (allowCompression && payload.length >= 64) {
+      const compressed = deflateRawSync(payload, { level: 1 });
+      if (compressed.length <= payload.length * 0.9)
+        return { codec: CODEC_COLUMNAR_V1_DEFLATE, payload: compressed };
+    }
+    return { codec: CODEC_COLUMNAR_V1, payload };
+  }
+
+  /** The columnar payload of a block stored with `codec`. */
+  static unwrap(codec: number, stored: Uint8Array): Uint8Array {
+    if (codec === CODEC_COLUMNAR_V1) return stored;
+    if (codec === CODEC_COLUMNAR_V1_DEFLATE) {
+      try {
+        return inflateRawSync(stored);
+      } catch (error) {
+        throw new FtcdDecodeError('Block payload does not inflate', { cause: error });
+      }
+    }
+    throw new FtcdDecodeError(`Unknown block codec ${codec}`);
+  }
+
+  static decodeBlock(codec: number, stored: Uint8Array): BinaryCandle[] {
+    return decodePayload(BinarySerializer.unwrap(codec, stored));
+  }
+
+  static decode(payload: Uint8Array): BinaryCandle[] {
+    return decodePayload(payload);
+  }
+
+  /** Only the open times (the first column): what an index needs, without decoding the rest. */
+  static decodeOpenTimes(payload: Uint8Array): Float64Array {
+    const reader = new ByteReader(payload);
+    const count = readCount(reader, payload);
+    const times = new Float64Array(count);
+    decodeGroup(reader, times, new Float64Array(count), 0, count);
+    return times;
+  }
+}
+
+function readCount(reader: ByteReader, payload: Uint8Array): number {
+  const count = reader.varint();
+  if (count > payload.length) throw new FtcdDecodeError(`Implausible candle count ${count}`);
+  return count;
+}
+
+function encodePayload(candles: readonly BinaryCandle[], rawOnly: boolean): Uint8Array {
+  const count = candles.length;
+  const writer = new ByteWriter(256 + count * 512);
+  const scratch = new Float64Array(count);
+  const column = new Float64Array(count);
+  const writeColumn = (kind: typeof KIND_PLAIN | typeof KIND_DELTA) => {
+    if (rawOnly) writeRawGroup(writer, column, 0, count);
+    else encodeGroup(writer, column, scratch, 0, count, kind);
+  };
+
+  writer.varint(count);
+  for (let index = 0; index < count; index += 1) column[index] = candles[index]!.t;
+  writeColumn(KIND_DELTA);
+  for (const field of TEXT_COLUMNS)
+    encodeTextColumn(
+      writer,
+      candles.map((candle) => candle[field]),
+    );
+  encodeFlagColumn(
+    writer,
+    candles.map((candle) => candle.x),
+  );
+  for (const [field, kind] of CANDLE_COLUMNS) {
+    for (let index = 0; index < count; index += 1) column[index] = candles[index]![field];
+    writeColumn(kind);
+  }
+
+  const binStarts = new Int32Array(count + 1);
+  for (let index = 0; index < count; index += 1) {
+    const bins = candles[index]!.aggs.length;
+    binStarts[index + 1] = binStarts[index]! + bins;
+    writer.varint(bins);
+  }
+  const table = new BinTable(binStarts, count);
+  const { values, present } = table;
+  for (let index = 0; index < count; index += 1) {
+    const aggs = candles[index]!.aggs;
+    let b = binStarts[index]!;
+    for (const bin of aggs) {
+      values.tp[b] = bin.tp;
+      values.bv[b] = bin.bv;
+      values.sv[b] = bin.sv;
+      values.v[b] = bin.v;
+      if (bin.bq !== undefined) {
+        values.bq[b] = bin.bq;
+        present.bq[b] = 1;
+      }
+      if (bin.sq !== undefined) {
+        values.sq[b] = bin.sq;
+        present.sq[b] = 1;
+      }
+      if (bin.q !== undefined) {
+        values.q[b] = bin.q;
+        present.q[b] = 1;
+      }
+      b += 1;
+    }
+  }
+  for (const field of OPTIONAL_BIN_FIELDS)
+    encodeFlagColumn(
+      writer,
+      Array.from(present[field], (flag) => flag === 1),
+    );
+  table.computeCoverage();
+  encodeBinColumns(writer, table, rawOnly);
+  return writer.finish();
+}
+
+function decodePayload(payload: Uint8Array): BinaryCandle[] {
+  const reader = new ByteReader(payload);
+  const count = readCount(reader, payload);
+  const scratch = new Float64Array(count);
+  const times = new Float64Array(count);
+  decodeGroup(reader, times, scratch, 0, count);
+  const [e, tz, ex, a, s, i] = TEXT_COLUMNS.map(() => decodeTextColumn(reader, count)) as [
+    string[],
+    string[],
+    string[],
+    string[],
+    string[],
+    string[],
+  ];
+  const x = decodeFlagColumn(reader, count);
+  const n = {} as Record<(typeof CANDLE_COLUMNS)[number][0], Float64Array>;
+  for (const [field] of CANDLE_COLUMNS) {
+    const values = new Float64Array(count);
+    decodeGroup(reader, values, scratch, 0, count);
+    n[field] = values;
+  }
+  const binStarts = new Int32Array(count + 1);
+  for (let index = 0; index < count; index += 1) {
+    const total = binStarts[index]! + reader.varint();
+    if (total > payload.length) throw new FtcdDecodeError(`Implausible bin count ${total}`);
+    binStarts[index + 1] = total;
+  }
+  const table = new BinTable(binStarts, count);
+  for (const field of OPTIONAL_BIN_FIELDS) {
+    const flags = decodeFlagColumn(reader, table.binCount);
+    const present = table.present[field];
+    for (let b = 0; b < flags.length; b += 1) present[b] = flags[b] ? 1 : 0;
+  }
+  table.computeCoverage();
+  decodeBinColumns(reader, table);
+
+  const { tp, bv, sv, v, bq, sq, q } = table.values;
+  const { present } = table;
+  const candles = new Array<BinaryCandle>(count);
+  for (let index = 0; index < count; index += 1) {
+    const first = binStarts[index]!;
+    const last = binStarts[index + 1]!;
+    const aggs = new Array<PriceBinDTO>(last - first);
+    for (let b = first; b < last; b += 1) {
+      const hasBq = present.bq[b] === 1;
+      const hasSq = present.sq[b] === 1;
+      const hasQ = present.q[b] === 1;
+      let bin: PriceBinDTO;
+      if (hasBq && hasSq && hasQ) {
+        bin = { tp: tp[b]!, bv: bv[b]!, sv: sv[b]!, v: v[b]!, bq: bq[b]!, sq: sq[b]!, q: q[b]! };
+      } else {
+        bin = { tp: tp[b]!, bv: bv[b]!, sv: sv[b]!, v: v[b]! };
+        if (hasBq) bin.bq = bq[b]!;
+        if (hasSq) bin.sq = sq[b]!;
+        if (hasQ) bin.q = q[b]!;
+      }
+      aggs[b - first] = bin;
+    }
+    candles[index] = {
+      e: e[index]!,
+      tz: tz[index]!,
+      ex: ex[index]!,
+      a: a[index]!,
+      s: s[index]!,
+      i: i[index]!,
+      vi: n.vi[index]!,
+      t: times[index]!,
+      o: n.o[index]!,
+      h: n.h[index]!,
+      l: n.l[index]!,
+      c: n.c[index]!,
+      ct: n.ct[index]!,
+      v: n.v[index]!,
+      bv: n.bv[index]!,
+      sv: n.sv[index]!,
+      q: n.q[index]!,
+      bq: n.bq[index]!,
+      sq: n.sq[index]!,
+      n: n.n[index]!,
+      d: n.d[index]!,
+      dMax: n.dMax[index]!,
+      dMin: n.dMin[index]!,
+      tv: n.tv[index]!,
+      aggs,
+      f: n.f[index]!,
+      ls: n.ls[index]!,
+      x: x[index]!,
+    };
+  }
+  return candles;
+}

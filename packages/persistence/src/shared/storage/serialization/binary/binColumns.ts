@@ -1,0 +1,190 @@
+import { FtcdDecodeError } from '../../errors/StorageErrors';
+import type { ByteReader } from './ByteReader';
+import type { ByteWriter } from './ByteWriter';
+import {
+  decodeGroup,
+  encodeGroup,
+  KIND_DELTA,
+  KIND_PLAIN,
+  PREDICT_PRODUCT,
+  PREDICT_SUM,
+  type Prediction,
+  writeRawGroup,
+} from './numberGroup';
+
+export const BIN_FIELDS = ['tp', 'bv', 'sv', 'v', 'bq', 'sq', 'q'] as const;
+export type BinField = (typeof BIN_FIELDS)[number];
+export const OPTIONAL_BIN_FIELDS = ['bq', 'sq', 'q'] as const;
+export type OptionalBinField = (typeof OPTIONAL_BIN_FIELDS)[number];
+
+/**
+ * Every bin of a block flattened, one Float64Array per field (indexed by bin),
+ * with presence flags for the optional fields and the integer form of each
+ * field (for predictions). `binStarts[c]..binStarts[c+1]` are candle c's bins.
+ */
+export class BinTable {
+  readonly values: Record<BinField, Float64Array>;
+  readonly ints: Record<BinField, Float64Array>;
+  /** Per candle and field: the exponent of its integer group, -1 when none. */
+  readonly exponents: Record<BinField, Int8Array>;
+  readonly present: Record<OptionalBinField, Uint8Array>;
+  /** Per candle and optional field: 0 none, 1 partly, 2 every bin present. */
+  readonly coverage: Record<OptionalBinField, Uint8Array>;
+
+  constructor(
+    readonly binStarts: Int32Array,
+    readonly candleCount: number,
+  ) {
+    const binCount = binStarts[candleCount]!;
+    const floats = () => new Float64Array(binCount);
+    const exps = () => new Int8Array(candleCount).fill(-1);
+    this.values = {
+      tp: floats(),
+      bv: floats(),
+      sv: floats(),
+      v: floats(),
+      bq: floats(),
+      sq: floats(),
+      q: floats(),
+    };
+    this.ints = {
+      tp: floats(),
+      bv: floats(),
+      sv: floats(),
+      v: floats(),
+      bq: floats(),
+      sq: floats(),
+      q: floats(),
+    };
+    this.exponents = { tp: exps(), bv: exps(), sv: exps(), v: exps(), bq: exps(), sq: exps(), q: exps() };
+    const flags = () => new Uint8Array(binCount);
+    this.present = { bq: flags(), sq: flags(), q: flags() };
+    const cover = () => new Uint8Array(candleCount);
+    this.coverage = { bq: cover(), sq: cover(), q: cover() };
+  }
+
+  get binCount(): number {
+    return this.binStarts[this.candleCount]!;
+  }
+
+  /** Recomputes `coverage` from `present`. */
+  computeCoverage(): void {
+    for (const field of OPTIONAL_BIN_FIELDS) {
+      const present = this.present[field];
+      for (let c = 0; c < this.candleCount; c += 1) {
+        const first = this.binStarts[c]!;
+        const last = this.binStarts[c + 1]!;
+        let count = 0;
+        for (let b = first; b < last; b += 1) count += present[b]!;
+        this.coverage[field][c] = count === 0 ? 0 : count === last - first ? 2 : 1;
+      }
+    }
+  }
+
+  /**
+   * The prediction of `field` for candle c (see the format document), or
+   * undefined. Optional fields are only predicted in candles where they and
+   * their inputs cover every bin, so element indexes line up.
+   */
+  predictionFor(field: BinField, c: number): Prediction | undefined {
+    switch (field) {
+      case 'v':
+        return this.make(PREDICT_SUM, 'bv', 'sv', c);
+      case 'bq':
+        return this.coverage.bq[c] === 2 ? this.make(PREDICT_PRODUCT, 'tp', 'bv', c) : undefined;
+      case 'sq':
+        return this.coverage.sq[c] === 2 ? this.make(PREDICT_PRODUCT, 'tp', 'sv', c) : undefined;
+      case 'q':
+        return this.coverage.q[c] === 2 && this.coverage.bq[c] === 2 && this.coverage.sq[c] === 2
+          ? this.make(PREDICT_SUM, 'bq', 'sq', c)
+          : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private make(kind: Prediction['kind'], a: BinField, b: BinField, c: number): Prediction | undefined {
+    const ea = this.exponents[a][c]!;
+    const eb = this.exponents[b][c]!;
+    if (ea < 0 || eb < 0) return undefined;
+    return { kind, a: this.ints[a], ea, b: this.ints[b], eb };
+  }
+
+  /** Bin indexes of candle c where the optional field is present (for partly covered candles). */
+  presentBins(field: OptionalBinField, c: number): number[] {
+    const indexes: number[] = [];
+    for (let b = this.binStarts[c]!; b < this.binStarts[c + 1]!; b += 1)
+      if (this.present[field][b]) indexes.push(b);
+    return indexes;
+  }
+}
+
+/** Writes the bin columns: for each field, one group per candle holding at least one value of it. */
+export function encodeBinColumns(writer: ByteWriter, table: BinTable, rawOnly: boolean): void {
+  for (const field of BIN_FIELDS) {
+    const kind = field === 'tp' ? KIND_DELTA : KIND_PLAIN;
+    const optional = field === 'bq' || field === 'sq' || field === 'q';
+    const values = table.values[field];
+    for (let c = 0; c < table.candleCount; c += 1) {
+      const first = table.binStarts[c]!;
+      const count = table.binStarts[c + 1]! - first;
+      if (count === 0) continue;
+      const coverage = optional ? table.coverage[field][c]! : 2;
+      if (coverage === 0) continue;
+      if (coverage === 1) {
+        // Partly present: a compacted group without prediction (rare).
+        const compact = Float64Array.from(table.presentBins(field as OptionalBinField, c), (b) => values[b]!);
+        if (rawOnly) writeRawGroup(writer, compact, 0, compact.length);
+        else encodeGroup(writer, compact, new Float64Array(compact.length), 0, compact.length, kind);
+        continue;
+      }
+      if (rawOnly) {
+        writeRawGroup(writer, values, first, count);
+        continue;
+      }
+      table.exponents[field][c] = encodeGroup(
+        writer,
+        values,
+        table.ints[field],
+        first,
+        count,
+        kind,
+        table.predictionFor(field, c),
+      );
+    }
+  }
+}
+
+/** Reads what `encodeBinColumns` wrote into `table` (whose `present` and `coverage` are already set). */
+export function decodeBinColumns(reader: ByteReader, table: BinTable): void {
+  for (const field of BIN_FIELDS) {
+    const optional = field === 'bq' || field === 'sq' || field === 'q';
+    const values = table.values[field];
+    for (let c = 0; c < table.candleCount; c += 1) {
+      const first = table.binStarts[c]!;
+      const count = table.binStarts[c + 1]! - first;
+      if (count === 0) continue;
+      const coverage = optional ? table.coverage[field][c]! : 2;
+      if (coverage === 0) continue;
+      if (coverage === 1) {
+        const bins = table.presentBins(field as OptionalBinField, c);
+        const compact = new Float64Array(bins.length);
+        decodeGroup(reader, compact, new Float64Array(bins.length), 0, bins.length);
+        bins.forEach((b, k) => {
+          values[b] = compact[k]!;
+        });
+        continue;
+      }
+      table.exponents[field][c] = decodeGroup(
+        reader,
+        values,
+        table.ints[field],
+        first,
+        count,
+        table.predictionFor(field, c),
+      );
+    }
+  }
+  if (reader.remaining !== 0)
+    throw new FtcdDecodeError(`${reader.remaining} unexpected bytes after the last column`);
+}
