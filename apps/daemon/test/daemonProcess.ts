@@ -5,7 +5,6 @@ import { pathToFileURL } from 'node:url';
 
 const appDir = resolve(import.meta.dirname, '..');
 const repoRoot = resolve(appDir, '..', '..');
-const builtDaemon = join(appDir, 'dist', 'daemon.js');
 
 function newestSourceMtime(dir: string): number {
   let newest = 0;
@@ -16,10 +15,12 @@ function newestSourceMtime(dir: string): number {
   return newest;
 }
 
-/** True when dist/daemon.js exists and no source it is built from (app or packages) is newer. */
-function builtDaemonIsFresh(): boolean {
-  if (!existsSync(builtDaemon)) return false;
-  const builtAt = statSync(builtDaemon).mtimeMs;
+type Entry = 'daemon' | 'cli';
+
+/** True when dist/{entry}.js exists and no source it is built from (app or packages) is newer. */
+function builtIsFresh(built: string): boolean {
+  if (!existsSync(built)) return false;
+  const builtAt = statSync(built).mtimeMs;
   const sources = [
     join(appDir, 'src'),
     ...['core', 'ipc', 'persistence'].map((p) => join(repoRoot, 'packages', p, 'src')),
@@ -33,16 +34,19 @@ function builtDaemonIsFresh(): boolean {
  * otherwise (or with FLOWTRACE_TEST_FROM_SOURCE=1) the TypeScript sources run
  * through tsx, so a stale build never answers for new code.
  */
-export function daemonCommand(): { args: string[]; label: string } {
-  if (process.env.FLOWTRACE_TEST_FROM_SOURCE !== '1' && builtDaemonIsFresh()) {
-    return { args: [builtDaemon], label: 'built dist/daemon.js' };
+export function entryCommand(entry: Entry): { args: string[]; label: string } {
+  const built = join(appDir, 'dist', `${entry}.js`);
+  if (process.env.FLOWTRACE_TEST_FROM_SOURCE !== '1' && builtIsFresh(built)) {
+    return { args: [built], label: `built dist/${entry}.js` };
   }
   const tsx = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   return {
-    args: ['--conditions=flowtrace-source', '--import', tsx, join(appDir, 'src', 'daemon.ts')],
+    args: ['--conditions=flowtrace-source', '--import', tsx, join(appDir, 'src', `${entry}.ts`)],
     label: 'TypeScript sources via tsx',
   };
 }
+
+export const daemonCommand = () => entryCommand('daemon');
 
 export interface RunningDaemon {
   child: ChildProcess;
@@ -75,11 +79,32 @@ export function startDaemon(
 /** Runs the daemon to completion (for --print-config, --help, bad configs). */
 export async function runDaemonOnce(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; entry?: Entry },
 ): Promise<{ code: number | null; output: string }> {
   const daemon = startDaemon(args, options);
   const { code } = await daemon.exited;
   return { code, output: daemon.output() };
+}
+
+/** Runs `flowtrace <args>` as a child process; stdout and stderr kept apart. */
+export async function runCli(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...entryCommand('cli').args, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+  return { code, stdout, stderr };
 }
 
 export async function waitFor(

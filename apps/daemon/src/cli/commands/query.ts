@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { isTimeframeName } from '@flowtrace/core';
+import { CliError } from '../CliError';
+import { openStore } from '../openStore';
+import { type CandleFormat, type Output, writeCandles } from '../output';
+import { parseTime } from '../time';
+
+export const queryHelp = `Usage: flowtrace query <store> --exchange <ex> --symbol <sym> --timeframe <tf>
+                       [--from <time>] [--to <time>] [--limit <n>] [--order asc|desc]
+                       [--format table|jsonl|csv]
+
+Prints the candles of one series whose open time is within [from, to] (both
+inclusive). Times are epoch milliseconds or ISO-8601 (UTC when no zone is given).
+Default format: table on a terminal, jsonl when piped.`;
+
+export function parseFormat(
+  value: string | undefined,
+  out: Output,
+  allowed: readonly CandleFormat[],
+): CandleFormat {
+  const format = value ?? (out.isTTY ? 'table' : 'jsonl');
+  if (!(allowed as readonly string[]).includes(format)) {
+    throw new CliError(`--format must be one of ${allowed.join(', ')}; got "${format}"`);
+  }
+  return format as CandleFormat;
+}
+
+export async function queryCommand(argv: string[], out: Output): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      exchange: { type: 'string' },
+      symbol: { type: 'string' },
+      timeframe: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      limit: { type: 'string' },
+      order: { type: 'string', default: 'asc' },
+      format: { type: 'string' },
+    },
+  });
+  const [baseDir] = positionals;
+  if (!baseDir) throw new CliError('query: missing <store>');
+  const { exchange, symbol, timeframe } = values;
+  if (!exchange || !symbol || !timeframe)
+    throw new CliError('query: --exchange, --symbol and --timeframe are required');
+  if (!isTimeframeName(timeframe)) throw new CliError(`query: unknown timeframe "${timeframe}"`);
+  if (values.order !== 'asc' && values.order !== 'desc')
+    throw new CliError('query: --order must be asc or desc');
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+    throw new CliError('query: --limit must be a whole number');
+  const format = parseFormat(values.format, out, ['table', 'jsonl', 'csv']);
+
+  const { store } = await openStore(baseDir, { readOnly: true });
+  try {
+    const candles = await store.findBySymbol(symbol, exchange, timeframe, {
+      startTime: values.from === undefined ? undefined : parseTime(values.from, '--from'),
+      endTime: values.to === undefined ? undefined : parseTime(values.to, '--to'),
+      limit,
+      order: values.order,
+    });
+    await writeCandles(candles, format, out);
+  } finally {
+    await store.close();
+  }
+  return 0;
+}

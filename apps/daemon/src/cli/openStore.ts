@@ -1,0 +1,37 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CandleStoragePort } from '@flowtrace/persistence/features/candlePersistence';
+import { openCandleStore, SQLITE_DATABASE_FILE } from '@flowtrace/persistence/shared/storage';
+import { CliError } from './CliError';
+
+export type StoreKind = 'ftcd' | 'sqlite' | 'sqlite-by-exchange';
+
+/**
+ * Which kind of store a directory holds: FlatBuffer SQLite (one database, or
+ * one per exchange folder) when its database files are there, `.ftcd` block
+ * files otherwise. `--database` / `--no-database` style overrides go through `kind`.
+ */
+export function detectStoreKind(baseDir: string): StoreKind {
+  if (!existsSync(baseDir) || !statSync(baseDir).isDirectory()) {
+    throw new CliError(`store ${baseDir} does not exist or is not a directory`, 1);
+  }
+  if (existsSync(join(baseDir, SQLITE_DATABASE_FILE))) return 'sqlite';
+  const perExchange = readdirSync(baseDir, { withFileTypes: true }).some(
+    (entry) => entry.isDirectory() && existsSync(join(baseDir, entry.name, SQLITE_DATABASE_FILE)),
+  );
+  return perExchange ? 'sqlite-by-exchange' : 'ftcd';
+}
+
+export async function openStore(
+  baseDir: string,
+  options: { readOnly: boolean; kind?: StoreKind; create?: boolean },
+): Promise<{ store: CandleStoragePort; kind: StoreKind }> {
+  const kind = options.kind ?? (options.create && !existsSync(baseDir) ? 'ftcd' : detectStoreKind(baseDir));
+  const store = await openCandleStore({
+    baseDir,
+    readOnly: options.readOnly,
+    useDatabase: kind !== 'ftcd',
+    organizeByExchange: kind === 'sqlite-by-exchange',
+  });
+  return { store, kind };
+}

@@ -1,0 +1,72 @@
+import { CliError } from './CliError';
+import { exportCommand, exportHelp } from './commands/export';
+import { importCommand, importHelp } from './commands/import';
+import { queryCommand, queryHelp } from './commands/query';
+import { seriesCommand, seriesHelp } from './commands/series';
+import type { Output } from './output';
+
+interface Command {
+  summary: string;
+  help: string;
+  run(argv: string[], out: Output): Promise<number>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  series: { summary: 'list stored series with ranges and counts', help: seriesHelp, run: seriesCommand },
+  query: { summary: 'print the candles of one series in a time range', help: queryHelp, run: queryCommand },
+  export: { summary: 'stream a store or series to JSON lines or CSV', help: exportHelp, run: exportCommand },
+  import: { summary: 'save exported JSON lines or CSV into a store', help: importHelp, run: importCommand },
+};
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'Usage: flowtrace <command> [options]',
+    '',
+    'Looks inside FlowTrace candle stores (.ftcd block files or FlatBuffers in SQLite).',
+    'Read commands open stores read-only and work while the daemon writes.',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "flowtrace <command> --help" for the options of a command.',
+    'Times are epoch milliseconds or ISO-8601 (UTC unless a zone is given).',
+  ].join('\n');
+}
+
+/** Runs one CLI invocation; resolves with the exit code (0 ok, 1 failure/corruption, 2 usage). */
+export async function runCli(
+  argv: readonly string[],
+  out: Output,
+  err: (text: string) => void,
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? err : out.write)(`${mainHelp()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`flowtrace: unknown command "${name}"\n\n${mainHelp()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out.write(`${command.help}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, out);
+  } catch (error) {
+    if (error instanceof CliError) {
+      err(`flowtrace ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      err(`flowtrace ${name}: ${(error as Error).message}\n\n${command.help}\n`);
+      return 2;
+    }
+    err(`flowtrace ${name}: ${code ? `[${code}] ` : ''}${(error as Error).message}\n`);
+    return 1;
+  }
+}

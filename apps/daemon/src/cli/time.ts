@@ -1,0 +1,26 @@
+import { CliError } from './CliError';
+
+/**
+ * A time given on the command line: epoch milliseconds (`1750507467356`) or
+ * ISO-8601 (`2025-06-21`, `2025-06-21T12:00Z`, `2025-06-21T12:00:00.000+02:00`).
+ * A date or date-time without a zone is taken as UTC, as every FlowTrace time is.
+ */
+export function parseTime(text: string, flag: string): number {
+  const trimmed = text.trim();
+  if (/^-?\d+$/.test(trimmed)) {
+    const ms = Number(trimmed);
+    if (Number.isSafeInteger(ms)) return ms;
+  }
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed);
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?/.test(trimmed);
+  if (iso) {
+    const withZone = hasZone ? trimmed : trimmed.includes('T') ? `${trimmed}Z` : `${trimmed}T00:00:00Z`;
+    const ms = Date.parse(withZone);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new CliError(`${flag}: "${text}" is neither epoch milliseconds nor an ISO-8601 date/time`);
+}
+
+export function formatTime(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}

@@ -1,0 +1,160 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateFootprintCandles } from '@flowtrace/core';
+import { openCandleStore } from '@flowtrace/persistence/shared/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANDLE_CSV_COLUMNS, candleToCsvRow, csvRowToObject } from '../src/cli/candleCsv';
+import { parseTime } from '../src/cli/time';
+import { entryCommand, runCli } from './daemonProcess';
+
+let dir: string;
+const candles1m = generateFootprintCandles({
+  seed: 11,
+  count: 300,
+  bins: { min: 1, max: 30 },
+  symbol: 'LTCUSDT',
+  tickValue: 0.01,
+  startPrice: 80,
+});
+const candles5m = generateFootprintCandles({
+  seed: 12,
+  count: 40,
+  bins: 10,
+  symbol: 'LTCUSDT',
+  timeframe: '5m',
+  tickValue: 0.01,
+  startPrice: 80,
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'flowtrace-cli-'));
+  for (const [name, useDatabase] of [
+    ['ftcd', false],
+    ['sqlite', true],
+  ] as const) {
+    const store = await openCandleStore({ baseDir: join(dir, name), useDatabase });
+    await store.saveMany([...candles1m, ...candles5m]);
+    await store.close();
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('time and CSV helpers', () => {
+  it('accepts epoch ms and ISO-8601, UTC when no zone is given', () => {
+    expect(parseTime('1750507467356', '--from')).toBe(1750507467356);
+    expect(parseTime('2025-06-21', '--from')).toBe(Date.UTC(2025, 5, 21));
+    expect(parseTime('2025-06-21T12:04', '--from')).toBe(Date.UTC(2025, 5, 21, 12, 4));
+    expect(parseTime('2025-06-21T14:04:00+02:00', '--from')).toBe(Date.UTC(2025, 5, 21, 12, 4));
+    expect(() => parseTime('yesterday', '--from')).toThrow(/--from: "yesterday" is neither/);
+  });
+
+  it('CSV rows round-trip candles exactly, -0 and bins included', () => {
+    const [candle] = generateFootprintCandles({ seed: 1, count: 1, bins: 3 });
+    const tricky = { ...candle!, d: -0, a: 'spot, "quoted"' };
+    expect(csvRowToObject(CANDLE_CSV_COLUMNS, candleToCsvRow(tricky))).toEqual(tricky);
+    expect(Object.is(csvRowToObject(CANDLE_CSV_COLUMNS, candleToCsvRow(tricky)).d, -0)).toBe(true);
+  });
+});
+
+describe.each(['ftcd', 'sqlite'])(`flowtrace CLI on a %s store (${entryCommand('cli').label})`, (kind) => {
+  const store = () => join(dir, kind);
+
+  it('series lists every series with range and count', async () => {
+    const { code, stdout } = await runCli(['series', store(), '--format', 'json'], dir);
+    expect(code).toBe(0);
+    const series = JSON.parse(stdout) as Array<{ timeframe: string; count: number; firstOpenTime: number }>;
+    expect(series.map((s) => [s.timeframe, s.count, s.firstOpenTime])).toEqual([
+      ['1m', 300, candles1m[0]!.t],
+      ['5m', 40, candles5m[0]!.t],
+    ]);
+  });
+
+  it('query prints a time range in jsonl, csv and table formats', async () => {
+    const from = new Date(candles1m[10]!.t).toISOString();
+    const args = [
+      'query',
+      store(),
+      '--exchange',
+      'binance',
+      '--symbol',
+      'LTCUSDT',
+      '--timeframe',
+      '1m',
+      '--from',
+      from,
+      '--to',
+      String(candles1m[19]!.t),
+    ];
+    const jsonl = await runCli([...args, '--format', 'jsonl'], dir);
+    expect(jsonl.code).toBe(0);
+    expect(
+      jsonl.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(candles1m.slice(10, 20));
+    const csv = await runCli([...args, '--format', 'csv', '--limit', '3', '--order', 'desc'], dir);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe(CANDLE_CSV_COLUMNS.join(','));
+    expect(lines.slice(1).map((l) => csvRowToObject(CANDLE_CSV_COLUMNS, l))).toEqual(
+      candles1m.slice(17, 20).reverse(),
+    );
+    const table = await runCli([...args, '--format', 'table'], dir);
+    expect(table.stdout.split('\n')[0]).toMatch(/^open\s+o\s+h\s+l\s+c\s+volume/);
+    expect(table.stdout.trim().split('\n')).toHaveLength(12);
+  });
+
+  it('export then import into a new store gives back exactly the source (jsonl and csv)', async () => {
+    for (const format of ['jsonl', 'csv']) {
+      const file = join(dir, `${kind}-export.${format}`);
+      const exported = await runCli(['export', store(), '--format', format, '--out', file], dir);
+      expect(exported.code, exported.stderr).toBe(0);
+      const target = join(dir, `${kind}-reimported-${format}`);
+      const imported = await runCli(['import', target, file], dir);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain('imported 340 candles (340 written');
+      const reopened = await openCandleStore({ baseDir: target, readOnly: true });
+      try {
+        expect(await reopened.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles1m);
+        expect(await reopened.findBySymbol('LTCUSDT', 'binance', '5m')).toEqual(candles5m);
+      } finally {
+        await reopened.close();
+      }
+    }
+  });
+
+  it('import reports invalid lines by number, stores the valid ones, and exits 1', async () => {
+    const file = join(dir, `${kind}-mixed.jsonl`);
+    const bad = { ...candles1m[1]!, h: candles1m[1]!.l - 1 };
+    writeFileSync(
+      file,
+      [candles1m[0], bad, candles1m[2]]
+        .map((c) => JSON.stringify(c))
+        .join('\n')
+        .concat('\n{not json\n'),
+    );
+    const target = join(dir, `${kind}-mixed-store`);
+    const result = await runCli(['import', target, file], dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('imported 2 candles');
+    expect(result.stdout).toMatch(/line 2: .*h/);
+    expect(result.stdout).toMatch(/line 4: unreadable/);
+    expect(readFileSync(file, 'utf8')).toContain('{not json');
+  });
+});
+
+describe('flowtrace CLI usage', () => {
+  it('--help for every command, and usage errors exit 2', async () => {
+    for (const command of ['series', 'query', 'export', 'import']) {
+      const { code, stdout } = await runCli([command, '--help'], dir);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: flowtrace ${command}`);
+    }
+    expect((await runCli(['frobnicate'], dir)).code).toBe(2);
+    expect((await runCli(['query', join(dir, 'ftcd'), '--exchange', 'binance'], dir)).code).toBe(2);
+    const missing = await runCli(['series', join(dir, 'nope')], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('does not exist');
+  });
+});
