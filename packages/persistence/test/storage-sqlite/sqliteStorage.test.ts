@@ -30,7 +30,14 @@ describe('SQLiteFlatBufferStorage', () => {
     const rollback = await SQLiteFlatBufferStorage.open({ baseDir: tempDir(), walMode: false, mmapSize: 0 });
     try {
       expect(wal.diagnostics()).toMatchObject([
-        { journalMode: 'wal', synchronous: 2, cacheSizeKb: 2048, mmapSize: 1 << 20, readOnly: false },
+        {
+          journalMode: 'wal',
+          synchronous: 2,
+          cacheSizeKb: 2048,
+          mmapSize: 1 << 20,
+          pageSize: 16_384,
+          readOnly: false,
+        },
       ]);
       expect(rollback.diagnostics()).toMatchObject([{ journalMode: 'delete', synchronous: 2, mmapSize: 0 }]);
     } finally {

@@ -6,7 +6,12 @@ import type { SeriesInfo } from '../../../features/candlePersistence/application
 import { fsyncDirectory } from './fsyncDirectory';
 import type { ResolvedSqliteStorageConfig } from './SqliteStorageConfig';
 import { SqliteFormatError } from './SqliteStorageErrors';
-import { SQLITE_FORMAT_NAME, SQLITE_FORMAT_VERSION, SQLITE_SCHEMA_DDL } from './sqliteSchema';
+import {
+  SQLITE_FORMAT_NAME,
+  SQLITE_FORMAT_VERSION,
+  SQLITE_PAGE_SIZE,
+  SQLITE_SCHEMA_DDL,
+} from './sqliteSchema';
 
 /** One candle ready to be written: its key and its FlatBuffer bytes. */
 export interface EncodedCandle {
@@ -30,6 +35,7 @@ export interface SqliteDatabaseDiagnostics {
   synchronous: number;
   cacheSizeKb: number;
   mmapSize: number;
+  pageSize: number;
   readOnly: boolean;
 }
 
@@ -123,6 +129,10 @@ export class SqliteCandleDatabase {
     const created = !existsSync(path);
     const db = new Database(path, { timeout: config.busyTimeoutMs });
     try {
+      // Only takes effect on a new, empty database (before WAL and the first table):
+      // a ~4 KB 50-bin blob then fits in its b-tree cell instead of spilling to
+      // overflow pages (measured: ~2.5x faster inserts, ~1.7x faster range reads).
+      if (created) db.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
       db.pragma(`journal_mode = ${config.walMode ? 'WAL' : 'DELETE'}`);
       // FULL: in WAL mode NORMAL does not fsync the WAL on commit, so a power
       // loss could drop transactions we already reported durable.
@@ -211,6 +221,7 @@ export class SqliteCandleDatabase {
       synchronous: Number(read('synchronous')),
       cacheSizeKb: -Number(read('cache_size')),
       mmapSize: Number(read('mmap_size')),
+      pageSize: Number(read('page_size')),
       readOnly: this.db.readonly,
     };
   }

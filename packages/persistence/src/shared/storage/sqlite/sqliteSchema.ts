@@ -6,6 +6,8 @@ export const SQLITE_FORMAT_NAME = 'flowtrace-sqlite-flatbuffers';
 export const SQLITE_FORMAT_VERSION = 1;
 /** File name of a database, in baseDir or in baseDir/{exchange}. */
 export const SQLITE_DATABASE_FILE = 'candles-flatbuffers.db';
+/** Page size of new databases, bytes. */
+export const SQLITE_PAGE_SIZE = 16_384;
 
 export const SQLITE_SCHEMA_DDL = `
 CREATE TABLE IF NOT EXISTS flowtrace_meta (

@@ -15,6 +15,7 @@ import { AGGS_FIELD, BATCH_FIELD, CANDLE_FIELD, EXACT_INT64, slotOf } from './Ca
 import { FlatBufferCorruptError, FlatBufferUnsafeIntegerError } from './FlatBufferErrors';
 
 const TWO_POW_32 = 4294967296;
+const ALL_BIN_FIELDS = BIN_PRESENCE.bq | BIN_PRESENCE.sq | BIN_PRESENCE.q;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const S = Object.freeze({
@@ -211,22 +212,35 @@ export class FlatCandleReader {
         pf = at(AGGS_FIELD.pf);
         cachedVtable = vt;
       }
-      const bin: PriceBinDTO = {
-        tp: tp === 0 ? 0 : view.getFloat64(table + tp, true),
-        bv: bv === 0 ? 0 : view.getFloat64(table + bv, true),
-        sv: sv === 0 ? 0 : view.getFloat64(table + sv, true),
-        v: v === 0 ? 0 : view.getFloat64(table + v, true),
-      };
-      if (legacy) {
-        if (bq !== 0) bin.bq = view.getFloat64(table + bq, true);
-        else missingBq = true;
-        if (sq !== 0) bin.sq = view.getFloat64(table + sq, true);
-        else missingSq = true;
+      const binTp = tp === 0 ? 0 : view.getFloat64(table + tp, true);
+      const binBv = bv === 0 ? 0 : view.getFloat64(table + bv, true);
+      const binSv = sv === 0 ? 0 : view.getFloat64(table + sv, true);
+      const binV = v === 0 ? 0 : view.getFloat64(table + v, true);
+      const presence = legacy || pf === 0 ? 0 : view.getUint8(table + pf);
+      let bin: PriceBinDTO;
+      if (presence === ALL_BIN_FIELDS) {
+        // The common case, built in one literal: one hidden class, no property-store growth.
+        bin = {
+          tp: binTp,
+          bv: binBv,
+          sv: binSv,
+          v: binV,
+          bq: bq === 0 ? 0 : view.getFloat64(table + bq, true),
+          sq: sq === 0 ? 0 : view.getFloat64(table + sq, true),
+          q: q === 0 ? 0 : view.getFloat64(table + q, true),
+        };
       } else {
-        const presence = pf === 0 ? 0 : view.getUint8(table + pf);
-        if (presence & BIN_PRESENCE.bq) bin.bq = bq === 0 ? 0 : view.getFloat64(table + bq, true);
-        if (presence & BIN_PRESENCE.sq) bin.sq = sq === 0 ? 0 : view.getFloat64(table + sq, true);
-        if (presence & BIN_PRESENCE.q) bin.q = q === 0 ? 0 : view.getFloat64(table + q, true);
+        bin = { tp: binTp, bv: binBv, sv: binSv, v: binV };
+        if (legacy) {
+          if (bq !== 0) bin.bq = view.getFloat64(table + bq, true);
+          else missingBq = true;
+          if (sq !== 0) bin.sq = view.getFloat64(table + sq, true);
+          else missingSq = true;
+        } else {
+          if (presence & BIN_PRESENCE.bq) bin.bq = bq === 0 ? 0 : view.getFloat64(table + bq, true);
+          if (presence & BIN_PRESENCE.sq) bin.sq = sq === 0 ? 0 : view.getFloat64(table + sq, true);
+          if (presence & BIN_PRESENCE.q) bin.q = q === 0 ? 0 : view.getFloat64(table + q, true);
+        }
       }
       bins[index] = bin;
     }
