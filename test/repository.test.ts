@@ -14,11 +14,11 @@ function quickStartCommands(): string[] {
 }
 
 describe('repository conventions', () => {
-  it('the README quick start is exactly two one-line commands: run, then test', () => {
+  it('the README quick start is exactly two one-line commands: the demo, then the tests', () => {
     const commands = quickStartCommands();
     expect(commands).toHaveLength(2);
     for (const command of commands) expect(command.split('\n')).toHaveLength(1);
-    expect(commands[0]).toMatch(/pnpm start$/);
+    expect(commands[0]).toMatch(/pnpm demo$/);
     expect(commands[1]).toMatch(/pnpm test$/);
   });
 
