@@ -315,45 +315,59 @@ async function durableEnqueueRate(ctx: BenchContext): Promise<BenchFigure> {
 async function drainRate(ctx: BenchContext): Promise<BenchFigure> {
   const rows = ctx.quick ? 20_000 : 100_000;
   const batch = 1_000;
+  const rounds = ctx.quick ? 1 : 3;
   const messages = Array.from({ length: rows }, (_, i) => message(i, 200));
 
   // Baseline: the original consumer's way, SELECT oldest unprocessed then UPDATE processed = 1 per id.
-  const db = plainDb(join(ctx.tmpDir, 'plain-drain.db'));
-  const insert = db.prepare(
-    'INSERT INTO message_queue (message_id, type, payload, timestamp) VALUES (?, ?, ?, ?)',
-  );
-  db.transaction(() => {
-    for (const m of messages) insert.run(m.id, m.type, JSON.stringify(m.payload), m.timestamp);
-  })();
-  const select = db.prepare(
-    'SELECT message_id, type, payload, timestamp FROM message_queue WHERE processed = 0 ORDER BY timestamp LIMIT ?',
-  );
-  const mark = db.prepare('UPDATE message_queue SET processed = 1, processed_at = ? WHERE message_id = ?');
-  const markAll = db.transaction((ids: string[]) => {
-    const at = Math.floor(Date.now() / 1000);
-    for (const id of ids) mark.run(at, id);
-  });
-  let t0 = process.hrtime.bigint();
-  for (;;) {
-    const got = select.all(batch) as Array<{ message_id: string; payload: string }>;
-    if (got.length === 0) break;
-    for (const r of got) JSON.parse(r.payload);
-    markAll(got.map((r) => r.message_id));
-  }
-  const baseline = rows / (Number(process.hrtime.bigint() - t0) / 1e9);
-  db.close();
+  const plainRun = (round: number): number => {
+    const db = plainDb(join(ctx.tmpDir, `plain-drain-${round}.db`));
+    const insert = db.prepare(
+      'INSERT INTO message_queue (message_id, type, payload, timestamp) VALUES (?, ?, ?, ?)',
+    );
+    db.transaction(() => {
+      for (const m of messages) insert.run(m.id, m.type, JSON.stringify(m.payload), m.timestamp);
+    })();
+    const select = db.prepare(
+      'SELECT message_id, type, payload, timestamp FROM message_queue WHERE processed = 0 ORDER BY timestamp LIMIT ?',
+    );
+    const mark = db.prepare('UPDATE message_queue SET processed = 1, processed_at = ? WHERE message_id = ?');
+    const markAll = db.transaction((ids: string[]) => {
+      const at = Math.floor(Date.now() / 1000);
+      for (const id of ids) mark.run(at, id);
+    });
+    const t0 = process.hrtime.bigint();
+    for (;;) {
+      const got = select.all(batch) as Array<{ message_id: string; payload: string }>;
+      if (got.length === 0) break;
+      for (const r of got) JSON.parse(r.payload);
+      markAll(got.map((r) => r.message_id));
+    }
+    const rate = rows / (Number(process.hrtime.bigint() - t0) / 1e9);
+    db.close();
+    return rate;
+  };
 
-  const queue = new SQLiteQueue({ dbPath: join(ctx.tmpDir, 'ft-drain.db') });
-  queue.enqueueBatch(messages);
-  t0 = process.hrtime.bigint();
-  let drained = 0;
-  for (;;) {
-    const got = queue.dequeue(batch);
-    if (got.length === 0) break;
-    drained += queue.markProcessed(got.map((m) => m.id));
+  const queueRun = (round: number): number => {
+    const queue = new SQLiteQueue({ dbPath: join(ctx.tmpDir, `ft-drain-${round}.db`) });
+    queue.enqueueBatch(messages);
+    const t0 = process.hrtime.bigint();
+    let drained = 0;
+    for (;;) {
+      const got = queue.dequeue(batch);
+      if (got.length === 0) break;
+      drained += queue.markProcessed(got.map((m) => m.id));
+    }
+    const rate = drained / (Number(process.hrtime.bigint() - t0) / 1e9);
+    queue.close();
+    return rate;
+  };
+
+  let baseline = 0;
+  let value = 0;
+  for (let round = 0; round < rounds; round++) {
+    baseline = Math.max(baseline, plainRun(round));
+    value = Math.max(value, queueRun(round));
   }
-  const value = drained / (Number(process.hrtime.bigint() - t0) / 1e9);
-  queue.close();
   return {
     suite: SUITE,
     name: 'queue drain, dequeue(1,000) + markProcessed',
@@ -363,6 +377,6 @@ async function drainRate(ctx: BenchContext): Promise<BenchFigure> {
     baseline: { name: 'plain SELECT + UPDATE processed per batch (no lease)', value: baseline },
     goal: '>= 80k msgs/s',
     goalMet: value >= 80_000,
-    note: 'FlowTrace leases each batch (one UPDATE ... RETURNING) before handing it out, so a killed consumer loses nothing',
+    note: `best of ${rounds} interleaved rounds; FlowTrace leases each batch (one UPDATE ... RETURNING, committed) before handing it out, so a killed consumer loses nothing: two commits per batch instead of one`,
   };
 }

@@ -80,8 +80,8 @@ export class SQLiteQueue {
     );
     this.leaseStmt = this.db.prepare(
       `UPDATE message_queue SET leased_until = @until, deliveries = deliveries + 1
-       WHERE message_id IN (
-         SELECT message_id FROM message_queue
+       WHERE rowid IN (
+         SELECT rowid FROM message_queue
          WHERE processed = 0 AND available_at <= @now AND leased_until <= @now
          ORDER BY timestamp LIMIT @limit)
        RETURNING message_id, type, payload, timestamp, attempts, deliveries, last_error`,
