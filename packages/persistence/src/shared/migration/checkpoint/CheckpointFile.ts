@@ -1,0 +1,59 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fsyncDirectory } from '../../storage/sqlite/fsyncDirectory';
+import { MigrationCheckpointError } from '../MigrationErrors';
+import { type MigrationCheckpoint, migrationCheckpointSchema } from './MigrationCheckpoint';
+
+/**
+ * The checkpoint as one small JSON file, replaced atomically: written to a temp
+ * file in the same directory, fsync'd, renamed over the old one, then the
+ * directory fsync'd. A kill at any moment leaves either the previous or the new
+ * checkpoint, never a torn one.
+ */
+export class CheckpointFile {
+  private readonly tempPath: string;
+
+  constructor(readonly path: string) {
+    this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  }
+
+  /** The stored checkpoint, or undefined when there is none yet. */
+  load(): MigrationCheckpoint | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new MigrationCheckpointError(`Cannot read checkpoint ${this.path}`, { cause: error });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new MigrationCheckpointError(`Checkpoint ${this.path} is not JSON`, { cause: error });
+    }
+    const parsed = migrationCheckpointSchema.safeParse(json);
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+      throw new MigrationCheckpointError(`Checkpoint ${this.path} is malformed: ${details.join('; ')}`);
+    }
+    return parsed.data;
+  }
+
+  save(checkpoint: MigrationCheckpoint): void {
+    const bytes = Buffer.from(`${JSON.stringify(checkpoint, null, 2)}\n`, 'utf8');
+    const fd = openSync(this.tempPath, 'w', 0o644);
+    try {
+      let offset = 0;
+      while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset);
+      fsyncSync(fd);
+    } catch (error) {
+      closeSync(fd);
+      unlinkSync(this.tempPath);
+      throw new MigrationCheckpointError(`Cannot write checkpoint ${this.path}`, { cause: error });
+    }
+    closeSync(fd);
+    renameSync(this.tempPath, this.path);
+    fsyncDirectory(dirname(this.path));
+  }
+}
