@@ -73,9 +73,12 @@ describe('FlatBufferSerializer', () => {
         expect.objectContaining({ code: 'FLOWTRACE_FLATBUFFER_UNENCODABLE' }),
       );
     }
-    expect(() => serializer.serialize({ ...candle!, x: 'yes' as unknown as boolean })).toThrow(
-      expect.objectContaining({ code: 'FLOWTRACE_FLATBUFFER_UNENCODABLE' }),
-    );
+    const unencodable = expect.objectContaining({ code: 'FLOWTRACE_FLATBUFFER_UNENCODABLE' });
+    expect(() => serializer.serialize({ ...candle!, x: 'yes' as unknown as boolean })).toThrow(unencodable);
+    expect(() => serializer.serialize({ ...candle!, o: '1.5' as unknown as number })).toThrow(unencodable);
+    expect(() => serializer.serialize({ ...candle!, a: 7 as unknown as string })).toThrow(unencodable);
+    const badBin = { ...candle!.aggs[0]!, bq: null as unknown as number };
+    expect(() => serializer.serialize({ ...candle!, aggs: [badBin] })).toThrow(unencodable);
   });
 
   it('refuses a foreign int64 beyond Number.MAX_SAFE_INTEGER instead of rounding it', () => {

@@ -122,22 +122,22 @@ export class FlatCandleWriter {
       writeLong(view, table + CANDLE_OFFSET.ct, table + CANDLE_OFFSET.ctd, candle.ct, 'ct', EXACT_INT64.ct) |
       writeLong(view, table + CANDLE_OFFSET.n, table + CANDLE_OFFSET.nd, candle.n, 'n', EXACT_INT64.n);
     view.setUint8(table + CANDLE_OFFSET.cf, exact);
-    view.setFloat64(table + CANDLE_OFFSET.o, candle.o, true);
-    view.setFloat64(table + CANDLE_OFFSET.h, candle.h, true);
-    view.setFloat64(table + CANDLE_OFFSET.l, candle.l, true);
-    view.setFloat64(table + CANDLE_OFFSET.c, candle.c, true);
-    view.setFloat64(table + CANDLE_OFFSET.v, candle.v, true);
-    view.setFloat64(table + CANDLE_OFFSET.bv, candle.bv, true);
-    view.setFloat64(table + CANDLE_OFFSET.sv, candle.sv, true);
-    view.setFloat64(table + CANDLE_OFFSET.q, candle.q, true);
-    view.setFloat64(table + CANDLE_OFFSET.bq, candle.bq, true);
-    view.setFloat64(table + CANDLE_OFFSET.sq, candle.sq, true);
-    view.setFloat64(table + CANDLE_OFFSET.d, candle.d, true);
-    view.setFloat64(table + CANDLE_OFFSET.dMax, candle.dMax, true);
-    view.setFloat64(table + CANDLE_OFFSET.dMin, candle.dMin, true);
-    view.setFloat64(table + CANDLE_OFFSET.tv, candle.tv, true);
-    view.setFloat64(table + CANDLE_OFFSET.f, candle.f, true);
-    view.setFloat64(table + CANDLE_OFFSET.ls, candle.ls, true);
+    view.setFloat64(table + CANDLE_OFFSET.o, numberField(candle.o, 'o'), true);
+    view.setFloat64(table + CANDLE_OFFSET.h, numberField(candle.h, 'h'), true);
+    view.setFloat64(table + CANDLE_OFFSET.l, numberField(candle.l, 'l'), true);
+    view.setFloat64(table + CANDLE_OFFSET.c, numberField(candle.c, 'c'), true);
+    view.setFloat64(table + CANDLE_OFFSET.v, numberField(candle.v, 'v'), true);
+    view.setFloat64(table + CANDLE_OFFSET.bv, numberField(candle.bv, 'bv'), true);
+    view.setFloat64(table + CANDLE_OFFSET.sv, numberField(candle.sv, 'sv'), true);
+    view.setFloat64(table + CANDLE_OFFSET.q, numberField(candle.q, 'q'), true);
+    view.setFloat64(table + CANDLE_OFFSET.bq, numberField(candle.bq, 'bq'), true);
+    view.setFloat64(table + CANDLE_OFFSET.sq, numberField(candle.sq, 'sq'), true);
+    view.setFloat64(table + CANDLE_OFFSET.d, numberField(candle.d, 'd'), true);
+    view.setFloat64(table + CANDLE_OFFSET.dMax, numberField(candle.dMax, 'dMax'), true);
+    view.setFloat64(table + CANDLE_OFFSET.dMin, numberField(candle.dMin, 'dMin'), true);
+    view.setFloat64(table + CANDLE_OFFSET.tv, numberField(candle.tv, 'tv'), true);
+    view.setFloat64(table + CANDLE_OFFSET.f, numberField(candle.f, 'f'), true);
+    view.setFloat64(table + CANDLE_OFFSET.ls, numberField(candle.ls, 'ls'), true);
     if (typeof candle.x !== 'boolean') {
       throw new FlatBufferUnencodableCandleError(
         `Candle field "x" must be a boolean, got ${typeof candle.x}`,
@@ -162,12 +162,28 @@ export class FlatCandleWriter {
       view.setUint32(slot, binTable - slot, true);
       const bin = bins[index] as PriceBinDTO;
       view.setInt32(binTable, binTable - aggsVtable, true);
-      view.setFloat64(binTable + AGGS_OFFSET.tp, bin.tp, true);
-      view.setFloat64(binTable + AGGS_OFFSET.v, bin.v, true);
-      view.setFloat64(binTable + AGGS_OFFSET.bv, bin.bv, true);
-      view.setFloat64(binTable + AGGS_OFFSET.sv, bin.sv, true);
+      if (typeof bin !== 'object' || bin === null) {
+        throw new FlatBufferUnencodableCandleError(`Candle bin aggs[${index}] must be an object`);
+      }
+      const { tp, v, bv, sv, bq, sq, q } = bin;
+      if (
+        typeof tp !== 'number' ||
+        typeof v !== 'number' ||
+        typeof bv !== 'number' ||
+        typeof sv !== 'number' ||
+        (bq !== undefined && typeof bq !== 'number') ||
+        (sq !== undefined && typeof sq !== 'number') ||
+        (q !== undefined && typeof q !== 'number')
+      ) {
+        throw new FlatBufferUnencodableCandleError(
+          `Candle bin aggs[${index}] has a field that is not a number`,
+        );
+      }
+      view.setFloat64(binTable + AGGS_OFFSET.tp, tp, true);
+      view.setFloat64(binTable + AGGS_OFFSET.v, v, true);
+      view.setFloat64(binTable + AGGS_OFFSET.bv, bv, true);
+      view.setFloat64(binTable + AGGS_OFFSET.sv, sv, true);
       let presence = 0;
-      const { bq, sq, q } = bin;
       if (bq !== undefined) presence |= BIN_PRESENCE.bq;
       if (sq !== undefined) presence |= BIN_PRESENCE.sq;
       if (q !== undefined) presence |= BIN_PRESENCE.q;
@@ -211,6 +227,16 @@ export class FlatCandleWriter {
     this.buffer = grown;
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
   }
+}
+
+/** Doubles are written as given; anything else would be coerced silently, so it is refused. */
+function numberField(value: number, field: string): number {
+  if (typeof value !== 'number') {
+    throw new FlatBufferUnencodableCandleError(
+      `Candle field "${field}" must be a number, got ${typeof value}`,
+    );
+  }
+  return value;
 }
 
 /** Smallest position >= pos that is ≡ remainder (mod alignment). */
