@@ -282,23 +282,35 @@ async function enqueueBatchRate(ctx: BenchContext): Promise<BenchFigure> {
 }
 
 async function durableEnqueueRate(ctx: BenchContext): Promise<BenchFigure> {
-  const count = ctx.quick ? 500 : 3_000;
+  const count = ctx.quick ? 500 : 1_500;
+  const rounds = ctx.quick ? 1 : 3;
   const messages = Array.from({ length: count }, (_, i) => message(i, 200));
 
-  const db = plainDb(join(ctx.tmpDir, 'plain-single.db'));
-  const insert = db.prepare(
-    'INSERT INTO message_queue (message_id, type, payload, timestamp) VALUES (?, ?, ?, ?)',
-  );
-  let t0 = process.hrtime.bigint();
-  for (const m of messages) insert.run(m.id, m.type, JSON.stringify(m.payload), m.timestamp);
-  const baseline = count / (Number(process.hrtime.bigint() - t0) / 1e9);
-  db.close();
-
-  const queue = new SQLiteQueue({ dbPath: join(ctx.tmpDir, 'ft-single.db') });
-  t0 = process.hrtime.bigint();
-  for (const m of messages) queue.enqueue(m);
-  const value = count / (Number(process.hrtime.bigint() - t0) / 1e9);
-  queue.close();
+  const plainRun = (round: number): number => {
+    const db = plainDb(join(ctx.tmpDir, `plain-single-${round}.db`));
+    const insert = db.prepare(
+      'INSERT INTO message_queue (message_id, type, payload, timestamp) VALUES (?, ?, ?, ?)',
+    );
+    const t0 = process.hrtime.bigint();
+    for (const m of messages) insert.run(m.id, m.type, JSON.stringify(m.payload), m.timestamp);
+    const rate = count / (Number(process.hrtime.bigint() - t0) / 1e9);
+    db.close();
+    return rate;
+  };
+  const queueRun = (round: number): number => {
+    const queue = new SQLiteQueue({ dbPath: join(ctx.tmpDir, `ft-single-${round}.db`) });
+    const t0 = process.hrtime.bigint();
+    for (const m of messages) queue.enqueue(m);
+    const rate = count / (Number(process.hrtime.bigint() - t0) / 1e9);
+    queue.close();
+    return rate;
+  };
+  let baseline = 0;
+  let value = 0;
+  for (let round = 0; round < rounds; round++) {
+    baseline = Math.max(baseline, plainRun(round));
+    value = Math.max(value, queueRun(round));
+  }
   return {
     suite: SUITE,
     name: 'queue single durable enqueue (fsync per message)',
@@ -308,7 +320,7 @@ async function durableEnqueueRate(ctx: BenchContext): Promise<BenchFigure> {
     baseline: { name: 'plain better-sqlite3 INSERT, synchronous=FULL', value: baseline },
     goal: '>= 4k msgs/s',
     goalMet: value >= 4_000,
-    note: 'bounded by the fsync latency of the disk under tmpdir',
+    note: `best of ${rounds} interleaved rounds; bounded by the fsync latency of the disk under tmpdir (shared with other processes), like its baseline`,
   };
 }
 
