@@ -81,6 +81,56 @@ describe('SQLiteFlatBufferStorage', () => {
     }
   });
 
+  it('a failing transaction rejects every save of its group, keeps none of it, and the store goes on', async () => {
+    const baseDir = tempDir();
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir });
+    const good = generateFootprintCandles({ seed: 6, count: 3, bins: 2 });
+    const poisoned = generateFootprintCandles({ seed: 7, count: 1, bins: 2, symbol: 'FAILUSDT' });
+    // A real SQLite error inside the commit, injected from another connection.
+    const other = new Database(join(baseDir, 'candles-flatbuffers.db'));
+    other.exec(`CREATE TRIGGER fail_insert BEFORE INSERT ON fb_candles WHEN NEW.symbol = 'FAILUSDT'
+      BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    try {
+      const outcomes = await Promise.allSettled([
+        storage.save(good[0]!),
+        storage.saveMany(poisoned),
+        storage.save(good[1]!),
+      ]);
+      for (const outcome of outcomes) {
+        expect(outcome).toMatchObject({
+          status: 'rejected',
+          reason: { code: 'FLOWTRACE_STORAGE_WRITE_FAILED', retryable: true },
+        });
+      }
+      expect(await storage.listSeries()).toEqual([]);
+      other.exec('DROP TRIGGER fail_insert');
+      expect(await storage.saveMany(good)).toEqual({ written: 3, unchanged: 0 });
+      expectSameCandles(await storage.findBySymbol('BTCUSDT', 'binance', '1m'), good);
+      expect(storage.integrityCheck()).toEqual(['ok']);
+    } finally {
+      other.close();
+      await storage.close();
+    }
+  });
+
+  it('never turns an unsafe exchange name into a path when reading', async () => {
+    const baseDir = tempDir();
+    const storage = await SQLiteFlatBufferStorage.open({
+      baseDir: join(baseDir, 'store'),
+      organizeByExchange: true,
+    });
+    const outside = await SQLiteFlatBufferStorage.open({ baseDir });
+    try {
+      await outside.saveMany(generateFootprintCandles({ seed: 8, count: 1, bins: 1 }));
+      // baseDir/candles-flatbuffers.db exists: '..' must not reach it.
+      expect(await storage.findBySymbol('BTCUSDT', '..', '1m')).toEqual([]);
+      expect(await storage.findLatest('BTCUSDT', '..', '1m', 1)).toEqual([]);
+    } finally {
+      await storage.close();
+      await outside.close();
+    }
+  });
+
   it('stores the documented layout: one FlatBuffer Candle per fb_candles row, series in fb_series', async () => {
     const baseDir = tempDir();
     const storage = await SQLiteFlatBufferStorage.open({ baseDir });

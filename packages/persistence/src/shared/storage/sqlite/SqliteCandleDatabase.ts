@@ -66,7 +66,7 @@ export class SqliteCandleDatabase {
   private readonly selectData: Database.Statement<[string, string, string, number], Buffer>;
   private readonly insertCandle: Database.Statement<[string, string, string, number, number, Uint8Array]>;
   private readonly updateCandle: Database.Statement<[number, Uint8Array, string, string, string, number]>;
-  private readonly upsertSeries: Database.Statement<[string, string, string, number, number]>;
+  private readonly upsertSeries: Database.Statement<[string, string, string, number, number, number, number]>;
   private readonly rangeAsc: Database.Statement<[string, string, string, number, number, number], StoredRow>;
   private readonly rangeDesc: Database.Statement<[string, string, string, number, number, number], StoredRow>;
   private readonly seriesAll: Database.Statement<[], SeriesRow>;
@@ -90,11 +90,11 @@ export class SqliteCandleDatabase {
     );
     this.upsertSeries = db.prepare(
       `INSERT INTO fb_series (exchange, symbol, timeframe, first_open_time, last_open_time, candle_count)
-       VALUES (?, ?, ?, ?, ?, 1)
+       VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (exchange, symbol, timeframe) DO UPDATE SET
          first_open_time = min(first_open_time, excluded.first_open_time),
          last_open_time = max(last_open_time, excluded.last_open_time),
-         candle_count = candle_count + 1`,
+         candle_count = candle_count + ?`,
     );
     const range = (order: 'ASC' | 'DESC') =>
       db.prepare<[string, string, string, number, number, number], StoredRow>(
@@ -169,13 +169,23 @@ export class SqliteCandleDatabase {
   private applyAll(candles: readonly EncodedCandle[]): boolean[] {
     const now = Date.now();
     const changed = new Array<boolean>(candles.length);
+    // New keys per series, folded into one fb_series upsert per series at the end.
+    const added = new Map<string, { candle: EncodedCandle; first: number; last: number; count: number }>();
     for (let index = 0; index < candles.length; index++) {
       const candle = candles[index] as EncodedCandle;
       const { exchange, symbol, timeframe, openTime, data } = candle;
       const existing = this.selectData.get(exchange, symbol, timeframe, openTime);
       if (existing === undefined) {
         this.insertCandle.run(exchange, symbol, timeframe, openTime, now, data);
-        this.upsertSeries.run(exchange, symbol, timeframe, openTime, openTime);
+        const seriesId = `${exchange}:${symbol}:${timeframe}`;
+        const series = added.get(seriesId);
+        if (series) {
+          series.first = Math.min(series.first, openTime);
+          series.last = Math.max(series.last, openTime);
+          series.count += 1;
+        } else {
+          added.set(seriesId, { candle, first: openTime, last: openTime, count: 1 });
+        }
         changed[index] = true;
       } else if (Buffer.compare(existing, data) === 0) {
         changed[index] = false;
@@ -183,6 +193,9 @@ export class SqliteCandleDatabase {
         this.updateCandle.run(now, data, exchange, symbol, timeframe, openTime);
         changed[index] = true;
       }
+    }
+    for (const { candle, first, last, count } of added.values()) {
+      this.upsertSeries.run(candle.exchange, candle.symbol, candle.timeframe, first, last, count, count);
     }
     return changed;
   }

@@ -25,7 +25,9 @@ export class SqliteDatabaseSet {
 
   /** The database of an exchange for writing (created when missing). */
   forWrite(exchange: string): SqliteCandleDatabase {
-    return this.get(exchange, true) as SqliteCandleDatabase;
+    const database = this.get(exchange, true);
+    if (!database) throw new Error(`No writable database for exchange "${exchange}"`);
+    return database;
   }
 
   /** The database of an exchange for reading, or undefined when it does not exist yet. */
@@ -57,6 +59,9 @@ export class SqliteDatabaseSet {
   }
 
   private get(exchange: string, create: boolean): SqliteCandleDatabase | undefined {
+    // A name that is not a safe name can never have been written (keys are checked),
+    // and must never become a path segment: no such database.
+    if (this.config.organizeByExchange && !isSafeName(exchange)) return undefined;
     const id = this.config.organizeByExchange ? exchange : SINGLE;
     const existing = this.open.get(id);
     if (existing) return existing;
