@@ -1,0 +1,70 @@
+import type { TimeframeName } from '@flowtrace/core';
+import type { CandleStoragePort } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
+import { BinaryStorageAdapter } from '../../../features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
+import { InvalidStorageConfigError } from '../errors/StorageErrors';
+import type { PartitionGranularity } from '../file/StorageOrganizer';
+import { SQLiteFlatBufferStorage } from '../sqlite/SQLiteFlatBufferStorage';
+
+/** The storage options of the persistence config (seed), plus `readOnly` and the `.ftcd` knobs. */
+export interface OpenCandleStoreOptions {
+  baseDir: string;
+  /** true: FlatBuffer blocks in SQLite; false (default): `.ftcd` block files. */
+  useDatabase?: boolean;
+  /** Read beside a running writer (e.g. the daemon): no lock, no repairs, saves reject. */
+  readOnly?: boolean;
+  /** SQLite: one database per exchange. */
+  organizeByExchange?: boolean;
+  maxCandlesPerBlock?: number;
+  /** SQLite: WAL journal. */
+  walMode?: boolean;
+  /** SQLite: page cache, KB. */
+  cacheSize?: number;
+  /** SQLite: memory-mapped I/O, bytes. */
+  mmapSize?: number;
+  /** `.ftcd`: partition granularity per timeframe. */
+  partitioning?: Partial<Record<TimeframeName, PartitionGranularity>>;
+  /** `.ftcd`: DEFLATE block payloads when it pays. */
+  compression?: boolean;
+}
+
+export type CandleStore = CandleStoragePort & AsyncDisposable;
+
+/**
+ * The one-line way to open a candle store:
+ * `await using store = await openCandleStore({ baseDir, readOnly: true })`.
+ * Options that do not apply to the chosen backend are ignored.
+ */
+export async function openCandleStore(options: OpenCandleStoreOptions): Promise<CandleStore> {
+  if (typeof options !== 'object' || options === null || typeof options.baseDir !== 'string') {
+    throw new InvalidStorageConfigError('openCandleStore needs { baseDir: string, ... }');
+  }
+  const { baseDir, readOnly, maxCandlesPerBlock } = options;
+  if (options.useDatabase) {
+    return SQLiteFlatBufferStorage.open(
+      withoutUndefined({
+        baseDir,
+        readOnly,
+        organizeByExchange: options.organizeByExchange,
+        maxCandlesPerBlock,
+        walMode: options.walMode,
+        cacheSize: options.cacheSize,
+        mmapSize: options.mmapSize,
+      }),
+    );
+  }
+  return BinaryStorageAdapter.open(
+    withoutUndefined({
+      baseDir,
+      readOnly,
+      maxCandlesPerBlock,
+      partitioning: options.partitioning,
+      compression: options.compression,
+    }),
+  );
+}
+
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
