@@ -141,6 +141,20 @@ describe('SQLiteQueue', () => {
     expect(queue.stats()).toMatchObject({ pending: 1, processed: 0 });
   });
 
+  it('keeps enqueues at synchronous=FULL after relaxed consumer-side writes', () => {
+    const queue = openQueue({ maxAttempts: 1 });
+    const sync = () =>
+      (queue as unknown as { db: { pragma(s: string, o: object): unknown } }).db.pragma('synchronous', {
+        simple: true,
+      });
+    expect(sync()).toBe(2);
+    queue.enqueueBatch([msg('a', 1), msg('b', 2)]);
+    queue.dequeue(10);
+    queue.markProcessed('a');
+    queue.markFailed('b', 'x');
+    expect(sync()).toBe(2); // FULL
+  });
+
   it('throws QueueClosedError after close() and close() is idempotent', () => {
     const queue = openQueue();
     queue.close();

@@ -138,16 +138,22 @@ export class SQLiteQueue {
   dequeue(limit = 50): QueuedMessage[] {
     this.assertOpen();
     const now = Date.now();
-    const rows = this.db
-      .transaction(() => this.leaseStmt.all({ now, until: now + this.options.leaseMs, limit }) as LeasedRow[])
-      .immediate();
+    const rows = this.consumerWrite(() =>
+      this.db
+        .transaction(
+          () => this.leaseStmt.all({ now, until: now + this.options.leaseMs, limit }) as LeasedRow[],
+        )
+        .immediate(),
+    );
     rows.sort((a, b) => a.timestamp - b.timestamp || (a.message_id < b.message_id ? -1 : 1));
     const messages: QueuedMessage[] = [];
     for (const row of rows) {
       if (row.deliveries > this.options.maxDeliveries) {
-        this.deadLetter(
-          row.message_id,
-          `delivered ${row.deliveries - 1} times without being processed or failed (consumer crashing or lease too short)`,
+        this.consumerWrite(() =>
+          this.deadLetter(
+            row.message_id,
+            `delivered ${row.deliveries - 1} times without being processed or failed (consumer crashing or lease too short)`,
+          ),
         );
         continue;
       }
@@ -155,7 +161,9 @@ export class SQLiteQueue {
       try {
         payload = JSON.parse(row.payload);
       } catch (error) {
-        this.deadLetter(row.message_id, `payload is not valid JSON: ${(error as Error).message}`);
+        this.consumerWrite(() =>
+          this.deadLetter(row.message_id, `payload is not valid JSON: ${(error as Error).message}`),
+        );
         continue;
       }
       messages.push({
@@ -177,9 +185,11 @@ export class SQLiteQueue {
     const ids = typeof idOrIds === 'string' ? [idOrIds] : idOrIds;
     const at = nowSeconds();
     let changed = 0;
-    this.db.transaction(() => {
-      for (const id of ids) changed += this.processedStmt.run(at, id).changes;
-    })();
+    this.consumerWrite(() =>
+      this.db.transaction(() => {
+        for (const id of ids) changed += this.processedStmt.run(at, id).changes;
+      })(),
+    );
     return changed;
   }
 
@@ -190,6 +200,10 @@ export class SQLiteQueue {
   markFailed(id: string, error: unknown): MarkFailedResult {
     this.assertOpen();
     const reason = error instanceof Error ? error.message : String(error);
+    return this.consumerWrite(() => this.markFailedTx(id, reason));
+  }
+
+  private markFailedTx(id: string, reason: string): MarkFailedResult {
     return this.db
       .transaction((): MarkFailedResult => {
         const row = this.failedReadStmt.get(id) as { attempts: number } | undefined;
@@ -298,6 +312,23 @@ export class SQLiteQueue {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Runs a consumer-side write (lease, processed, failed, dead letter) with
+   * synchronous=NORMAL: its commit is not fsync'd on its own but by the next
+   * FULL commit, and survives a process crash. Losing one to a power cut can
+   * only cause a redelivery (at-least-once, consumers deduplicate by id),
+   * never a loss, so it need not pay an fsync per batch. Enqueues stay FULL.
+   */
+  private consumerWrite<T>(write: () => T): T {
+    if (this.options.durability !== 'full') return write();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   private deadLetter(id: string, reason: string): void {
