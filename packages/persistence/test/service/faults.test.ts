@@ -1,22 +1,23 @@
+import { join } from 'node:path';
 import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import type { PersistenceApplication } from '../../src/index';
+import { SQLiteFlatBufferStorage } from '../../src/shared/storage/index';
 import { FaultInjectingStorage } from './FaultInjectingStorage';
 import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir, waitFor } from './helpers';
 
-describe('storage faults', () => {
+describe('storage faults (fault-injecting wrapper around the real SQLite store)', () => {
   let dir: TempDir;
   let app: PersistenceApplication;
   let storage: FaultInjectingStorage;
-  let inner: InMemoryCandleStorage;
+  let inner: SQLiteFlatBufferStorage;
   let client: UnixSocketClient;
   let producer: SQLiteQueue;
   let port: number;
 
   beforeEach(async () => {
     dir = await makeTempDir();
-    inner = await InMemoryCandleStorage.open();
+    inner = await SQLiteFlatBufferStorage.open({ baseDir: join(dir.path, 'candles') });
     storage = new FaultInjectingStorage(inner);
     ({ app } = await startService(dir.path, { healthCheckPort: 0 }, { storage }));
     port = app.healthPort as number;

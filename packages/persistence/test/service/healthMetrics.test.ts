@@ -117,7 +117,8 @@ function expectWellFormedExposition(text: string): void {
       continue;
     }
     if (line.startsWith('# HELP ')) continue;
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+]+|NaN|\+Inf|-Inf)( \d+)?$/.exec(line);
+    // Values are Go ParseFloat syntax: NaN and Inf in any letter case (prom-client writes `Nan`).
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]?[Ii]nf)( \d+)?$/.exec(line);
     expect(sample, `malformed line: ${line}`).not.toBeNull();
     const name = sample?.[1] as string;
     const family = name.replace(/_(bucket|sum|count|total|created)$/, '');

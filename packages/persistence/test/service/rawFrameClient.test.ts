@@ -9,7 +9,7 @@ import { configIn, makeTempDir, smallCandles, startService, type TempDir, waitFo
  * big-endian length + UTF-8 JSON, responses matched by id (any order).
  */
 class RawFrameClient {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private readonly waiting = new Map<string, (response: Record<string, unknown>) => void>();
 
   private constructor(private readonly socket: Socket) {
@@ -103,9 +103,9 @@ describe('a plain net client following docs/ipc-protocol.md', () => {
   it('serves an original-style producer that writes frames and never reads replies', async () => {
     const client = await RawFrameClient.open(configIn(dir.path).socketPath);
     const candles = smallCandles(3000, 7);
-    candles.forEach((payload, k) =>
-      client.write({ id: `w${k}`, type: 'candle', payload, timestamp: Date.now() }),
-    );
+    for (const [k, payload] of candles.entries()) {
+      client.write({ id: `w${k}`, type: 'candle', payload, timestamp: Date.now() });
+    }
     await waitFor(async () => (await app.storage.listSeries())[0]?.count === 3000, 20_000, 'all 3000 stored');
     await client.close();
   });

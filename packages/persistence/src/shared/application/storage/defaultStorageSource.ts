@@ -1,25 +1,23 @@
 import type { ResolvedPersistenceConfig } from '../../../config/persistenceConfigSchema';
-import { SQLiteFlatBufferStorage } from '../../storage/sqlite/SQLiteFlatBufferStorage';
+import { openCandleStore } from '../../storage/open/openCandleStore';
 import type { CandleStorageFactory } from './ManagedCandleStorage';
 
 /**
- * The store bootstrap() opens when none is injected: FlatBuffer candles in
- * SQLite with `storage.useDatabase`, `.ftcd` block files otherwise.
+ * The store bootstrap() opens when none is injected (on every start()):
+ * `.ftcd` block files by default, FlatBuffer candles in SQLite with
+ * `storage.useDatabase`. Options that do not apply to the chosen backend are ignored.
  */
 export function defaultStorageSource(config: ResolvedPersistenceConfig): CandleStorageFactory {
-  const { baseDir, organizeByExchange, maxCandlesPerBlock, walMode, cacheSize, mmapSize, useDatabase } =
+  const { baseDir, useDatabase, organizeByExchange, maxCandlesPerBlock, walMode, cacheSize, mmapSize } =
     config.storage;
-  return async () => {
-    if (useDatabase) {
-      return SQLiteFlatBufferStorage.open({
-        baseDir,
-        organizeByExchange,
-        maxCandlesPerBlock,
-        walMode,
-        cacheSize,
-        mmapSize,
-      });
-    }
-    throw new Error('the .ftcd store is not available yet: set storage.useDatabase or inject a storage');
-  };
+  return () =>
+    openCandleStore({
+      baseDir,
+      useDatabase,
+      organizeByExchange,
+      maxCandlesPerBlock,
+      walMode,
+      cacheSize,
+      mmapSize,
+    });
 }

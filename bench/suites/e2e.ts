@@ -1,0 +1,251 @@
+/**
+ * `pnpm bench e2e`: the persistence service end to end. Four producer processes
+ * send original-format JSON candles (20 and 50 bins) over the Unix socket;
+ * every ack is durable (the service's default SQLite store, synchronous=FULL).
+ *
+ * Figures, each beside a baseline measured in the same run:
+ * - peak candles/s acknowledged durably vs a bare `net` server that only parses
+ *   the same frames and replies (goal >= 70% of it);
+ * - ack latency p50/p99 at a steady offered load of half the measured peak
+ *   (goal p99 <= 10 ms), vs the bare server at the same load.
+ * The service's peak run is CPU-profiled (--cpu-prof); the top self-time
+ * entries are logged and summarised in the figure's note.
+ *
+ * Child scripts live in packages/persistence/test/service/fixtures, where the
+ * workspace packages resolve.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext, BenchFigure } from '../lib/types';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = resolve(here, '..', '..', 'packages', 'persistence', 'test', 'service', 'fixtures');
+const PRODUCERS = 4;
+const WINDOW = 64;
+
+interface ProducerReport {
+  acked: number;
+  failed: number;
+  startedAt: number;
+  endedAt: number;
+  latenciesMs: number[];
+}
+
+function spawnTs(
+  script: string,
+  args: string[],
+  extraNodeArgs: string[] = [],
+): ChildProcessWithoutNullStreams {
+  return spawn(
+    process.execPath,
+    [...extraNodeArgs, '--conditions=flowtrace-source', '--import', 'tsx', script, ...args],
+    {
+      cwd: resolve(fixtures, '..', '..', '..'),
+      stdio: 'pipe',
+    },
+  );
+}
+
+function waitForLine(
+  child: ChildProcessWithoutNullStreams,
+  predicate: (line: string) => boolean,
+): Promise<string> {
+  return new Promise((resolveLine, reject) => {
+    let pending = '';
+    let stderr = '';
+    const onData = (chunk: Buffer) => {
+      pending += chunk.toString();
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        if (predicate(line)) {
+          child.stdout.off('data', onData);
+          resolveLine(line);
+          return;
+        }
+        newline = pending.indexOf('\n');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`child exited (${code}) before the expected line\n${stderr}`)),
+    );
+  });
+}
+
+function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((done) => {
+    if (child.exitCode !== null) done(child.exitCode);
+    else child.once('exit', (code) => done(code));
+  });
+}
+
+interface RunOptions {
+  socketPath: string;
+  bins: number;
+  perProducer: number;
+  mode: 'peak' | 'paced';
+  /** Window (peak) or candles/s per producer (paced). */
+  parameter: number;
+  tag: string;
+}
+
+/** Runs the four producers against a server; returns candles/s and latency percentiles. */
+async function runProducers(
+  o: RunOptions,
+): Promise<{ rate: number; p50: number; p99: number; failed: number }> {
+  const producers = Array.from({ length: PRODUCERS }, (_, k) =>
+    spawnTs(join(fixtures, 'benchProducer.ts'), [
+      o.socketPath,
+      `${o.tag}P${k}`,
+      String(100 + k),
+      String(o.bins),
+      String(o.perProducer),
+      o.mode,
+      String(o.parameter),
+    ]),
+  );
+  await Promise.all(producers.map((p) => waitForLine(p, (l) => l === 'ready')));
+  const reports = producers.map((p) => waitForLine(p, (l) => l.startsWith('{')));
+  for (const p of producers) p.stdin.end('go\n');
+  const parsed = (await Promise.all(reports)).map((line) => JSON.parse(line) as ProducerReport);
+  await Promise.all(producers.map(exited));
+  const total = parsed.reduce((sum, r) => sum + r.acked, 0);
+  const failed = parsed.reduce((sum, r) => sum + r.failed, 0);
+  const started = Math.min(...parsed.map((r) => r.startedAt));
+  const ended = Math.max(...parsed.map((r) => r.endedAt));
+  const latencies = parsed.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const pick = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return { rate: (total * 1000) / Math.max(1, ended - started), p50: pick(0.5), p99: pick(0.99), failed };
+}
+
+async function withServer<T>(
+  mode: 'service' | 'baseline',
+  dir: string,
+  nodeArgs: string[],
+  body: (socketPath: string) => Promise<T>,
+): Promise<T> {
+  mkdirSync(dir, { recursive: true });
+  const server = spawnTs(join(fixtures, 'benchServer.ts'), [mode, dir], nodeArgs);
+  const ready = await waitForLine(server, (l) => l.startsWith('ready '));
+  try {
+    return await body(ready.slice('ready '.length));
+  } finally {
+    server.stdin.end('stop\n');
+    await exited(server);
+  }
+}
+
+/** Top self-time entries of a .cpuprofile as "pct% name (file)", in % of busy (non-idle) samples. */
+function summarizeProfile(dir: string, top = 25): string[] {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return ['no profile written'];
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+    samples: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const counts = new Map<string, number>();
+  let busy = 0;
+  for (const id of profile.samples) {
+    const node = byId.get(id);
+    if (!node) continue;
+    const { functionName, url } = node.callFrame;
+    // Idle is mostly waiting for the producers to start; shares are of busy time.
+    if (functionName === '(idle)') continue;
+    busy++;
+    const where = url
+      .replace(/^.*\/(node_modules\/\.pnpm\/[^/]+\/node_modules\/|packages\/)/, '')
+      .replace(/^file:\/\//, '');
+    const key = `${functionName || '(anonymous)'} ${where ? `(${where})` : ''}`.trim();
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const total = busy;
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, n]) => `${((100 * n) / total).toFixed(1)}% ${key}`);
+}
+
+export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  const perProducer = ctx.quick ? 2_000 : 15_000;
+  for (const bins of [20, 50]) {
+    const profileDir = join(ctx.tmpDir, `profile-${bins}`);
+    mkdirSync(profileDir, { recursive: true });
+    const profileArgs = bins === 20 ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const peakOf = (socketPath: string, tag: string) =>
+      runProducers({ socketPath, bins, perProducer, mode: 'peak', parameter: WINDOW, tag });
+    const baselinePeak = await withServer('baseline', join(ctx.tmpDir, `base-${bins}`), [], (s) =>
+      peakOf(s, `B${bins}`),
+    );
+    ctx.log(`${bins} bins: bare net server peak ${Math.round(baselinePeak.rate)} candles/s`);
+    const servicePeak = await withServer('service', join(ctx.tmpDir, `svc-${bins}`), profileArgs, (s) =>
+      peakOf(s, `S${bins}`),
+    );
+    ctx.log(
+      `${bins} bins: service peak ${Math.round(servicePeak.rate)} candles/s durable (failed ${servicePeak.failed})`,
+    );
+    const profile = bins === 20 ? summarizeProfile(profileDir) : [];
+    for (const line of profile) ctx.log(`  profile: ${line}`);
+
+    const ratio = servicePeak.rate / baselinePeak.rate;
+    figures.push({
+      suite: 'e2e',
+      name: `durable acks, ${PRODUCERS} producers, ${bins}-bin JSON candles`,
+      unit: 'candles/s',
+      value: servicePeak.rate,
+      higherIsBetter: true,
+      baseline: { name: 'bare net server (parse + reply)', value: baselinePeak.rate },
+      goal: '>= 70% of baseline',
+      goalMet: ratio >= 0.7 && servicePeak.failed === 0,
+      note: `window ${WINDOW}/producer, ${perProducer * PRODUCERS} candles; SQLite store, synchronous=FULL, group commit${
+        profile.length > 0 ? `; top self time: ${profile.slice(0, 5).join('; ')}` : ''
+      }`,
+    });
+
+    // Steady offered load at half the service's peak, split over the producers.
+    const pacedRate = Math.max(100, Math.floor(servicePeak.rate / 2 / PRODUCERS));
+    const pacedCount = Math.max(200, Math.floor(pacedRate * (ctx.quick ? 1.5 : 4)));
+    const pacedOf = (socketPath: string, tag: string) =>
+      runProducers({ socketPath, bins, perProducer: pacedCount, mode: 'paced', parameter: pacedRate, tag });
+    const baselinePaced = await withServer('baseline', join(ctx.tmpDir, `base-paced-${bins}`), [], (s) =>
+      pacedOf(s, `BP${bins}`),
+    );
+    const servicePaced = await withServer('service', join(ctx.tmpDir, `svc-paced-${bins}`), [], (s) =>
+      pacedOf(s, `SP${bins}`),
+    );
+    ctx.log(
+      `${bins} bins at ${pacedRate * PRODUCERS}/s: service p50 ${servicePaced.p50.toFixed(2)} ms p99 ${servicePaced.p99.toFixed(2)} ms; bare p99 ${baselinePaced.p99.toFixed(2)} ms`,
+    );
+    const load = `${pacedRate * PRODUCERS} candles/s offered (half the measured peak)`;
+    figures.push({
+      suite: 'e2e',
+      name: `durable ack latency p50, ${bins}-bin candles`,
+      unit: 'ms',
+      value: servicePaced.p50,
+      higherIsBetter: false,
+      baseline: { name: 'bare net server p50, same load', value: baselinePaced.p50 },
+      note: load,
+    });
+    figures.push({
+      suite: 'e2e',
+      name: `durable ack latency p99, ${bins}-bin candles`,
+      unit: 'ms',
+      value: servicePaced.p99,
+      higherIsBetter: false,
+      baseline: { name: 'bare net server p99, same load', value: baselinePaced.p99 },
+      goal: '<= 10 ms',
+      goalMet: servicePaced.p99 <= 10 && servicePaced.failed === 0,
+      note: load,
+    });
+  }
+  return figures;
+}
