@@ -72,8 +72,9 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
   const count = quick ? 6_000 : 30_000;
   const queries = quick ? 60 : 300;
   log(`generating ${count} 1m candles with ${BINS} bins`);
-  const candles = generateFootprintCandles({ seed: 2025, count, bins: BINS, emptyRatio: 0 });
-  const batches: (typeof candles)[] = [];
+  let candles = generateFootprintCandles({ seed: 2025, count, bins: BINS, emptyRatio: 0 });
+  const first = candles[0]!.t;
+  let batches: (typeof candles)[] = [];
   for (let index = 0; index < candles.length; index += BATCH)
     batches.push(candles.slice(index, index + BATCH));
   const fileSize = (path: string) =>
@@ -114,8 +115,8 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
 
   // --- sizes and decode ---
   const serializer = new FlatBufferSerializer();
-  const blobs = candles.map((c) => serializer.serialize(c));
-  const jsons = candles.map((c) => JSON.stringify(c));
+  let blobs = candles.map((c) => serializer.serialize(c));
+  let jsons = candles.map((c) => JSON.stringify(c));
   const blobBytes = blobs.reduce((sum, b) => sum + b.byteLength, 0) / count;
   const jsonBytes = jsons.reduce((sum, j) => sum + Buffer.byteLength(j), 0) / count;
   const rounds = quick ? 2 : 4;
@@ -132,6 +133,11 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
     for (const json of jsons) JSON.parse(json);
   });
   log(`decode: ${Math.round(decodeRate)} candles/s (JSON.parse ${Math.round(baselineDecodeRate)})`);
+  // Drop the inputs (millions of bin objects) so range-query latencies measure reads, not GC of a big heap.
+  candles = [];
+  batches = [];
+  blobs = [];
+  jsons = [];
 
   // --- one-day range queries ---
   const reader = await SQLiteFlatBufferStorage.open({ baseDir, readOnly: true });
@@ -139,7 +145,6 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
     'SELECT json FROM candles WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ? ORDER BY open_time',
   );
   const days = Math.floor(count / DAY_OF_1M);
-  const first = candles[0]!.t;
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let q = 0; q < queries; q++) {
