@@ -100,7 +100,10 @@ describe('UnixSocketServer socket file', () => {
     await client.connect();
     const inFlight = client.request({ type: 't', payload: 1 });
     await expect.poll(() => server.stats().requestsInFlight).toBe(1);
-    await server.stop();
+    const stopping = server.stop();
+    const late = await client.request({ id: 'late', type: 't', payload: 2 });
+    expect(late).toMatchObject({ id: 'late', success: false, code: 'FLOWTRACE_SERVER_STOPPING', retryable: true });
+    await stopping;
     expect((await inFlight).data).toBe('finished');
     expect(existsSync(socketPath)).toBe(false);
     expect(server.isListening()).toBe(false);
