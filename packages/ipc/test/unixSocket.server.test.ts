@@ -102,7 +102,12 @@ describe('UnixSocketServer socket file', () => {
     await expect.poll(() => server.stats().requestsInFlight).toBe(1);
     const stopping = server.stop();
     const late = await client.request({ id: 'late', type: 't', payload: 2 });
-    expect(late).toMatchObject({ id: 'late', success: false, code: 'FLOWTRACE_SERVER_STOPPING', retryable: true });
+    expect(late).toMatchObject({
+      id: 'late',
+      success: false,
+      code: 'FLOWTRACE_SERVER_STOPPING',
+      retryable: true,
+    });
     await stopping;
     expect((await inFlight).data).toBe('finished');
     expect(existsSync(socketPath)).toBe(false);
