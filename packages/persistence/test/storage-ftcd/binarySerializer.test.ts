@@ -1,0 +1,93 @@
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  BinarySerializer,
+  CODEC_COLUMNAR_V1,
+  CODEC_COLUMNAR_V1_DEFLATE,
+} from '../../src/shared/storage/serialization/binary/BinarySerializer';
+import { candleBodyArbitrary } from '../contract/candleArbitraries';
+import { expectSameCandles } from '../contract/candleAssertions';
+
+const anyDouble = fc.oneof(
+  fc.double(),
+  fc.constantFrom(
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    -0,
+    Number.MIN_VALUE,
+    2 ** 53 + 1,
+  ),
+);
+
+describe('BinarySerializer (the .ftcd block codec)', () => {
+  it('round-trips any candles exactly, NaN, infinities, lone surrogates and duplicates included', () => {
+    const candle = fc
+      .tuple(
+        candleBodyArbitrary,
+        fc.array(anyDouble, { minLength: 6, maxLength: 6 }),
+        fc.string({ unit: 'binary' }),
+      )
+      .map(
+        ([body, [t, o, h, tpA, bvA, q], text]): FootprintCandleDTO => ({
+          ...body,
+          o: o!,
+          h: h!,
+          q: q!,
+          a: text,
+          ex: 'binance',
+          s: 'BTCUSDT',
+          i: '1m',
+          t: Number.isSafeInteger(t) ? t! : 1_700_000_000_000,
+          aggs: [...body.aggs, { tp: tpA!, bv: bvA!, sv: 0, v: bvA! }],
+        }),
+      );
+    fc.assert(
+      fc.property(fc.array(candle, { maxLength: 12 }), (candles) => {
+        const { codec, payload } = BinarySerializer.encodeBlock(candles);
+        expectSameCandles(BinarySerializer.decodeBlock(codec, payload), candles);
+        expectSameCandles(BinarySerializer.decode(BinarySerializer.encode(candles)), candles);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('round-trips generated candles of every shape and stays compact', () => {
+    for (const options of [
+      { bins: 50 },
+      { bins: 50, withQuoteVolumes: false },
+      { tickValue: 0.00001, startPrice: 0.5, bins: { min: 1, max: 30 } },
+      { tickValue: 5, startPrice: 3000, timeframe: '1h' as const },
+    ]) {
+      const candles = generateFootprintCandles({ seed: 42, count: 256, ...options });
+      const payload = BinarySerializer.encode(candles);
+      expectSameCandles(BinarySerializer.decode(payload), candles);
+      const json = Buffer.byteLength(JSON.stringify(candles));
+      expect(payload.length * 5, JSON.stringify(options)).toBeLessThan(json);
+    }
+  });
+
+  it('uses DEFLATE only when it pays, and open times decode without the rest', () => {
+    const candles = generateFootprintCandles({ seed: 3, count: 64, bins: 20 });
+    const compressed = BinarySerializer.encodeBlock(candles);
+    expect(compressed.codec).toBe(CODEC_COLUMNAR_V1_DEFLATE);
+    expect(BinarySerializer.encodeBlock(candles, false).codec).toBe(CODEC_COLUMNAR_V1);
+    const times = BinarySerializer.decodeOpenTimes(
+      BinarySerializer.unwrap(compressed.codec, compressed.payload),
+    );
+    expect([...times]).toEqual(candles.map((candle) => candle.t));
+  });
+
+  it('rejects truncated, padded or unknown payloads with FLOWTRACE_FTCD_DECODE', () => {
+    const payload = BinarySerializer.encode(generateFootprintCandles({ seed: 4, count: 8, bins: 5 }));
+    for (const bad of [payload.subarray(0, payload.length - 1), Buffer.concat([payload, Buffer.from([0])])]) {
+      expect(() => BinarySerializer.decode(bad)).toThrow(
+        expect.objectContaining({ code: 'FLOWTRACE_FTCD_DECODE' }),
+      );
+    }
+    expect(() => BinarySerializer.decodeBlock(9, payload)).toThrow(
+      expect.objectContaining({ code: 'FLOWTRACE_FTCD_DECODE' }),
+    );
+  });
+});

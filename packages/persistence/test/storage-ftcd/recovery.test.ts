@@ -1,0 +1,177 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import { describe, expect, it } from 'vitest';
+import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
+import { inspectFtcdFile, verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
+import { expectSameCandles } from '../contract/candleAssertions';
+import { useTempDirs } from './helpers';
+
+const DAY = Date.UTC(2025, 5, 1);
+
+function dayCandles(count: number, seed = 1): FootprintCandleDTO[] {
+  return generateFootprintCandles({ seed, count, startTime: DAY, bins: { min: 1, max: 6 }, emptyRatio: 0 });
+}
+
+/** A closed store with one partition file written in several blocks; returns its path and contents. */
+async function writeStore(baseDir: string, candles: FootprintCandleDTO[], perBlock: number) {
+  const store = await BinaryStorageAdapter.open({
+    baseDir,
+    maxCandlesPerBlock: perBlock,
+    compression: false,
+  });
+  for (let first = 0; first < candles.length; first += perBlock)
+    await store.saveMany(candles.slice(first, first + perBlock));
+  await store.close();
+  const path = join(baseDir, 'binance', 'BTCUSDT', '1m', '2025-06-01.ftcd');
+  const report = await inspectFtcdFile(path);
+  expect(report.healthy).toBe(true);
+  return { path, image: await readFile(path), report };
+}
+
+describe('.ftcd recovery: torn tails', () => {
+  const tempDir = useTempDirs();
+
+  it('truncates a last block cut at EVERY byte offset, loses nothing acknowledged before it, and accepts writes', async () => {
+    const baseDir = await tempDir();
+    const candles = dayCandles(9);
+    const { path, image, report } = await writeStore(baseDir, candles, 3);
+    const last = report.blocks[report.blocks.length - 1]!;
+    expect(report.blocks).toHaveLength(3);
+    const before = candles.slice(0, 6);
+    for (let cut = last.offset; cut < image.length; cut += 1) {
+      await writeFile(path, image.subarray(0, cut));
+      // A reader beside the (crashed) writer stops at the tail and changes nothing.
+      const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+      expectSameCandles(await reader.findBySymbol('BTCUSDT', 'binance', '1m'), before);
+      expect(reader.problems()).toEqual([]);
+      await reader.close();
+      expect((await stat(path)).size).toBe(cut);
+
+      const writer = await BinaryStorageAdapter.open({ baseDir });
+      expect(writer.problems()).toEqual([]);
+      const repairs = writer.health().repairs;
+      if (cut === last.offset) expect(repairs).toEqual([]);
+      else
+        expect(repairs).toEqual([
+          { kind: 'torn-tail-truncated', path, offset: last.offset, bytes: cut - last.offset },
+        ]);
+      expect((await stat(path)).size).toBe(last.offset);
+      expectSameCandles(await writer.findBySymbol('BTCUSDT', 'binance', '1m'), before);
+      expect(await writer.saveMany(candles.slice(6))).toEqual({ written: 3, unchanged: 0 });
+      expectSameCandles(await writer.findBySymbol('BTCUSDT', 'binance', '1m'), candles);
+      await writer.close();
+    }
+  }, 120_000);
+
+  it('treats a zero-filled tail (size extended, data never written) as torn', async () => {
+    const baseDir = await tempDir();
+    const candles = dayCandles(4);
+    const { path, image } = await writeStore(baseDir, candles, 2);
+    await writeFile(path, Buffer.concat([image, Buffer.alloc(300)]));
+    const writer = await BinaryStorageAdapter.open({ baseDir });
+    expect(writer.problems()).toEqual([]);
+    expect((await stat(path)).size).toBe(image.length);
+    expectSameCandles(await writer.findBySymbol('BTCUSDT', 'binance', '1m'), candles);
+    await writer.close();
+  });
+
+  it('removes a leftover .tmp of a file whose creation crashed before the rename', async () => {
+    const baseDir = await tempDir();
+    const { path } = await writeStore(baseDir, dayCandles(2), 2);
+    await writeFile(`${path.replace('2025-06-01', '2025-06-02')}.tmp`, Buffer.from('FTCD partial'));
+    const writer = await BinaryStorageAdapter.open({ baseDir });
+    expect(writer.health().repairs.map((repair) => repair.kind)).toEqual(['temporary-file-removed']);
+    expect(writer.problems()).toEqual([]);
+    await writer.close();
+  });
+});
+
+describe('.ftcd recovery: corruption is detected, reported and quarantined, never truncated', () => {
+  const tempDir = useTempDirs();
+
+  it('detects single-bit flips in every block (header and payload bytes) and keeps the other blocks readable', async () => {
+    const baseDir = await tempDir();
+    const candles = dayCandles(12);
+    const { path, image, report } = await writeStore(baseDir, candles, 3);
+    expect(report.blocks).toHaveLength(4);
+    let flips = 0;
+    for (const [blockIndex, block] of report.blocks.entries()) {
+      const positions = [
+        0,
+        5,
+        9,
+        14,
+        20,
+        32,
+        37,
+        41,
+        44,
+        Math.floor(block.totalLength / 2),
+        block.totalLength - 1,
+      ];
+      for (const position of positions) {
+        for (const bit of [0, 7]) {
+          const damaged = Buffer.from(image);
+          damaged[block.offset + position]! ^= 1 << bit;
+          await writeFile(path, damaged);
+          const writer = await BinaryStorageAdapter.open({ baseDir });
+          const problems = writer.problems();
+          expect(problems.length, `flip at block ${blockIndex} byte ${position} bit ${bit}`).toBeGreaterThan(
+            0,
+          );
+          expect(problems[0]).toMatchObject({ code: 'FTCD_CORRUPT_BLOCK', path, offset: block.offset });
+          expect(writer.health().status).toBe('degraded');
+          expect((await stat(path)).size).toBe(image.length);
+          const survivors = candles.filter((_, index) => Math.floor(index / 3) !== blockIndex);
+          const firstDay = { endTime: DAY + 86_399_999 };
+          expectSameCandles(await writer.findBySymbol('BTCUSDT', 'binance', '1m', firstDay), survivors);
+          await expect(writer.save({ ...candles[0]!, n: 999 })).rejects.toMatchObject({
+            code: 'FLOWTRACE_FTCD_QUARANTINED',
+          });
+          // Other partitions stay writable.
+          const nextDayTime = DAY + 86_400_000 + flips * 60_000;
+          const nextDay = { ...candles[0]!, t: nextDayTime, ct: nextDayTime + 59_999 };
+          expect(await writer.save(nextDay)).toEqual({ written: 1, unchanged: 0 });
+          await writer.close();
+          const verification = await verifyStore(baseDir);
+          expect(verification.unhealthy.map((file) => file.path)).toEqual([path]);
+          await writeFile(path, image);
+          flips += 1;
+        }
+      }
+    }
+    expect(flips).toBe(4 * 11 * 2);
+  }, 120_000);
+
+  it('quarantines a file whose header is damaged and reports it', async () => {
+    const baseDir = await tempDir();
+    const candles = dayCandles(3);
+    const { path, image } = await writeStore(baseDir, candles, 3);
+    const damaged = Buffer.from(image);
+    damaged[10]! ^= 0x10;
+    await writeFile(path, damaged);
+    const writer = await BinaryStorageAdapter.open({ baseDir });
+    expect(writer.problems()).toMatchObject([{ code: 'FTCD_BAD_FILE_HEADER', path }]);
+    await expect(writer.save(candles[0]!)).rejects.toMatchObject({ code: 'FLOWTRACE_FTCD_QUARANTINED' });
+    expect((await readFile(path)).equals(damaged)).toBe(true);
+    await writer.close();
+  });
+
+  it('fails a read with a typed error when a block is damaged after open', async () => {
+    const baseDir = await tempDir();
+    const candles = dayCandles(6);
+    const { path, image, report } = await writeStore(baseDir, candles, 3);
+    const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    const damaged = Buffer.from(image);
+    damaged[report.blocks[1]!.offset + 60]! ^= 4;
+    await writeFile(path, damaged);
+    await expect(reader.findBySymbol('BTCUSDT', 'binance', '1m')).rejects.toMatchObject({
+      code: 'FLOWTRACE_FTCD_CORRUPT_BLOCK',
+    });
+    expect(reader.problems()).toMatchObject([
+      { code: 'FTCD_CORRUPT_BLOCK', offset: report.blocks[1]!.offset },
+    ]);
+    await reader.close();
+  });
+});
