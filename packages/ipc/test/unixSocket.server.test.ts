@@ -261,7 +261,11 @@ describe('UnixSocketClient', () => {
     const client = new UnixSocketClient({ socketPath, reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 50 });
     cleanups.push(() => client.disconnect());
     const events: string[] = [];
-    client.on('connected', () => events.push('connected'));
+    const connectedSeenAs: boolean[] = [];
+    client.on('connected', () => {
+      events.push('connected');
+      connectedSeenAs.push(client.isConnected());
+    });
     client.on('disconnected', () => events.push('disconnected'));
     await client.connect();
     await server.stop();
@@ -271,6 +275,7 @@ describe('UnixSocketClient', () => {
     await expect.poll(() => client.isConnected(), { timeout: 5_000 }).toBe(true);
     expect((await client.request({ type: 't', payload: 1 })).data).toBe('second');
     expect(events).toEqual(['connected', 'disconnected', 'connected']);
+    expect(connectedSeenAs).toEqual([true, true]); // usable from inside the event
     expect(client.stats().reconnects).toBeGreaterThan(0);
   });
 });

@@ -72,7 +72,9 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
   }
 
   isConnected(): boolean {
-    return this.socket !== undefined && !this.socket.destroyed && this.connecting === undefined;
+    // `socket` is only set once connected (see adopt), so listeners of
+    // 'connected' already see true.
+    return this.socket !== undefined && !this.socket.destroyed;
   }
 
   stats(): UnixSocketClientStats {
