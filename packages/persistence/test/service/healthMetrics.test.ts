@@ -118,7 +118,8 @@ function expectWellFormedExposition(text: string): void {
     }
     if (line.startsWith('# HELP ')) continue;
     // Values are Go ParseFloat syntax: NaN and Inf in any letter case (prom-client writes `Nan`).
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]?[Ii]nf)( \d+)?$/.exec(line);
+    const sample =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]?[Ii]nf)( \d+)?$/.exec(line);
     expect(sample, `malformed line: ${line}`).not.toBeNull();
     const name = sample?.[1] as string;
     const family = name.replace(/_(bucket|sum|count|total|created)$/, '');

@@ -7,6 +7,7 @@ import type {
   SeriesInfo,
 } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { FlowTracePersistenceError } from '../../../features/candlePersistence/domain/errors/FlowTracePersistenceError';
+import { readStoreDiagnostics, type StoreDiagnostics } from './storeDiagnostics';
 
 /** Opens a store; called on every start() so start-after-stop gets a fresh one. */
 export type CandleStorageFactory = () => Promise<CandleStoragePort>;
@@ -37,6 +38,11 @@ export class ManagedCandleStorage implements CandleStoragePort {
 
   get isOpen(): boolean {
     return this.current !== undefined;
+  }
+
+  /** The open store's own report on its files (corruption, quarantine, repairs), if it gives one. */
+  diagnostics(): StoreDiagnostics | undefined {
+    return readStoreDiagnostics(this.current);
   }
 
   async open(): Promise<void> {

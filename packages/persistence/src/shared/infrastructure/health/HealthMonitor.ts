@@ -1,5 +1,6 @@
 import type { QueueStats, UnixSocketServerStats } from '@flowtrace/ipc';
 import type { ValidationQualitySnapshot } from '../../../features/candlePersistence/application/services/ValidationQualityMonitor';
+import { QUARANTINE_PROBLEM_CODES, type StoreDiagnostics } from '../../application/storage/storeDiagnostics';
 import { type ComponentHealth, type HealthReport, worstStatus } from './HealthReport';
 import type { StorageHealthSnapshot } from './StorageHealthTracker';
 
@@ -9,6 +10,7 @@ export interface HealthSources {
   socket(): { listening: boolean; stats: UnixSocketServerStats | undefined };
   queue(): { running: boolean; pausedForStorage: boolean; stats: QueueStats | undefined };
   storage(): StorageHealthSnapshot;
+  storeDiagnostics(): StoreDiagnostics | undefined;
   validation(): ValidationQualitySnapshot;
 }
 
@@ -91,19 +93,29 @@ export class HealthMonitor {
 
   private storageHealth(now: number): ComponentHealth {
     const s = this.sources.storage();
+    const diagnostics = this.sources.storeDiagnostics();
+    const quarantined = diagnostics?.problems.filter((p) => QUARANTINE_PROBLEM_CODES.has(p.code)) ?? [];
     const details = {
       state: s.state,
       lastDurableWriteAgeMs: s.lastDurableWriteAt === null ? null : now - s.lastDurableWriteAt,
       consecutiveFailures: s.consecutiveFailures,
       lastError: s.lastError,
       lastErrorCode: s.lastErrorCode,
+      problems: diagnostics?.problems ?? [],
+      repairs: diagnostics?.repairs ?? [],
     };
-    if (s.state === 'failing')
+    if (s.state === 'failing') {
       return {
         status: 'unhealthy',
         reason: `storage writes fail: ${s.lastError ?? 'unknown error'}`,
         ...details,
       };
+    }
+    if (quarantined.length > 0) {
+      return { status: 'unhealthy', reason: `${quarantined.length} store file(s) quarantined`, ...details };
+    }
+    if (details.problems.length > 0)
+      return { status: 'degraded', reason: 'the store reported problems', ...details };
     return { status: 'healthy', ...details };
   }
 

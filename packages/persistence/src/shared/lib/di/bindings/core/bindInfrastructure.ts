@@ -138,6 +138,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         queue: QueueConsumer,
         storageHealth: StorageHealthTracker,
         quality: ValidationQualityMonitor,
+        managed: ManagedCandleStorage,
       ) =>
         new HealthMonitor(
           {
@@ -149,6 +150,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
               stats: queue.stats(),
             }),
             storage: () => storageHealth.snapshot(),
+            storeDiagnostics: () => managed.diagnostics(),
             validation: () => quality.snapshot(),
           },
           { queueLagDegradedMs: Math.max(60_000, config.pollInterval * 10) },
@@ -160,6 +162,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         P.QueueConsumer,
         P.StorageHealthTracker,
         C.ValidationQualityMonitor,
+        P.ManagedStorage,
       ],
     )
     .inSingletonScope();
