@@ -94,52 +94,93 @@ export class FlatCandleReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  // The table being decoded and its vtable (fields, not closures: no per-candle allocation).
+  private table = 0;
+  private vt = 0;
+  private vtSize = 0;
+
+  private at(slot: number): number {
+    return slot < this.vtSize ? this.view.getUint16(this.vt + slot, true) : 0;
+  }
+
+  private float(slot: number): number {
+    const offset = this.at(slot);
+    return offset === 0 ? 0 : this.view.getFloat64(this.table + offset, true);
+  }
+
+  private long(slot: number, name: string): number {
+    const offset = this.at(slot);
+    return offset === 0 ? 0 : this.readInt64(this.table + offset, name);
+  }
+
+  /** An int64 whose exact value may sit in its companion double (schemas/candle.fbs, `cf`). */
+  private exactLong(exact: number, slot: number, exactSlot: number, bit: number, name: string): number {
+    return exact & bit ? this.float(exactSlot) : this.long(slot, name);
+  }
+
+  private text(
+    slot: number,
+    field: LegacyDefaultedField,
+    fallback: string,
+    defaulted: LegacyDefaultedField[],
+  ): string {
+    const offset = this.at(slot);
+    if (offset !== 0) return this.readString(this.table + offset);
+    defaulted.push(field);
+    return fallback;
+  }
+
   private readCandle(table: number, context: LegacyCandleContext = {}): DecodedCandle {
     const view = this.view;
     const vt = this.vtableOf(table);
     const vtSize = view.getUint16(vt, true);
     this.check(vt + vtSize, 'Candle vtable');
-    const at = (slot: number): number => (slot < vtSize ? view.getUint16(vt + slot, true) : 0);
-    const float = (slot: number): number => {
-      const offset = at(slot);
-      return offset === 0 ? 0 : view.getFloat64(table + offset, true);
-    };
-    const cfOffset = at(S.cf);
+    this.table = table;
+    this.vt = vt;
+    this.vtSize = vtSize;
+    const cfOffset = this.at(S.cf);
     const exact = cfOffset === 0 ? 0 : view.getUint8(table + cfOffset);
-    const long = (slot: number, name: string): number => {
-      const offset = at(slot);
-      return offset === 0 ? 0 : this.readInt64(table + offset, name);
-    };
-    // An int64 whose exact value sits in the companion double (see schemas/candle.fbs, cf).
-    const exactLong = (slot: number, exactSlot: number, bit: number, name: string): number =>
-      exact & bit ? float(exactSlot) : long(slot, name);
-    const fvOffset = at(S.fv);
+    const fvOffset = this.at(S.fv);
     const legacy = fvOffset === 0 || view.getUint8(table + fvOffset) === 0;
     const defaulted: LegacyDefaultedField[] = [];
-    const text = (slot: number, field: LegacyDefaultedField, fallback: string): string => {
-      const offset = at(slot);
-      if (offset !== 0) return this.readString(table + offset);
-      defaulted.push(field);
-      return fallback;
-    };
-    const e = text(S.e, 'e', CANDLE_DEFAULTS.e);
-    const tz = text(S.tz, 'tz', CANDLE_DEFAULTS.tz);
-    const ex = text(S.ex, 'ex', context.exchange ?? '');
-    const a = text(S.a, 'a', CANDLE_DEFAULTS.a);
-    const s = text(S.s, 's', context.symbol ?? '');
-    const i = text(S.i, 'i', context.timeframe ?? '');
-    let vi = exactLong(S.vi, S.vid, EXACT_INT64.vi, 'vi');
-    if (legacy && at(S.vi) === 0) {
+    const e = this.text(S.e, 'e', CANDLE_DEFAULTS.e, defaulted);
+    const tz = this.text(S.tz, 'tz', CANDLE_DEFAULTS.tz, defaulted);
+    const ex = this.text(S.ex, 'ex', context.exchange ?? '', defaulted);
+    const a = this.text(S.a, 'a', CANDLE_DEFAULTS.a, defaulted);
+    const s = this.text(S.s, 's', context.symbol ?? '', defaulted);
+    const i = this.text(S.i, 'i', context.timeframe ?? '', defaulted);
+    let vi = this.exactLong(exact, S.vi, S.vid, EXACT_INT64.vi, 'vi');
+    if (legacy && this.at(S.vi) === 0) {
       defaulted.push('vi');
       vi = isTimeframeName(i) ? TIMEFRAME_DURATION_MS[i] / 1000 : 0;
     }
-    const xOffset = at(S.x);
+    const xOffset = this.at(S.x);
     let x = xOffset !== 0 && view.getUint8(table + xOffset) !== 0;
     if (legacy && xOffset === 0) {
       defaulted.push('x');
       x = CANDLE_DEFAULTS.x;
     }
-    const aggsOffset = at(S.aggs);
+    // Read every scalar before the bins: readBins does not touch table/vt, but keep the order obvious.
+    const t = this.long(S.t, 't');
+    const o = this.float(S.o);
+    const h = this.float(S.h);
+    const l = this.float(S.l);
+    const c = this.float(S.c);
+    const ct = this.exactLong(exact, S.ct, S.ctd, EXACT_INT64.ct, 'ct');
+    const v = this.float(S.v);
+    const bv = this.float(S.bv);
+    const sv = this.float(S.sv);
+    const q = this.float(S.q);
+    const bq = this.float(S.bq);
+    const sq = this.float(S.sq);
+    const n = this.exactLong(exact, S.n, S.nd, EXACT_INT64.n, 'n');
+    const d = this.float(S.d);
+    const dMax = this.float(S.dMax);
+    const dMin = this.float(S.dMin);
+    const tv = this.float(S.tv);
+    const f = this.float(S.f);
+    const ls = this.float(S.ls);
+    const aggsOffset = this.at(S.aggs);
     const aggs =
       aggsOffset === 0 ? [] : this.readBins(this.uoffsetTarget(table + aggsOffset), legacy, defaulted);
     const candle: FootprintCandleDTO = {
@@ -150,26 +191,26 @@ export class FlatCandleReader {
       s,
       i,
       vi,
-      t: long(S.t, 't'),
-      o: float(S.o),
-      h: float(S.h),
-      l: float(S.l),
-      c: float(S.c),
-      ct: exactLong(S.ct, S.ctd, EXACT_INT64.ct, 'ct'),
-      v: float(S.v),
-      bv: float(S.bv),
-      sv: float(S.sv),
-      q: float(S.q),
-      bq: float(S.bq),
-      sq: float(S.sq),
-      n: exactLong(S.n, S.nd, EXACT_INT64.n, 'n'),
-      d: float(S.d),
-      dMax: float(S.dMax),
-      dMin: float(S.dMin),
-      tv: float(S.tv),
+      t,
+      o,
+      h,
+      l,
+      c,
+      ct,
+      v,
+      bv,
+      sv,
+      q,
+      bq,
+      sq,
+      n,
+      d,
+      dMax,
+      dMin,
+      tv,
       aggs,
-      f: float(S.f),
-      ls: float(S.ls),
+      f,
+      ls,
       x,
     };
     return { candle, defaulted };
@@ -198,18 +239,14 @@ export class FlatCandleReader {
         // Bins written by one builder share a vtable: resolve it once.
         const vtSize = view.getUint16(vt, true);
         this.check(vt + vtSize, 'Aggs vtable');
-        const at = (field: number): number => {
-          const slot = slotOf(field);
-          return slot < vtSize ? view.getUint16(vt + slot, true) : 0;
-        };
-        tp = at(AGGS_FIELD.tp);
-        v = at(AGGS_FIELD.v);
-        bv = at(AGGS_FIELD.bv);
-        sv = at(AGGS_FIELD.sv);
-        bq = at(AGGS_FIELD.bq);
-        sq = at(AGGS_FIELD.sq);
-        q = at(AGGS_FIELD.q);
-        pf = at(AGGS_FIELD.pf);
+        tp = vtableEntry(view, vt, vtSize, AGGS_FIELD.tp);
+        v = vtableEntry(view, vt, vtSize, AGGS_FIELD.v);
+        bv = vtableEntry(view, vt, vtSize, AGGS_FIELD.bv);
+        sv = vtableEntry(view, vt, vtSize, AGGS_FIELD.sv);
+        bq = vtableEntry(view, vt, vtSize, AGGS_FIELD.bq);
+        sq = vtableEntry(view, vt, vtSize, AGGS_FIELD.sq);
+        q = vtableEntry(view, vt, vtSize, AGGS_FIELD.q);
+        pf = vtableEntry(view, vt, vtSize, AGGS_FIELD.pf);
         cachedVtable = vt;
       }
       const binTp = tp === 0 ? 0 : view.getFloat64(table + tp, true);
@@ -308,4 +345,10 @@ export class FlatCandleReader {
       );
     }
   }
+}
+
+/** Offset of a field inside its table (0 = absent) from the table's vtable. */
+function vtableEntry(view: DataView, vt: number, vtSize: number, fieldId: number): number {
+  const slot = slotOf(fieldId);
+  return slot < vtSize ? view.getUint16(vt + slot, true) : 0;
 }
