@@ -1,0 +1,312 @@
+/**
+ * `pnpm bench storage`: the `.ftcd` block-file store (BinaryStorageAdapter)
+ * against baselines measured in the same run:
+ * - JSON lines appended to one file, one fsync per batch;
+ * - better-sqlite3 rows of JSON, one transaction per batch (WAL, synchronous=FULL).
+ *
+ * Figures: file bytes per 50-bin candle, durable saveMany throughput (batches
+ * of 1000, group commit), full decode rate (codec and `iterate()`), one-day
+ * range query latency of 1m candles (p50/p99), and bytes per candle of real
+ * LTCUSDT 1m candles built from ../shared/data when present.
+ *
+ * The measuring runs in a child process with the `flowtrace-source` condition
+ * (workspace packages resolve to their TypeScript sources): this file re-runs
+ * itself with `--storage-worker`.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext, BenchFigure } from '../lib/types';
+
+const SUITE = 'storage';
+const WORKER_FLAG = '--storage-worker';
+const BATCH = 1000;
+const BINS = 50;
+const DAY_OF_1M = 1440;
+
+export default async function storageSuite(ctx: BenchContext): Promise<BenchFigure[]> {
+  const self = fileURLToPath(import.meta.url);
+  const args = [self, WORKER_FLAG, ctx.tmpDir, ctx.quick ? 'quick' : 'full', ctx.sharedDataDir ?? ''];
+  const child = spawn(process.execPath, ['--conditions=flowtrace-source', '--import', 'tsx', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const figures: BenchFigure[] = [];
+  let output = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    output += chunk;
+    let newline = output.indexOf('\n');
+    while (newline >= 0) {
+      const line = output.slice(0, newline);
+      output = output.slice(newline + 1);
+      if (line.startsWith('figures ')) figures.push(...(JSON.parse(line.slice(8)) as BenchFigure[]));
+      else if (line.length > 0) ctx.log(line);
+      newline = output.indexOf('\n');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`${SUITE} worker exited with code ${code}`);
+  return figures;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += await directoryBytes(path);
+    else if (entry.name.endsWith('.ftcd')) total += (await stat(path)).size;
+  }
+  return total;
+}
+
+async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string): Promise<void> {
+  const { join } = await import('node:path');
+  const { existsSync, statSync } = await import('node:fs');
+  const { open, mkdir } = await import('node:fs/promises');
+  const { default: Database } = await import('better-sqlite3');
+  const core = await import('@flowtrace/core');
+  const { BinaryStorageAdapter } = await import('@flowtrace/persistence/features/candlePersistence');
+  const { BinarySerializer } = await import('@flowtrace/persistence/shared/storage');
+  const log = (message: string) => process.stdout.write(`${message}\n`);
+
+  const count = quick ? 6_000 : 30_000;
+  const queries = quick ? 60 : 300;
+  log(`generating ${count} 1m candles with ${BINS} bins`);
+  let candles = core.generateFootprintCandles({ seed: 2025, count, bins: BINS, emptyRatio: 0 });
+  const first = candles[0]!.t;
+  let batches: (typeof candles)[] = [];
+  for (let index = 0; index < candles.length; index += BATCH)
+    batches.push(candles.slice(index, index + BATCH));
+  const jsonBytesPerCandle =
+    candles.reduce((sum, c) => sum + Buffer.byteLength(JSON.stringify(c)) + 1, 0) / count;
+
+  // --- baseline 1: JSON lines, one append + fsync per batch ---
+  const jsonlPath = join(tmpDir, 'baseline.jsonl');
+  const jsonl = await open(jsonlPath, 'a');
+  let started = performance.now();
+  for (const batch of batches) {
+    await jsonl.write(`${batch.map((c) => JSON.stringify(c)).join('\n')}\n`);
+    await jsonl.datasync();
+  }
+  const jsonlSaveRate = count / ((performance.now() - started) / 1000);
+  await jsonl.close();
+
+  // --- baseline 2: better-sqlite3 JSON rows, one transaction per batch ---
+  const sqlitePath = join(tmpDir, 'baseline-json.db');
+  const sqlite = new Database(sqlitePath);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.exec(`CREATE TABLE candles (exchange TEXT NOT NULL, symbol TEXT NOT NULL, timeframe TEXT NOT NULL,
+    open_time INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (exchange, symbol, timeframe, open_time)) WITHOUT ROWID`);
+  const insert = sqlite.prepare('INSERT OR REPLACE INTO candles VALUES (?, ?, ?, ?, ?)');
+  const insertBatch = sqlite.transaction((batch: typeof candles) => {
+    for (const c of batch) insert.run(c.ex, c.s, c.i, c.t, JSON.stringify(c));
+  });
+  started = performance.now();
+  for (const batch of batches) insertBatch(batch);
+  const sqliteSaveRate = count / ((performance.now() - started) / 1000);
+  sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  const sqliteBytes = statSync(sqlitePath).size / count;
+
+  // --- .ftcd: sequential batches, then the same batches concurrently (group commit) ---
+  const baseDir = join(tmpDir, 'ftcd');
+  await mkdir(baseDir, { recursive: true });
+  let store = await BinaryStorageAdapter.open({ baseDir });
+  started = performance.now();
+  for (const batch of batches) await store.saveMany(batch);
+  const saveRate = count / ((performance.now() - started) / 1000);
+  await store.close();
+  const ftcdBytes = (await directoryBytes(baseDir)) / count;
+  const concurrentDir = join(tmpDir, 'ftcd-concurrent');
+  store = await BinaryStorageAdapter.open({ baseDir: concurrentDir });
+  started = performance.now();
+  await Promise.all(batches.map((batch) => store.saveMany(batch)));
+  const concurrentSaveRate = count / ((performance.now() - started) / 1000);
+  await store.close();
+  log(`saveMany: ${Math.round(saveRate)} candles/s sequential, ${Math.round(concurrentSaveRate)} concurrent`);
+
+  // --- decode: the codec alone, and a full iterate() of the store ---
+  const payloads = batches.flatMap((batch) => {
+    const blocks = [];
+    for (let index = 0; index < batch.length; index += 256)
+      blocks.push(BinarySerializer.encodeBlock(batch.slice(index, index + 256)));
+    return blocks;
+  });
+  const lines = candles.map((c) => JSON.stringify(c));
+  const rounds = quick ? 2 : 3;
+  const rate = (fn: () => void): number => {
+    fn();
+    const t0 = performance.now();
+    for (let round = 0; round < rounds; round += 1) fn();
+    return (rounds * count) / ((performance.now() - t0) / 1000);
+  };
+  const decodeRate = rate(() => {
+    for (const { codec, payload } of payloads) BinarySerializer.decodeBlock(codec, payload);
+  });
+  const jsonParseRate = rate(() => {
+    for (const line of lines) JSON.parse(line);
+  });
+  candles = [];
+  batches = [];
+  const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+  started = performance.now();
+  let iterated = 0;
+  for await (const _ of reader.iterate()) iterated += 1;
+  const iterateRate = iterated / ((performance.now() - started) / 1000);
+  if (iterated !== count) throw new Error(`iterate() returned ${iterated} candles`);
+  log(
+    `decode: ${Math.round(decodeRate)} candles/s codec, ${Math.round(iterateRate)} iterate(), JSON.parse ${Math.round(jsonParseRate)}`,
+  );
+
+  // --- one-day range queries ---
+  const writerForQueries = await BinaryStorageAdapter.open({ baseDir: concurrentDir });
+  const selectDay = sqlite.prepare<[string, string, string, number, number], { json: string }>(
+    'SELECT json FROM candles WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ? ORDER BY open_time',
+  );
+  const days = Math.floor(count / DAY_OF_1M);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let q = 0; q < queries; q += 1) {
+    const startTime = first + (q % days) * DAY_OF_1M * 60_000;
+    const endTime = startTime + (DAY_OF_1M - 1) * 60_000;
+    let t0 = performance.now();
+    const found = await writerForQueries.findBySymbol('BTCUSDT', 'binance', '1m', { startTime, endTime });
+    ours.push(performance.now() - t0);
+    if (found.length !== DAY_OF_1M) throw new Error(`range query returned ${found.length} candles`);
+    t0 = performance.now();
+    const rows = selectDay
+      .all('binance', 'BTCUSDT', '1m', startTime, endTime)
+      .map((row) => JSON.parse(row.json));
+    theirs.push(performance.now() - t0);
+    if (rows.length !== DAY_OF_1M) throw new Error(`baseline range query returned ${rows.length} rows`);
+  }
+  await writerForQueries.close();
+  await reader.close();
+  sqlite.close();
+  ours.sort((a, b) => a - b);
+  theirs.sort((a, b) => a - b);
+
+  // --- real LTCUSDT 1m candles ---
+  const tradesPath = join(sharedDataDir, 'ltcusdt-aggtrades-2025-06', 'trades.csv.gz');
+  let real: { bytes: number; json: number; candles: number; bins: number } | undefined;
+  if (sharedDataDir && existsSync(tradesPath)) {
+    const realCandles = await core.aggregateTradeStream(core.readTradesCsv(tradesPath), {
+      exchange: 'binance',
+      symbol: 'LTCUSDT',
+      timeframes: ['1m'],
+      tickValue: 0.01,
+      trailing: 'complete',
+    });
+    const realDir = join(tmpDir, 'ftcd-real');
+    const realStore = await BinaryStorageAdapter.open({ baseDir: realDir });
+    for (let index = 0; index < realCandles.length; index += BATCH)
+      await realStore.saveMany(realCandles.slice(index, index + BATCH));
+    await realStore.close();
+    real = {
+      bytes: (await directoryBytes(realDir)) / realCandles.length,
+      json:
+        realCandles.reduce((sum, c) => sum + Buffer.byteLength(JSON.stringify(c)) + 1, 0) /
+        realCandles.length,
+      candles: realCandles.length,
+      bins: realCandles.reduce((sum, c) => sum + c.aggs.length, 0) / realCandles.length,
+    };
+    log(`real LTCUSDT 1m: ${real.candles} candles, ${real.bins.toFixed(1)} bins on average`);
+  } else {
+    log('../shared/data absent: real-candle figure skipped');
+  }
+
+  const jsonlName = 'JSON lines, 1 append + fsync per batch';
+  const sqliteName = 'better-sqlite3 JSON rows, 1 tx/batch, synchronous=FULL';
+  const figures: BenchFigure[] = [
+    {
+      suite: SUITE,
+      name: `.ftcd file bytes per ${BINS}-bin candle (generated)`,
+      unit: 'B/candle',
+      value: ftcdBytes,
+      higherIsBetter: false,
+      baseline: { name: 'JSON lines', value: jsonBytesPerCandle },
+      goal: '<= 200 B and >= 5x smaller than JSON',
+      goalMet: ftcdBytes <= 200 && ftcdBytes * 5 <= jsonBytesPerCandle,
+      note: `SQLite JSON rows: ${sqliteBytes.toFixed(0)} B/candle. Generated candles have random 3-8 decimal quantities and quote volumes on every bin.`,
+    },
+    {
+      suite: SUITE,
+      name: `durable saveMany, sequential batches of ${BATCH} (${BINS} bins)`,
+      unit: 'candles/s',
+      value: saveRate,
+      higherIsBetter: true,
+      baseline: { name: jsonlName, value: jsonlSaveRate },
+      goal: '>= 150k candles/s',
+      goalMet: saveRate >= 150_000,
+    },
+    {
+      suite: SUITE,
+      name: `durable saveMany, ${Math.ceil(count / BATCH)} concurrent batches of ${BATCH} (group commit)`,
+      unit: 'candles/s',
+      value: concurrentSaveRate,
+      higherIsBetter: true,
+      baseline: { name: sqliteName, value: sqliteSaveRate },
+      goal: '>= 150k candles/s',
+      goalMet: concurrentSaveRate >= 150_000,
+    },
+    {
+      suite: SUITE,
+      name: `decode .ftcd blocks → DTO (${BINS} bins)`,
+      unit: 'candles/s',
+      value: decodeRate,
+      higherIsBetter: true,
+      baseline: { name: 'JSON.parse of the same candles', value: jsonParseRate },
+      goal: '>= 500k candles/s',
+      goalMet: decodeRate >= 500_000,
+    },
+    {
+      suite: SUITE,
+      name: `full iterate() of the store (${BINS} bins, read + CRC + decode)`,
+      unit: 'candles/s',
+      value: iterateRate,
+      higherIsBetter: true,
+      baseline: { name: 'JSON.parse of the same candles', value: jsonParseRate },
+      goal: '>= 500k candles/s',
+      goalMet: iterateRate >= 500_000,
+    },
+    {
+      suite: SUITE,
+      name: `range query, one day of 1m candles (${DAY_OF_1M}), p50`,
+      unit: 'ms',
+      value: percentile(ours, 50),
+      higherIsBetter: false,
+      baseline: { name: `${sqliteName} + JSON.parse`, value: percentile(theirs, 50) },
+    },
+    {
+      suite: SUITE,
+      name: `range query, one day of 1m candles (${DAY_OF_1M}), p99`,
+      unit: 'ms',
+      value: percentile(ours, 99),
+      higherIsBetter: false,
+      baseline: { name: `${sqliteName} + JSON.parse`, value: percentile(theirs, 99) },
+      goal: 'p99 <= 5 ms',
+      goalMet: percentile(ours, 99) <= 5,
+    },
+  ];
+  if (real) {
+    figures.push({
+      suite: SUITE,
+      name: `.ftcd file bytes per real LTCUSDT 1m candle (${real.bins.toFixed(1)} bins avg)`,
+      unit: 'B/candle',
+      value: real.bytes,
+      higherIsBetter: false,
+      baseline: { name: 'JSON lines', value: real.json },
+      note: `${real.candles} candles aggregated from ../shared/data trades (tick 0.01)`,
+    });
+  }
+  process.stdout.write(`figures ${JSON.stringify(figures)}\n`);
+}
+
+if (process.argv[2] === WORKER_FLAG) {
+  await runWorker(process.argv[3] as string, process.argv[4] === 'quick', process.argv[5] ?? '');
+}
