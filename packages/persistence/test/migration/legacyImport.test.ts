@@ -38,10 +38,16 @@ async function readAll(store: SQLiteFlatBufferStorage): Promise<FootprintCandleD
 const byKey = (a: FootprintCandleDTO, b: FootprintCandleDTO) =>
   a.ex.localeCompare(b.ex) || a.s.localeCompare(b.s) || a.i.localeCompare(b.i) || a.t - b.t;
 
-describe('import of the original platform\'s .ftcd files (FBCD header + CandleBatch)', () => {
+describe("import of the original platform's .ftcd files (FBCD header + CandleBatch)", () => {
   const btc = generateFootprintCandles({ seed: 71, count: 120, bins: { min: 1, max: 6 } });
   const eth = generateFootprintCandles({ seed: 72, count: 30, symbol: 'ETHUSDT', timeframe: '5m', bins: 3 });
-  const single = generateFootprintCandles({ seed: 73, count: 1, exchange: 'bybit', symbol: 'SOLUSDT', bins: 2 });
+  const single = generateFootprintCandles({
+    seed: 73,
+    count: 1,
+    exchange: 'bybit',
+    symbol: 'SOLUSDT',
+    bins: 2,
+  });
 
   it('imports every file, a one-candle file included, reports the defaulted fields, and validates with zero differences', async () => {
     const legacyDir = tempDir();
@@ -57,7 +63,9 @@ describe('import of the original platform\'s .ftcd files (FBCD header + CandleBa
 
     expect(result.status).toBe('completed');
     expect(result.totals).toMatchObject({ series: 3, source: 151, migrated: 151, invalid: 0 });
-    expect(result.series.map((entry) => [entry.exchange, entry.symbol, entry.timeframe, entry.migrated])).toEqual([
+    expect(
+      result.series.map((entry) => [entry.exchange, entry.symbol, entry.timeframe, entry.migrated]),
+    ).toEqual([
       ['binance', 'BTCUSDT', '1m', 120],
       ['binance', 'ETHUSDT', '5m', 30],
       ['bybit', 'SOLUSDT', '1m', 1],
@@ -66,13 +74,31 @@ describe('import of the original platform\'s .ftcd files (FBCD header + CandleBa
     const withBins = [...btc, ...eth, ...single].filter((candle) => candle.aggs.length > 0).length;
     expect(result.defaulted).toEqual({
       candles: 151,
-      defaulted: { e: 151, tz: 151, a: 151, vi: 151, 'aggs[].bq': withBins, 'aggs[].sq': withBins, 'aggs[].q': withBins },
+      defaulted: {
+        e: 151,
+        tz: 151,
+        a: 151,
+        vi: 151,
+        'aggs[].bq': withBins,
+        'aggs[].sq': withBins,
+        'aggs[].q': withBins,
+      },
     });
 
     const expected = [...btc, ...eth, ...single].map(expectedFromLegacyFile).sort(byKey);
     expect(await readAll(target)).toEqual(expected);
-    const validation = await new MigrationValidator().validate(new LegacyFtcdDirectorySource({ baseDir: legacyDir }), target);
-    expect(validation).toMatchObject({ ok: true, compared: 151, matched: 151, missing: 0, extra: 0, mismatched: 0 });
+    const validation = await new MigrationValidator().validate(
+      new LegacyFtcdDirectorySource({ baseDir: legacyDir }),
+      target,
+    );
+    expect(validation).toMatchObject({
+      ok: true,
+      compared: 151,
+      matched: 151,
+      missing: 0,
+      extra: 0,
+      mismatched: 0,
+    });
     await target.close();
   });
 
@@ -84,33 +110,52 @@ describe('import of the original platform\'s .ftcd files (FBCD header + CandleBa
     bytes.write('XXXX', 0, 'ascii');
     writeFileSync(path, bytes);
     const target = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
-    const migrator = new StorageMigrator({ source: new LegacyFtcdDirectorySource({ baseDir: legacyDir }), target });
-    await expect(migrator.migrate()).rejects.toMatchObject({ code: 'FLOWTRACE_LEGACY_IMPORT', message: expect.stringContaining(path) });
+    const migrator = new StorageMigrator({
+      source: new LegacyFtcdDirectorySource({ baseDir: legacyDir }),
+      target,
+    });
+    await expect(migrator.migrate()).rejects.toMatchObject({
+      code: 'FLOWTRACE_LEGACY_IMPORT',
+      message: expect.stringContaining(path),
+    });
     expect(await target.listSeries()).toEqual([]);
     await target.close();
   });
 });
 
-describe('import of the original platform\'s SQLite candle database', () => {
+describe("import of the original platform's SQLite candle database", () => {
   const btc = generateFootprintCandles({ seed: 81, count: 90, bins: { min: 1, max: 5 } });
   const ltc = generateFootprintCandles({ seed: 82, count: 25, symbol: 'LTCUSDT', timeframe: '15m', bins: 2 });
   const okx = generateFootprintCandles({ seed: 83, count: 12, exchange: 'okx', bins: 4 });
   const all = [...btc, ...ltc, ...okx];
 
   for (const organizeByExchange of [false, true]) {
-    const layout = organizeByExchange ? '{exchange}/candles.db, table {exchange}_candles' : 'flowtrace-candles.db, table candles';
+    const layout = organizeByExchange
+      ? '{exchange}/candles.db, table {exchange}_candles'
+      : 'flowtrace-candles.db, table candles';
     it(`imports ${layout} and validates with zero differences`, async () => {
       const legacyDir = tempDir();
       writeLegacyDatabase(legacyDir, all, organizeByExchange);
       expect(
-        existsSync(organizeByExchange ? join(legacyDir, 'okx', 'candles.db') : join(legacyDir, 'flowtrace-candles.db')),
+        existsSync(
+          organizeByExchange ? join(legacyDir, 'okx', 'candles.db') : join(legacyDir, 'flowtrace-candles.db'),
+        ),
       ).toBe(true);
-      const source = await LegacySqliteCandleReader.open({ baseDir: legacyDir, organizeByExchange, pageSize: 10 });
+      const source = await LegacySqliteCandleReader.open({
+        baseDir: legacyDir,
+        organizeByExchange,
+        pageSize: 10,
+      });
       const target = await SQLiteFlatBufferStorage.open({ baseDir: tempDir(), organizeByExchange });
       const result = await new StorageMigrator({ source, target, batchSize: 16 }).migrate();
 
       expect(result.status).toBe('completed');
-      expect(result.totals).toMatchObject({ series: 3, source: all.length, migrated: all.length, invalid: 0 });
+      expect(result.totals).toMatchObject({
+        series: 3,
+        source: all.length,
+        migrated: all.length,
+        invalid: 0,
+      });
       // The database writer stored every original field; the per-bin q is not in the original schema, and
       // the stock builder leaves a 0 bq/sq out, so those bins read as "absent" too.
       const count = (test: (candle: FootprintCandleDTO) => boolean) => all.filter(test).length;
@@ -125,16 +170,24 @@ describe('import of the original platform\'s SQLite candle database', () => {
       expect(await readAll(target)).toEqual(all.map(expectedFromLegacyDatabase).sort(byKey));
 
       const validation = await new MigrationValidator().validate(source, target);
-      expect(validation).toMatchObject({ ok: true, compared: all.length, missing: 0, extra: 0, mismatched: 0 });
+      expect(validation).toMatchObject({
+        ok: true,
+        compared: all.length,
+        missing: 0,
+        extra: 0,
+        mismatched: 0,
+      });
       await source.close();
       await target.close();
     });
   }
 
   it('reports candles failing core validation (count and first reasons) and skips them, or stops at the first', async () => {
-    const broken = btc.slice(0, 40).map((candle, index) =>
-      index === 10 || index === 20 || index === 30 ? { ...candle, h: candle.l - 1 } : candle,
-    );
+    const broken = btc
+      .slice(0, 40)
+      .map((candle, index) =>
+        index === 10 || index === 20 || index === 30 ? { ...candle, h: candle.l - 1 } : candle,
+      );
     const legacyDir = tempDir();
     writeLegacyDatabase(legacyDir, broken, false);
 
@@ -167,7 +220,9 @@ describe('import of the original platform\'s SQLite candle database', () => {
     expect(stopped.status).toBe('stopped-on-invalid');
     expect(stopped.stopReason).toContain(String(broken[10]!.t));
     // Everything before the bad candle is durable; nothing after it was written.
-    expect((await readAll(stopTarget)).map((candle) => candle.t)).toEqual(broken.slice(0, 10).map((candle) => candle.t));
+    expect((await readAll(stopTarget)).map((candle) => candle.t)).toEqual(
+      broken.slice(0, 10).map((candle) => candle.t),
+    );
     await Promise.all([skipSource.close(), skipTarget.close(), stopTarget.close()]);
   });
 });

@@ -54,12 +54,21 @@ describe('StorageMigrator between stores', () => {
       onProgress: (event) => progress.push(event),
     }).migrate();
     expect(result.status).toBe('completed');
-    expect(result.totals).toMatchObject({ series: 3, source: 345, read: 345, migrated: 345, written: 345, unchanged: 0 });
+    expect(result.totals).toMatchObject({
+      series: 3,
+      source: 345,
+      read: 345,
+      migrated: 345,
+      written: 345,
+      unchanged: 0,
+    });
     expect(saveSizes.every((size) => size <= 50)).toBe(true);
     expect(saveSizes.reduce((a, b) => a + b, 0)).toBe(345);
     // Every durable batch and every series end is reported; totals are known and monotonic.
     expect(progress.length).toBeGreaterThanOrEqual(saveSizes.length);
-    expect(progress.map((event) => event.migrated)).toEqual([...progress.map((event) => event.migrated)].sort((a, b) => a - b));
+    expect(progress.map((event) => event.migrated)).toEqual(
+      [...progress.map((event) => event.migrated)].sort((a, b) => a - b),
+    );
     expect(progress.at(-1)).toMatchObject({ migrated: 345, total: 345, seriesCount: 3, dryRun: false });
     expect(progress.every((event) => event.rate >= 0 && Number.isFinite(event.rate))).toBe(true);
     expect(new Set(progress.map((event) => event.series))).toEqual(
@@ -68,7 +77,12 @@ describe('StorageMigrator between stores', () => {
     expect(emitted).toEqual([]); // the unused migrator emitted nothing
 
     const back = await InMemoryCandleStorage.open();
-    const second = new StorageMigrator({ source: sqlite, target: back, batchSize: 64, validateCandles: false });
+    const second = new StorageMigrator({
+      source: sqlite,
+      target: back,
+      batchSize: 64,
+      validateCandles: false,
+    });
     second.on('progress', (event) => emitted.push(event));
     expect((await second.migrate()).totals.migrated).toBe(345);
     expect(emitted.at(-1)).toMatchObject({ migrated: 345 });
@@ -87,7 +101,13 @@ describe('StorageMigrator between stores', () => {
     const dir = tempDir();
     const target = await SQLiteFlatBufferStorage.open({ baseDir: dir });
     const checkpointPath = join(dir, 'dry.checkpoint.json');
-    const result = await new StorageMigrator({ source, target, dryRun: true, checkpointPath, batchSize: 40 }).migrate();
+    const result = await new StorageMigrator({
+      source,
+      target,
+      dryRun: true,
+      checkpointPath,
+      batchSize: 40,
+    }).migrate();
     expect(result).toMatchObject({ status: 'completed', dryRun: true });
     expect(result.totals).toMatchObject({ read: 345, migrated: 345, written: 0, unchanged: 0 });
     expect(await target.listSeries()).toEqual([]);
@@ -116,11 +136,26 @@ describe('StorageMigrator between stores', () => {
     expect(first.stopReason).toContain('operator');
     expect(first.totals.migrated).toBe(120);
     // Only the checkpoint: no temp file left behind.
-    expect(readdirSync(dir).filter((name) => name.includes('checkpoint'))).toEqual(['migration.checkpoint.json']);
+    expect(readdirSync(dir).filter((name) => name.includes('checkpoint'))).toEqual([
+      'migration.checkpoint.json',
+    ]);
     const checkpoint = new CheckpointFile(checkpointPath).load();
-    expect(checkpoint).toMatchObject({ format: MIGRATION_CHECKPOINT_FORMAT, version: 1, migrationId: 'btc-move', runs: 1 });
+    expect(checkpoint).toMatchObject({
+      format: MIGRATION_CHECKPOINT_FORMAT,
+      version: 1,
+      migrationId: 'btc-move',
+      runs: 1,
+    });
     expect(checkpoint?.series).toEqual([
-      { exchange: 'binance', symbol: 'BTCUSDT', timeframe: '1m', lastOpenTime: btc[119]!.t, migrated: 120, invalid: 0, done: false },
+      {
+        exchange: 'binance',
+        symbol: 'BTCUSDT',
+        timeframe: '1m',
+        lastOpenTime: btc[119]!.t,
+        migrated: 120,
+        invalid: 0,
+        done: false,
+      },
     ]);
     // The checkpoint never claims more than the target holds.
     expect((await target.findLatest('BTCUSDT', 'binance', '1m', 1))[0]!.t).toBe(btc[119]!.t);
@@ -133,7 +168,13 @@ describe('StorageMigrator between stores', () => {
         return source.iterate(options);
       },
     };
-    const second = await new StorageMigrator({ source: counting, target, batchSize: 30, checkpointPath, migrationId: 'btc-move' }).migrate();
+    const second = await new StorageMigrator({
+      source: counting,
+      target,
+      batchSize: 30,
+      checkpointPath,
+      migrationId: 'btc-move',
+    }).migrate();
     expect(second).toMatchObject({ status: 'completed', resumed: true, runs: 2 });
     expect(second.totals).toMatchObject({ read: 225, migrated: 345, migratedThisRun: 225 });
     expect(second.series[0]).toMatchObject({ resumedFrom: 120, migrated: 230, done: true });
@@ -141,9 +182,43 @@ describe('StorageMigrator between stores', () => {
     expect((await new MigrationValidator().validate(source, target)).ok).toBe(true);
 
     // A finished migration resumed again reads nothing.
-    const third = await new StorageMigrator({ source: counting, target, checkpointPath, migrationId: 'btc-move' }).migrate();
+    const third = await new StorageMigrator({
+      source: counting,
+      target,
+      checkpointPath,
+      migrationId: 'btc-move',
+    }).migrate();
     expect(third.totals).toMatchObject({ read: 0, migrated: 345 });
     expect(third.series.every((entry) => entry.done)).toBe(true);
+    await target.close();
+  });
+
+  it('a batch made durable after the last checkpoint write (killed in between) is re-sent on resume as a no-op', async () => {
+    const source = await memoryStore(btc);
+    const dir = tempDir();
+    const target = await SQLiteFlatBufferStorage.open({ baseDir: dir });
+    const checkpointPath = join(dir, 'cp.json');
+    const controller = new AbortController();
+    await new StorageMigrator({
+      source,
+      target,
+      batchSize: 25,
+      checkpointPath,
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.migrated >= 100) controller.abort();
+      },
+    }).migrate();
+    // What a kill between "saveMany resolved" and "checkpoint renamed" leaves: the next batch durable, unrecorded.
+    await target.saveMany(btc.slice(100, 125));
+    const resumed = await new StorageMigrator({ source, target, batchSize: 25, checkpointPath }).migrate();
+    expect(resumed.totals).toMatchObject({
+      migratedThisRun: 130,
+      written: 105,
+      unchanged: 25,
+      migrated: 230,
+    });
+    expect((await new MigrationValidator().validate(source, target)).ok).toBe(true);
     await target.close();
   });
 
@@ -153,11 +228,15 @@ describe('StorageMigrator between stores', () => {
     const target = await InMemoryCandleStorage.open();
     const checkpointPath = join(dir, 'cp.json');
     await new StorageMigrator({ source, target, checkpointPath, migrationId: 'a' }).migrate();
-    await expect(new StorageMigrator({ source, target, checkpointPath, migrationId: 'b' }).migrate()).rejects.toMatchObject({
+    await expect(
+      new StorageMigrator({ source, target, checkpointPath, migrationId: 'b' }).migrate(),
+    ).rejects.toMatchObject({
       code: 'FLOWTRACE_MIGRATION_CHECKPOINT',
     });
     writeFileSync(checkpointPath, readFileSync(checkpointPath, 'utf8').slice(0, 30));
-    await expect(new StorageMigrator({ source, target, checkpointPath, migrationId: 'a' }).migrate()).rejects.toMatchObject({
+    await expect(
+      new StorageMigrator({ source, target, checkpointPath, migrationId: 'a' }).migrate(),
+    ).rejects.toMatchObject({
       code: 'FLOWTRACE_MIGRATION_CHECKPOINT',
     });
   });
@@ -166,7 +245,14 @@ describe('StorageMigrator between stores', () => {
     const target = await InMemoryCandleStorage.open();
     const source: MigrationSource = {
       listSeries: async () => [
-        { exchange: 'binance', symbol: 'BTCUSDT', timeframe: '1m', firstOpenTime: btc[0]!.t, lastOpenTime: btc[2]!.t, count: 3 },
+        {
+          exchange: 'binance',
+          symbol: 'BTCUSDT',
+          timeframe: '1m',
+          firstOpenTime: btc[0]!.t,
+          lastOpenTime: btc[2]!.t,
+          count: 3,
+        },
       ],
       async *iterate() {
         yield btc[0]!;
@@ -194,8 +280,13 @@ describe('StorageMigrator between stores', () => {
       },
     });
     const checkpointPath = join(dir, 'cp.json');
-    await expect(new StorageMigrator({ source, target: failing, batchSize: 20, checkpointPath }).migrate()).rejects.toThrow('EIO');
-    expect(new CheckpointFile(checkpointPath).load()?.series[0]).toMatchObject({ migrated: 40, lastOpenTime: btc[39]!.t });
+    await expect(
+      new StorageMigrator({ source, target: failing, batchSize: 20, checkpointPath }).migrate(),
+    ).rejects.toThrow('EIO');
+    expect(new CheckpointFile(checkpointPath).load()?.series[0]).toMatchObject({
+      migrated: 40,
+      lastOpenTime: btc[39]!.t,
+    });
     const resumed = await new StorageMigrator({ source, target, batchSize: 20, checkpointPath }).migrate();
     expect(resumed.totals).toMatchObject({ migratedThisRun: 60, migrated: 100 });
     expect((await new MigrationValidator().validate(source, target)).ok).toBe(true);

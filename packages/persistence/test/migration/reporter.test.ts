@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import {
   CSV_COLUMNS,
-  type MigrationResult,
   MigrationReporter,
+  type MigrationResult,
   MigrationValidator,
   StorageMigrator,
   type ValidationResult,
@@ -16,7 +16,9 @@ const HOSTILE = '<script>alert("x")</script>, \'quoted\' | pipe\r\nnext line';
 async function hostileRun(): Promise<{ result: MigrationResult; validation: ValidationResult }> {
   const candles = generateFootprintCandles({ seed: 91, count: 12, bins: 3 });
   const source = await InMemoryCandleStorage.open();
-  await source.saveMany(candles.map((candle, index) => (index === 5 ? { ...candle, l: candle.h + 1 } : candle)));
+  await source.saveMany(
+    candles.map((candle, index) => (index === 5 ? { ...candle, l: candle.h + 1 } : candle)),
+  );
   const target = await InMemoryCandleStorage.open();
   const result = await new StorageMigrator({ source, target, migrationId: HOSTILE, batchSize: 4 }).migrate();
   await target.save({ ...candles[2]!, a: HOSTILE });
@@ -104,8 +106,25 @@ describe('MigrationReporter', () => {
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;, &#39;quoted&#39;');
     expect(html).toContain('<title>&lt;Move &amp; check&gt;</title>');
     // Only the report's own tags remain once escaped text is removed.
-    const tags = new Set([...html.matchAll(/<\/?([a-zA-Z!][a-zA-Z0-9]*)/g)].map((match) => match[1]!.toLowerCase()));
-    expect([...tags].sort()).toEqual(['!doctype', 'body', 'h1', 'h2', 'head', 'html', 'meta', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr']);
+    const tags = new Set(
+      [...html.matchAll(/<\/?([a-zA-Z!][a-zA-Z0-9]*)/g)].map((match) => match[1]!.toLowerCase()),
+    );
+    expect([...tags].sort()).toEqual([
+      '!doctype',
+      'body',
+      'h1',
+      'h2',
+      'head',
+      'html',
+      'meta',
+      'table',
+      'tbody',
+      'td',
+      'th',
+      'thead',
+      'title',
+      'tr',
+    ]);
     expect(html).toContain('<h2>Differences</h2>');
     expect(html).toContain('<h2>Invalid candles</h2>');
   });

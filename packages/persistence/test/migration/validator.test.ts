@@ -1,6 +1,6 @@
+import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import { MigrationValidator, StorageMigrator } from '../../src/shared/migration/index';
@@ -12,7 +12,11 @@ const tempDir = useTempDirs();
 const btc = generateFootprintCandles({ seed: 21, count: 200, bins: 6 });
 const eth = generateFootprintCandles({ seed: 22, count: 50, symbol: 'ETHUSDT', bins: 5, emptyRatio: 0 });
 
-async function migratedPair(): Promise<{ source: InMemoryCandleStorage; target: SQLiteFlatBufferStorage; dir: string }> {
+async function migratedPair(): Promise<{
+  source: InMemoryCandleStorage;
+  target: SQLiteFlatBufferStorage;
+  dir: string;
+}> {
   const source = await InMemoryCandleStorage.open();
   await source.saveMany([...btc, ...eth]);
   const dir = tempDir();
@@ -25,7 +29,15 @@ describe('MigrationValidator', () => {
   it('finds nothing on a faithful copy', async () => {
     const { source, target } = await migratedPair();
     const result = await new MigrationValidator().validate(source, target);
-    expect(result).toMatchObject({ ok: true, mode: 'full', compared: 250, matched: 250, missing: 0, extra: 0, mismatched: 0 });
+    expect(result).toMatchObject({
+      ok: true,
+      mode: 'full',
+      compared: 250,
+      matched: 250,
+      missing: 0,
+      extra: 0,
+      mismatched: 0,
+    });
     expect(result.differences).toEqual([]);
     await target.close();
   });
@@ -50,17 +62,36 @@ describe('MigrationValidator', () => {
     db.close();
     expect(removed).toBe(1);
     const reopened = await SQLiteFlatBufferStorage.open({ baseDir: dir });
-    const added = generateFootprintCandles({ seed: 23, count: 1, symbol: 'ETHUSDT', bins: 2, startTime: eth[49]!.t + 60_000 })[0]!;
+    const added = generateFootprintCandles({
+      seed: 23,
+      count: 1,
+      symbol: 'ETHUSDT',
+      bins: 2,
+      startTime: eth[49]!.t + 60_000,
+    })[0]!;
     await reopened.save(added);
 
     const result = await new MigrationValidator().validate(source, reopened);
-    expect(result).toMatchObject({ ok: false, missing: 1, extra: 1, mismatched: 1, compared: 250, matched: 248 });
+    expect(result).toMatchObject({
+      ok: false,
+      missing: 1,
+      extra: 1,
+      mismatched: 1,
+      compared: 250,
+      matched: 248,
+    });
     expect(result.differences).toEqual([
       { kind: 'missing', key: `binance:BTCUSDT:1m:${deleted.t}`, fields: [] },
       {
         kind: 'mismatch',
         key: `binance:ETHUSDT:1m:${victim.t}`,
-        fields: [{ path: 'aggs[3].bv', source: JSON.stringify(victim.aggs[3]!.bv), target: JSON.stringify(corrupted.aggs[3]!.bv) }],
+        fields: [
+          {
+            path: 'aggs[3].bv',
+            source: JSON.stringify(victim.aggs[3]!.bv),
+            target: JSON.stringify(corrupted.aggs[3]!.bv),
+          },
+        ],
       },
       { kind: 'extra', key: `binance:ETHUSDT:1m:${added.t}`, fields: [] },
     ]);
@@ -83,7 +114,10 @@ describe('MigrationValidator', () => {
     await target.saveMany([nudged, withoutQ]);
     const exact = await new MigrationValidator().validate(source, target);
     expect(exact.mismatched).toBe(2);
-    expect(exact.differences.flatMap((entry) => entry.fields.map((field) => field.path))).toEqual(['c', 'aggs[0].q']);
+    expect(exact.differences.flatMap((entry) => entry.fields.map((field) => field.path))).toEqual([
+      'c',
+      'aggs[0].q',
+    ]);
     expect(exact.differences[1]!.fields[0]!.target).toBe('undefined');
     const tolerant = await new MigrationValidator({ relativeTolerance: 1e-9 }).validate(source, target);
     expect(tolerant.mismatched).toBe(1); // the absent q is still a difference
@@ -112,7 +146,13 @@ describe('MigrationValidator', () => {
     });
     const sampler = new MigrationValidator({ sample: { size: 20, seed: 7 } });
     const first = await sampler.validate(source, spy);
-    expect(first).toMatchObject({ ok: true, mode: 'sample', compared: 20, matched: 20, sample: { size: 20, seed: 7 } });
+    expect(first).toMatchObject({
+      ok: true,
+      mode: 'sample',
+      compared: 20,
+      matched: 20,
+      sample: { size: 20, seed: 7 },
+    });
     const firstKeys = [...looked];
     looked.length = 0;
     await sampler.validate(source, spy);
