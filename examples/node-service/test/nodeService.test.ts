@@ -29,6 +29,8 @@ describe('Node service example', () => {
       socketPath: persistence.socketPath,
       queuePath: join(home, 'producer.db'),
     });
+    // Until its first connection is up the publisher spills to its queue: wait for the socket.
+    expect(await publisher.waitForConnection(5_000)).toBe(true);
     const candles = generateFootprintCandles({ seed: 5, count: 10, bins: 5 });
     const results = await Promise.all(
       candles.map((payload) => publisher.publish({ type: 'candle:complete', payload })),
