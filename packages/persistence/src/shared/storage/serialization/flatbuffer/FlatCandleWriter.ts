@@ -23,6 +23,28 @@ const CANDLE_VTABLE_SIZE = 4 + 2 * CANDLE_FIELD_COUNT;
 const AGGS_VTABLE_SIZE = 4 + 2 * AGGS_FIELD_COUNT;
 const BATCH_VTABLE_SIZE = 4 + 2 * BATCH_FIELD_COUNT;
 
+/** The Candle vtable then the Aggs vtable: the same bytes in every buffer we write. */
+const SHARED_VTABLES = buildSharedVtables();
+
+function buildSharedVtables(): Uint8Array {
+  const bytes = new Uint8Array(CANDLE_VTABLE_SIZE + AGGS_VTABLE_SIZE);
+  const view = new DataView(bytes.buffer);
+  view.setUint16(0, CANDLE_VTABLE_SIZE, true);
+  view.setUint16(2, CANDLE_INLINE_SIZE, true);
+  for (const [name, id] of Object.entries(CANDLE_FIELD)) {
+    // Fields without an offset (s1, s2, id, df) stay 0: absent.
+    const offset = (CANDLE_OFFSET as Record<string, number>)[name];
+    if (offset !== undefined) view.setUint16(4 + 2 * id, offset, true);
+  }
+  const aggs = CANDLE_VTABLE_SIZE;
+  view.setUint16(aggs, AGGS_VTABLE_SIZE, true);
+  view.setUint16(aggs + 2, AGGS_INLINE_SIZE, true);
+  for (const [name, id] of Object.entries(AGGS_FIELD)) {
+    view.setUint16(aggs + 4 + 2 * id, (AGGS_OFFSET as Record<string, number>)[name] as number, true);
+  }
+  return bytes;
+}
+
 /**
  * Writes standard FlatBuffers of schemas/candle.fbs directly (front to back,
  * fixed layout from CandleLayout), several times faster than the generic
@@ -79,24 +101,10 @@ export class FlatCandleWriter {
   /** Root offset placeholder and the shared vtables; returns the first free position. */
   private writeHeader(): number {
     this.reserve(256);
-    const view = this.view;
     this.candleVtable = 4;
-    const cv = this.candleVtable;
-    view.setUint16(cv, CANDLE_VTABLE_SIZE, true);
-    view.setUint16(cv + 2, CANDLE_INLINE_SIZE, true);
-    for (let id = 0; id < CANDLE_FIELD_COUNT; id++) view.setUint16(cv + 4 + 2 * id, 0, true);
-    for (const [name, id] of Object.entries(CANDLE_FIELD)) {
-      const offset = (CANDLE_OFFSET as Record<string, number>)[name];
-      if (offset !== undefined) view.setUint16(cv + 4 + 2 * id, offset, true);
-    }
-    this.aggsVtable = cv + CANDLE_VTABLE_SIZE;
-    const av = this.aggsVtable;
-    view.setUint16(av, AGGS_VTABLE_SIZE, true);
-    view.setUint16(av + 2, AGGS_INLINE_SIZE, true);
-    for (const [name, id] of Object.entries(AGGS_FIELD)) {
-      view.setUint16(av + 4 + 2 * id, (AGGS_OFFSET as Record<string, number>)[name] as number, true);
-    }
-    return av + AGGS_VTABLE_SIZE;
+    this.aggsVtable = 4 + CANDLE_VTABLE_SIZE;
+    this.buffer.set(SHARED_VTABLES, 4);
+    return 4 + SHARED_VTABLES.byteLength;
   }
 
   /** Writes one Candle table at `table` (≡ 4 mod 8) and everything it references; returns the end. */
