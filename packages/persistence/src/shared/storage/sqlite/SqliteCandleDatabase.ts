@@ -83,7 +83,8 @@ export class SqliteCandleDatabase {
       )
       .pluck();
     this.insertCandle = db.prepare(
-      'INSERT INTO fb_candles (exchange, symbol, timeframe, open_time, updated_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO fb_candles (exchange, symbol, timeframe, open_time, updated_at, data) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (exchange, symbol, timeframe, open_time) DO NOTHING`,
     );
     this.updateCandle = db.prepare(
       'UPDATE fb_candles SET updated_at = ?, data = ? WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time = ?',
@@ -174,9 +175,8 @@ export class SqliteCandleDatabase {
     for (let index = 0; index < candles.length; index++) {
       const candle = candles[index] as EncodedCandle;
       const { exchange, symbol, timeframe, openTime, data } = candle;
-      const existing = this.selectData.get(exchange, symbol, timeframe, openTime);
-      if (existing === undefined) {
-        this.insertCandle.run(exchange, symbol, timeframe, openTime, now, data);
+      // New keys (the common case) cost one statement; only an existing key is read back and compared.
+      if (this.insertCandle.run(exchange, symbol, timeframe, openTime, now, data).changes === 1) {
         const seriesId = `${exchange}:${symbol}:${timeframe}`;
         const series = added.get(seriesId);
         if (series) {
@@ -187,7 +187,10 @@ export class SqliteCandleDatabase {
           added.set(seriesId, { candle, first: openTime, last: openTime, count: 1 });
         }
         changed[index] = true;
-      } else if (Buffer.compare(existing, data) === 0) {
+        continue;
+      }
+      const existing = this.selectData.get(exchange, symbol, timeframe, openTime) as Buffer;
+      if (Buffer.compare(existing, data) === 0) {
         changed[index] = false;
       } else {
         this.updateCandle.run(now, data, exchange, symbol, timeframe, openTime);
