@@ -1,8 +1,10 @@
 import { CliError } from './CliError';
 import { exportCommand, exportHelp } from './commands/export';
 import { importCommand, importHelp } from './commands/import';
+import { inspectCommand, inspectHelp } from './commands/inspect';
 import { queryCommand, queryHelp } from './commands/query';
 import { seriesCommand, seriesHelp } from './commands/series';
+import { verifyCommand, verifyHelp } from './commands/verify';
 import type { Output } from './output';
 
 interface Command {
@@ -16,6 +18,16 @@ export const COMMANDS: Record<string, Command> = {
   query: { summary: 'print the candles of one series in a time range', help: queryHelp, run: queryCommand },
   export: { summary: 'stream a store or series to JSON lines or CSV', help: exportHelp, run: exportCommand },
   import: { summary: 'save exported JSON lines or CSV into a store', help: importHelp, run: importCommand },
+  inspect: {
+    summary: 'show a .ftcd file header and blocks with CRC status',
+    help: inspectHelp,
+    run: inspectCommand,
+  },
+  verify: {
+    summary: 'full integrity scan of a store; exit 1 on corruption',
+    help: verifyHelp,
+    run: verifyCommand,
+  },
 };
 
 export function mainHelp(): string {
