@@ -174,8 +174,42 @@ function summarizeProfile(dir: string, top = 25): string[] {
     .map(([key, n]) => `${((100 * n) / total).toFixed(1)}% ${key}`);
 }
 
+/** What a binary frame format would gain: decode cost and size, FlatBuffer `Candle` vs the JSON envelope. */
+async function frameCost(bins: number, count: number): Promise<BenchFigure[]> {
+  const child = spawnTs(join(fixtures, 'frameCost.ts'), [String(bins), String(count)]);
+  const line = await waitForLine(child, (l) => l.startsWith('{'));
+  await exited(child);
+  const r = JSON.parse(line) as {
+    jsonBytes: number;
+    flatBytes: number;
+    jsonDecodeUs: number;
+    flatDecodeUs: number;
+  };
+  return [
+    {
+      suite: 'e2e',
+      name: `frame decode per candle, FlatBuffer vs JSON, ${bins} bins`,
+      unit: 'µs',
+      value: r.flatDecodeUs,
+      higherIsBetter: false,
+      baseline: { name: 'JSON.parse of the JSON frame', value: r.jsonDecodeUs },
+      note: 'what a binary frame format would save per candle on the service thread (validation still needed)',
+    },
+    {
+      suite: 'e2e',
+      name: `frame size, FlatBuffer vs JSON, ${bins} bins`,
+      unit: 'B/candle',
+      value: r.flatBytes,
+      higherIsBetter: false,
+      baseline: { name: 'JSON frame', value: r.jsonBytes },
+      note: 'FlatBuffer Candle + 4-byte length + ~48 B envelope estimate',
+    },
+  ];
+}
+
 export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
+  for (const bins of [20, 50]) figures.push(...(await frameCost(bins, ctx.quick ? 1000 : 5000)));
   const perProducer = ctx.quick ? 2_000 : 15_000;
   for (const bins of [20, 50]) {
     const profileDir = join(ctx.tmpDir, `profile-${bins}`);
