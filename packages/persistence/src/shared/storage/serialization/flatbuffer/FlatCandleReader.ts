@@ -64,6 +64,10 @@ const S = Object.freeze({
 export class FlatCandleReader {
   private view: DataView = new DataView(new ArrayBuffer(0));
   private bytes: Uint8Array = new Uint8Array(0);
+  // The table being decoded and its vtable (fields, not closures: no per-candle allocation).
+  private table = 0;
+  private vt = 0;
+  private vtSize = 0;
 
   decodeCandle(bytes: Uint8Array, context?: LegacyCandleContext): DecodedCandle {
     this.bind(bytes);
@@ -75,7 +79,7 @@ export class FlatCandleReader {
     const table = this.uoffsetTarget(0);
     const vt = this.vtableOf(table);
     const vtSize = this.view.getUint16(vt, true);
-    const candlesField = this.fieldOffset(vt, vtSize, slotOf(BATCH_FIELD.candles));
+    const candlesField = vtableEntry(this.view, vt, vtSize, BATCH_FIELD.candles);
     if (candlesField === 0) return [];
     const vector = this.uoffsetTarget(table + candlesField);
     const length = this.view.getUint32(vector, true);
@@ -93,11 +97,6 @@ export class FlatCandleReader {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-
-  // The table being decoded and its vtable (fields, not closures: no per-candle allocation).
-  private table = 0;
-  private vt = 0;
-  private vtSize = 0;
 
   private at(slot: number): number {
     return slot < this.vtSize ? this.view.getUint16(this.vt + slot, true) : 0;
@@ -287,10 +286,6 @@ export class FlatCandleReader {
       if (count > 0) defaulted.push('aggs[].q');
     }
     return bins;
-  }
-
-  private fieldOffset(vt: number, vtSize: number, slot: number): number {
-    return slot < vtSize ? this.view.getUint16(vt + slot, true) : 0;
   }
 
   private vtableOf(table: number): number {
