@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { UnixSocketClient } from '@flowtrace/ipc/features/unix-socket';
-import { SQLiteFlatBufferStorage } from '@flowtrace/persistence/shared/storage';
+import { openCandleStore } from '@flowtrace/persistence/shared/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { daemonCommand, startDaemon, waitFor } from './daemonProcess';
+import { daemonCommand, runCli, startDaemon, waitFor } from './daemonProcess';
 import { NotifyListener } from './notifySocket';
 
 let dir: string;
@@ -19,10 +19,20 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe(`daemon lifecycle (${daemonCommand().label})`, () => {
-  it('notifies READY once serving, acknowledges only durable candles, and SIGTERM loses nothing', async () => {
+describe.each([
+  ['.ftcd files (default)', false],
+  ['SQLite FlatBuffers', true],
+])(`daemon lifecycle on %s (${daemonCommand().label})`, (_label, useDatabase) => {
+  it('notifies READY once serving, acknowledges only durable candles, the CLI reads while it writes, and SIGTERM loses nothing', async () => {
     const daemon = startDaemon(
-      ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--storage-use-database', 'true'],
+      [
+        '--data-dir',
+        join(dir, 'data'),
+        '--health-check-port',
+        '0',
+        '--storage-use-database',
+        String(useDatabase),
+      ],
       { cwd: dir, env: { NOTIFY_SOCKET: listener.path, WATCHDOG_USEC: '2000000' } },
     );
     try {
@@ -57,6 +67,36 @@ describe(`daemon lifecycle (${daemonCommand().label})`, () => {
       }
     });
     await waitFor(() => acked.length >= 100, '100 acknowledgements');
+    // The CLI opens the live store read-only while the daemon keeps writing.
+    const storeDir = join(dir, 'data', 'candles');
+    const ackedBefore = acked.length;
+    const series = await runCli(['series', storeDir, '--format', 'json'], dir);
+    expect(series.code, series.stderr).toBe(0);
+    const [live] = JSON.parse(series.stdout) as Array<{ symbol: string; count: number }>;
+    expect(live?.symbol).toBe('LTCUSDT');
+    expect(live?.count).toBeGreaterThanOrEqual(ackedBefore);
+    const query = await runCli(
+      [
+        'query',
+        storeDir,
+        '--exchange',
+        'binance',
+        '--symbol',
+        'LTCUSDT',
+        '--timeframe',
+        '1m',
+        '--format',
+        'jsonl',
+      ],
+      dir,
+    );
+    expect(query.code, query.stderr).toBe(0);
+    const seen = query.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as FootprintCandleDTO);
+    expect(seen.length).toBeGreaterThanOrEqual(ackedBefore);
+    for (const c of seen) expect(c).toEqual(candles.find((x) => x.t === c.t)); // whole candles only
     daemon.child.kill('SIGTERM');
     const { code } = await daemon.exited;
     await Promise.all(requests);
@@ -67,10 +107,7 @@ describe(`daemon lifecycle (${daemonCommand().label})`, () => {
     expect(acked.length).toBeGreaterThanOrEqual(100);
     expect(daemon.output()).toContain('stopped cleanly');
 
-    const store = await SQLiteFlatBufferStorage.open({
-      baseDir: join(dir, 'data', 'candles'),
-      readOnly: true,
-    });
+    const store = await openCandleStore({ baseDir: storeDir, useDatabase, readOnly: true });
     try {
       const stored = await store.findBySymbol('LTCUSDT', 'binance', '1m');
       const byTime = new Map(stored.map((c) => [c.t, c]));
