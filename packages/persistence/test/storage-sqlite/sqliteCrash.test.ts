@@ -43,11 +43,13 @@ describe('SQLiteFlatBufferStorage survives kill -9', () => {
 
       const acknowledged = lines.lines
         .filter((line) => line !== 'ready')
-        .map((line) => JSON.parse(line) as { g: number; r: number; c: number });
+        .map((line) => JSON.parse(line) as { g: number; r: number; c: number; keys: string[] });
       resolvedTotal += acknowledged.length;
       const lastRound = Math.max(-1, ...acknowledged.map((a) => a.r));
-      for (const { r, c } of acknowledged) {
-        for (const candle of plannedCandles(generation, r, c)) mustBe.set(keyOf(candle), [candle]);
+      for (const { r, c, keys } of acknowledged) {
+        const planned = plannedCandles(generation, r, c);
+        expect(keys).toEqual(planned.map(keyOf));
+        for (const candle of planned) mustBe.set(keyOf(candle), [candle]);
       }
       // Replacements of acknowledged round-r call-0 candles submitted in round r+1 (possibly unacknowledged).
       for (const { r, c } of acknowledged) {
