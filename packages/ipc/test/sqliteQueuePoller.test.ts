@@ -31,6 +31,23 @@ describe('SQLiteQueuePoller', () => {
     expect(queue.stats()).toMatchObject({ processed: 2, pending: 1, delayed: 1, dead: 0 });
   });
 
+  it('dead-letters at once a message whose handler error says retryable: false', async () => {
+    queue.enqueueBatch([msg('never-valid', 1), msg('later', 2)]);
+    const poller = new SQLiteQueuePoller({
+      queue,
+      onMessage: async (m) => {
+        if (m.id === 'never-valid') throw Object.assign(new Error('invalid candle'), { retryable: false });
+        throw new Error('storage down');
+      },
+    });
+    await poller.pollOnce();
+    expect(poller.stats()).toMatchObject({ failed: 2, deadLettered: 1 });
+    expect(queue.listDeadLetters().map((d) => [d.id, d.lastError, d.attempts])).toEqual([
+      ['never-valid', 'invalid candle', 1],
+    ]);
+    expect(queue.stats()).toMatchObject({ dead: 1, pending: 1, delayed: 1 });
+  });
+
   it('onBatch gets the whole batch and reports per-message outcomes; missing outcomes count as failed', async () => {
     queue.enqueueBatch([msg('a', 1), msg('b', 2), msg('c', 3)]);
     const batches: string[][] = [];

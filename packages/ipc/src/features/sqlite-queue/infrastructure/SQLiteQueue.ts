@@ -96,7 +96,7 @@ export class SQLiteQueue {
       'UPDATE message_queue SET attempts = attempts + 1, available_at = ?, leased_until = 0, last_error = ? WHERE message_id = ?',
     );
     this.deadStmt = this.db.prepare(
-      'UPDATE message_queue SET attempts = attempts + 1, processed = 2, dead_at = ?, leased_until = 0, last_error = ? WHERE message_id = ?',
+      'UPDATE message_queue SET attempts = attempts + 1, processed = 2, dead_at = ?, leased_until = 0, last_error = ? WHERE message_id = ? AND processed = 0',
     );
   }
 
@@ -219,6 +219,17 @@ export class SQLiteQueue {
         return { found: true, attempts, dead: false };
       })
       .immediate();
+  }
+
+  /**
+   * Dead-letters a message at once (a permanent failure, e.g. it can never be
+   * valid): kept and listable like any dead letter. Returns false when the id
+   * was unknown or not pending.
+   */
+  markDead(id: string, error: unknown): boolean {
+    this.assertOpen();
+    const reason = error instanceof Error ? error.message : String(error);
+    return this.consumerWrite(() => this.deadStmt.run(Date.now(), reason, id).changes === 1);
   }
 
   /** Dead letters, oldest first. They stay until requeued or explicitly deleted. */

@@ -12,7 +12,10 @@ export interface SQLiteQueuePollerConfig {
   pollInterval?: number;
   /** Messages leased per poll. Default 50. */
   batchSize?: number;
-  /** Handles one message; resolve = processed, reject = markFailed. */
+  /**
+   * Handles one message; resolve = processed, reject = markFailed (retried
+   * later), or a dead letter at once when the error has `retryable: false`.
+   */
   onMessage?: (message: QueuedMessage) => Promise<void> | void;
   /**
    * Handles a whole batch at once (e.g. one group commit). Return an outcome
@@ -101,7 +104,12 @@ export class SQLiteQueuePoller {
         succeeded.push(outcome.id);
       } else {
         this.counters.failed++;
-        if (this.queue.markFailed(outcome.id, outcome.error).dead) this.counters.deadLettered++;
+        if (isPermanent(outcome.error)) {
+          // Retrying cannot help (the error says retryable: false): dead-letter now.
+          if (this.queue.markDead(outcome.id, outcome.error)) this.counters.deadLettered++;
+        } else if (this.queue.markFailed(outcome.id, outcome.error).dead) {
+          this.counters.deadLettered++;
+        }
       }
     }
     if (succeeded.length > 0) this.counters.processed += this.queue.markProcessed(succeeded);
@@ -160,4 +168,10 @@ export class SQLiteQueuePoller {
         },
     );
   }
+}
+
+function isPermanent(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false
+  );
 }
