@@ -57,16 +57,39 @@ const STRING_FIELDS = ['e', 'tz', 'a'] as const;
  * Business rules (high >= low, sums…) belong to the validator upstream.
  */
 export function checkStorableCandle(candle: FootprintCandleDTO): void {
-  for (const field of NUMBER_FIELDS) {
-    if (typeof candle[field] !== 'number')
-      throw new CandleNotStorableError(`Candle field ${field} must be a number`);
+  const c = candle;
+  const numbersOk =
+    typeof c.vi === 'number' &&
+    typeof c.o === 'number' &&
+    typeof c.h === 'number' &&
+    typeof c.l === 'number' &&
+    typeof c.c === 'number' &&
+    typeof c.ct === 'number' &&
+    typeof c.v === 'number' &&
+    typeof c.bv === 'number' &&
+    typeof c.sv === 'number' &&
+    typeof c.q === 'number' &&
+    typeof c.bq === 'number' &&
+    typeof c.sq === 'number' &&
+    typeof c.n === 'number' &&
+    typeof c.d === 'number' &&
+    typeof c.dMax === 'number' &&
+    typeof c.dMin === 'number' &&
+    typeof c.tv === 'number' &&
+    typeof c.f === 'number' &&
+    typeof c.ls === 'number';
+  if (!numbersOk) {
+    const field = NUMBER_FIELDS.find((name) => typeof c[name] !== 'number');
+    throw new CandleNotStorableError(`Candle field ${field} must be a number`);
   }
   for (const field of STRING_FIELDS) {
     if (typeof candle[field] !== 'string')
       throw new CandleNotStorableError(`Candle field ${field} must be a string`);
   }
   if (typeof candle.x !== 'boolean') throw new CandleNotStorableError('Candle field x must be a boolean');
-  candle.aggs.forEach((bin, index) => {
+  const aggs = candle.aggs;
+  for (let index = 0; index < aggs.length; index += 1) {
+    const bin = aggs[index];
     if (typeof bin !== 'object' || bin === null)
       throw new CandleNotStorableError(`aggs[${index}] must be an object`);
     if (
@@ -77,13 +100,14 @@ export function checkStorableCandle(candle: FootprintCandleDTO): void {
     ) {
       throw new CandleNotStorableError(`aggs[${index}] tp, bv, sv and v must be numbers`);
     }
-    for (const field of ['bq', 'sq', 'q'] as const) {
-      const value = bin[field];
-      if (value !== undefined && typeof value !== 'number') {
-        throw new CandleNotStorableError(`aggs[${index}].${field} must be a number when present`);
-      }
+    if (
+      (bin.bq !== undefined && typeof bin.bq !== 'number') ||
+      (bin.sq !== undefined && typeof bin.sq !== 'number') ||
+      (bin.q !== undefined && typeof bin.q !== 'number')
+    ) {
+      throw new CandleNotStorableError(`aggs[${index}] bq, sq and q must be numbers when present`);
     }
-  });
+  }
 }
 
 /** `candleKeyOf` plus `checkStorableCandle`: what every adapter runs on each candle it is given. */

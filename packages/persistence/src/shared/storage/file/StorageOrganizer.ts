@@ -27,6 +27,7 @@ const DEFAULT_PARTITIONING: Readonly<Record<TimeframeName, PartitionGranularity>
 });
 
 export const FTCD_EXTENSION = '.ftcd';
+const DAY_MS = 86_400_000;
 
 export interface PartitionBounds {
   /** First millisecond of the partition (inclusive). */
@@ -45,6 +46,7 @@ export interface PartitionBounds {
 export class StorageOrganizer {
   readonly baseDir: string;
   private readonly partitioning: Readonly<Record<TimeframeName, PartitionGranularity>>;
+  private readonly partitionNames = new Map<string, string>();
 
   constructor(config: StorageOrganizationConfig) {
     this.baseDir = resolve(config.baseDir);
@@ -56,11 +58,23 @@ export class StorageOrganizer {
   }
 
   partitionOf(timeframe: TimeframeName, openTime: number): string {
+    // Called for every saved candle: memoise per (granularity, UTC day).
+    const granularity = this.granularityOf(timeframe);
+    const cacheKey = `${granularity}${Math.floor(openTime / DAY_MS)}`;
+    let name = this.partitionNames.get(cacheKey);
+    if (name === undefined) {
+      if (this.partitionNames.size > 10_000) this.partitionNames.clear();
+      name = this.formatPartition(granularity, openTime);
+      this.partitionNames.set(cacheKey, name);
+    }
+    return name;
+  }
+
+  private formatPartition(granularity: PartitionGranularity, openTime: number): string {
     const date = new Date(openTime);
     const year = String(date.getUTCFullYear()).padStart(4, '0');
     const month = String(date.getUTCMonth() + 1).padStart(2, '0');
     const day = String(date.getUTCDate()).padStart(2, '0');
-    const granularity = this.granularityOf(timeframe);
     return granularity === 'day'
       ? `${year}-${month}-${day}`
       : granularity === 'month'

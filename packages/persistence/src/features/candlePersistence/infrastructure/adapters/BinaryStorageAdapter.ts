@@ -34,6 +34,7 @@ import {
   type ResolvedBinaryStorageConfig,
   resolveBinaryStorageConfig,
 } from '../../../../shared/storage/ftcd/BinaryStorageConfig';
+import { BlockFetcher } from '../../../../shared/storage/ftcd/BlockFetcher';
 import {
   BLOCK_HEADER_SIZE,
   blockCrcValid,
@@ -74,6 +75,10 @@ interface PendingSave {
 
 /** How many decoded blocks `iterate()` keeps at a time (bounded memory). */
 const ITERATION_BLOCK_CACHE = 4;
+/** Read-ahead of `iterate()` per file, bytes (bounded memory). */
+const ITERATION_READ_BYTES = 1 << 20;
+/** Largest single read of a range query; bigger spans are read in windows. */
+const RANGE_READ_BYTES = 8 << 20;
 
 /**
  * `CandleStoragePort` over `.ftcd` block files (docs/formats/ftcd.md):
@@ -439,13 +444,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     for (const series of matching) {
       for (const file of this.filesBetween(series, start, end)) {
         const cache = new Map<BlockLocation, FootprintCandleDTO[]>();
+        const fetcher = new BlockFetcher(this.pool, file.path, file.end, ITERATION_READ_BYTES);
         for (const time of file.index.timesBetween(start, end)) {
           this.assertOpen();
           const location = file.index.keys.get(time);
           if (!location) continue;
           let candles = cache.get(location.block);
           if (!candles) {
-            candles = await this.readBlock(file, location.block);
+            candles = await this.readBlock(file, location.block, fetcher);
             if (cache.size >= ITERATION_BLOCK_CACHE) cache.delete(cache.keys().next().value as BlockLocation);
             cache.set(location.block, candles);
           }
@@ -462,32 +468,38 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       .filter((file) => file.index.size > 0 && file.bounds.end > start && file.bounds.start <= end);
   }
 
-  /** The latest versions of `times` (in that order), decoding each needed block once. */
+  /** The latest versions of `times` (in that order), decoding each needed block once, reading them in one go. */
   private async readCandles(file: PartitionFile, times: readonly number[]): Promise<FootprintCandleDTO[]> {
+    const needed = new Set<BlockLocation>();
+    for (const time of times) {
+      const location = file.index.keys.get(time);
+      if (location) needed.add(location.block);
+    }
+    const blocks = [...needed].sort((a, b) => a.offset - b.offset);
+    if (blocks.length === 0) return [];
+    const first = blocks[0]!;
+    const last = blocks[blocks.length - 1]!;
+    const span = last.offset + last.totalLength - first.offset;
+    const fetcher = new BlockFetcher(this.pool, file.path, file.end, Math.min(span, RANGE_READ_BYTES));
     const decoded = new Map<BlockLocation, FootprintCandleDTO[]>();
+    for (const block of blocks) decoded.set(block, await this.readBlock(file, block, fetcher));
     const result: FootprintCandleDTO[] = [];
     for (const time of times) {
       const location = file.index.keys.get(time);
-      if (!location) continue;
-      let candles = decoded.get(location.block);
-      if (!candles) {
-        candles = await this.readBlock(file, location.block);
-        decoded.set(location.block, candles);
-      }
-      result.push(candles[location.index]!);
+      if (location) result.push(decoded.get(location.block)![location.index]!);
     }
     return result;
   }
 
   /** Reads one block, re-checks its CRC (the disk may have changed since open), decodes it. */
-  private async readBlock(file: PartitionFile, block: BlockLocation): Promise<FootprintCandleDTO[]> {
-    const bytes = new Uint8Array(block.totalLength);
-    await this.pool.use(file.path, async (handle) => {
-      const { bytesRead } = await handle.read(bytes, 0, bytes.length, block.offset);
-      if (bytesRead !== bytes.length)
-        throw new FtcdCorruptBlockError(`Block at ${block.offset} of ${file.path} is cut short`);
-    });
-    const header = readBlockHeader(bytes, 0);
+  private async readBlock(
+    file: PartitionFile,
+    block: BlockLocation,
+    fetcher?: BlockFetcher,
+  ): Promise<FootprintCandleDTO[]> {
+    const source = fetcher ?? new BlockFetcher(this.pool, file.path, block.offset + block.totalLength, 0);
+    const bytes = await source.bytesOf(block);
+    const header = bytes.length === block.totalLength ? readBlockHeader(bytes, 0) : undefined;
     if (
       !header ||
       header.payloadLength + BLOCK_HEADER_SIZE !== bytes.length ||
@@ -499,7 +511,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         offset: block.offset,
         message: `Block CRC mismatch at offset ${block.offset} on read`,
       };
-      this.problemList.push(problem);
+      this.report(problem);
       file.quarantine ??= problem;
       throw new FtcdCorruptBlockError(`${problem.message} in ${file.path}`);
     }

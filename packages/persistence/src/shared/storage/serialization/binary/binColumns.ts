@@ -18,6 +18,47 @@ export const OPTIONAL_BIN_FIELDS = ['bq', 'sq', 'q'] as const;
 export type OptionalBinField = (typeof OPTIONAL_BIN_FIELDS)[number];
 
 /**
+ * Reusable working memory of the codec. Encoding and decoding are synchronous
+ * and never re-entered, so one set of buffers serves every call; allocating
+ * ~100 KB of typed arrays per block made the garbage collector dominate.
+ * Views handed out are only valid until the next encode/decode.
+ */
+class ScratchBuffers {
+  private readonly floatBuffers: Float64Array[] = [];
+  private readonly byteBuffers: Uint8Array[] = [];
+  private readonly int8Buffers: Int8Array[] = [];
+
+  floats(slot: number, length: number): Float64Array {
+    let buffer = this.floatBuffers[slot];
+    if (!buffer || buffer.length < length) {
+      buffer = new Float64Array(Math.max(length, 1024));
+      this.floatBuffers[slot] = buffer;
+    }
+    return buffer.subarray(0, length);
+  }
+
+  int8(slot: number, length: number): Int8Array {
+    let buffer = this.int8Buffers[slot];
+    if (!buffer || buffer.length < length) {
+      buffer = new Int8Array(Math.max(length, 1024));
+      this.int8Buffers[slot] = buffer;
+    }
+    return buffer.subarray(0, length);
+  }
+
+  bytes(slot: number, length: number): Uint8Array {
+    let buffer = this.byteBuffers[slot];
+    if (!buffer || buffer.length < length) {
+      buffer = new Uint8Array(Math.max(length, 1024));
+      this.byteBuffers[slot] = buffer;
+    }
+    return buffer.subarray(0, length);
+  }
+}
+
+const SCRATCH = new ScratchBuffers();
+
+/**
  * Every bin of a block flattened, one Float64Array per field (indexed by bin),
  * with presence flags for the optional fields and the integer form of each
  * field (for predictions). `binStarts[c]..binStarts[c+1]` are candle c's bins.
@@ -36,31 +77,39 @@ export class BinTable {
     readonly candleCount: number,
   ) {
     const binCount = binStarts[candleCount]!;
-    const floats = () => new Float64Array(binCount);
-    const exps = () => new Int8Array(candleCount).fill(-1);
+    const floats = (slot: number) => SCRATCH.floats(slot, binCount);
+    const exps = (slot: number) => SCRATCH.int8(slot, candleCount).fill(-1);
     this.values = {
-      tp: floats(),
-      bv: floats(),
-      sv: floats(),
-      v: floats(),
-      bq: floats(),
-      sq: floats(),
-      q: floats(),
+      tp: floats(0),
+      bv: floats(1),
+      sv: floats(2),
+      v: floats(3),
+      bq: floats(4),
+      sq: floats(5),
+      q: floats(6),
     };
     this.ints = {
-      tp: floats(),
-      bv: floats(),
-      sv: floats(),
-      v: floats(),
-      bq: floats(),
-      sq: floats(),
-      q: floats(),
+      tp: floats(7),
+      bv: floats(8),
+      sv: floats(9),
+      v: floats(10),
+      bq: floats(11),
+      sq: floats(12),
+      q: floats(13),
     };
-    this.exponents = { tp: exps(), bv: exps(), sv: exps(), v: exps(), bq: exps(), sq: exps(), q: exps() };
-    const flags = () => new Uint8Array(binCount);
-    this.present = { bq: flags(), sq: flags(), q: flags() };
-    const cover = () => new Uint8Array(candleCount);
-    this.coverage = { bq: cover(), sq: cover(), q: cover() };
+    this.exponents = {
+      tp: exps(0),
+      bv: exps(1),
+      sv: exps(2),
+      v: exps(3),
+      bq: exps(4),
+      sq: exps(5),
+      q: exps(6),
+    };
+    const flags = (slot: number) => SCRATCH.bytes(slot, binCount).fill(0);
+    this.present = { bq: flags(7), sq: flags(8), q: flags(9) };
+    const cover = (slot: number) => SCRATCH.bytes(slot, candleCount);
+    this.coverage = { bq: cover(10), sq: cover(11), q: cover(12) };
   }
 
   get binCount(): number {
