@@ -146,7 +146,7 @@ describe.each(['ftcd', 'sqlite'])(`flowtrace CLI on a %s store (${entryCommand('
 
 describe('flowtrace CLI usage', () => {
   it('--help for every command, and usage errors exit 2', async () => {
-    for (const command of ['series', 'query', 'export', 'import']) {
+    for (const command of ['series', 'query', 'export', 'import', 'inspect', 'verify', 'migrate']) {
       const { code, stdout } = await runCli([command, '--help'], dir);
       expect(code).toBe(0);
       expect(stdout).toContain(`Usage: flowtrace ${command}`);

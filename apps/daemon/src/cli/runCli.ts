@@ -2,6 +2,7 @@ import { CliError } from './CliError';
 import { exportCommand, exportHelp } from './commands/export';
 import { importCommand, importHelp } from './commands/import';
 import { inspectCommand, inspectHelp } from './commands/inspect';
+import { migrateCommand, migrateHelp } from './commands/migrate';
 import { queryCommand, queryHelp } from './commands/query';
 import { seriesCommand, seriesHelp } from './commands/series';
 import { verifyCommand, verifyHelp } from './commands/verify';
@@ -27,6 +28,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'full integrity scan of a store; exit 1 on corruption',
     help: verifyHelp,
     run: verifyCommand,
+  },
+  migrate: {
+    summary: 'copy a store into another format, or import legacy data; resumable',
+    help: migrateHelp,
+    run: migrateCommand,
   },
 };
 

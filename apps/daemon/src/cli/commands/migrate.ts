@@ -1,0 +1,184 @@
+import { parseArgs } from 'node:util';
+import {
+  type CandleStoragePort,
+  InMemoryCandleStorage,
+} from '@flowtrace/persistence/features/candlePersistence';
+import {
+  LegacyFtcdDirectorySource,
+  LegacySqliteCandleReader,
+  MigrationReporter,
+  type MigrationSource,
+  MigrationValidator,
+  REPORT_FORMATS,
+  type ReportFormat,
+  StorageMigrator,
+} from '@flowtrace/persistence/shared/migration';
+import { CliError } from '../CliError';
+import { openStore, type StoreKind } from '../openStore';
+import type { Output } from '../output';
+import { Progress } from '../progress';
+
+export const migrateHelp = `Usage: flowtrace migrate --from <kind>:<path> --to <kind>:<path> [options]
+
+Copies every candle from one store to another in durable batches, with bounded
+memory, then compares source and target candle by candle.
+
+Kinds:
+  ftcd:<dir>                .ftcd block-file store
+  sqlite:<dir>              FlatBuffers in SQLite, one database
+  sqlite-by-exchange:<dir>  FlatBuffers in SQLite, one database per exchange
+  legacy-ftcd:<dir>         original FlowTrace .ftcd files (<dir>/candles/*.ftcd), source only
+  legacy-sqlite:<dir>       original FlowTrace candles database (<dir>/flowtrace-candles.db), source only
+  legacy-sqlite-by-exchange:<dir>  original per-exchange databases (<dir>/<exchange>/candles.db), source only
+
+Options:
+  --checkpoint <file>       resume from (and record progress in) this file; a
+                            killed migration run again with it continues where it stopped
+  --batch-size <n>          candles per durable batch (default 1000)
+  --dry-run                 read, validate and count; write nothing
+  --exchange/--symbol/--timeframe <v>  only the matching series
+  --on-invalid skip|stop    a candle failing validation is skipped and reported (default) or stops the run
+  --validate full|sample:<n>|none      compare source and target afterwards (default full)
+  --tolerance <r>           relative number tolerance of the comparison (default 0: exact)
+  --report <file>           write a report; its format from --report-format (json, markdown, html, csv)
+
+Exit code: 0 when the migration completed and the comparison found no difference, 1 otherwise.`;
+
+type Endpoint =
+  | { kind: StoreKind; path: string }
+  | { kind: 'legacy-ftcd' | 'legacy-sqlite' | 'legacy-sqlite-by-exchange'; path: string };
+
+function parseEndpoint(text: string | undefined, flag: string): Endpoint {
+  if (!text) throw new CliError(`migrate: ${flag} <kind>:<path> is required`);
+  const at = text.indexOf(':');
+  const kind = text.slice(0, at);
+  const path = text.slice(at + 1);
+  const kinds = [
+    'ftcd',
+    'sqlite',
+    'sqlite-by-exchange',
+    'legacy-ftcd',
+    'legacy-sqlite',
+    'legacy-sqlite-by-exchange',
+  ];
+  if (at <= 0 || !kinds.includes(kind) || path === '') {
+    throw new CliError(
+      `migrate: ${flag} must be <kind>:<path> with kind one of ${kinds.join(', ')}; got "${text}"`,
+    );
+  }
+  return { kind, path } as Endpoint;
+}
+
+async function openSource(endpoint: Endpoint): Promise<{ source: MigrationSource; close(): Promise<void> }> {
+  switch (endpoint.kind) {
+    case 'legacy-ftcd':
+      return { source: new LegacyFtcdDirectorySource({ baseDir: endpoint.path }), close: async () => {} };
+    case 'legacy-sqlite':
+    case 'legacy-sqlite-by-exchange': {
+      const reader = await LegacySqliteCandleReader.open({
+        baseDir: endpoint.path,
+        organizeByExchange: endpoint.kind === 'legacy-sqlite-by-exchange',
+      });
+      return { source: reader, close: () => reader[Symbol.asyncDispose]() };
+    }
+    default: {
+      const { store } = await openStore(endpoint.path, { readOnly: true, kind: endpoint.kind });
+      return { source: store, close: () => store.close() };
+    }
+  }
+}
+
+export async function migrateCommand(argv: string[], out: Output): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      checkpoint: { type: 'string' },
+      'batch-size': { type: 'string', default: '1000' },
+      'dry-run': { type: 'boolean', default: false },
+      exchange: { type: 'string' },
+      symbol: { type: 'string' },
+      timeframe: { type: 'string' },
+      'on-invalid': { type: 'string', default: 'skip' },
+      validate: { type: 'string', default: 'full' },
+      tolerance: { type: 'string', default: '0' },
+      report: { type: 'string' },
+      'report-format': { type: 'string', default: 'markdown' },
+    },
+  });
+  const from = parseEndpoint(values.from, '--from');
+  const to = parseEndpoint(values.to, '--to');
+  if (to.kind.startsWith('legacy')) throw new CliError('migrate: legacy formats can be read, not written');
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new CliError('migrate: --batch-size must be a positive integer');
+  if (values['on-invalid'] !== 'skip' && values['on-invalid'] !== 'stop')
+    throw new CliError('migrate: --on-invalid must be skip or stop');
+  const validate = values.validate;
+  const sampleMatch = /^sample:(\d+)$/.exec(validate);
+  if (validate !== 'full' && validate !== 'none' && !sampleMatch)
+    throw new CliError('migrate: --validate must be full, sample:<n> or none');
+  const tolerance = Number(values.tolerance);
+  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1)
+    throw new CliError('migrate: --tolerance must be between 0 and 1');
+  const reportFormat = values['report-format'] as ReportFormat;
+  if (!(REPORT_FORMATS as readonly string[]).includes(reportFormat)) {
+    throw new CliError(`migrate: --report-format must be one of ${REPORT_FORMATS.join(', ')}`);
+  }
+
+  const source = await openSource(from);
+  let target: CandleStoragePort | undefined;
+  const progress = new Progress(process.stderr.isTTY === true);
+  try {
+    // A dry run writes nothing, so it needs no target on disk (it may not exist yet).
+    target = values['dry-run']
+      ? await InMemoryCandleStorage.open()
+      : (await openStore(to.path, { readOnly: false, create: true, kind: to.kind as StoreKind })).store;
+    const migrator = new StorageMigrator({
+      source: source.source,
+      target,
+      batchSize,
+      checkpointPath: values.checkpoint,
+      dryRun: values['dry-run'],
+      onInvalidCandle: values['on-invalid'],
+      filter: { exchange: values.exchange, symbol: values.symbol, timeframe: values.timeframe },
+      onProgress: (p) =>
+        progress.update(
+          `${p.series} (${p.seriesIndex + 1}/${p.seriesCount}): ${p.migrated.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} candles, ${Math.round(p.rate).toLocaleString('en-US')}/s`,
+        ),
+    });
+    const result = await migrator.migrate();
+    progress.done();
+    out.write(
+      `migration ${result.status}${result.resumed ? ` (resumed, run ${result.runs})` : ''}${result.dryRun ? ' [dry run]' : ''}: ${result.totals.migrated} of ${result.totals.source} candles in ${result.totals.series} series, ${result.totals.read} read in this run, ${(result.durationMs / 1000).toFixed(1)} s\n`,
+    );
+    const invalid = result.totals.invalid;
+    if (invalid > 0) out.write(`${invalid} invalid candle(s) skipped (see the report)\n`);
+
+    let validation: Awaited<ReturnType<MigrationValidator['validate']>> | undefined;
+    if (validate !== 'none' && !values['dry-run'] && result.status === 'completed') {
+      const validator = new MigrationValidator({
+        relativeTolerance: tolerance,
+        ...(sampleMatch ? { sample: { size: Number(sampleMatch[1]), seed: 1 } } : {}),
+      });
+      validation = await validator.validate(source.source, target);
+      out.write(
+        `validation (${validation.mode}): ${validation.compared} compared, ${validation.matched} identical, ${validation.missing} missing, ${validation.extra} extra, ${validation.mismatched} mismatched\n`,
+      );
+      for (const d of validation.differences.slice(0, 10)) {
+        out.write(
+          `  ${d.kind} ${d.key}${d.fields.length > 0 ? `: ${d.fields.map((f) => f.path).join(', ')}` : ''}\n`,
+        );
+      }
+    }
+    if (values.report) {
+      await new MigrationReporter().write(values.report, reportFormat, result, validation);
+      out.write(`report written to ${values.report} (${reportFormat})\n`);
+    }
+    return result.status === 'completed' && (validation === undefined || validation.ok) ? 0 : 1;
+  } finally {
+    await target?.close();
+    await source.close();
+  }
+}
