@@ -11,6 +11,7 @@ import {
   MigrationValidator,
   StorageMigrator,
 } from '../../src/shared/migration/index';
+import { openCandleStore } from '../../src/shared/storage/index';
 import { SQLiteFlatBufferStorage } from '../../src/shared/storage/sqlite/SQLiteFlatBufferStorage';
 import { useTempDirs } from './fixtures/tempDirs';
 
@@ -94,6 +95,23 @@ describe('StorageMigrator between stores', () => {
     const again = await new StorageMigrator({ source, target: sqlite, batchSize: 100 }).migrate();
     expect(again.totals).toMatchObject({ migrated: 345, written: 0, unchanged: 345 });
     await sqlite.close();
+  });
+
+  it('moves a .ftcd store to a SQLite FlatBuffer store and back, each copy validating exactly', async () => {
+    const ftcdDir = tempDir();
+    const ftcd = await openCandleStore({ baseDir: ftcdDir, useDatabase: false });
+    await ftcd.saveMany(all);
+    const sqlite = await openCandleStore({ baseDir: tempDir(), useDatabase: true });
+    const toSqlite = await new StorageMigrator({ source: ftcd, target: sqlite, batchSize: 100 }).migrate();
+    expect(toSqlite.totals).toMatchObject({ series: 3, migrated: 345, written: 345 });
+    const ftcdAgain = await openCandleStore({ baseDir: tempDir(), useDatabase: false });
+    const back = await new StorageMigrator({ source: sqlite, target: ftcdAgain, batchSize: 77 }).migrate();
+    expect(back.totals).toMatchObject({ series: 3, migrated: 345, written: 345 });
+    const validator = new MigrationValidator();
+    expect(await validator.validate(ftcd, sqlite)).toMatchObject({ ok: true, compared: 345 });
+    expect(await validator.validate(sqlite, ftcdAgain)).toMatchObject({ ok: true, compared: 345 });
+    expect(await readAll(ftcdAgain)).toEqual(await readAll(await memoryStore(all)));
+    await Promise.all([ftcd.close(), sqlite.close(), ftcdAgain.close()]);
   });
 
   it('dry run reads, validates and counts but writes neither the target nor the checkpoint', async () => {
