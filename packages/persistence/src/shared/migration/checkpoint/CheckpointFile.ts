@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirectory } from '../../storage/sqlite/fsyncDirectory';
 import { MigrationCheckpointError } from '../MigrationErrors';
@@ -17,8 +27,9 @@ export class CheckpointFile {
     this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   }
 
-  /** The stored checkpoint, or undefined when there is none yet. */
+  /** The stored checkpoint, or undefined when there is none yet. Removes temp files a killed run left. */
   load(): MigrationCheckpoint | undefined {
+    this.removeStaleTemporaries();
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -38,6 +49,21 @@ export class CheckpointFile {
       throw new MigrationCheckpointError(`Checkpoint ${this.path} is malformed: ${details.join('; ')}`);
     }
     return parsed.data;
+  }
+
+  /** `.{name}.{pid}.tmp` of earlier, killed runs: never renamed, so never part of the checkpoint. */
+  private removeStaleTemporaries(): void {
+    const dir = dirname(this.path);
+    const prefix = `.${basename(this.path)}.`;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return; // no directory yet: nothing stale, and load() reports the missing checkpoint
+    }
+    for (const name of names) {
+      if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(dir, name), { force: true });
+    }
   }
 
   save(checkpoint: MigrationCheckpoint): void {
