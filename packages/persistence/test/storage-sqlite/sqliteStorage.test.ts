@@ -113,6 +113,25 @@ describe('SQLiteFlatBufferStorage', () => {
     }
   });
 
+  it('refuses a candle with a field of the wrong type, keeping nothing of its batch', async () => {
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
+    const [good, other] = generateFootprintCandles({ seed: 9, count: 2, bins: 2 });
+    try {
+      for (const bad of [
+        { ...other!, o: '1.5' as unknown as number },
+        { ...other!, x: 1 as unknown as boolean },
+        { ...other!, aggs: [{ tp: 1, bv: 1, sv: 0, v: '1' as unknown as number }] },
+      ]) {
+        await expect(storage.saveMany([good!, bad])).rejects.toMatchObject({
+          code: 'FLOWTRACE_CANDLE_NOT_STORABLE',
+        });
+      }
+      expect(await storage.listSeries()).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('never turns an unsafe exchange name into a path when reading', async () => {
     const baseDir = tempDir();
     const storage = await SQLiteFlatBufferStorage.open({

@@ -7,7 +7,7 @@ import type {
   SaveResult,
   SeriesInfo,
 } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
-import { candleKeyOf } from '../candle/candleKeyOf';
+import { candleKeyOf, checkStorableCandle } from '../candle/candleKeyOf';
 import { compareSeries } from '../candle/compareSeries';
 import { checkLatestCount, resolveQuery } from '../candle/queryOptions';
 import { StorageClosedError, StorageReadOnlyError, StorageWriteError } from '../errors/StorageErrors';
@@ -71,6 +71,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     // Encode now: bad input fails alone, and later mutation of the caller's objects cannot leak in.
     const encoded = candles.map((candle): EncodedCandle => {
       const key = candleKeyOf(candle);
+      checkStorableCandle(candle);
       return {
         exchange: key.exchange,
         symbol: key.symbol,
