@@ -27,7 +27,7 @@ export function copyCandle(candle: FootprintCandleDTO): FootprintCandleDTO {
     dMax: candle.dMax,
     dMin: candle.dMin,
     tv: candle.tv,
-    aggs: candle.aggs.map(copyBin),
+    aggs: copyBins(candle.aggs),
     f: candle.f,
     ls: candle.ls,
     x: candle.x,
@@ -35,9 +35,20 @@ export function copyCandle(candle: FootprintCandleDTO): FootprintCandleDTO {
 }
 
 export function copyBin(bin: PriceBinDTO): PriceBinDTO {
+  const { bq, sq, q } = bin;
+  // The common shape first, as one literal: keeps bin objects monomorphic.
+  if (bq !== undefined && sq !== undefined && q !== undefined) {
+    return { tp: bin.tp, bv: bin.bv, sv: bin.sv, v: bin.v, bq, sq, q };
+  }
   const copy: PriceBinDTO = { tp: bin.tp, bv: bin.bv, sv: bin.sv, v: bin.v };
   if (bin.bq !== undefined) copy.bq = bin.bq;
   if (bin.sq !== undefined) copy.sq = bin.sq;
   if (bin.q !== undefined) copy.q = bin.q;
   return copy;
+}
+
+function copyBins(bins: readonly PriceBinDTO[]): PriceBinDTO[] {
+  const copies = new Array<PriceBinDTO>(bins.length);
+  for (let index = 0; index < bins.length; index += 1) copies[index] = copyBin(bins[index] as PriceBinDTO);
+  return copies;
 }
