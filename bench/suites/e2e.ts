@@ -1,7 +1,7 @@
 /**
  * `pnpm bench e2e`: the persistence service end to end. Four producer processes
  * send original-format JSON candles (20 and 50 bins) over the Unix socket;
- * every ack is durable (the service's default SQLite store, synchronous=FULL).
+ * every ack is durable (the service's default .ftcd store: group commit, fdatasync).
  *
  * Figures, each beside a baseline measured in the same run:
  * - peak candles/s acknowledged durably vs a bare `net` server that only parses
@@ -126,21 +126,42 @@ async function runProducers(
   return { rate: (total * 1000) / Math.max(1, ended - started), p50: pick(0.5), p99: pick(0.99), failed };
 }
 
+interface ServiceInternals {
+  meanDurableWriteMs: number;
+  meanAckMs: number;
+  eventLoopLagP99Ms: number;
+  gcSeconds: number;
+}
+
+/** Runs `body` against a fresh server; returns its result and (service only) the service's own timings. */
 async function withServer<T>(
   mode: 'service' | 'baseline',
   dir: string,
   nodeArgs: string[],
   body: (socketPath: string) => Promise<T>,
-): Promise<T> {
+): Promise<T & { internals?: ServiceInternals }> {
   mkdirSync(dir, { recursive: true });
   const server = spawnTs(join(fixtures, 'benchServer.ts'), [mode, dir], nodeArgs);
   const ready = await waitForLine(server, (l) => l.startsWith('ready '));
+  let result: T;
   try {
-    return await body(ready.slice('ready '.length));
+    result = await body(ready.slice('ready '.length));
   } finally {
     server.stdin.end('stop\n');
-    await exited(server);
   }
+  const internals =
+    mode === 'service'
+      ? (JSON.parse(
+          (await waitForLine(server, (l) => l.startsWith('metrics '))).slice(8),
+        ) as ServiceInternals)
+      : undefined;
+  await exited(server);
+  return { ...result, internals };
+}
+
+function describeInternals(i: ServiceInternals | undefined): string {
+  if (!i) return '';
+  return `inside the service: mean ack ${i.meanAckMs.toFixed(2)} ms of which store save ${i.meanDurableWriteMs.toFixed(2)} ms, event-loop lag p99 ${i.eventLoopLagP99Ms.toFixed(1)} ms, GC ${i.gcSeconds.toFixed(2)} s`;
 }
 
 /** Top self-time entries of a .cpuprofile as "pct% name (file)", in % of busy (non-idle) samples. */
@@ -227,6 +248,7 @@ export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]
     ctx.log(
       `${bins} bins: service peak ${Math.round(servicePeak.rate)} candles/s durable (failed ${servicePeak.failed})`,
     );
+    ctx.log(`  ${describeInternals(servicePeak.internals)}`);
     const profile = bins === 20 ? summarizeProfile(profileDir) : [];
     for (const line of profile) ctx.log(`  profile: ${line}`);
 
@@ -240,7 +262,7 @@ export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]
       baseline: { name: 'bare net server (parse + reply)', value: baselinePeak.rate },
       goal: '>= 70% of baseline',
       goalMet: ratio >= 0.7 && servicePeak.failed === 0,
-      note: `window ${WINDOW}/producer, ${perProducer * PRODUCERS} candles; SQLite store, synchronous=FULL, group commit${
+      note: `window ${WINDOW}/producer, ${perProducer * PRODUCERS} candles; default .ftcd store (fsync per group commit); ${describeInternals(servicePeak.internals)}${
         profile.length > 0 ? `; top self time: ${profile.slice(0, 5).join('; ')}` : ''
       }`,
     });
@@ -259,6 +281,7 @@ export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]
     ctx.log(
       `${bins} bins at ${pacedRate * PRODUCERS}/s: service p50 ${servicePaced.p50.toFixed(2)} ms p99 ${servicePaced.p99.toFixed(2)} ms; bare p99 ${baselinePaced.p99.toFixed(2)} ms`,
     );
+    ctx.log(`  ${describeInternals(servicePaced.internals)}`);
     const load = `${pacedRate * PRODUCERS} candles/s offered (half the measured peak)`;
     figures.push({
       suite: 'e2e',
@@ -278,7 +301,7 @@ export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]
       baseline: { name: 'bare net server p99, same load', value: baselinePaced.p99 },
       goal: '<= 10 ms',
       goalMet: servicePaced.p99 <= 10 && servicePaced.failed === 0,
-      note: load,
+      note: `${load}; ${describeInternals(servicePaced.internals)}`,
     });
   }
   return figures;

@@ -5,7 +5,15 @@ import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infr
 import type { CandleStoragePort, SaveResult } from '../../src/index';
 import { runTs } from './childProcess';
 import { FaultInjectingStorage } from './FaultInjectingStorage';
-import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir } from './helpers';
+import {
+  configIn,
+  getJson,
+  makeTempDir,
+  silentLogger,
+  smallCandles,
+  startService,
+  type TempDir,
+} from './helpers';
 
 /** Delays every save, to hold requests in flight while stop() runs. */
 class SlowStorage extends FaultInjectingStorage {
@@ -95,6 +103,31 @@ describe('lifecycle', () => {
     await again.disconnect();
     await app.stop();
     await inner.close();
+  });
+
+  it('a start that fails (socket in use) releases what it opened and leaves the other instance serving', async () => {
+    const first = await startService(
+      join(dir.path, 'a'),
+      {},
+      { storage: () => InMemoryCandleStorage.open() },
+    );
+    const socketPath = configIn(join(dir.path, 'a')).socketPath;
+    const { bootstrap } = await import('../../src/index');
+    const { app: second } = await bootstrap(
+      { ...configIn(join(dir.path, 'b')), socketPath, healthCheckPort: 0 },
+      { logger: silentLogger, storage: () => InMemoryCandleStorage.open() },
+    );
+    await expect(second.start()).rejects.toMatchObject({ code: 'FLOWTRACE_SOCKET_IN_USE' });
+    expect(second.lifecycle).toBe('stopped');
+    expect(second.healthPort).toBeUndefined();
+    expect(second.storage.isOpen).toBe(false);
+    const client = new UnixSocketClient({ socketPath, autoReconnect: false });
+    await client.connect();
+    expect((await client.request({ id: 'x', type: 'candle', payload: smallCandles(1)[0] })).success).toBe(
+      true,
+    );
+    await client.disconnect();
+    await first.app.stop();
   });
 
   it('leaves no handles: a child process that starts, stops and restarts exits by itself', async () => {

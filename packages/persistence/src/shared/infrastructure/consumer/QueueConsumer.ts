@@ -107,10 +107,16 @@ export class QueueConsumer {
     for (const message of messages) this.collect(message, requests, refused);
     try {
       if (refused.length > 0) await this.rejectedLog.append(refused);
+    } catch (error) {
+      // Nothing is marked processed unless its refusal is on record.
+      this.events.storageFailed(error);
+      this.pauseUntilStorageRecovers();
+      throw error;
+    }
+    try {
       await this.persistence.persistMany(requests);
     } catch (error) {
-      if (refused.length > 0 && requests.length === 0) this.events.storageFailed(error);
-      this.pauseUntilStorageRecovers();
+      this.pauseUntilStorageRecovers(); // the use case already reported the failure
       throw error;
     }
     if (refused.length > 0) this.events.rejected('queue', refused.length);
