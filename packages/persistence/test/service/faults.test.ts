@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
+import { HybridPublisher, SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PersistenceApplication } from '../../src/index';
 import { SQLiteFlatBufferStorage } from '../../src/shared/storage/index';
@@ -82,4 +82,31 @@ describe('storage faults (fault-injecting wrapper around the real SQLite store)'
       expect((await client.request({ id: 'after', type: 'candle', payload: candles[0] })).success).toBe(true);
     });
   }
+
+  it('a HybridPublisher falls back to the queue during the outage and nothing is lost', async () => {
+    const config = configIn(dir.path);
+    const publisher = new HybridPublisher({ socketPath: config.socketPath, queuePath: config.queuePath });
+    try {
+      expect(await publisher.waitForConnection(5000)).toBe(true);
+      const candles = smallCandles(40, 9);
+      const before = await Promise.all(
+        candles.slice(0, 10).map((payload) => publisher.publish({ type: 'candle:complete', payload })),
+      );
+      expect(before.every((r) => r.via === 'socket')).toBe(true);
+      storage.failWith('ENOSPC');
+      const during = await Promise.all(
+        candles.slice(10, 30).map((payload) => publisher.publish({ type: 'candle:complete', payload })),
+      );
+      expect(during.every((r) => r.via === 'queue')).toBe(true);
+      storage.heal();
+      const after = await Promise.all(
+        candles.slice(30).map((payload) => publisher.publish({ type: 'candle:complete', payload })),
+      );
+      expect(after.length).toBe(10);
+      await waitFor(() => producer.stats().processed === 20, 15_000, 'queued candles drained');
+      expect(await inner.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+    } finally {
+      await publisher.close();
+    }
+  });
 });
