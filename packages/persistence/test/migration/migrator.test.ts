@@ -286,6 +286,10 @@ describe('StorageMigrator between stores', () => {
     await expect(new StorageMigrator({ source, target }).migrate()).rejects.toMatchObject({
       code: 'FLOWTRACE_MIGRATION_SOURCE_ORDER',
     });
+    const migrator = new StorageMigrator({ source: await memoryStore(btc.slice(0, 3)), target });
+    const running = migrator.migrate();
+    await expect(migrator.migrate()).rejects.toMatchObject({ code: 'FLOWTRACE_MIGRATION_RUNNING' });
+    expect((await running).totals.migrated).toBe(3);
     expect(() => new StorageMigrator({ source, target, batchSize: 0 })).toThrow(/batchSize/);
     expect(() => new StorageMigrator({ source: {} as MigrationSource, target })).toThrow(/source/);
   });

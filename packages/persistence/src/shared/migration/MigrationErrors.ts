@@ -26,3 +26,12 @@ export class LegacyImportError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_LEGACY_IMPORT';
   readonly retryable = false;
 }
+
+/** `migrate()` was called again while this migrator was still running. */
+export class MigrationAlreadyRunningError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_MIGRATION_RUNNING';
+  readonly retryable = true;
+  constructor() {
+    super('This migrator is already running; wait for migrate() to settle');
+  }
+}

@@ -14,7 +14,11 @@ import {
   type ResolvedMigrationConfig,
   resolveMigrationConfig,
 } from './MigrationConfig';
-import { MigrationCheckpointError, MigrationSourceOrderError } from './MigrationErrors';
+import {
+  MigrationAlreadyRunningError,
+  MigrationCheckpointError,
+  MigrationSourceOrderError,
+} from './MigrationErrors';
 import type {
   InvalidCandleReport,
   MigrationProgress,
@@ -62,7 +66,7 @@ export class StorageMigrator extends EventEmitter<MigratorEvents> {
   }
 
   async migrate(): Promise<MigrationResult> {
-    if (this.running) throw new MigrationCheckpointError('This migrator is already running');
+    if (this.running) throw new MigrationAlreadyRunningError();
     this.running = true;
     try {
       return await this.run();
