@@ -249,6 +249,35 @@ describe('SQLiteFlatBufferStorage', () => {
     }
   });
 
+  it('two writer processes on one database both succeed (the second waits for the write lock)', async () => {
+    const baseDir = tempDir();
+    const rounds = 15;
+    const writers = [
+      spawnTs(WRITER, [baseDir, '0', String(rounds)]),
+      spawnTs(WRITER, [baseDir, '1', String(rounds)]),
+    ];
+    const stderr = ['', ''];
+    writers.forEach((child, index) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr[index] += chunk.toString();
+      });
+    });
+    const exits = await Promise.all(writers.map((child) => waitForExit(child)));
+    expect(exits, stderr.join('\n')).toEqual([
+      { code: 0, signal: null },
+      { code: 0, signal: null },
+    ]);
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir, readOnly: true });
+    try {
+      const [series] = await storage.listSeries();
+      // Per generation: 2 fresh calls per round; replacements reuse keys.
+      expect(series?.count).toBe(2 * rounds * CANDLES_PER_CALL * (CALLS_PER_ROUND - 1));
+      expect(storage.integrityCheck()).toEqual(['ok']);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+
   it('close() releases every handle: a writer process exits by itself after close()', async () => {
     const baseDir = tempDir();
     const child = spawnTs(WRITER, [baseDir, '0', '2']);

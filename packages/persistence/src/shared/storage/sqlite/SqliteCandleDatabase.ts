@@ -108,7 +108,11 @@ export class SqliteCandleDatabase {
     this.seriesAll = db.prepare<[], SeriesRow>(
       'SELECT exchange, symbol, timeframe, first_open_time, last_open_time, candle_count FROM fb_series',
     );
-    this.applyTransaction = db.transaction((candles: readonly EncodedCandle[]) => this.applyAll(candles));
+    // BEGIN IMMEDIATE: take the write lock up front, so a second writer process waits
+    // (busy timeout) instead of failing with SQLITE_BUSY when a read would upgrade.
+    this.applyTransaction = db.transaction((candles: readonly EncodedCandle[]) =>
+      this.applyAll(candles),
+    ).immediate;
   }
 
   /** Opens (creating when allowed) and checks the format of the database at `path`. */
