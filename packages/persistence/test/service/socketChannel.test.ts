@@ -104,4 +104,20 @@ describe('socket channel', () => {
     expect(series).toHaveLength(1);
     expect(series[0]?.count).toBe(1);
   });
+
+  it('answers a retryable error, not a rejection, when the rejection cannot be recorded', async () => {
+    await app.stop();
+    // The log path is a directory: appending to it fails, so the refusal is not on record.
+    ({ app } = await startService(
+      dir.path,
+      { rejectedLogPath: dir.path },
+      { storage: () => InMemoryCandleStorage.open() },
+    ));
+    await client.disconnect();
+    client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    await client.connect();
+    const reply = await client.request({ id: 'lost?', type: 'candle', payload: { not: 'a candle' } });
+    expect(reply).toMatchObject({ success: false, code: 'FLOWTRACE_STORAGE_UNAVAILABLE', retryable: true });
+    expect(reply.error).toMatch(/recording rejected candles failed/);
+  });
 });
