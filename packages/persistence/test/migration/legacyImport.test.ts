@@ -209,6 +209,12 @@ describe("import of the original platform's SQLite candle database", () => {
     const stored = await readAll(skipTarget);
     expect(stored).toHaveLength(37);
     expect(stored.some((candle) => candle.t === broken[10]!.t)).toBe(false);
+    // Skipped on purpose, so the validator reports exactly those as missing and nothing else.
+    const check = await new MigrationValidator().validate(skipSource, skipTarget);
+    expect(check).toMatchObject({ missing: 3, extra: 0, mismatched: 0, matched: 37 });
+    expect(check.differences.map((entry) => entry.key)).toEqual(
+      [10, 20, 30].map((index) => `binance:BTCUSDT:1m:${broken[index]!.t}`),
+    );
 
     const stopTarget = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
     const stopped = await new StorageMigrator({

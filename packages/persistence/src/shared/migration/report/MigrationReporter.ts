@@ -85,7 +85,7 @@ export class MigrationReporter {
         model.differences.map((entry) => [entry.kind, entry.key, entry.path, entry.source, entry.target]),
       );
     }
-    return `${lines.join('\n')}`;
+    return lines.join('\n');
   }
 
   toHtml(result: MigrationResult, validation?: ValidationResult): string {
