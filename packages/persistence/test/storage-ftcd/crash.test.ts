@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { candlesEqual } from '../../src/shared/storage/candle/candlesEqual';
 import { verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
+import { expectSameCandles } from '../contract/candleAssertions';
 import { crashCycleCandles, crashRoundCandle } from './fixtures/crashCycleCandles';
 
 const WRITER = join(import.meta.dirname, 'fixtures', 'crashWriter.ts');
@@ -23,6 +24,7 @@ function runWriter(
   baseDir: string,
   cycle: number,
   killAfterMs: number,
+  whileRunning: () => Promise<void>,
 ): Promise<{ lines: string[]; killed: boolean }> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(
@@ -33,16 +35,31 @@ function runWriter(
     let output = '';
     let errors = '';
     let timer: NodeJS.Timeout | undefined;
+    let exited = false;
+    let polling: Promise<void> = Promise.resolve();
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (!timer && output.startsWith('R\n')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      if (!timer && output.startsWith('R\n')) {
+        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        // A read-only reader polls the store while the writer appends (and dies).
+        polling = (async () => {
+          while (!exited) await whileRunning();
+        })();
+      }
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       errors += chunk.toString();
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('exit', async (code, signal) => {
       clearTimeout(timer);
+      exited = true;
+      try {
+        await polling;
+      } catch (error) {
+        reject(error);
+        return;
+      }
       if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`writer exited with ${code}: ${errors}`));
       else resolve({ lines: output.split('\n').filter(Boolean), killed: signal === 'SIGKILL' });
     });
@@ -64,11 +81,25 @@ describe('.ftcd crash safety with real processes and SIGKILL', () => {
     let killedMidSave = 0;
     let acknowledged = 0;
     let repairs = 0;
+    let readerPolls = 0;
+    const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    const pollReader = async () => {
+      for (const symbol of ['BTCUSDT', 'ETHUSDT']) await reader.findBySymbol(symbol, 'binance', '1m');
+      if (reader.problems().length > 0)
+        throw new Error(`reader reported ${JSON.stringify(reader.problems())}`);
+      readerPolls += 1;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    };
 
     for (let cycle = 0; cycle < CYCLES; cycle += 1) {
       const candles = crashCycleCandles(cycle);
       versions.set(cycle, candles);
-      const { lines, killed } = await runWriter(baseDir, cycle, 100 + Math.floor(Math.random() * 200));
+      const { lines, killed } = await runWriter(
+        baseDir,
+        cycle,
+        100 + Math.floor(Math.random() * 200),
+        pollReader,
+      );
       let open = 0;
       for (const line of lines) {
         const [kind, roundText, fromText, toText] = line.split(' ');
@@ -96,6 +127,8 @@ describe('.ftcd crash safety with real processes and SIGKILL', () => {
         repairs += store.health().repairs.length;
         for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
           const stored = await store.findBySymbol(symbol, 'binance', '1m');
+          // The reader that watched the crash sees exactly what the restarted writer sees.
+          expectSameCandles(await reader.findBySymbol(symbol, 'binance', '1m'), stored);
           const byKey = new Map(stored.map((candle) => [keyOf(candle), candle]));
           for (const [key, entry] of history) {
             if (!key.startsWith(`${symbol}:`)) continue;
@@ -128,12 +161,15 @@ describe('.ftcd crash safety with real processes and SIGKILL', () => {
         await store.close();
       }
     }
+    expect(reader.problems()).toEqual([]);
+    await reader.close();
     const verification = await verifyStore(baseDir);
     expect(verification.unhealthy).toEqual([]);
     console.info(
-      `crash test: ${CYCLES} SIGKILLs, ${killedMidSave} with saves in flight, ${acknowledged} candle acks checked, ${repairs} torn tails repaired`,
+      `crash test: ${CYCLES} SIGKILLs, ${killedMidSave} with saves in flight, ${acknowledged} candle acks checked, ${repairs} torn tails repaired, ${readerPolls} read-only polls during writes`,
     );
     expect(acknowledged).toBeGreaterThan(0);
+    expect(readerPolls).toBeGreaterThan(CYCLES);
     expect(killedMidSave).toBeGreaterThanOrEqual(CYCLES - 2);
   }, 240_000);
 });
