@@ -57,7 +57,13 @@ export class BinarySerializer {
   /** Payload bytes for `candles` (kept in the given order, duplicates included). */
   static encode(candles: readonly BinaryCandle[]): Uint8Array {
     const compact = encodePayload(candles, false);
-    const decoded = decodePayload(compact);
+    let decoded: BinaryCandle[];
+    try {
+      decoded = decodePayload(compact);
+    } catch {
+      // A compact form that does not even decode is a codec bug: never store it.
+      return encodePayload(candles, true);
+    }
     let same = decoded.length === candles.length;
     for (let index = 0; same && index < candles.length; index += 1)
       same = candlesEqual(decoded[index]!, candles[index]!);
