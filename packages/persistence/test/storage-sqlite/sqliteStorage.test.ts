@@ -6,6 +6,7 @@ import { ByteBuffer } from 'flatbuffers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CandleTransformer } from '../../src/shared/storage/CandleTransformer';
 import { Candle } from '../../src/shared/storage/serialization/flatbuffer/generated/flow-trace/flat-buffers/candle';
+import { readCandleInPlace } from '../../src/shared/storage/serialization/flatbuffer/readCandleInPlace';
 import { SQLiteFlatBufferStorage } from '../../src/shared/storage/sqlite/SQLiteFlatBufferStorage';
 import { SqliteCandleDatabase } from '../../src/shared/storage/sqlite/SqliteCandleDatabase';
 import { expectSameCandles } from '../contract/candleAssertions';
@@ -147,6 +148,24 @@ describe('SQLiteFlatBufferStorage', () => {
     } finally {
       await storage.close();
       await outside.close();
+    }
+  });
+
+  it('findBlobsBySymbol hands out the stored FlatBuffers for zero-copy reads', async () => {
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
+    const candles = generateFootprintCandles({ seed: 10, count: 6, bins: 3 });
+    try {
+      await storage.saveMany(candles);
+      const blobs = await storage.findBlobsBySymbol('BTCUSDT', 'binance', '1m', {
+        startTime: candles[1]!.t,
+        order: 'desc',
+        limit: 3,
+      });
+      const closes = blobs.map((blob) => readCandleInPlace(blob).c());
+      expect(closes).toEqual([candles[5]!.c, candles[4]!.c, candles[3]!.c]);
+      expect(await storage.findBlobsBySymbol('BTCUSDT', 'binance', '1m', { limit: 0 })).toEqual([]);
+    } finally {
+      await storage.close();
     }
   });
 

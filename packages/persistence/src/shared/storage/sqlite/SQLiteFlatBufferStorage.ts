@@ -107,6 +107,27 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     return this.decodeRows(rows);
   }
 
+  /**
+   * Like findBySymbol, but the stored FlatBuffer `Candle` blobs themselves, for
+   * zero-copy reads: `readCandleInPlace(blob).c()` touches only the bytes of
+   * that field. Same filters, order and limit.
+   */
+  async findBlobsBySymbol(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<Uint8Array[]> {
+    const query = resolveQuery(options);
+    await this.readBarrier();
+    if (query.limit === 0) return [];
+    const database = this.databases.forRead(exchange);
+    if (!database) return [];
+    return database
+      .range(exchange, symbol, timeframe, query.startTime, query.endTime, query.limit, query.order)
+      .map((row) => row.data);
+  }
+
   async findLatest(
     symbol: string,
     exchange: string,

@@ -5,3 +5,4 @@ export { Candle as FlatBufferCandle } from './generated/flow-trace/flat-buffers/
 export { CandleBatch as FlatBufferCandleBatch } from './generated/flow-trace/flat-buffers/candle-batch';
 export * from './legacy/LegacyDefaultsTally';
 export * from './legacy/readLegacyFtcdFile';
+export * from './readCandleInPlace';
