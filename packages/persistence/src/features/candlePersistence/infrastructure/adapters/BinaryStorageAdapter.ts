@@ -49,7 +49,10 @@ import type {
   StorageProblem,
   StorageRepair,
 } from '../../../../shared/storage/ftcd/StorageProblem';
-import { BinarySerializer } from '../../../../shared/storage/serialization/binary/BinarySerializer';
+import {
+  BinarySerializer,
+  type DecodedBlock,
+} from '../../../../shared/storage/serialization/binary/BinarySerializer';
 import type {
   CandleIterationOptions,
   CandleQueryOptions,
@@ -209,7 +212,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private async commit(batch: readonly PendingSave[]): Promise<void> {
     const staged = new Map<PartitionFile, Map<number, FootprintCandleDTO>>();
     const outcomes: ({ result: SaveResult; files: Set<PartitionFile> } | { error: unknown })[] = [];
-    const decodedBlocks = new Map<BlockLocation, FootprintCandleDTO[]>();
+    const decodedBlocks = new Map<BlockLocation, DecodedBlock>();
     for (const save of batch) {
       try {
         const files = save.keys.map((key) => this.partitionFor(key));
@@ -279,16 +282,16 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private async storedVersion(
     file: PartitionFile,
     openTime: number,
-    cache: Map<BlockLocation, FootprintCandleDTO[]>,
+    cache: Map<BlockLocation, DecodedBlock>,
   ): Promise<FootprintCandleDTO | undefined> {
     const location = file.index.keys.get(openTime);
     if (!location) return undefined;
-    let candles = cache.get(location.block);
-    if (!candles) {
-      candles = await this.readBlock(file, location.block);
-      cache.set(location.block, candles);
+    let decoded = cache.get(location.block);
+    if (!decoded) {
+      decoded = await this.readBlock(file, location.block);
+      cache.set(location.block, decoded);
     }
-    return candles[location.index];
+    return decoded.candle(location.index);
   }
 
   /** Appends `candles` (sorted, one per key) as blocks and fsyncs; updates the index only once durable. */
@@ -443,19 +446,20 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       .sort(compareSeries);
     for (const series of matching) {
       for (const file of this.filesBetween(series, start, end)) {
-        const cache = new Map<BlockLocation, FootprintCandleDTO[]>();
+        const cache = new Map<BlockLocation, DecodedBlock>();
         const fetcher = new BlockFetcher(this.pool, file.path, file.end, ITERATION_READ_BYTES);
         for (const time of file.index.timesBetween(start, end)) {
           this.assertOpen();
           const location = file.index.keys.get(time);
           if (!location) continue;
-          let candles = cache.get(location.block);
-          if (!candles) {
-            candles = await this.readBlock(file, location.block, fetcher);
+          let decoded = cache.get(location.block);
+          if (!decoded) {
+            decoded = await this.readBlock(file, location.block, fetcher);
             if (cache.size >= ITERATION_BLOCK_CACHE) cache.delete(cache.keys().next().value as BlockLocation);
-            cache.set(location.block, candles);
+            cache.set(location.block, decoded);
           }
-          yield candles[location.index]!;
+          // Built right before it is handed out: the object dies young.
+          yield decoded.candle(location.index);
         }
       }
     }
@@ -481,12 +485,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const last = blocks[blocks.length - 1]!;
     const span = last.offset + last.totalLength - first.offset;
     const fetcher = new BlockFetcher(this.pool, file.path, file.end, Math.min(span, RANGE_READ_BYTES));
-    const decoded = new Map<BlockLocation, FootprintCandleDTO[]>();
+    const decoded = new Map<BlockLocation, DecodedBlock>();
     for (const block of blocks) decoded.set(block, await this.readBlock(file, block, fetcher));
     const result: FootprintCandleDTO[] = [];
     for (const time of times) {
       const location = file.index.keys.get(time);
-      if (location) result.push(decoded.get(location.block)![location.index]!);
+      if (location) result.push(decoded.get(location.block)!.candle(location.index));
     }
     return result;
   }
@@ -496,7 +500,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     file: PartitionFile,
     block: BlockLocation,
     fetcher?: BlockFetcher,
-  ): Promise<FootprintCandleDTO[]> {
+  ): Promise<DecodedBlock> {
     const source = fetcher ?? new BlockFetcher(this.pool, file.path, block.offset + block.totalLength, 0);
     const bytes = await source.bytesOf(block);
     const header = bytes.length === block.totalLength ? readBlockHeader(bytes, 0) : undefined;
@@ -515,7 +519,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       file.quarantine ??= problem;
       throw new FtcdCorruptBlockError(`${problem.message} in ${file.path}`);
     }
-    return BinarySerializer.decodeBlock(header.codec, bytes.subarray(BLOCK_HEADER_SIZE));
+    return BinarySerializer.decodeBlockColumns(header.codec, bytes.subarray(BLOCK_HEADER_SIZE));
   }
 
   // ------------------------------------------------------- files and index

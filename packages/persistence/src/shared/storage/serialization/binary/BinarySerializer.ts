@@ -98,6 +98,11 @@ export class BinarySerializer {
     return decodePayload(BinarySerializer.unwrap(codec, stored));
   }
 
+  /** A block's columns, building candle objects only on demand (streaming reads). */
+  static decodeBlockColumns(codec: number, stored: Uint8Array): DecodedBlock {
+    return decodeColumns(BinarySerializer.unwrap(codec, stored));
+  }
+
   static decode(payload: Uint8Array): BinaryCandle[] {
     return decodePayload(payload);
   }
@@ -187,6 +192,19 @@ function encodePayload(candles: readonly BinaryCandle[], rawOnly: boolean): Uint
 }
 
 function decodePayload(payload: Uint8Array): BinaryCandle[] {
+  const block = decodeColumns(payload);
+  const candles = new Array<BinaryCandle>(block.count);
+  for (let index = 0; index < block.count; index += 1) candles[index] = block.candle(index);
+  return candles;
+}
+
+/**
+ * Decodes a payload into columns (typed arrays, no per-candle objects); each
+ * candle object is built only when asked for. Streaming readers build a candle
+ * right before handing it out, so the objects die young instead of being
+ * promoted by the garbage collector while a whole block waits to be consumed.
+ */
+function decodeColumns(payload: Uint8Array): DecodedBlock {
   const reader = new ByteReader(payload);
   const count = readCount(reader, payload);
   const scratch = new Float64Array(count);
@@ -201,7 +219,7 @@ function decodePayload(payload: Uint8Array): BinaryCandle[] {
     string[],
   ];
   const x = decodeFlagColumn(reader, count);
-  const n = {} as Record<(typeof CANDLE_COLUMNS)[number][0], Float64Array>;
+  const n = {} as CandleNumberColumns;
   for (const [field] of CANDLE_COLUMNS) {
     const values = new Float64Array(count);
     decodeGroup(reader, values, scratch, 0, count);
@@ -222,12 +240,43 @@ function decodePayload(payload: Uint8Array): BinaryCandle[] {
   table.computeCoverage();
   decodeBinColumns(reader, table);
 
-  const { tp, bv, sv, v, bq, sq, q } = table.values;
-  const { present } = table;
-  const candles = new Array<BinaryCandle>(count);
-  for (let index = 0; index < count; index += 1) {
-    const first = binStarts[index]!;
-    const last = binStarts[index + 1]!;
+  const own = (field: keyof typeof table.values) => table.values[field].slice();
+  return new DecodedBlock(
+    count,
+    times,
+    { e, tz, ex, a, s, i },
+    x,
+    n,
+    binStarts,
+    { tp: own('tp'), bv: own('bv'), sv: own('sv'), v: own('v'), bq: own('bq'), sq: own('sq'), q: own('q') },
+    { bq: table.present.bq.slice(), sq: table.present.sq.slice(), q: table.present.q.slice() },
+  );
+}
+
+type CandleNumberColumns = Record<(typeof CANDLE_COLUMNS)[number][0], Float64Array>;
+
+/** The columns of one decoded block; `candle(index)` builds a fresh DTO. */
+export class DecodedBlock {
+  constructor(
+    readonly count: number,
+    private readonly times: Float64Array,
+    private readonly text: Record<(typeof TEXT_COLUMNS)[number], string[]>,
+    private readonly x: boolean[],
+    private readonly n: CandleNumberColumns,
+    private readonly binStarts: Int32Array,
+    private readonly bins: Record<'tp' | 'bv' | 'sv' | 'v' | 'bq' | 'sq' | 'q', Float64Array>,
+    private readonly present: Record<'bq' | 'sq' | 'q', Uint8Array>,
+  ) {}
+
+  openTime(index: number): number {
+    return this.times[index]!;
+  }
+
+  candle(index: number): BinaryCandle {
+    const { tp, bv, sv, v, bq, sq, q } = this.bins;
+    const present = this.present;
+    const first = this.binStarts[index]!;
+    const last = this.binStarts[index + 1]!;
     const aggs = new Array<PriceBinDTO>(last - first);
     for (let b = first; b < last; b += 1) {
       const hasBq = present.bq[b] === 1;
@@ -244,7 +293,9 @@ function decodePayload(payload: Uint8Array): BinaryCandle[] {
       }
       aggs[b - first] = bin;
     }
-    candles[index] = {
+    const { e, tz, ex, a, s, i } = this.text;
+    const n = this.n;
+    return {
       e: e[index]!,
       tz: tz[index]!,
       ex: ex[index]!,
@@ -252,7 +303,7 @@ function decodePayload(payload: Uint8Array): BinaryCandle[] {
       s: s[index]!,
       i: i[index]!,
       vi: n.vi[index]!,
-      t: times[index]!,
+      t: this.times[index]!,
       o: n.o[index]!,
       h: n.h[index]!,
       l: n.l[index]!,
@@ -272,8 +323,7 @@ function decodePayload(payload: Uint8Array): BinaryCandle[] {
       aggs,
       f: n.f[index]!,
       ls: n.ls[index]!,
-      x: x[index]!,
+      x: this.x[index]!,
     };
   }
-  return candles;
 }
