@@ -1,6 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
-import { candlesEqual } from '../../candle/candlesEqual';
 import { FtcdDecodeError } from '../../errors/StorageErrors';
 import { ByteReader } from './ByteReader';
 import { ByteWriter } from './ByteWriter';
@@ -57,16 +56,16 @@ export class BinarySerializer {
   /** Payload bytes for `candles` (kept in the given order, duplicates included). */
   static encode(candles: readonly BinaryCandle[]): Uint8Array {
     const compact = encodePayload(candles, false);
-    let decoded: BinaryCandle[];
+    let decoded: DecodedBlock;
     try {
-      decoded = decodePayload(compact);
+      decoded = decodeColumns(compact);
     } catch {
       // A compact form that does not even decode is a codec bug: never store it.
       return encodePayload(candles, true);
     }
-    let same = decoded.length === candles.length;
+    let same = decoded.count === candles.length;
     for (let index = 0; same && index < candles.length; index += 1)
-      same = candlesEqual(decoded[index]!, candles[index]!);
+      same = decoded.matches(index, candles[index]!);
     return same ? compact : encodePayload(candles, true);
   }
 
@@ -270,6 +269,68 @@ export class DecodedBlock {
 
   openTime(index: number): number {
     return this.times[index]!;
+  }
+
+  /** Whether candle `index` equals `candle` exactly (as `candlesEqual`), without building it. */
+  matches(index: number, candle: BinaryCandle): boolean {
+    const n = this.n;
+    const text = this.text;
+    if (
+      !(
+        Object.is(this.times[index], candle.t) &&
+        Object.is(n.o[index], candle.o) &&
+        Object.is(n.h[index], candle.h) &&
+        Object.is(n.l[index], candle.l) &&
+        Object.is(n.c[index], candle.c) &&
+        Object.is(n.ct[index], candle.ct) &&
+        Object.is(n.v[index], candle.v) &&
+        Object.is(n.bv[index], candle.bv) &&
+        Object.is(n.sv[index], candle.sv) &&
+        Object.is(n.q[index], candle.q) &&
+        Object.is(n.bq[index], candle.bq) &&
+        Object.is(n.sq[index], candle.sq) &&
+        Object.is(n.n[index], candle.n) &&
+        Object.is(n.d[index], candle.d) &&
+        Object.is(n.dMax[index], candle.dMax) &&
+        Object.is(n.dMin[index], candle.dMin) &&
+        Object.is(n.tv[index], candle.tv) &&
+        Object.is(n.f[index], candle.f) &&
+        Object.is(n.ls[index], candle.ls) &&
+        Object.is(n.vi[index], candle.vi) &&
+        this.x[index] === candle.x &&
+        text.e[index] === candle.e &&
+        text.tz[index] === candle.tz &&
+        text.ex[index] === candle.ex &&
+        text.a[index] === candle.a &&
+        text.s[index] === candle.s &&
+        text.i[index] === candle.i
+      )
+    ) {
+      return false;
+    }
+    const first = this.binStarts[index]!;
+    const aggs = candle.aggs;
+    if (this.binStarts[index + 1]! - first !== aggs.length) return false;
+    const { tp, bv, sv, v, bq, sq, q } = this.bins;
+    const present = this.present;
+    for (let k = 0; k < aggs.length; k += 1) {
+      const bin = aggs[k]!;
+      const b = first + k;
+      if (
+        !(
+          Object.is(tp[b], bin.tp) &&
+          Object.is(bv[b], bin.bv) &&
+          Object.is(sv[b], bin.sv) &&
+          Object.is(v[b], bin.v) &&
+          Object.is(present.bq[b] === 1 ? bq[b] : undefined, bin.bq) &&
+          Object.is(present.sq[b] === 1 ? sq[b] : undefined, bin.sq) &&
+          Object.is(present.q[b] === 1 ? q[b] : undefined, bin.q)
+        )
+      ) {
+        return false;
+      }
+    }
+    return true;
   }
 
   candle(index: number): BinaryCandle {
