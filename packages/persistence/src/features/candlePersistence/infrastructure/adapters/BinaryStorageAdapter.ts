@@ -205,7 +205,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
-      await this.commit(batch);
+      try {
+        await this.commit(batch);
+      } catch (error) {
+        // Only a bug gets here: fail the cycle's saves rather than leave them pending.
+        for (const save of batch) save.reject(error);
+      }
     }
   }
 
