@@ -80,9 +80,15 @@ export class PersistenceApplication {
   /** start()/stop() never interleave: each waits for the previous transition. */
   private serialize(step: () => Promise<void>): Promise<void> {
     const previous = this.transition ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(step);
-    this.transition = next.finally(() => {
-      if (this.transition === next) this.transition = undefined;
+    const next = previous.then(step);
+    // The chain keeps only the settlement: a failed start must not surface twice (unhandled).
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.transition = settled;
+    void settled.then(() => {
+      if (this.transition === settled) this.transition = undefined;
     });
     return next;
   }
