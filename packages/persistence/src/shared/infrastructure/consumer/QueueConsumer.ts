@@ -176,7 +176,10 @@ export class QueueConsumer {
         this.logger.info({}, 'queue consumer resumed');
         await poller?.start();
       }
-    })();
+    })().catch((error: unknown) => {
+      this.pausedForStorage = false;
+      this.logger.error({ err: error }, 'queue consumer could not resume');
+    });
   }
 }
 
