@@ -4,7 +4,17 @@ import { FtcdDecodeError } from '../../errors/StorageErrors';
 import { ByteReader } from './ByteReader';
 import { ByteWriter } from './ByteWriter';
 import { BinTable, decodeBinColumns, encodeBinColumns, OPTIONAL_BIN_FIELDS } from './binColumns';
-import { decodeGroup, encodeGroup, KIND_DELTA, KIND_PLAIN, writeRawGroup } from './numberGroup';
+import {
+  decodeGroup,
+  encodeGroup,
+  KIND_DELTA,
+  KIND_PLAIN,
+  PREDICT_DIFFERENCE,
+  PREDICT_SCALED,
+  PREDICT_SUM,
+  type Prediction,
+  writeRawGroup,
+} from './numberGroup';
 import { decodeFlagColumn, decodeTextColumn, encodeFlagColumn, encodeTextColumn } from './textColumns';
 
 /** A candle as a block holds it: exactly the wire DTO (every field, optional bin fields when present). */
@@ -20,7 +30,7 @@ export interface EncodedBlock {
   payload: Uint8Array;
 }
 
-/** Candle-level number columns after `t`, in payload order, with the integer kind each prefers. */
+/** Candle-level number columns written before the bins, in payload order, with the integer kind each prefers. */
 const CANDLE_COLUMNS = [
   ['vi', KIND_PLAIN],
   ['ct', KIND_DELTA],
@@ -28,20 +38,17 @@ const CANDLE_COLUMNS = [
   ['h', KIND_DELTA],
   ['l', KIND_DELTA],
   ['c', KIND_DELTA],
-  ['v', KIND_PLAIN],
-  ['bv', KIND_PLAIN],
-  ['sv', KIND_PLAIN],
-  ['q', KIND_PLAIN],
-  ['bq', KIND_PLAIN],
-  ['sq', KIND_PLAIN],
   ['n', KIND_PLAIN],
-  ['d', KIND_PLAIN],
   ['dMax', KIND_PLAIN],
   ['dMin', KIND_PLAIN],
   ['tv', KIND_PLAIN],
   ['f', KIND_DELTA],
   ['ls', KIND_DELTA],
 ] as const;
+
+/** Candle-level volume columns written after the bins, predicted from them (see the format document). */
+const TOTAL_COLUMNS = ['bv', 'sv', 'v', 'bq', 'sq', 'q', 'd'] as const;
+type TotalField = (typeof TOTAL_COLUMNS)[number];
 
 const TEXT_COLUMNS = ['e', 'tz', 'ex', 'a', 's', 'i'] as const;
 
@@ -187,6 +194,16 @@ function encodePayload(candles: readonly BinaryCandle[], rawOnly: boolean): Uint
     );
   table.computeCoverage();
   encodeBinColumns(writer, table, rawOnly);
+  const totals = new TotalsCodec(table);
+  for (const field of TOTAL_COLUMNS) {
+    for (let index = 0; index < count; index += 1) column[index] = candles[index]![field];
+    if (rawOnly) writeRawGroup(writer, column, 0, count);
+    else
+      totals.record(
+        field,
+        encodeGroup(writer, column, totals.ints(field), 0, count, KIND_PLAIN, totals.prediction(field)),
+      );
+  }
   return writer.finish();
 }
 
@@ -238,6 +255,14 @@ function decodeColumns(payload: Uint8Array): DecodedBlock {
   }
   table.computeCoverage();
   decodeBinColumns(reader, table);
+  const totals = new TotalsCodec(table);
+  for (const field of TOTAL_COLUMNS) {
+    const values = new Float64Array(count);
+    totals.record(field, decodeGroup(reader, values, totals.ints(field), 0, count, totals.prediction(field)));
+    n[field] = values;
+  }
+  if (reader.remaining !== 0)
+    throw new FtcdDecodeError(`${reader.remaining} unexpected bytes after the last column`);
 
   const own = (field: keyof typeof table.values) => table.values[field].slice();
   return new DecodedBlock(
@@ -252,7 +277,7 @@ function decodeColumns(payload: Uint8Array): DecodedBlock {
   );
 }
 
-type CandleNumberColumns = Record<(typeof CANDLE_COLUMNS)[number][0], Float64Array>;
+type CandleNumberColumns = Record<(typeof CANDLE_COLUMNS)[number][0] | TotalField, Float64Array>;
 
 /** The columns of one decoded block; `candle(index)` builds a fresh DTO. */
 export class DecodedBlock {
@@ -386,5 +411,73 @@ export class DecodedBlock {
       ls: n.ls[index]!,
       x: this.x[index]!,
     };
+  }
+}
+
+/**
+ * Predictions of the candle totals: bv, sv, bq, sq from the sums of their bin
+ * columns (per candle, at each candle's bin exponent), v = bv + sv,
+ * q = bq + sq, d = bv − sv.
+ */
+class TotalsCodec {
+  private readonly integers = new Map<TotalField, Float64Array>();
+  private readonly exponents = new Map<TotalField, number>();
+
+  constructor(private readonly table: BinTable) {}
+
+  ints(field: TotalField): Float64Array {
+    let ints = this.integers.get(field);
+    if (!ints) {
+      ints = new Float64Array(this.table.candleCount);
+      this.integers.set(field, ints);
+    }
+    return ints;
+  }
+
+  record(field: TotalField, exponent: number): void {
+    this.exponents.set(field, exponent);
+  }
+
+  prediction(field: TotalField): Prediction | undefined {
+    switch (field) {
+      case 'bv':
+      case 'sv':
+      case 'bq':
+      case 'sq':
+        return this.binSums(field);
+      case 'v':
+        return this.combine(PREDICT_SUM, 'bv', 'sv');
+      case 'q':
+        return this.combine(PREDICT_SUM, 'bq', 'sq');
+      default:
+        return this.combine(PREDICT_DIFFERENCE, 'bv', 'sv');
+    }
+  }
+
+  private combine(kind: Prediction['kind'], left: TotalField, right: TotalField): Prediction | undefined {
+    const ea = this.exponents.get(left) ?? -1;
+    const eb = this.exponents.get(right) ?? -1;
+    if (ea < 0 || eb < 0) return undefined;
+    return { kind, a: this.ints(left), ea, b: this.ints(right), eb };
+  }
+
+  /** Per candle: the sum of the bin integers and their exponent (0 and 0 when the bins give none). */
+  private binSums(field: 'bv' | 'sv' | 'bq' | 'sq'): Prediction {
+    const { table } = this;
+    const sums = new Float64Array(table.candleCount);
+    const exponents = new Int8Array(table.candleCount);
+    const ints = table.ints[field];
+    let largest = 0;
+    for (let c = 0; c < table.candleCount; c += 1) {
+      const exponent = table.exponents[field][c]!;
+      const covered = field === 'bq' || field === 'sq' ? table.coverage[field][c] === 2 : true;
+      if (exponent < 0 || !covered) continue;
+      let sum = 0;
+      for (let b = table.binStarts[c]!; b < table.binStarts[c + 1]!; b += 1) sum += ints[b]!;
+      sums[c] = sum;
+      exponents[c] = exponent;
+      if (exponent > largest) largest = exponent;
+    }
+    return { kind: PREDICT_SCALED, a: sums, ea: largest, b: sums, eb: 0, exponents };
   }
 }

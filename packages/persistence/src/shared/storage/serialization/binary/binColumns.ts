@@ -1,4 +1,3 @@
-import { FtcdDecodeError } from '../../errors/StorageErrors';
 import type { ByteReader } from './ByteReader';
 import type { ByteWriter } from './ByteWriter';
 import {
@@ -234,6 +233,4 @@ export function decodeBinColumns(reader: ByteReader, table: BinTable): void {
       );
     }
   }
-  if (reader.remaining !== 0)
-    throw new FtcdDecodeError(`${reader.remaining} unexpected bytes after the last column`);
 }

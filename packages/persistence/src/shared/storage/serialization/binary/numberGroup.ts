@@ -25,26 +25,45 @@ export const POW10: readonly number[] = Array.from({ length: MAX_EXPONENT + 1 },
  */
 export const PREDICT_SUM = 1;
 export const PREDICT_PRODUCT = 2;
+/** a_j·10^(e−ea) − b_j·10^(e−eb). */
+export const PREDICT_DIFFERENCE = 3;
+/** a_j·10^(e−exponents_j): a per-element exponent (per-candle sums of bin columns). */
+export const PREDICT_SCALED = 4;
 
 export interface Prediction {
-  kind: typeof PREDICT_SUM | typeof PREDICT_PRODUCT;
+  kind: typeof PREDICT_SUM | typeof PREDICT_PRODUCT | typeof PREDICT_DIFFERENCE | typeof PREDICT_SCALED;
   a: Float64Array;
+  /** Exponent of a (PREDICT_SCALED: the largest of `exponents`). */
   ea: number;
   b: Float64Array;
   eb: number;
+  /** PREDICT_SCALED only: exponent of each a_j. */
+  exponents?: Int8Array;
 }
 
 function minExponentOf(prediction: Prediction): number {
-  return prediction.kind === PREDICT_SUM
-    ? Math.max(prediction.ea, prediction.eb)
-    : prediction.ea + prediction.eb;
+  switch (prediction.kind) {
+    case PREDICT_PRODUCT:
+      return prediction.ea + prediction.eb;
+    case PREDICT_SCALED:
+      return prediction.ea;
+    default:
+      return Math.max(prediction.ea, prediction.eb);
+  }
 }
 
 function predictAt(prediction: Prediction, j: number, exponent: number): number {
   const { a, b, ea, eb } = prediction;
-  return prediction.kind === PREDICT_SUM
-    ? a[j]! * POW10[exponent - ea]! + b[j]! * POW10[exponent - eb]!
-    : a[j]! * b[j]! * POW10[exponent - ea - eb]!;
+  switch (prediction.kind) {
+    case PREDICT_SUM:
+      return a[j]! * POW10[exponent - ea]! + b[j]! * POW10[exponent - eb]!;
+    case PREDICT_PRODUCT:
+      return a[j]! * b[j]! * POW10[exponent - ea - eb]!;
+    case PREDICT_DIFFERENCE:
+      return a[j]! * POW10[exponent - ea]! - b[j]! * POW10[exponent - eb]!;
+    default:
+      return a[j]! * POW10[exponent - prediction.exponents![j]!]!;
+  }
 }
 
 function scaledAt(x: number, exponent: number): number {
