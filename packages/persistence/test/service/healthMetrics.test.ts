@@ -93,6 +93,7 @@ describe('health and metrics endpoints', () => {
     expect(text).toMatch(/^flowtrace_persistence_socket_connections 1$/m);
     expect(text).toMatch(/^flowtrace_persistence_queue_depth 0$/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^flowtrace_persistence_store_size_bytes \d+$/m);
     expectWellFormedExposition(text);
   });
 
@@ -103,6 +104,27 @@ describe('health and metrics endpoints', () => {
     const result = spawnSync('sh', ['-c', `promtool check metrics < ${file}`], { encoding: 'utf8' });
     expect(result.stderr + result.stdout).toBe('');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('store size metric on the default .ftcd store', () => {
+  it('reports the bytes on disk of what was stored', async () => {
+    const dir = await makeTempDir();
+    const { app } = await startService(dir.path, { healthCheckPort: 0 });
+    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    try {
+      await client.connect();
+      await Promise.all(
+        smallCandles(50).map((payload, k) => client.request({ id: `s${k}`, type: 'candle', payload })),
+      );
+      const text = await (await fetch(`http://127.0.0.1:${app.healthPort}/metrics`)).text();
+      const bytes = Number(/^flowtrace_persistence_store_size_bytes (\d+)$/m.exec(text)?.[1]);
+      expect(bytes).toBeGreaterThan(1000);
+    } finally {
+      await client.disconnect();
+      await app.stop();
+      await dir.remove();
+    }
   });
 });
 

@@ -7,6 +7,8 @@ export interface MetricsSources {
   connections(): number;
   errorRate(): number;
   storageFailing(): boolean;
+  /** Bytes on disk under the store directory (sampled). */
+  storeBytes(): Promise<number>;
 }
 
 const NO_SOURCES: MetricsSources = {
@@ -14,6 +16,7 @@ const NO_SOURCES: MetricsSources = {
   connections: () => 0,
   errorRate: () => 0,
   storageFailing: () => false,
+  storeBytes: async () => 0,
 };
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -118,6 +121,14 @@ export class PersistenceMetrics {
       registers,
       collect() {
         this.set(live().storageFailing() ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_store_size_bytes',
+      help: 'Bytes on disk under storage.baseDir, re-measured at most every 30 s (growth = bytes written for .ftcd)',
+      registers,
+      async collect() {
+        this.set(await live().storeBytes());
       },
     });
     collectDefaultMetrics({ register: this.registry });

@@ -22,6 +22,7 @@ import { HealthMonitor } from '../../../../infrastructure/health/HealthMonitor';
 import { StorageHealthTracker } from '../../../../infrastructure/health/StorageHealthTracker';
 import { PersistenceMetrics } from '../../../../infrastructure/metrics/PersistenceMetrics';
 import { PersistenceTelemetry } from '../../../../infrastructure/metrics/PersistenceTelemetry';
+import { StoreSizeSampler } from '../../../../infrastructure/metrics/StoreSizeSampler';
 import { CANDLE_PERSISTENCE_TYPES, PERSISTENCE_TYPES } from '../../core/types';
 
 /** File name of the rejected-candles log inside `storage.baseDir` unless `rejectedLogPath` is set. */
@@ -203,12 +204,15 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         metrics: PersistenceMetrics,
         logger: LoggerPort,
         quality: ValidationQualityMonitor,
+        config: ResolvedPersistenceConfig,
       ) => {
+        const storeSize = new StoreSizeSampler(config.storage.baseDir);
         metrics.useSources({
           queue: () => queue.stats(),
           connections: () => socket.stats()?.connectionCount ?? 0,
           errorRate: () => quality.snapshot().errorRate,
           storageFailing: () => storageHealth.isFailing,
+          storeBytes: () => storeSize.bytes(),
         });
         return new PersistenceApplication({
           lifecycle,
@@ -235,6 +239,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         P.Metrics,
         P.Logger,
         C.ValidationQualityMonitor,
+        P.Config,
       ],
     )
     .inSingletonScope();
