@@ -1,4 +1,4 @@
-import type { TestProjectInlineConfiguration } from 'vitest/config';
+import { configDefaults, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
  * The test projects of the monorepo: one per package or app. The root
@@ -12,6 +12,8 @@ export const projects: TestProjectInlineConfiguration[] = [
       name: 'repo',
       root: '.',
       include: ['test/**/*.test.ts'],
+      // test/proof has its own project (below): long-running, against the real daemon.
+      exclude: [...configDefaults.exclude, 'test/proof/**'],
     },
   },
   {
@@ -52,6 +54,16 @@ export const projects: TestProjectInlineConfiguration[] = [
       name: 'examples',
       root: './examples',
       include: ['*/test/**/*.test.ts'],
+    },
+  },
+  {
+    extends: true,
+    test: {
+      name: 'proof',
+      root: './test/proof',
+      include: ['**/*.test.ts'],
+      // Chaos, abuse and soak each load the 2-core machine on their own: one file at a time.
+      fileParallelism: false,
     },
   },
 ];
