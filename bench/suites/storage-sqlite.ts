@@ -138,6 +138,7 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
   batches = [];
   blobs = [];
   jsons = [];
+  (globalThis as { gc?: () => void }).gc?.();
 
   // --- one-day range queries ---
   const reader = await SQLiteFlatBufferStorage.open({ baseDir, readOnly: true });
@@ -149,23 +150,32 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
   const theirs: number[] = [];
   const zeroCopy: number[] = [];
   const { FlatBufferCandle, readCandleInPlace } = await import('@flowtrace/persistence/shared/storage');
+  const dayRange = (q: number) => {
+    const startTime = first + (q % days) * DAY_OF_1M * 60_000;
+    return { startTime, endTime: startTime + (DAY_OF_1M - 1) * 60_000 };
+  };
+  // One loop per variant: interleaving them would bill one variant for the
+  // garbage the previous one left (the JSON baseline allocates ~7 MB per query).
   for (let q = 0; q < queries; q++) {
-    const day = q % days;
-    const startTime = first + day * DAY_OF_1M * 60_000;
-    const endTime = startTime + (DAY_OF_1M - 1) * 60_000;
-    let t0 = performance.now();
-    const found = await reader.findBySymbol('BTCUSDT', 'binance', '1m', { startTime, endTime });
+    const range = dayRange(q);
+    const t0 = performance.now();
+    const found = await reader.findBySymbol('BTCUSDT', 'binance', '1m', range);
     ours.push(performance.now() - t0);
     if (found.length !== DAY_OF_1M) throw new Error(`range query returned ${found.length} candles`);
+  }
+  const table = new FlatBufferCandle();
+  for (let q = 0; q < queries; q++) {
     // Zero-copy: the blobs, reading one field (the close) of each candle in place.
-    t0 = performance.now();
-    const blobs = await reader.findBlobsBySymbol('BTCUSDT', 'binance', '1m', { startTime, endTime });
+    const t0 = performance.now();
+    const blobs = await reader.findBlobsBySymbol('BTCUSDT', 'binance', '1m', dayRange(q));
     let closeSum = 0;
-    const table = new FlatBufferCandle();
     for (const blob of blobs) closeSum += readCandleInPlace(blob, table).c();
     zeroCopy.push(performance.now() - t0);
     if (blobs.length !== DAY_OF_1M || !(closeSum > 0)) throw new Error('zero-copy range query failed');
-    t0 = performance.now();
+  }
+  for (let q = 0; q < queries; q++) {
+    const { startTime, endTime } = dayRange(q);
+    const t0 = performance.now();
     const rows = selectDay
       .all('binance', 'BTCUSDT', '1m', startTime, endTime)
       .map((row) => JSON.parse(row.json));
