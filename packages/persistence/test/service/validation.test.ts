@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CandleValidator, classifyErrorRate, RollingErrorRate } from '../../src/index';
+import {
+  CandleValidator,
+  classifyErrorRate,
+  RollingErrorRate,
+  ValidationQualityMonitor,
+} from '../../src/index';
 import { smallCandles } from './helpers';
 
 describe('CandleValidator', () => {
@@ -54,5 +59,36 @@ describe('RollingErrorRate', () => {
     expect(classifyErrorRate(0.005, 0.01, 0.05)).toBe('ok');
     expect(classifyErrorRate(0.02, 0.01, 0.05)).toBe('alert');
     expect(classifyErrorRate(0.06, 0.01, 0.05)).toBe('critical');
+  });
+});
+
+describe('ValidationQualityMonitor', () => {
+  it('logs once per crossing of alertThreshold and maxErrorRate, and once on recovery', () => {
+    const lines: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: (_: object, msg?: string) => lines.push(`info ${msg}`),
+      warn: (_: object, msg?: string) => lines.push(`warn ${msg}`),
+      error: (_: object, msg?: string) => lines.push(`error ${msg}`),
+    };
+    let now = 0;
+    const monitor = new ValidationQualityMonitor(
+      { alertThreshold: 0.1, maxErrorRate: 0.3, windowSize: 10, windowMs: 1000 },
+      logger,
+      () => now,
+    );
+    monitor.record(8, 2); // 20 %: alert
+    monitor.record(0, 0);
+    expect(monitor.snapshot()).toMatchObject({ level: 'alert', errorRate: 0.2, rejectedTotal: 2 });
+    monitor.record(0, 3); // 5/10 = 50 %: critical
+    expect(monitor.snapshot().level).toBe('critical');
+    now = 5000; // the window's time span has passed
+    monitor.record(10, 0);
+    expect(monitor.snapshot()).toMatchObject({ level: 'ok', errorRate: 0, acceptedTotal: 18 });
+    expect(lines).toEqual([
+      'warn candle rejection rate above alertThreshold',
+      'error candle rejection rate above maxErrorRate',
+      'info candle rejection rate back below alertThreshold',
+    ]);
   });
 });
