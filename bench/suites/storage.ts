@@ -199,6 +199,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   oursCpu.sort((a, b) => a - b);
   theirs.sort((a, b) => a - b);
   const cpuNote = `CPU time of the query (this process, excludes waiting for a busy core): p50 ${percentile(oursCpu, 50).toFixed(1)} ms, p99 ${percentile(oursCpu, 99).toFixed(1)} ms`;
+  log(`range query: ${cpuNote}`);
 
   // --- real LTCUSDT 1m candles ---
   const tradesPath = join(sharedDataDir, 'ltcusdt-aggtrades-2025-06', 'trades.csv.gz');
