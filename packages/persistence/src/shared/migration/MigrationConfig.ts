@@ -17,7 +17,7 @@ const targetSchema = z.custom<CandleStoragePort>(
 );
 
 export const migrationConfigSchema = z.strictObject({
-  /** Where candles come from: any CandleStoragePort, LegacySqliteCandleReader or LegacyFtcdDirectorySource. */
+  /** Where candles come from: a CandleStoragePort of either kind, LegacySqliteCandleReader or LegacyFtcdDirectorySource. */
   source: sourceSchema,
   /** Where they go. Saves must be idempotent (the port guarantees it), so a resumed batch may be re-sent. */
   target: targetSchema,

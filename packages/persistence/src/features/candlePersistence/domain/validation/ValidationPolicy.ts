@@ -7,6 +7,6 @@ export interface ValidationPolicy {
    * them would lose or corrupt data.
    */
   readonly enabled: boolean;
-  /** true: any issue, warning or error, rejects the candle. */
+  /** true: every issue, warning or error alike, rejects the candle. */
   readonly strictMode: boolean;
 }
