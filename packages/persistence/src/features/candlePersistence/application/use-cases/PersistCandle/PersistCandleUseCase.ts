@@ -27,11 +27,12 @@ export class PersistCandleUseCase {
     const verdicts = requests.map((request) => this.validator.validate(request.payload));
     const candles: FootprintCandleDTO[] = [];
     const rejections: RejectedCandleEntry[] = [];
-    const time = new Date(this.now()).toISOString();
+    let time: string | undefined;
     verdicts.forEach((verdict, index) => {
       const request = requests[index] as PersistCandleRequest;
       if (verdict.accepted) candles.push(verdict.candle);
       else {
+        time ??= new Date(this.now()).toISOString();
         rejections.push({
           time,
           channel: request.channel,
@@ -45,23 +46,21 @@ export class PersistCandleUseCase {
     this.quality.record(candles.length, rejections.length);
 
     const channel = requests[0]?.channel ?? 'api';
-    const [saveOutcome, logOutcome] = await Promise.allSettled([
-      candles.length > 0 ? this.save(channel, candles) : undefined,
-      rejections.length > 0 ? this.rejectedLog.append(rejections) : undefined,
-    ]);
-    if (saveOutcome.status === 'rejected') {
-      this.events.storageFailed(saveOutcome.reason);
-      throw new StorageUnavailableError('saving candles', saveOutcome.reason);
-    }
-    if (logOutcome.status === 'rejected') {
-      this.events.storageFailed(logOutcome.reason);
-      throw new StorageUnavailableError('recording rejected candles', logOutcome.reason);
-    }
-    if (rejections.length > 0)
+    if (rejections.length === 0 && candles.length > 0) {
+      // The common case: only a storage write to wait for.
+      try {
+        await this.save(channel, candles);
+      } catch (error) {
+        this.events.storageFailed(error);
+        throw new StorageUnavailableError('saving candles', error);
+      }
+    } else if (rejections.length > 0) {
+      await this.saveAndRecord(channel, candles, rejections);
       this.countRejections(
         requests,
         verdicts.map((v) => !v.accepted),
       );
+    }
 
     const doneAt = this.now();
     return verdicts.map((verdict): PersistCandleOutcome => {
@@ -75,6 +74,26 @@ export class PersistCandleUseCase {
       }
       return { status: 'rejected', candleId: verdict.candleId, issues: verdict.issues, recordedAt: doneAt };
     });
+  }
+
+  /** Both writes run at once; either failing fails the call (nothing may be acknowledged). */
+  private async saveAndRecord(
+    channel: IngestChannel,
+    candles: FootprintCandleDTO[],
+    rejections: RejectedCandleEntry[],
+  ): Promise<void> {
+    const [saveOutcome, logOutcome] = await Promise.allSettled([
+      candles.length > 0 ? this.save(channel, candles) : undefined,
+      this.rejectedLog.append(rejections),
+    ]);
+    if (saveOutcome.status === 'rejected') {
+      this.events.storageFailed(saveOutcome.reason);
+      throw new StorageUnavailableError('saving candles', saveOutcome.reason);
+    }
+    if (logOutcome.status === 'rejected') {
+      this.events.storageFailed(logOutcome.reason);
+      throw new StorageUnavailableError('recording rejected candles', logOutcome.reason);
+    }
   }
 
   private async save(channel: IngestChannel, candles: FootprintCandleDTO[]): Promise<SaveResult> {
