@@ -55,7 +55,8 @@ if (only.length === 0) {
   console.log(`\nwrote ${join('bench', 'results', 'latest.md')} and latest.json`);
 }
 const missed = figures.filter((f) => f.goalMet === false);
-if (missed.length > 0) console.log(`\n${missed.length} goal(s) not met:\n${missed.map(formatLine).join('\n')}`);
+if (missed.length > 0)
+  console.log(`\n${missed.length} goal(s) not met:\n${missed.map(formatLine).join('\n')}`);
 
 function ratio(f: BenchFigure): number | undefined {
   if (!f.baseline || f.baseline.value === 0) return undefined;

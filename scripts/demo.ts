@@ -45,7 +45,13 @@ function* syntheticTrades(count: number): Generator<Trade> {
   for (let tradeId = 1; tradeId <= count; tradeId++) {
     priceTicks = Math.max(1, priceTicks + random.int(-2, 2));
     time += random.int(0, 1_500);
-    yield { price: priceTicks / 100, quantity: random.int(1, 5_000) / 1_000, isBuyerMaker: random.chance(0.5), tradeId, time };
+    yield {
+      price: priceTicks / 100,
+      quantity: random.int(1, 5_000) / 1_000,
+      isBuyerMaker: random.chance(0.5),
+      tradeId,
+      time,
+    };
   }
 }
 
@@ -54,7 +60,10 @@ function startDaemon(): ChildProcess {
   const daemon = spawn(
     process.execPath,
     ['--conditions=flowtrace-source', '--import', tsx, join(root, 'apps', 'daemon', 'src', 'daemon.ts')],
-    { env: { ...process.env, FLOWTRACE_DATA_DIR: dataDir, FLOWTRACE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] },
+    {
+      env: { ...process.env, FLOWTRACE_DATA_DIR: dataDir, FLOWTRACE_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
   );
   log(`daemon started (pid ${daemon.pid}) on embedded defaults under ${dataDir}`);
   return daemon;
@@ -78,7 +87,9 @@ async function waitForSocket(timeoutMs = 30_000): Promise<void> {
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+  return child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((r) => child.once('exit', (code) => r(code)));
 }
 
 function directoryBytes(dir: string): number {
@@ -94,16 +105,34 @@ await waitForSocket();
 
 const source = existsSync(tradesFile)
   ? { label: `real trades from ${tradesFile}`, trades: readTradesCsv(tradesFile), total: 152_763 }
-  : { label: 'seeded synthetic trades (../shared/data not found beside the repository)', trades: syntheticTrades(150_000), total: 150_000 };
+  : {
+      label: 'seeded synthetic trades (../shared/data not found beside the repository)',
+      trades: syntheticTrades(150_000),
+      total: 150_000,
+    };
 log(`replaying ${source.label} into ${timeframes.join('/')} footprint candles`);
 
-const builder = new FootprintBuilder({ exchange: 'binance', symbol: 'LTCUSDT', asset: 'LTC', timeframes, tickValue: 0.01 });
+const builder = new FootprintBuilder({
+  exchange: 'binance',
+  symbol: 'LTCUSDT',
+  asset: 'LTC',
+  timeframes,
+  tickValue: 0.01,
+});
 const publisher = new HybridPublisher({ socketPath, queuePath, requestTimeoutMs: 2_000 });
 const published = new Map<string, FootprintCandleDTO>();
 const via = { socket: 0, queue: 0 };
 const inFlight = new Set<Promise<void>>();
 const publish = async (candle: FootprintCandleDTO) => {
-  published.set(candleKeyToString({ exchange: candle.ex, symbol: candle.s, timeframe: candle.i as TimeframeName, openTime: candle.t }), candle);
+  published.set(
+    candleKeyToString({
+      exchange: candle.ex,
+      symbol: candle.s,
+      timeframe: candle.i as TimeframeName,
+      openTime: candle.t,
+    }),
+    candle,
+  );
   const task = publisher.publish({ type: 'candle:complete', payload: candle }).then((r) => {
     via[r.via]++;
   });
@@ -136,7 +165,9 @@ for await (const trade of source.trades) {
 for (const candle of builder.flush()) await publish({ ...candle, x: true });
 await Promise.all(inFlight);
 await publisher.close();
-log(`published ${published.size} candles from ${trades.toLocaleString('en-US')} trades in ${((performance.now() - started) / 1000).toFixed(1)} s: ${via.socket} acknowledged over the socket, ${via.queue} via the queue`);
+log(
+  `published ${published.size} candles from ${trades.toLocaleString('en-US')} trades in ${((performance.now() - started) / 1000).toFixed(1)} s: ${via.socket} acknowledged over the socket, ${via.queue} via the queue`,
+);
 
 // Give the restarted daemon's poller time to drain what was queued, then stop it gracefully.
 const drainDeadline = Date.now() + 30_000;
@@ -147,7 +178,12 @@ while (Date.now() < drainDeadline) {
   try {
     let found = 0;
     for await (const candle of reader.iterate()) {
-      const key = candleKeyToString({ exchange: candle.ex, symbol: candle.s, timeframe: candle.i as TimeframeName, openTime: candle.t });
+      const key = candleKeyToString({
+        exchange: candle.ex,
+        symbol: candle.s,
+        timeframe: candle.i as TimeframeName,
+        openTime: candle.t,
+      });
       if (published.has(key)) found++;
     }
     missing = published.size - found;
@@ -166,18 +202,48 @@ try {
   const series = await reader.listSeries();
   let identical = 0;
   for await (const candle of reader.iterate()) {
-    const key = candleKeyToString({ exchange: candle.ex, symbol: candle.s, timeframe: candle.i as TimeframeName, openTime: candle.t });
+    const key = candleKeyToString({
+      exchange: candle.ex,
+      symbol: candle.s,
+      timeframe: candle.i as TimeframeName,
+      openTime: candle.t,
+    });
     if (JSON.stringify(published.get(key)) === JSON.stringify(candle)) identical++;
   }
   const storedCount = series.reduce((n, s) => n + s.count, 0);
   const bytes = directoryBytes(storeDir);
   console.log('\nstored series:');
-  console.table(series.map((s) => ({ exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe, first: new Date(s.firstOpenTime).toISOString(), last: new Date(s.lastOpenTime).toISOString(), candles: s.count })));
-  console.log(`store: ${storeDir}, ${bytes.toLocaleString('en-US')} bytes for ${storedCount} candles = ${(bytes / Math.max(1, storedCount)).toFixed(1)} bytes per candle (bins included)`);
-  console.log(`published ${published.size}, stored identical ${identical}, lost ${published.size - identical}`);
+  console.table(
+    series.map((s) => ({
+      exchange: s.exchange,
+      symbol: s.symbol,
+      timeframe: s.timeframe,
+      first: new Date(s.firstOpenTime).toISOString(),
+      last: new Date(s.lastOpenTime).toISOString(),
+      candles: s.count,
+    })),
+  );
+  console.log(
+    `store: ${storeDir}, ${bytes.toLocaleString('en-US')} bytes for ${storedCount} candles = ${(bytes / Math.max(1, storedCount)).toFixed(1)} bytes per candle (bins included)`,
+  );
+  console.log(
+    `published ${published.size}, stored identical ${identical}, lost ${published.size - identical}`,
+  );
   const hourly = await reader.findBySymbol('LTCUSDT', 'binance', '1h', { limit: 5 });
   console.log('\nfirst hourly candles:');
-  console.table(hourly.map((c) => ({ open: new Date(c.t).toISOString().slice(0, 16), o: c.o, h: c.h, l: c.l, c: c.c, volume: c.v, delta: c.d, trades: c.n, bins: c.aggs.length })));
+  console.table(
+    hourly.map((c) => ({
+      open: new Date(c.t).toISOString().slice(0, 16),
+      o: c.o,
+      h: c.h,
+      l: c.l,
+      c: c.c,
+      volume: c.v,
+      delta: c.d,
+      trades: c.n,
+      bins: c.aggs.length,
+    })),
+  );
   if (identical !== published.size || code !== 0) process.exitCode = 1;
 } finally {
   await reader.close();
