@@ -1,4 +1,4 @@
-import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
+import { CANDLE_WIRE_FIELDS, type FootprintCandleDTO, type PriceBinDTO } from '@flowtrace/core';
 
 /**
  * CSV of candles: one row per candle, the DTO's own field names as the header,
@@ -6,36 +6,7 @@ import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
  * Numbers are written in JavaScript's shortest round-trip form (and `-0` as
  * `-0`), so importing the CSV gives back exactly the same candles.
  */
-export const CANDLE_CSV_COLUMNS = [
-  'e',
-  'tz',
-  'ex',
-  'a',
-  's',
-  'i',
-  'vi',
-  't',
-  'o',
-  'h',
-  'l',
-  'c',
-  'ct',
-  'v',
-  'bv',
-  'sv',
-  'q',
-  'bq',
-  'sq',
-  'n',
-  'd',
-  'dMax',
-  'dMin',
-  'tv',
-  'f',
-  'ls',
-  'x',
-  'aggs',
-] as const satisfies readonly (keyof FootprintCandleDTO)[];
+export const CANDLE_CSV_COLUMNS = CANDLE_WIRE_FIELDS;
 
 function numberText(n: number): string {
   return Object.is(n, -0) ? '-0' : String(n);

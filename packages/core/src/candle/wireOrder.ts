@@ -1,5 +1,37 @@
 import type { FootprintCandleDTO, PriceBinDTO } from './FootprintCandleDTO';
 
+/** The DTO's field names in the original platform's wire order. */
+export const CANDLE_WIRE_FIELDS = [
+  'e',
+  'tz',
+  'ex',
+  'a',
+  's',
+  'i',
+  'vi',
+  't',
+  'o',
+  'h',
+  'l',
+  'c',
+  'ct',
+  'v',
+  'bv',
+  'sv',
+  'q',
+  'bq',
+  'sq',
+  'n',
+  'd',
+  'dMax',
+  'dMin',
+  'tv',
+  'aggs',
+  'f',
+  'ls',
+  'x',
+] as const satisfies readonly (keyof FootprintCandleDTO)[];
+
 /**
  * A plain copy of `candle` with its keys in the original platform's wire
  * order (`e, tz, ex, a, s, i, vi, t, o, h, l, c, ct, v, bv, sv, q, bq, sq, n,
