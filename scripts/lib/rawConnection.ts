@@ -27,6 +27,8 @@ export class RawConnection {
   readonly closed: Promise<void>;
   readonly connected: Promise<void>;
   closedAt: number | undefined;
+  /** The socket error, if any (e.g. EAGAIN when the server's accept backlog is full). */
+  error: Error | undefined;
   private buffered = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
 
@@ -35,7 +37,9 @@ export class RawConnection {
     private readonly keepResponses = true,
   ) {
     this.socket = createConnection(socketPath);
-    this.socket.on('error', () => undefined);
+    this.socket.on('error', (error) => {
+      this.error = error;
+    });
     this.connected = new Promise((resolve, reject) => {
       this.socket.once('connect', () => resolve());
       this.socket.once('error', reject);

@@ -2,8 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import { SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
 import { UnixSocketClient } from '@flowtrace/ipc/features/unix-socket';
 import { openCandleStore } from '@flowtrace/persistence/shared/storage';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonPaths, DaemonProcess, daemonPaths, sleep } from '../../scripts/lib/daemon';
 import { fdCount, listeningAddresses, rssBytes } from '../../scripts/lib/procfs';
@@ -19,6 +21,8 @@ let root: string;
 let paths: DaemonPaths;
 let daemon: DaemonProcess;
 const socketModesDuringStartUp = new Set<number>();
+const halfOpenStored: FootprintCandleDTO[] = [];
+const halfOpenDiscarded: FootprintCandleDTO[] = [];
 
 /** Good candles sent on their own connection the whole time, while the abuse goes on. */
 const good = {
@@ -203,4 +207,278 @@ describe(`abuse of the running daemon (${daemonEntryArgs('daemon').label})`, () 
     const health = await statusOf();
     expect(health.components.unixSocket.responsesDropped).toBe(0);
   }, 300_000);
+
+  it('refuses oversized length prefixes before allocating: one FRAME_TOO_LARGE reply, then close', async () => {
+    const rssBefore = rssBytes(daemon.pid) as number;
+    for (const length of [0xffffffff, MiB + 1, 512 * MiB]) {
+      const connection = new RawConnection(paths.socketPath);
+      await connection.connected;
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(length, 0);
+      await connection.write(Buffer.concat([header, Buffer.alloc(64 * 1024, 0x20)]));
+      await Promise.race([connection.closed, sleep(10_000)]);
+      expect(connection.closedAt, `length ${length}`).toBeDefined();
+      expect(connection.responses).toEqual([
+        expect.objectContaining({
+          id: '',
+          success: false,
+          code: 'FLOWTRACE_FRAME_TOO_LARGE',
+          retryable: false,
+        }),
+      ]);
+    }
+    expect(rssBytes(daemon.pid) as number).toBeLessThan(rssBefore + 64 * MiB);
+  });
+
+  it(`closes 1,000 connections beyond maxConnections (${MAX_CONNECTIONS}) at once; the ones it holds keep working`, async () => {
+    const fdsBefore = fdCount(daemon.pid) as number;
+    const held = await Promise.all(
+      Array.from({ length: MAX_CONNECTIONS - 1 }, async () => {
+        const c = new RawConnection(paths.socketPath);
+        await c.connected;
+        return c;
+      }),
+    );
+    const extra: RawConnection[] = [];
+    try {
+      await sleep(200);
+      extra.push(...Array.from({ length: 1000 }, () => new RawConnection(paths.socketPath)));
+      await Promise.all(extra.map((c) => Promise.race([c.closed, sleep(5_000)])));
+      // Closed by the server at once, or refused by the kernel when its accept backlog was full.
+      const turnedAway = extra.filter((c) => c.closedAt !== undefined).length;
+      const refusedByKernel = extra.filter((c) => c.error !== undefined).length;
+      console.log(
+        `1,000 extra connections: ${turnedAway} closed (${refusedByKernel} of them refused by the kernel)`,
+      );
+      const health = await statusOf();
+      // Any extra one still open was admitted because a slot had just been freed (earlier
+      // tests' connections closing): the total never exceeds the limit.
+      const heldOpen = held.filter((c) => c.closedAt === undefined).length;
+      expect(heldOpen + (1000 - turnedAway) + 1).toBeLessThanOrEqual(MAX_CONNECTIONS);
+      expect(turnedAway).toBeGreaterThanOrEqual(1000 - MAX_CONNECTIONS);
+      expect(extra.filter((c) => c.closedAt !== undefined).every((c) => c.count === 0)).toBe(true);
+      expect(health.components.unixSocket.connections).toBeLessThanOrEqual(MAX_CONNECTIONS);
+      // A held connection still gets answers.
+      const first = held[0] as RawConnection;
+      await first.write(
+        frame(JSON.stringify({ id: 'still-here', type: 'fuzz:ping', payload: null, timestamp: 1 })),
+      );
+      await first.waitForResponses(1, 10_000);
+      expect(first.responses[0]).toMatchObject({ id: 'still-here', code: 'FLOWTRACE_UNKNOWN_MESSAGE_TYPE' });
+    } finally {
+      for (const c of [...held, ...extra]) c.close();
+    }
+    await sleep(300);
+    expect(fdCount(daemon.pid)).toBeLessThanOrEqual(fdsBefore + 2);
+    // Slots are free again.
+    const after = new RawConnection(paths.socketPath);
+    await after.write(frame(JSON.stringify({ id: 'again', type: 'fuzz:ping', payload: null, timestamp: 1 })));
+    await after.waitForResponses(1, 10_000);
+    expect(after.responses[0]?.id).toBe('again');
+    after.close();
+  }, 60_000);
+
+  it('drops a slow client (one byte a second) once its frame is unfinished after partialFrameTimeoutMs (10 s)', async () => {
+    const slow = new RawConnection(paths.socketPath);
+    await slow.connected;
+    const bytes = candleFrame(good.candles[good.candles.length - 1], 'slow');
+    const opened = performance.now();
+    for (let i = 0; i < bytes.length && slow.closedAt === undefined; i++) {
+      await slow.write(bytes.subarray(i, i + 1));
+      await Promise.race([slow.closed, sleep(1_000)]);
+      if (performance.now() - opened > 20_000) break;
+    }
+    expect(slow.closedAt).toBeDefined();
+    const heldFor = (slow.closedAt as number) - opened;
+    console.log(`slow client closed after ${(heldFor / 1000).toFixed(1)} s`);
+    expect(heldFor).toBeGreaterThan(9_000);
+    expect(heldFor).toBeLessThan(20_000);
+    expect(slow.count).toBe(0);
+  }, 30_000);
+
+  it('half-open connections: a complete frame before FIN is still stored; a partial one is discarded and the connection closed', async () => {
+    const complete = new RawConnection(paths.socketPath);
+    await complete.connected;
+    const candle = good.candles[good.candles.length - 2] as FootprintCandleDTO;
+    complete.socket.end(candleFrame(candle, 'half-open-complete'));
+    await Promise.race([complete.closed, sleep(10_000)]);
+    expect(complete.closedAt).toBeDefined();
+    halfOpenStored.push(candle);
+
+    const partial = new RawConnection(paths.socketPath);
+    await partial.connected;
+    const partialCandle = good.candles[good.candles.length - 3] as FootprintCandleDTO;
+    const bytes = candleFrame(partialCandle, 'half-open-partial');
+    partial.socket.end(bytes.subarray(0, bytes.length - 10));
+    await Promise.race([partial.closed, sleep(10_000)]);
+    expect(partial.closedAt).toBeDefined();
+    expect(partial.count).toBe(0);
+    halfOpenDiscarded.push(partialCandle);
+    await sleep(300);
+    const health = await statusOf();
+    // Only the good producer's connection is left.
+    expect(health.components.unixSocket.connections).toBe(1);
+  });
+
+  const invalidUtf8Body = Buffer.concat([
+    Buffer.from('{"id":"utf8","type":"fuzz:'),
+    Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+    Buffer.from('","payload":null,"timestamp":1}'),
+  ]);
+
+  async function sendInvalidUtf8(): Promise<RawConnection> {
+    const c = new RawConnection(paths.socketPath);
+    await c.connected;
+    await c.write(frame(invalidUtf8Body));
+    await c.write(frame(JSON.stringify({ id: 'after', type: 'fuzz:ping', payload: null, timestamp: 1 })));
+    await c.waitForResponses(2, 10_000);
+    c.close();
+    return c;
+  }
+
+  it('answers invalid UTF-8 with a non-retryable error and keeps the connection usable', async () => {
+    const c = await sendInvalidUtf8();
+    expect(c.responses.find((r) => r.id !== 'after')).toMatchObject({ success: false, retryable: false });
+    expect(c.responses.find((r) => r.id === 'after')).toMatchObject({
+      code: 'FLOWTRACE_UNKNOWN_MESSAGE_TYPE',
+    });
+  });
+
+  // KNOWN BUG (docs/proof.md "Findings"): the envelope is decoded with the lossy
+  // Buffer#toString('utf8'), so invalid bytes become U+FFFD and the frame is
+  // handled as a message, not refused as documented. Remove `.fails` once fixed.
+  it.fails('answers invalid UTF-8 with FLOWTRACE_INVALID_JSON as docs/ipc-protocol.md §5 says', async () => {
+    const c = await sendInvalidUtf8();
+    expect(c.responses.find((r) => r.id !== 'after')).toMatchObject({ code: 'FLOWTRACE_INVALID_JSON' });
+  });
+
+  const DEPTH = 200_000;
+  const nested = `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`;
+
+  it('answers deeply nested JSON (200,000 levels, envelope or payload) without crashing', async () => {
+    const c = new RawConnection(paths.socketPath);
+    await c.connected;
+    await c.write(frame(`{"id":"deep-payload","type":"candle","payload":${nested},"timestamp":1}`));
+    await c.write(frame(`{"id":"deep-envelope","type":"candle","payload":null,"timestamp":1,"x":${nested}}`));
+    await c.write(frame(nested));
+    await c.write(frame(JSON.stringify({ id: 'after', type: 'fuzz:ping', payload: null, timestamp: 1 })));
+    await c.waitForResponses(4, 15_000);
+    c.close();
+    const byId = (id: string) => c.responses.find((r) => r.id === id);
+    expect(c.count).toBe(4);
+    expect(byId('deep-payload')).toMatchObject({ success: false });
+    expect(byId('deep-envelope')).toMatchObject({
+      success: false,
+      code: 'FLOWTRACE_CANDLE_REJECTED',
+      retryable: false,
+    });
+    expect(byId('')).toMatchObject({ success: false, code: 'FLOWTRACE_INVALID_ENVELOPE', retryable: false });
+    expect(byId('after')).toMatchObject({ code: 'FLOWTRACE_UNKNOWN_MESSAGE_TYPE' });
+    expect(daemon.hasExited).toBe(false);
+  });
+
+  // KNOWN BUG (docs/proof.md "Findings"): the rejected-candles log cannot
+  // JSON.stringify a 200,000-deep payload (RangeError), so the reply is
+  // FLOWTRACE_HANDLER_FAILED with retryable: true and a HybridPublisher would
+  // queue it. Remove `.fails` once fixed.
+  it.fails('refuses a deeply nested candle payload as FLOWTRACE_CANDLE_REJECTED (not retryable)', async () => {
+    const c = new RawConnection(paths.socketPath);
+    await c.connected;
+    await c.write(frame(`{"id":"deep-payload","type":"candle","payload":${nested},"timestamp":1}`));
+    await c.waitForResponses(1, 10_000);
+    c.close();
+    expect(c.responses[0]).toMatchObject({ code: 'FLOWTRACE_CANDLE_REJECTED', retryable: false });
+  });
+
+  it('rejects candles whose names try path traversal, and creates nothing outside the store', async () => {
+    const base = good.candles[0] as FootprintCandleDTO;
+    const attempts: Array<[string, Partial<FootprintCandleDTO>]> = [
+      ['ex-dotdot', { ex: '../../etc' }],
+      ['s-slash', { s: 'a/b' }],
+      ['s-nul', { s: 'A\u0000B' }],
+      ['s-dotdot', { s: '..' }],
+      ['ex-absolute', { ex: '/tmp' }],
+      ['s-backslash', { s: '..\\..\\x' }],
+    ];
+    const before = new Set(readdirSync(root));
+    const c = new RawConnection(paths.socketPath);
+    await c.connected;
+    for (const [id, change] of attempts) await c.write(candleFrame({ ...base, ...change }, id));
+    await c.waitForResponses(attempts.length, 10_000);
+    for (const [id] of attempts) {
+      expect(
+        c.responses.find((r) => r.id === id),
+        id,
+      ).toMatchObject({
+        success: false,
+        code: 'FLOWTRACE_CANDLE_REJECTED',
+        retryable: false,
+      });
+    }
+    c.close();
+    expect(new Set(readdirSync(root))).toEqual(before);
+    expect(existsSync(join(root, 'etc'))).toBe(false);
+    expect(existsSync(join(paths.dataDir, 'etc'))).toBe(false);
+  });
+
+  // KNOWN BUG (docs/proof.md "Findings"): the same RangeError on the queue side
+  // fails the whole leased batch before anything is stored, the consumer pauses
+  // "until storage recovers", retries, fails again: the deep message is the
+  // oldest row, so good candles queued behind it are never stored. An original
+  // producer can write such a row (payload is plain JSON text). Remove `.fails` once fixed.
+  it.fails('a deeply nested queue message does not hold back the good candles queued behind it', async () => {
+    const queue = new SQLiteQueue({ dbPath: paths.queuePath });
+    try {
+      const raw = new Database(paths.queuePath);
+      raw
+        .prepare('INSERT INTO message_queue (message_id, type, payload, timestamp) VALUES (?, ?, ?, ?)')
+        .run('deep-in-queue', 'candle', nested, 1);
+      raw.close();
+      const candles = generateFootprintCandles({
+        seed: 5,
+        count: 20,
+        bins: 50,
+        symbol: 'QGOODUSDT',
+        emptyRatio: 0,
+      });
+      queue.enqueueBatch(
+        candles.map((payload, i) => ({ id: `queued-good-${i}`, type: 'candle', payload, timestamp: 2 + i })),
+      );
+      const deadline = performance.now() + 8_000;
+      while (queue.stats().processed < 21 && performance.now() < deadline) await sleep(100);
+      expect(queue.stats()).toMatchObject({ pending: 0, inFlight: 0, processed: 21 });
+    } finally {
+      queue.close();
+    }
+  }, 20_000);
+
+  it('lost no good candle sent on another connection during all of the above', async () => {
+    good.running = false;
+    await good.loop;
+    await good.client?.disconnect();
+    expect(good.failures).toEqual([]);
+    expect(good.acked.length).toBe(good.sent);
+    expect(good.acked.length).toBeGreaterThan(100);
+    const exit = await daemon.stop();
+    expect(exit.code, daemon.output()).toBe(0);
+    const store = await openCandleStore({ baseDir: paths.storeDir, useDatabase: false, readOnly: true });
+    try {
+      const stored = new Map((await store.findBySymbol('GOODUSDT', 'binance', '1m')).map((c) => [c.t, c]));
+      const missing = good.acked.filter((c) => !stored.has(c.t));
+      expect(
+        missing.map((c) => `t=${c.t} n=${c.n} aggs=${c.aggs.length}`),
+        `${missing.length} of ${good.acked.length} acknowledged candles are not stored`,
+      ).toEqual([]);
+      for (const candle of good.acked) expect(stored.get(candle.t)).toEqual(candle);
+      for (const candle of halfOpenStored) expect(stored.get(candle.t)).toEqual(candle);
+      for (const candle of halfOpenDiscarded) expect(stored.has(candle.t)).toBe(false);
+      const series = await store.listSeries();
+      // Nothing but the good series (and the queued good candles once the queue bug is fixed).
+      for (const x of series)
+        expect(['binance/GOODUSDT', 'binance/QGOODUSDT']).toContain(`${x.exchange}/${x.symbol}`);
+      console.log(`good traffic: ${good.acked.length} candles acknowledged and stored during the abuse`);
+    } finally {
+      await store.close();
+    }
+  });
 });
