@@ -68,6 +68,39 @@ describe('BinarySerializer (the .ftcd block codec)', () => {
     }
   });
 
+  it('round-trips integers at the edges of exact binary64 arithmetic (no decode-and-compare pass)', () => {
+    const edges = [
+      2 ** 51 - 1,
+      -(2 ** 51 - 1),
+      2 ** 51,
+      -(2 ** 51),
+      2 ** 52 + 1,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+      2 ** 53 + 2,
+      0.1 + 0.2,
+      1e21,
+      -1e-7,
+    ];
+    const base = generateFootprintCandles({ seed: 11, count: edges.length * edges.length, bins: 3 });
+    const candles = base.map((candle, index): FootprintCandleDTO => {
+      const a = edges[index % edges.length]!;
+      const b = edges[Math.floor(index / edges.length)]!;
+      return {
+        ...candle,
+        o: a,
+        h: b,
+        v: a,
+        bv: b,
+        aggs: candle.aggs.map((bin, k) => ({ ...bin, bv: k === 0 ? a : b, sv: b, v: a, bq: a, q: b })),
+      };
+    });
+    for (const compression of [true, false]) {
+      const { codec, payload } = BinarySerializer.encodeBlock(candles, compression);
+      expectSameCandles(BinarySerializer.decodeBlock(codec, payload), candles);
+    }
+  });
+
   it('uses DEFLATE only when it pays, and open times decode without the rest', () => {
     const candles = generateFootprintCandles({ seed: 3, count: 64, bins: 20 });
     const compressed = BinarySerializer.encodeBlock(candles);

@@ -8,7 +8,6 @@ import {
   PREDICT_PRODUCT,
   PREDICT_SUM,
   type Prediction,
-  writeRawGroup,
 } from './numberGroup';
 
 export const BIN_FIELDS = ['tp', 'bv', 'sv', 'v', 'bq', 'sq', 'q'] as const;
@@ -168,7 +167,7 @@ export class BinTable {
 }
 
 /** Writes the bin columns: for each field, one group per candle holding at least one value of it. */
-export function encodeBinColumns(writer: ByteWriter, table: BinTable, rawOnly: boolean): void {
+export function encodeBinColumns(writer: ByteWriter, table: BinTable): void {
   for (const field of BIN_FIELDS) {
     const kind = field === 'tp' ? KIND_DELTA : KIND_PLAIN;
     const optional = field === 'bq' || field === 'sq' || field === 'q';
@@ -182,12 +181,7 @@ export function encodeBinColumns(writer: ByteWriter, table: BinTable, rawOnly: b
       if (coverage === 1) {
         // Partly present: a compacted group without prediction (rare).
         const compact = Float64Array.from(table.presentBins(field as OptionalBinField, c), (b) => values[b]!);
-        if (rawOnly) writeRawGroup(writer, compact, 0, compact.length);
-        else encodeGroup(writer, compact, new Float64Array(compact.length), 0, compact.length, kind);
-        continue;
-      }
-      if (rawOnly) {
-        writeRawGroup(writer, values, first, count);
+        encodeGroup(writer, compact, new Float64Array(compact.length), 0, compact.length, kind);
         continue;
       }
       table.exponents[field][c] = encodeGroup(

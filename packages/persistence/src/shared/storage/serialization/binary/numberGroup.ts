@@ -14,7 +14,15 @@ export const KIND_PREDICTED = 3;
 export const KIND_RAW = 4;
 
 export const MAX_EXPONENT = 22;
-const MAX_INT = Number.MAX_SAFE_INTEGER;
+/**
+ * Largest |r| of an integer group. With |r| < 2^51 every DELTA difference is
+ * below 2^52, so every stored zigzag is below 2^53: the writer's arithmetic
+ * (differences, zigzag, varint) and the reader's (varint, zigzag, running sum)
+ * are all exact, which is what lets the encoder skip a decode-and-compare pass.
+ */
+const MAX_INT = 2 ** 51 - 1;
+/** Largest |residual| of a PREDICTED group (zigzag < 2^53, exact). */
+const MAX_RESIDUAL = 2 ** 52 - 1;
 export const POW10: readonly number[] = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
 
 /**
@@ -187,7 +195,8 @@ function writePredicted(
   for (let j = start; j < end; j += 1) {
     const p = predictAt(prediction, j, exponent);
     const residual = ints[j]! - p;
-    if (!(Math.abs(residual) <= MAX_INT) || p + residual !== ints[j]) return false;
+    // The reader computes the same p (same inputs, same operations) and adds the residual.
+    if (!(Math.abs(residual) <= MAX_RESIDUAL) || p + residual !== ints[j]) return false;
   }
   writer.u8((KIND_PREDICTED << 5) | exponent);
   for (let j = start; j < end; j += 1) writer.zigzag(ints[j]! - predictAt(prediction, j, exponent));
