@@ -107,6 +107,7 @@ describe('original platform queue file', () => {
 
     expect(snapshotOtherTables()).toEqual(before);
     const db = new BetterSqlite3(dbPath, { readonly: true });
+    expect(db.pragma('page_size', { simple: true })).toBe(4096); // an existing file keeps its page size
     const migrations = db.prepare('SELECT version FROM ipc_queue_migrations ORDER BY version').all();
     expect(migrations).toHaveLength(LATEST_SCHEMA_VERSION);
     // The original indexes are reused, not duplicated.

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   QueueClosedError,
@@ -153,6 +154,14 @@ describe('SQLiteQueue', () => {
     queue.markProcessed('a');
     queue.markFailed('b', 'x');
     expect(sync()).toBe(2); // FULL
+  });
+
+  it('creates new files with 16 KiB pages in WAL mode', () => {
+    openQueue().close();
+    const db = new BetterSqlite3(dbPath, { readonly: true });
+    expect(db.pragma('page_size', { simple: true })).toBe(16384);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
   });
 
   it('throws QueueClosedError after close() and close() is idempotent', () => {

@@ -8,6 +8,11 @@ export const queueOptionsSchema = z.object({
   leaseMs: z.number().int().positive().default(30_000),
   maxAttempts: z.number().int().positive().default(5),
   maxDeliveries: z.number().int().positive().default(20),
+  pageSize: z
+    .number()
+    .int()
+    .refine((n) => n >= 512 && n <= 65536 && (n & (n - 1)) === 0, 'a power of two from 512 to 65536')
+    .default(16384),
   retryDelayMs: z.number().int().nonnegative().default(1_000),
   maxRetryDelayMs: z.number().int().nonnegative().default(60_000),
 });

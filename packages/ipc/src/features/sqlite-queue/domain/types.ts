@@ -45,6 +45,8 @@ export interface QueueConfig {
    * being handed out again. Default 20.
    */
   maxDeliveries?: number;
+  /** SQLite page size of a queue file this creates (existing files keep theirs). Default 16384. */
+  pageSize?: number;
   /** Delay before the first retry; doubles per failure. Default 1000. */
   retryDelayMs?: number;
   /** Cap of the retry delay. Default 60000. */
