@@ -12,6 +12,8 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
   compression?: boolean;
   /** Idle file handles kept open. Default 128. */
   maxOpenFiles?: number;
+  /** Memory for decoded blocks kept for repeated reads (LRU), bytes; 0 disables. Default 32 MiB. */
+  blockCacheBytes?: number;
 }
 
 const granularity = z.enum(['day', 'month', 'year']);
@@ -23,6 +25,12 @@ const schema = z
     maxCandlesPerBlock: z.number().int().min(1).max(1_000_000).default(256),
     compression: z.boolean().default(true),
     maxOpenFiles: z.number().int().min(1).max(100_000).default(128),
+    blockCacheBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 40)
+      .default(32 << 20),
     partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), granularity).default({}),
   })
   .passthrough();
@@ -37,6 +45,15 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
     );
     throw new InvalidStorageConfigError(`Invalid binary storage config: ${details.join('; ')}`);
   }
-  const { baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, partitioning } = parsed.data;
-  return Object.freeze({ baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, partitioning });
+  const { baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, blockCacheBytes, partitioning } =
+    parsed.data;
+  return Object.freeze({
+    baseDir,
+    readOnly,
+    maxCandlesPerBlock,
+    compression,
+    maxOpenFiles,
+    blockCacheBytes,
+    partitioning,
+  });
 }

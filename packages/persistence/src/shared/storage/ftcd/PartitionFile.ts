@@ -68,7 +68,9 @@ export class PartitionFile {
     }
     this.exists = true;
     this.end = headerLength;
-    return this.ingest(bytes, headerLength, 0);
+    const outcome = this.ingest(bytes, headerLength, 0);
+    this.index.trim();
+    return outcome;
   }
 
   /**

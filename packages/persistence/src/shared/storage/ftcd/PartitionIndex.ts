@@ -10,58 +10,129 @@ export interface BlockLocation {
   readonly codec: number;
 }
 
-/** The latest version of one key: candle `index` of `block`. */
-export interface KeyLocation {
-  readonly block: BlockLocation;
-  readonly index: number;
-}
+const INITIAL_CAPACITY = 64;
 
 /**
  * In-memory index of one partition file, rebuilt from block headers and the
- * open-time column on open: every block, and for every open time the location
- * of its latest version (later blocks supersede earlier ones).
+ * open-time column on open: for every open time, the location of its latest
+ * version (later blocks supersede earlier ones).
+ *
+ * Kept as parallel typed arrays sorted by open time (16 bytes per key) rather
+ * than a Map of objects (~150 bytes per key with its location object): the
+ * store keeps data forever, so its RAM per stored candle must stay small.
+ * A block no key points to any more is dropped from memory.
  */
 export class PartitionIndex {
-  readonly blocks: BlockLocation[] = [];
-  readonly keys = new Map<number, KeyLocation>();
-  private sorted: number[] | undefined;
+  /** Blocks by ordinal (append order); undefined once every key moved to a later block. */
+  private readonly blocks: (BlockLocation | undefined)[] = [];
+  private liveKeys = new Int32Array(INITIAL_CAPACITY);
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private blockOrdinals = new Int32Array(INITIAL_CAPACITY);
+  private slots = new Int32Array(INITIAL_CAPACITY);
+  private count = 0;
 
   addBlock(block: BlockLocation, openTimes: ArrayLike<number>): void {
+    const ordinal = this.blocks.length;
     this.blocks.push(block);
-    for (let index = 0; index < openTimes.length; index += 1) {
-      const time = openTimes[index]!;
-      if (!this.keys.has(time)) this.sorted = undefined;
-      this.keys.set(time, { block, index });
-    }
+    if (ordinal >= this.liveKeys.length) this.liveKeys = grow(this.liveKeys, ordinal + 1);
+    for (let slot = 0; slot < openTimes.length; slot += 1) this.put(openTimes[slot]!, ordinal, slot);
+    if (this.liveKeys[ordinal] === 0) this.blocks[ordinal] = undefined;
   }
 
+  /** Number of distinct open times. */
   get size(): number {
-    return this.keys.size;
+    return this.count;
   }
 
-  /** Open times ascending. */
-  sortedTimes(): readonly number[] {
-    if (!this.sorted) this.sorted = [...this.keys.keys()].sort((a, b) => a - b);
-    return this.sorted;
+  get firstTime(): number {
+    return this.times[0]!;
   }
 
-  /** Open times within [start, end], ascending. */
-  timesBetween(start: number, end: number): number[] {
-    const times = this.sortedTimes();
-    let low = lowerBound(times, start);
-    const result: number[] = [];
-    for (; low < times.length && times[low]! <= end; low += 1) result.push(times[low]!);
-    return result;
+  get lastTime(): number {
+    return this.times[this.count - 1]!;
+  }
+
+  /** Position of `time` in the sorted key list, or -1. */
+  positionOf(time: number): number {
+    const position = this.lowerBound(time);
+    return position < this.count && this.times[position] === time ? position : -1;
+  }
+
+  /** Positions [from, to) of the open times within [start, end]. */
+  positionsBetween(start: number, end: number): [number, number] {
+    const from = this.lowerBound(start);
+    let to = this.lowerBound(end);
+    if (to < this.count && this.times[to]! <= end) to += 1;
+    return [from, to];
+  }
+
+  timeAt(position: number): number {
+    return this.times[position]!;
+  }
+
+  /** The block holding the latest version of the key at `position`. */
+  blockAt(position: number): BlockLocation {
+    return this.blocks[this.blockOrdinals[position]!]!;
+  }
+
+  /** Index of that candle inside its block. */
+  slotAt(position: number): number {
+    return this.slots[position]!;
+  }
+
+  /** Releases spare capacity (after loading a file, when no appends are expected soon). */
+  trim(): void {
+    if (this.times.length === this.count) return;
+    this.times = this.times.slice(0, this.count);
+    this.blockOrdinals = this.blockOrdinals.slice(0, this.count);
+    this.slots = this.slots.slice(0, this.count);
+  }
+
+  private put(time: number, ordinal: number, slot: number): void {
+    const count = this.count;
+    // Appends in time order (the usual case) skip the search.
+    const position = count > 0 && time > this.times[count - 1]! ? count : this.lowerBound(time);
+    if (position < count && this.times[position] === time) {
+      const previous = this.blockOrdinals[position]!;
+      this.liveKeys[previous]! -= 1;
+      if (this.liveKeys[previous] === 0 && previous !== ordinal) this.blocks[previous] = undefined;
+    } else {
+      if (count === this.times.length) this.reserve(count + 1);
+      if (position < count) {
+        this.times.copyWithin(position + 1, position, count);
+        this.blockOrdinals.copyWithin(position + 1, position, count);
+        this.slots.copyWithin(position + 1, position, count);
+      }
+      this.times[position] = time;
+      this.count = count + 1;
+    }
+    this.blockOrdinals[position] = ordinal;
+    this.slots[position] = slot;
+    this.liveKeys[ordinal]! += 1;
+  }
+
+  private reserve(needed: number): void {
+    this.times = grow(this.times, needed);
+    this.blockOrdinals = grow(this.blockOrdinals, needed);
+    this.slots = grow(this.slots, needed);
+  }
+
+  private lowerBound(target: number): number {
+    let low = 0;
+    let high = this.count;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.times[middle]! < target) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 }
 
-function lowerBound(values: readonly number[], target: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle]! < target) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+function grow<T extends Float64Array | Int32Array>(array: T, needed: number): T {
+  let capacity = Math.max(array.length * 2, INITIAL_CAPACITY);
+  while (capacity < needed) capacity *= 2;
+  const next = new (array.constructor as new (length: number) => T)(capacity);
+  next.set(array);
+  return next;
 }

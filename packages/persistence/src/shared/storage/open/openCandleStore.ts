@@ -25,6 +25,8 @@ export interface OpenCandleStoreOptions {
   partitioning?: Partial<Record<TimeframeName, PartitionGranularity>>;
   /** `.ftcd`: DEFLATE block payloads when it pays. */
   compression?: boolean;
+  /** `.ftcd`: bytes of decoded blocks kept for repeated reads (LRU); 0 disables. */
+  blockCacheBytes?: number;
 }
 
 export type CandleStore = CandleStoragePort & AsyncDisposable;
@@ -59,6 +61,7 @@ export async function openCandleStore(options: OpenCandleStoreOptions): Promise<
       maxCandlesPerBlock,
       partitioning: options.partitioning,
       compression: options.compression,
+      blockCacheBytes: options.blockCacheBytes,
     }),
   );
 }

@@ -35,6 +35,7 @@ import {
   resolveBinaryStorageConfig,
 } from '../../../../shared/storage/ftcd/BinaryStorageConfig';
 import { BlockFetcher } from '../../../../shared/storage/ftcd/BlockFetcher';
+import { DecodedBlockCache } from '../../../../shared/storage/ftcd/DecodedBlockCache';
 import {
   BLOCK_HEADER_SIZE,
   blockCrcValid,
@@ -98,6 +99,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private readonly knownDirectories = new Set<string>();
   private readonly pool: FileHandlePool;
   private readonly organizer: StorageOrganizer;
+  private readonly blockCache: DecodedBlockCache;
   private queue: PendingSave[] = [];
   private cycle: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -109,6 +111,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   ) {
     this.organizer = new StorageOrganizer(config);
     this.pool = new FileHandlePool(config.readOnly ? 'r' : 'r+', config.maxOpenFiles);
+    this.blockCache = new DecodedBlockCache(config.blockCacheBytes);
   }
 
   static async open(config: BinaryStorageConfig): Promise<BinaryStorageAdapter> {
@@ -161,6 +164,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           await this.drain();
         } finally {
           this.closed = true;
+          this.blockCache.clear();
           await this.pool.closeAll();
           await this.lock?.release();
         }
@@ -289,14 +293,15 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     openTime: number,
     cache: Map<BlockLocation, DecodedBlock>,
   ): Promise<FootprintCandleDTO | undefined> {
-    const location = file.index.keys.get(openTime);
-    if (!location) return undefined;
-    let decoded = cache.get(location.block);
+    const position = file.index.positionOf(openTime);
+    if (position < 0) return undefined;
+    const block = file.index.blockAt(position);
+    let decoded = cache.get(block);
     if (!decoded) {
-      decoded = await this.readBlock(file, location.block);
-      cache.set(location.block, decoded);
+      decoded = await this.readBlock(file, block);
+      cache.set(block, decoded);
     }
-    return decoded.candle(location.index);
+    return decoded.candle(file.index.slotAt(position));
   }
 
   /** Appends `candles` (sorted, one per key) as blocks and fsyncs; updates the index only once durable. */
@@ -393,11 +398,15 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (query.order === 'desc') files.reverse();
     const result: FootprintCandleDTO[] = [];
     for (const file of files) {
-      let times = file.index.timesBetween(query.startTime, query.endTime);
-      if (query.order === 'desc') times.reverse();
+      let [from, to] = file.index.positionsBetween(query.startTime, query.endTime);
       const room = query.limit - result.length;
-      if (times.length > room) times = times.slice(0, room);
-      result.push(...(await this.readCandles(file, times)));
+      if (to - from > room) {
+        if (query.order === 'desc') from = to - room;
+        else to = from + room;
+      }
+      const candles = await this.readCandles(file, from, to);
+      if (query.order === 'desc') candles.reverse();
+      for (const candle of candles) result.push(candle);
       if (result.length >= query.limit) break;
     }
     return result;
@@ -424,10 +433,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       let lastOpenTime = Number.NEGATIVE_INFINITY;
       for (const file of series.partitions.values()) {
         if (file.index.size === 0) continue;
-        const times = file.index.sortedTimes();
-        count += times.length;
-        firstOpenTime = Math.min(firstOpenTime, times[0]!);
-        lastOpenTime = Math.max(lastOpenTime, times[times.length - 1]!);
+        count += file.index.size;
+        firstOpenTime = Math.min(firstOpenTime, file.index.firstTime);
+        lastOpenTime = Math.max(lastOpenTime, file.index.lastTime);
       }
       if (count === 0) continue;
       const { exchange, symbol, timeframe } = series;
@@ -453,18 +461,19 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       for (const file of this.filesBetween(series, start, end)) {
         const cache = new Map<BlockLocation, DecodedBlock>();
         const fetcher = new BlockFetcher(this.pool, file.path, file.end, ITERATION_READ_BYTES);
-        for (const time of file.index.timesBetween(start, end)) {
+        const index = file.index;
+        const [from, to] = index.positionsBetween(start, end);
+        for (let position = from; position < to && position < index.size; position += 1) {
           this.assertOpen();
-          const location = file.index.keys.get(time);
-          if (!location) continue;
-          let decoded = cache.get(location.block);
+          const block = index.blockAt(position);
+          let decoded = cache.get(block);
           if (!decoded) {
-            decoded = await this.readBlock(file, location.block, fetcher);
+            decoded = await this.readBlock(file, block, fetcher);
             if (cache.size >= ITERATION_BLOCK_CACHE) cache.delete(cache.keys().next().value as BlockLocation);
-            cache.set(location.block, decoded);
+            cache.set(block, decoded);
           }
           // Built right before it is handed out: the object dies young.
-          yield decoded.candle(location.index);
+          yield decoded.candle(index.slotAt(position));
         }
       }
     }
@@ -477,26 +486,38 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       .filter((file) => file.index.size > 0 && file.bounds.end > start && file.bounds.start <= end);
   }
 
-  /** The latest versions of `times` (in that order), decoding each needed block once, reading them in one go. */
-  private async readCandles(file: PartitionFile, times: readonly number[]): Promise<FootprintCandleDTO[]> {
-    const needed = new Set<BlockLocation>();
-    for (const time of times) {
-      const location = file.index.keys.get(time);
-      if (location) needed.add(location.block);
-    }
-    const blocks = [...needed].sort((a, b) => a.offset - b.offset);
-    if (blocks.length === 0) return [];
-    const first = blocks[0]!;
-    const last = blocks[blocks.length - 1]!;
-    const span = last.offset + last.totalLength - first.offset;
-    const fetcher = new BlockFetcher(this.pool, file.path, file.end, Math.min(span, RANGE_READ_BYTES));
+  /**
+   * The latest versions of the keys at index positions [from, to), ascending.
+   * Blocks come from the decoded-block cache when there; the others are read
+   * with one positioned read spanning them (windows of RANGE_READ_BYTES) and
+   * decoded once.
+   */
+  private async readCandles(file: PartitionFile, from: number, to: number): Promise<FootprintCandleDTO[]> {
+    const index = file.index;
     const decoded = new Map<BlockLocation, DecodedBlock>();
-    for (const block of blocks) decoded.set(block, await this.readBlock(file, block, fetcher));
-    const result: FootprintCandleDTO[] = [];
-    for (const time of times) {
-      const location = file.index.keys.get(time);
-      if (location) result.push(decoded.get(location.block)!.candle(location.index));
+    const absent = new Set<BlockLocation>();
+    for (let position = from; position < to; position += 1) {
+      const block = index.blockAt(position);
+      if (decoded.has(block) || absent.has(block)) continue;
+      const cached = this.blockCache.get(block);
+      if (cached) decoded.set(block, cached);
+      else absent.add(block);
     }
+    if (absent.size > 0) {
+      const missing = [...absent].sort((a, b) => a.offset - b.offset);
+      const first = missing[0]!;
+      const last = missing[missing.length - 1]!;
+      const span = last.offset + last.totalLength - first.offset;
+      const fetcher = new BlockFetcher(this.pool, file.path, file.end, Math.min(span, RANGE_READ_BYTES));
+      for (const block of missing) {
+        const fresh = await this.readBlock(file, block, fetcher);
+        decoded.set(block, fresh);
+        this.blockCache.set(block, fresh);
+      }
+    }
+    const result = new Array<FootprintCandleDTO>(to - from);
+    for (let position = from; position < to; position += 1)
+      result[position - from] = decoded.get(index.blockAt(position))!.candle(index.slotAt(position));
     return result;
   }
 

@@ -269,6 +269,9 @@ type CandleNumberColumns = Record<(typeof CANDLE_COLUMNS)[number][0] | TotalFiel
 
 /** The columns of one decoded block; `candle(index)` builds a fresh DTO. */
 export class DecodedBlock {
+  /** Approximate memory held by the columns (for cache budgets). */
+  readonly byteSize: number;
+
   constructor(
     readonly count: number,
     private readonly times: Float64Array,
@@ -278,7 +281,10 @@ export class DecodedBlock {
     private readonly binStarts: Int32Array,
     private readonly bins: Record<'tp' | 'bv' | 'sv' | 'v' | 'bq' | 'sq' | 'q', Float64Array>,
     private readonly present: Record<'bq' | 'sq' | 'q', Uint8Array>,
-  ) {}
+  ) {
+    // 7 float64 + 3 flag bytes per bin; ~24 numbers, 6 string slots and a flag per candle.
+    this.byteSize = 256 + binStarts[count]! * 59 + count * (24 * 8 + 6 * 8 + 8 + 4);
+  }
 
   openTime(index: number): number {
     return this.times[index]!;
