@@ -58,15 +58,26 @@ export async function createFileDurable(path: string, chunks: readonly Uint8Arra
   await fsyncDirectory(dirname(path));
 }
 
-/** Positional write of every chunk, retrying short writes. */
+/**
+ * Positional write of every chunk: one `pwritev` system call (no copy into one
+ * buffer), then plain writes for whatever a short write left over.
+ */
 export async function writeFully(
   handle: import('node:fs/promises').FileHandle,
   chunks: readonly Uint8Array[],
   position: number,
 ): Promise<void> {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  if (total === 0) return;
+  let written = (await handle.writev(chunks as Uint8Array[], position)).bytesWritten;
+  if (written === total) return;
   let at = position;
   for (const chunk of chunks) {
-    let done = 0;
+    // Skip what the vectored write already covered.
+    let done = Math.min(written, chunk.length);
+    written -= done;
+    at += done;
     while (done < chunk.length) {
       const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, at);
       if (bytesWritten <= 0) throw new Error('write() made no progress');

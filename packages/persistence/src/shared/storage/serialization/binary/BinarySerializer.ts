@@ -177,11 +177,7 @@ function encodePayload(candles: readonly BinaryCandle[]): Uint8Array {
       b += 1;
     }
   }
-  for (const field of OPTIONAL_BIN_FIELDS)
-    encodeFlagColumn(
-      writer,
-      Array.from(present[field], (flag) => flag === 1),
-    );
+  for (const field of OPTIONAL_BIN_FIELDS) encodeFlagColumn(writer, present[field]);
   table.computeCoverage();
   encodeBinColumns(writer, table);
   const totals = new TotalsCodec(table);

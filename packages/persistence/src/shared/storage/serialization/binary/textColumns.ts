@@ -75,10 +75,15 @@ const FLAGS_NONE = 0;
 const FLAGS_ALL = 1;
 const FLAGS_BITMAP = 2;
 
-/** A boolean column (`x`, or the presence of an optional bin field): none / all / LSB-first bitmap. */
-export function encodeFlagColumn(writer: ByteWriter, flags: readonly boolean[]): void {
-  if (flags.every((flag) => !flag)) writer.u8(FLAGS_NONE);
-  else if (flags.every((flag) => flag)) writer.u8(FLAGS_ALL);
+/**
+ * A boolean column (`x`, or the presence of an optional bin field): none / all / LSB-first bitmap.
+ * Takes booleans or 0/1 bytes (presence flags are kept as a Uint8Array).
+ */
+export function encodeFlagColumn(writer: ByteWriter, flags: ArrayLike<boolean | number>): void {
+  let set = 0;
+  for (let index = 0; index < flags.length; index += 1) if (flags[index]) set += 1;
+  if (set === 0) writer.u8(FLAGS_NONE);
+  else if (set === flags.length) writer.u8(FLAGS_ALL);
   else {
     writer.u8(FLAGS_BITMAP);
     for (let start = 0; start < flags.length; start += 8) {
