@@ -192,7 +192,8 @@ function encodePayload(candles: readonly BinaryCandle[]): Uint8Array {
 }
 
 function decodePayload(payload: Uint8Array): BinaryCandle[] {
-  const block = decodeColumns(payload);
+  // Every candle is built before the next decode reuses the scratch columns: no copies needed.
+  const block = decodeColumns(payload, false);
   const candles = new Array<BinaryCandle>(block.count);
   for (let index = 0; index < block.count; index += 1) candles[index] = block.candle(index);
   return candles;
@@ -204,7 +205,7 @@ function decodePayload(payload: Uint8Array): BinaryCandle[] {
  * right before handing it out, so the objects die young instead of being
  * promoted by the garbage collector while a whole block waits to be consumed.
  */
-function decodeColumns(payload: Uint8Array): DecodedBlock {
+function decodeColumns(payload: Uint8Array, ownColumns = true): DecodedBlock {
   const reader = new ByteReader(payload);
   const count = readCount(reader, payload);
   const scratch = new Float64Array(count);
@@ -248,7 +249,10 @@ function decodeColumns(payload: Uint8Array): DecodedBlock {
   if (reader.remaining !== 0)
     throw new FtcdDecodeError(`${reader.remaining} unexpected bytes after the last column`);
 
-  const own = (field: keyof typeof table.values) => table.values[field].slice();
+  // A block that outlives this call (cache, streaming) must not share the codec's scratch buffers.
+  const own = <T extends Float64Array | Uint8Array>(column: T): T =>
+    ownColumns ? (column.slice() as T) : column;
+  const { values, present } = table;
   return new DecodedBlock(
     count,
     times,
@@ -256,8 +260,16 @@ function decodeColumns(payload: Uint8Array): DecodedBlock {
     x,
     n,
     binStarts,
-    { tp: own('tp'), bv: own('bv'), sv: own('sv'), v: own('v'), bq: own('bq'), sq: own('sq'), q: own('q') },
-    { bq: table.present.bq.slice(), sq: table.present.sq.slice(), q: table.present.q.slice() },
+    {
+      tp: own(values.tp),
+      bv: own(values.bv),
+      sv: own(values.sv),
+      v: own(values.v),
+      bq: own(values.bq),
+      sq: own(values.sq),
+      q: own(values.q),
+    },
+    { bq: own(present.bq), sq: own(present.sq), q: own(present.q) },
   );
 }
 
