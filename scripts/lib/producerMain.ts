@@ -26,6 +26,7 @@ let stopping = false;
 let unflushed: string[] = [];
 let flushScheduled = false;
 let windowLatencies: number[] = [];
+const allLatencies: number[] = [];
 const inFlight = new Set<Promise<void>>();
 
 function emit(line: ProducerLine): void {
@@ -58,7 +59,9 @@ function publishNext(): boolean {
     .publish({ id: `${config.idPrefix}${index}`, type: 'candle:complete', payload: next.value })
     .then(
       (result) => {
-        windowLatencies.push(performance.now() - started);
+        const latency = performance.now() - started;
+        windowLatencies.push(latency);
+        allLatencies.push(latency);
         if (result.via === 'socket') counters.acked++;
         else counters.queued++;
         record(index, result.via);
@@ -76,6 +79,7 @@ function publishNext(): boolean {
 }
 
 async function run(): Promise<void> {
+  if (config.waitForSocketMs) await publisher.waitForConnection(config.waitForSocketMs);
   const began = performance.now();
   const statsTimer =
     config.statsEveryMs > 0
@@ -111,11 +115,18 @@ async function run(): Promise<void> {
     else await new Promise((resolve) => setTimeout(resolve, config.rate > 0 ? 2 : 0));
   }
   await Promise.allSettled([...inFlight]);
+  const publishingMs = performance.now() - began;
   flushLedger();
   closeSync(ledger);
   if (statsTimer) clearInterval(statsTimer);
   await publisher.close();
-  emit({ kind: 'done', ...counters });
+  emit({
+    kind: 'done',
+    ...counters,
+    latencyP50Ms: percentile(allLatencies, 0.5),
+    latencyP99Ms: percentile(allLatencies, 0.99),
+    publishingMs,
+  });
 }
 
 process.on('SIGTERM', () => {

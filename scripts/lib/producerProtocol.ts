@@ -20,6 +20,8 @@ export interface ProducerConfig {
   /** Message id prefix; ids are `<prefix><index>`, so the checker can find queued messages. */
   idPrefix: string;
   requestTimeoutMs: number;
+  /** Wait up to this long for the socket before publishing (0 = start at once, queue if unconnected). */
+  waitForSocketMs?: number;
 }
 
 /** A JSON line the producer prints on stdout. */
@@ -34,7 +36,18 @@ export type ProducerLine =
       latencyP99Ms: number | null;
       resolvedInWindow: number;
     }
-  | { kind: 'done'; acked: number; queued: number; rejected: number; failed: number; sent: number };
+  | {
+      kind: 'done';
+      acked: number;
+      queued: number;
+      rejected: number;
+      failed: number;
+      sent: number;
+      /** Over every publish of the run. */
+      latencyP50Ms: number | null;
+      latencyP99Ms: number | null;
+      publishingMs: number;
+    };
 
 /** The candle generator options of a producer: the checker regenerates the same candles from them. */
 export function generatorOptions(
