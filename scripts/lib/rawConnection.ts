@@ -29,7 +29,7 @@ export class RawConnection {
   closedAt: number | undefined;
   /** The socket error, if any (e.g. EAGAIN when the server's accept backlog is full). */
   error: Error | undefined;
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
 
   constructor(
