@@ -1,4 +1,4 @@
-import { deflateRawSync, inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
 import { FtcdDecodeError } from '../../errors/StorageErrors';
 import { ByteReader } from './ByteReader';
@@ -69,9 +69,9 @@ export class BinarySerializer {
   static encodeBlock(candles: readonly BinaryCandle[], allowCompression = true): EncodedBlock {
     const payload = BinarySerializer.encode(candles);
     if (allowCompression && payload.length >= 64) {
-      // Run-length matches only: about twice as fast as level 1 with full
-      // matching, and within ~2 % of its size (the gain is mostly Huffman coding of digits).
-      const compressed = deflateRawSync(payload, { level: 1, strategy: zlibConstants.Z_RLE });
+      // Level 1: Z_RLE would halve this call's CPU (~2 µs of ~20 µs per 50-bin
+      // candle) but costs ~2 % in size (245.5 vs 240.4 B per generated candle).
+      const compressed = deflateRawSync(payload, { level: 1 });
       if (compressed.length <= payload.length * 0.9)
         return { codec: CODEC_COLUMNAR_V1_DEFLATE, payload: compressed };
     }

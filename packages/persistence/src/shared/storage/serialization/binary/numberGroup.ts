@@ -14,15 +14,16 @@ export const KIND_PREDICTED = 3;
 export const KIND_RAW = 4;
 
 export const MAX_EXPONENT = 22;
+const MAX_INT = Number.MAX_SAFE_INTEGER;
 /**
- * Largest |r| of an integer group. With |r| < 2^51 every DELTA difference is
- * below 2^52, so every stored zigzag is below 2^53: the writer's arithmetic
- * (differences, zigzag, varint) and the reader's (varint, zigzag, running sum)
- * are all exact, which is what lets the encoder skip a decode-and-compare pass.
+ * Largest |s| of any integer actually stored (PLAIN value, DELTA difference,
+ * PREDICTED residual): its zigzag is then below 2^53, so the writer's
+ * arithmetic (differences, zigzag, varint) and the reader's (varint, zigzag,
+ * running sums) are all exact. Checking this while encoding is what lets the
+ * encoder skip a decode-and-compare pass.
  */
-const MAX_INT = 2 ** 51 - 1;
-/** Largest |residual| of a PREDICTED group (zigzag < 2^53, exact). */
-const MAX_RESIDUAL = 2 ** 52 - 1;
+const MAX_STORED = 2 ** 52 - 1;
+
 export const POW10: readonly number[] = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
 
 /**
@@ -150,18 +151,11 @@ export function encodeGroup(
       }
     }
     if (integersAt(values, ints, start, end, natural)) {
-      writer.u8((preferred << 5) | natural);
-      if (preferred === KIND_DELTA) {
-        let previous = 0;
-        for (let j = start; j < end; j += 1) {
-          const r = ints[j]!;
-          writer.zigzag(r - previous);
-          previous = r;
-        }
-      } else {
-        for (let j = start; j < end; j += 1) writer.zigzag(ints[j]!);
-      }
-      return natural;
+      // DELTA only when every difference is storable exactly; else PLAIN when every integer is.
+      if (preferred === KIND_DELTA && storable(ints, start, end, true))
+        return writeIntegers(writer, ints, start, end, natural, KIND_DELTA);
+      if (storable(ints, start, end, false))
+        return writeIntegers(writer, ints, start, end, natural, KIND_PLAIN);
     }
   }
   if (count >= 2 && allSame(values, start, end)) {
@@ -171,6 +165,40 @@ export function encodeGroup(
   }
   writeRawGroup(writer, values, start, count);
   return -1;
+}
+
+/** Whether every integer (or, with `delta`, every difference from the previous one) is within MAX_STORED. */
+function storable(ints: Float64Array, start: number, end: number, delta: boolean): boolean {
+  let previous = 0;
+  for (let j = start; j < end; j += 1) {
+    const r = ints[j]!;
+    // A computed |r − previous| <= 2^52−1 implies the exact difference was representable.
+    if (!(Math.abs(delta ? r - previous : r) <= MAX_STORED)) return false;
+    previous = r;
+  }
+  return true;
+}
+
+function writeIntegers(
+  writer: ByteWriter,
+  ints: Float64Array,
+  start: number,
+  end: number,
+  exponent: number,
+  kind: typeof KIND_PLAIN | typeof KIND_DELTA,
+): number {
+  writer.u8((kind << 5) | exponent);
+  if (kind === KIND_DELTA) {
+    let previous = 0;
+    for (let j = start; j < end; j += 1) {
+      const r = ints[j]!;
+      writer.zigzag(r - previous);
+      previous = r;
+    }
+  } else {
+    for (let j = start; j < end; j += 1) writer.zigzag(ints[j]!);
+  }
+  return exponent;
 }
 
 export function writeRawGroup(
@@ -196,7 +224,7 @@ function writePredicted(
     const p = predictAt(prediction, j, exponent);
     const residual = ints[j]! - p;
     // The reader computes the same p (same inputs, same operations) and adds the residual.
-    if (!(Math.abs(residual) <= MAX_RESIDUAL) || p + residual !== ints[j]) return false;
+    if (!(Math.abs(residual) <= MAX_STORED) || p + residual !== ints[j]) return false;
   }
   writer.u8((KIND_PREDICTED << 5) | exponent);
   for (let j = start; j < end; j += 1) writer.zigzag(ints[j]! - predictAt(prediction, j, exponent));
