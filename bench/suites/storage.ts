@@ -22,6 +22,8 @@ const WORKER_FLAG = '--storage-worker';
 const BATCH = 1000;
 const BINS = 50;
 const DAY_OF_1M = 1440;
+/** Distinct days the warm range-query figures cycle over (~4.2 MB decoded each, inside the 32 MiB cache). */
+const WARM_DAYS = 4;
 
 export default async function storageSuite(ctx: BenchContext): Promise<BenchFigure[]> {
   const self = fileURLToPath(import.meta.url);
@@ -167,7 +169,8 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   );
 
   // --- one-day range queries ---
-  const writerForQueries = await BinaryStorageAdapter.open({ baseDir: concurrentDir });
+  // Cold: no decoded-block cache, every query reads (OS page cache is warm) and decodes its blocks.
+  const writerForQueries = await BinaryStorageAdapter.open({ baseDir: concurrentDir, blockCacheBytes: 0 });
   const selectDay = sqlite.prepare<[string, string, string, number, number], { json: string }>(
     'SELECT json FROM candles WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ? ORDER BY open_time',
   );
@@ -193,13 +196,40 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     if (rows.length !== DAY_OF_1M) throw new Error(`baseline range query returned ${rows.length} rows`);
   }
   await writerForQueries.close();
+
+  // Warm: the default 32 MiB decoded-block cache, queries over WARM_DAYS days that fit in it,
+  // after one priming pass (what a chart re-reading recent days sees).
+  const warmStore = await BinaryStorageAdapter.open({ baseDir: concurrentDir });
+  const warmDays = Math.min(WARM_DAYS, days);
+  const warm: number[] = [];
+  const warmCpu: number[] = [];
+  for (let q = -warmDays; q < queries; q += 1) {
+    const startTime = first + (((q % warmDays) + warmDays) % warmDays) * DAY_OF_1M * 60_000;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const found = await warmStore.findBySymbol('BTCUSDT', 'binance', '1m', {
+      startTime,
+      endTime: startTime + (DAY_OF_1M - 1) * 60_000,
+    });
+    const elapsed = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    if (found.length !== DAY_OF_1M) throw new Error(`warm range query returned ${found.length} candles`);
+    if (q < 0) continue;
+    warm.push(elapsed);
+    warmCpu.push((cpu.user + cpu.system) / 1000);
+  }
+  await warmStore.close();
+  warm.sort((a, b) => a - b);
+  warmCpu.sort((a, b) => a - b);
+  const warmCpuNote = `CPU time of the query: p50 ${percentile(warmCpu, 50).toFixed(1)} ms, p99 ${percentile(warmCpu, 99).toFixed(1)} ms`;
+  log(`range query (warm cache, ${warmDays} days): ${warmCpuNote}`);
   await reader.close();
   sqlite.close();
   ours.sort((a, b) => a - b);
   oursCpu.sort((a, b) => a - b);
   theirs.sort((a, b) => a - b);
   const cpuNote = `CPU time of the query (this process, excludes waiting for a busy core): p50 ${percentile(oursCpu, 50).toFixed(1)} ms, p99 ${percentile(oursCpu, 99).toFixed(1)} ms`;
-  log(`range query: ${cpuNote}`);
+  log(`range query (cold, no block cache): ${cpuNote}`);
 
   // --- real LTCUSDT 1m candles ---
   const tradesPath = join(sharedDataDir, 'ltcusdt-aggtrades-2025-06', 'trades.csv.gz');
@@ -286,7 +316,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     },
     {
       suite: SUITE,
-      name: `range query, one day of 1m candles (${DAY_OF_1M}), p50`,
+      name: `range query, one day of 1m candles (${DAY_OF_1M}), cold (no block cache), p50`,
       unit: 'ms',
       value: percentile(ours, 50),
       higherIsBetter: false,
@@ -295,7 +325,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     },
     {
       suite: SUITE,
-      name: `range query, one day of 1m candles (${DAY_OF_1M}), p99`,
+      name: `range query, one day of 1m candles (${DAY_OF_1M}), cold (no block cache), p99`,
       unit: 'ms',
       value: percentile(ours, 99),
       higherIsBetter: false,
@@ -305,6 +335,28 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       note: cpuNote,
     },
   ];
+  figures.push(
+    {
+      suite: SUITE,
+      name: `range query, one day of 1m candles (${DAY_OF_1M}), warm (decoded-block cache, ${warmDays} days cycled), p50`,
+      unit: 'ms',
+      value: percentile(warm, 50),
+      higherIsBetter: false,
+      baseline: { name: `${sqliteName} + JSON.parse (cold query above)`, value: percentile(theirs, 50) },
+      note: warmCpuNote,
+    },
+    {
+      suite: SUITE,
+      name: `range query, one day of 1m candles (${DAY_OF_1M}), warm (decoded-block cache, ${warmDays} days cycled), p99`,
+      unit: 'ms',
+      value: percentile(warm, 99),
+      higherIsBetter: false,
+      baseline: { name: `${sqliteName} + JSON.parse (cold query above)`, value: percentile(theirs, 99) },
+      goal: 'p99 <= 5 ms',
+      goalMet: percentile(warm, 99) <= 5,
+      note: warmCpuNote,
+    },
+  );
   if (real) {
     figures.push({
       suite: SUITE,
