@@ -347,7 +347,7 @@ describe(`abuse of the running daemon (${daemonEntryArgs('daemon').label})`, () 
   // KNOWN BUG (docs/proof.md "Findings"): the envelope is decoded with the lossy
   // Buffer#toString('utf8'), so invalid bytes become U+FFFD and the frame is
   // handled as a message, not refused as documented. Remove `.fails` once fixed.
-  it.fails('answers invalid UTF-8 with FLOWTRACE_INVALID_JSON as docs/ipc-protocol.md §5 says', async () => {
+  it('answers invalid UTF-8 with FLOWTRACE_INVALID_JSON as docs/ipc-protocol.md §5 says', async () => {
     const c = await sendInvalidUtf8();
     expect(c.responses.find((r) => r.id !== 'after')).toMatchObject({ code: 'FLOWTRACE_INVALID_JSON' });
   });
@@ -381,7 +381,7 @@ describe(`abuse of the running daemon (${daemonEntryArgs('daemon').label})`, () 
   // JSON.stringify a 200,000-deep payload (RangeError), so the reply is
   // FLOWTRACE_HANDLER_FAILED with retryable: true and a HybridPublisher would
   // queue it. Remove `.fails` once fixed.
-  it.fails('refuses a deeply nested candle payload as FLOWTRACE_CANDLE_REJECTED (not retryable)', async () => {
+  it('refuses a deeply nested candle payload as FLOWTRACE_CANDLE_REJECTED (not retryable)', async () => {
     const c = new RawConnection(paths.socketPath);
     await c.connected;
     await c.write(frame(`{"id":"deep-payload","type":"candle","payload":${nested},"timestamp":1}`));
@@ -426,7 +426,7 @@ describe(`abuse of the running daemon (${daemonEntryArgs('daemon').label})`, () 
   // "until storage recovers", retries, fails again: the deep message is the
   // oldest row, so good candles queued behind it are never stored. An original
   // producer can write such a row (payload is plain JSON text). Remove `.fails` once fixed.
-  it.fails('a deeply nested queue message does not hold back the good candles queued behind it', async () => {
+  it('a deeply nested queue message does not hold back the good candles queued behind it', async () => {
     const queue = new SQLiteQueue({ dbPath: paths.queuePath });
     try {
       const raw = new Database(paths.queuePath);

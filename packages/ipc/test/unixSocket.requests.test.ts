@@ -136,6 +136,27 @@ describe('UnixSocketServer + UnixSocketClient requests', () => {
     expect(responses[2]).toEqual({ id: 'ok1', success: true, data: 'ok' });
   });
 
+  it('refuses a body that is not valid UTF-8 as invalid JSON instead of handling a mangled message', async () => {
+    const server = await startServer();
+    const handled: unknown[] = [];
+    server.setRequestHandler((message) => {
+      handled.push(message.type);
+      return 'ok';
+    });
+    const peer = await openRawPeer(socketPath);
+    toClose.push(async () => void peer.socket.destroy());
+    const valid = Buffer.from('{"id":"u1","type":"tX","payload":1,"timestamp":1}');
+    const invalid = Buffer.from(valid);
+    invalid[valid.indexOf('X')] = 0xff; // a lone 0xFF byte can never appear in UTF-8
+    peer.socket.write(frameBytes(invalid));
+    peer.socket.write(encodeFrame({ id: 'ok1', type: 't', payload: 1, timestamp: 1 }));
+    const responses = (await peer.waitForResponses(2)) as Array<Record<string, unknown>>;
+    expect(responses[0]).toMatchObject({ success: false, code: IpcErrorCode.InvalidJson, retryable: false });
+    expect(String(responses[0]?.error)).toMatch(/UTF-8/);
+    expect(responses[1]).toEqual({ id: 'ok1', success: true, data: 'ok' });
+    expect(handled).toEqual(['t']);
+  });
+
   it('refuses a 0xFFFFFFFF length prefix with an error response and closes the connection', async () => {
     const server = await startServer();
     server.setRequestHandler(() => 'ok');

@@ -2,14 +2,29 @@ import type { IPCMessage, IPCResponse } from '../../../shared/types';
 import { InvalidEnvelopeError, InvalidJsonError } from './errors';
 
 /**
+ * Strict UTF-8: `Buffer#toString('utf8')` would silently turn invalid bytes into
+ * U+FFFD and hand a corrupted message on; the protocol refuses such a frame.
+ */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeBody(body: Buffer): string {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    throw new InvalidJsonError('Frame body is not valid UTF-8');
+  }
+}
+
+/**
  * Parses and checks a request body. Hand-written rather than zod because it runs
  * once per frame on the hot path; the rules are those of the original platform:
  * non-empty string `id` and `type`, a `payload` key, numeric `timestamp` > 0.
  */
 export function parseRequestEnvelope(body: Buffer): IPCMessage {
+  const text = decodeBody(body);
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     throw new InvalidJsonError(`Frame body is not valid JSON: ${(error as Error).message}`);
   }

@@ -31,7 +31,7 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
   append(entries: readonly RejectedCandleEntry[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`rejected-candles log ${this.path} is closed`));
     if (entries.length === 0) return Promise.resolve();
-    const text = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+    const text = entries.map((entry) => `${serializeEntry(entry)}\n`).join('');
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ text, resolve, reject });
       this.kick();
@@ -99,4 +99,57 @@ async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Characters of an unserialisable payload kept as a preview. */
+const PAYLOAD_PREVIEW_CHARS = 4096;
+
+/**
+ * One JSON line per entry, always: a payload that JSON cannot encode (nesting
+ * too deep for the stack, a BigInt, a cycle) is replaced by a marker and a
+ * bounded preview, so that recording a refusal never fails, and a poison
+ * message can neither be answered as retryable nor stall the queue behind it.
+ */
+export function serializeEntry(entry: RejectedCandleEntry): string {
+  try {
+    return JSON.stringify(entry);
+  } catch (error) {
+    return JSON.stringify({
+      ...entry,
+      payload: undefined,
+      payloadUnserializable: true,
+      payloadError: `${(error as Error).name}: ${(error as Error).message}`,
+      payloadPreview: previewOf(entry.payload),
+    });
+  }
+}
+
+function previewOf(payload: unknown): string {
+  // String() of a deep object does not recurse into it; a bounded walk keeps the preview useful.
+  const parts: string[] = [];
+  let length = 0;
+  const walk = (value: unknown, depth: number): void => {
+    if (length > PAYLOAD_PREVIEW_CHARS) return;
+    const push = (text: string) => {
+      parts.push(text);
+      length += text.length;
+    };
+    if (depth > 64) return push('…');
+    if (Array.isArray(value)) {
+      push('[');
+      for (const item of value.slice(0, 32)) walk(item, depth + 1);
+      return push(']');
+    }
+    if (typeof value === 'object' && value !== null) {
+      push('{');
+      for (const [key, item] of Object.entries(value).slice(0, 32)) {
+        push(`${JSON.stringify(key)}:`);
+        walk(item, depth + 1);
+      }
+      return push('}');
+    }
+    push(typeof value === 'bigint' ? `${value}n` : String(JSON.stringify(value) ?? String(value)));
+  };
+  walk(payload, 0);
+  return parts.join('').slice(0, PAYLOAD_PREVIEW_CHARS);
 }
