@@ -296,11 +296,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const position = file.index.positionOf(openTime);
     if (position < 0) return undefined;
     const block = file.index.blockAt(position);
-    let decoded = cache.get(block);
+    // Re-saving recent candles (live updates) compares with blocks just written or read: often cached.
+    let decoded = cache.get(block) ?? this.blockCache.get(block);
     if (!decoded) {
       decoded = await this.readBlock(file, block);
-      cache.set(block, decoded);
+      this.blockCache.set(block, decoded);
     }
+    cache.set(block, decoded);
     return decoded.candle(file.index.slotAt(position));
   }
 
