@@ -43,6 +43,7 @@ describe('PartitionIndex (typed-array key index of one .ftcd file)', () => {
     expect(index.positionsBetween(11, 34)).toEqual([2, 4]);
     expect(index.positionsBetween(51, 60)).toEqual([7, 7]);
     expect(index.positionsBetween(0, 4)).toEqual([0, 0]);
+    expect(index.positionsBetween(35, 10)).toEqual([4, 4]);
   });
 
   it('stays correct across growth, trim and many superseding blocks', () => {

@@ -63,7 +63,8 @@ export class PartitionIndex {
     const from = this.lowerBound(start);
     let to = this.lowerBound(end);
     if (to < this.count && this.times[to]! <= end) to += 1;
-    return [from, to];
+    // An inverted range (start > end) is empty, not negative.
+    return [from, Math.max(from, to)];
   }
 
   timeAt(position: number): number {
