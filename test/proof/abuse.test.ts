@@ -27,7 +27,7 @@ const halfOpenDiscarded: FootprintCandleDTO[] = [];
 /** Good candles sent on their own connection the whole time, while the abuse goes on. */
 const good = {
   client: undefined as UnixSocketClient | undefined,
-  candles: generateFootprintCandles({ seed: 77, count: 100_000, bins: 50, symbol: 'GOODUSDT' }),
+  candles: generateFootprintCandles({ seed: 77, count: 30_000, bins: 50, symbol: 'GOODUSDT' }),
   sent: 0,
   acked: [] as FootprintCandleDTO[],
   failures: [] as string[],
@@ -344,9 +344,9 @@ describe(`abuse of the running daemon (${daemonEntryArgs('daemon').label})`, () 
     });
   });
 
-  // KNOWN BUG (docs/proof.md "Findings"): the envelope is decoded with the lossy
-  // Buffer#toString('utf8'), so invalid bytes become U+FFFD and the frame is
-  // handled as a message, not refused as documented. Remove `.fails` once fixed.
+  // Regression of docs/proof.md finding 1 (fixed): the envelope was decoded with
+  // the lossy Buffer#toString('utf8'), so invalid bytes became U+FFFD and the
+  // frame was handled as a message instead of refused.
   it('answers invalid UTF-8 with FLOWTRACE_INVALID_JSON as docs/ipc-protocol.md §5 says', async () => {
     const c = await sendInvalidUtf8();
     expect(c.responses.find((r) => r.id !== 'after')).toMatchObject({ code: 'FLOWTRACE_INVALID_JSON' });
@@ -377,10 +377,10 @@ describe(`abuse of the running daemon (${daemonEntryArgs('daemon').label})`, () 
     expect(daemon.hasExited).toBe(false);
   });
 
-  // KNOWN BUG (docs/proof.md "Findings"): the rejected-candles log cannot
-  // JSON.stringify a 200,000-deep payload (RangeError), so the reply is
+  // Regression of docs/proof.md finding 2 (fixed): the rejected-candles log could
+  // not JSON.stringify a 200,000-deep payload (RangeError), so the reply was
   // FLOWTRACE_HANDLER_FAILED with retryable: true and a HybridPublisher would
-  // queue it. Remove `.fails` once fixed.
+  // have queued it.
   it('refuses a deeply nested candle payload as FLOWTRACE_CANDLE_REJECTED (not retryable)', async () => {
     const c = new RawConnection(paths.socketPath);
     await c.connected;
@@ -421,11 +421,11 @@ describe(`abuse of the running daemon (${daemonEntryArgs('daemon').label})`, () 
     expect(existsSync(join(paths.dataDir, 'etc'))).toBe(false);
   });
 
-  // KNOWN BUG (docs/proof.md "Findings"): the same RangeError on the queue side
-  // fails the whole leased batch before anything is stored, the consumer pauses
-  // "until storage recovers", retries, fails again: the deep message is the
-  // oldest row, so good candles queued behind it are never stored. An original
-  // producer can write such a row (payload is plain JSON text). Remove `.fails` once fixed.
+  // Regression of docs/proof.md finding 3 (fixed): the same RangeError on the
+  // queue side failed the whole leased batch, the consumer paused "until storage
+  // recovers", retried and failed again forever: the deep message is the oldest
+  // row, so good candles queued behind it were never stored. An original
+  // producer can write such a row (the payload column is plain JSON text).
   it('a deeply nested queue message does not hold back the good candles queued behind it', async () => {
     const queue = new SQLiteQueue({ dbPath: paths.queuePath });
     try {
