@@ -134,11 +134,15 @@ function previewOf(payload: unknown): string {
       parts.push(text);
       length += text.length;
     };
-    if (depth > 64) return push('…');
+    if (depth > 64) {
+      push('…');
+      return;
+    }
     if (Array.isArray(value)) {
       push('[');
       for (const item of value.slice(0, 32)) walk(item, depth + 1);
-      return push(']');
+      push(']');
+      return;
     }
     if (typeof value === 'object' && value !== null) {
       push('{');
@@ -146,7 +150,8 @@ function previewOf(payload: unknown): string {
         push(`${JSON.stringify(key)}:`);
         walk(item, depth + 1);
       }
-      return push('}');
+      push('}');
+      return;
     }
     push(typeof value === 'bigint' ? `${value}n` : String(JSON.stringify(value) ?? String(value)));
   };
