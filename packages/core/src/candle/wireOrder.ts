@@ -63,7 +63,7 @@ export function inWireOrder(candle: FootprintCandleDTO): FootprintCandleDTO {
     dMax: candle.dMax,
     dMin: candle.dMin,
     tv: candle.tv,
-    aggs: candle.aggs.map(binInWireOrder),
+    aggs: binsInWireOrder(candle.aggs),
     f: candle.f,
     ls: candle.ls,
     x: candle.x,
@@ -71,9 +71,21 @@ export function inWireOrder(candle: FootprintCandleDTO): FootprintCandleDTO {
 }
 
 export function binInWireOrder(bin: PriceBinDTO): PriceBinDTO {
+  const { bq, sq, q } = bin;
+  // The common shape first, as one literal: keeps bin objects monomorphic (hot in storage reads).
+  if (bq !== undefined && sq !== undefined && q !== undefined) {
+    return { tp: bin.tp, bv: bin.bv, sv: bin.sv, v: bin.v, bq, sq, q };
+  }
   const ordered: PriceBinDTO = { tp: bin.tp, bv: bin.bv, sv: bin.sv, v: bin.v };
-  if (bin.bq !== undefined) ordered.bq = bin.bq;
-  if (bin.sq !== undefined) ordered.sq = bin.sq;
-  if (bin.q !== undefined) ordered.q = bin.q;
+  if (bq !== undefined) ordered.bq = bq;
+  if (sq !== undefined) ordered.sq = sq;
+  if (q !== undefined) ordered.q = q;
   return ordered;
+}
+
+function binsInWireOrder(bins: readonly PriceBinDTO[]): PriceBinDTO[] {
+  const copies = new Array<PriceBinDTO>(bins.length);
+  for (let index = 0; index < bins.length; index += 1)
+    copies[index] = binInWireOrder(bins[index] as PriceBinDTO);
+  return copies;
 }
