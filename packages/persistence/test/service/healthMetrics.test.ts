@@ -102,8 +102,16 @@ describe('health and metrics endpoints', () => {
     const file = join(dir.path, 'metrics.txt');
     await writeFile(file, text);
     const result = spawnSync('sh', ['-c', `promtool check metrics < ${file}`], { encoding: 'utf8' });
-    expect(result.stderr + result.stdout).toBe('');
-    expect(result.status).toBe(0);
+    // prom-client's own default gauges nodejs_active_{handles,requests,resources}_total carry a
+    // counter suffix (upstream naming, not ours); promtool lints them. Everything else must be clean.
+    const upstreamNaming =
+      /^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/;
+    const problems = (result.stderr + result.stdout)
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !upstreamNaming.test(line.trim()));
+    expect(problems).toEqual([]);
+    // 0: clean; 3: lint findings only (all of them the upstream names filtered above). Parse errors exit 1.
+    expect([0, 3]).toContain(result.status);
   });
 });
 
