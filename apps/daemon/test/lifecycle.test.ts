@@ -117,3 +117,19 @@ describe.each([
     }
   });
 });
+
+describe(`daemon signals (${daemonCommand().label})`, () => {
+  it('a second signal during the graceful stop forces the exit with code 130', async () => {
+    const daemon = startDaemon(['--data-dir', join(dir, 'data'), '--health-check-port', '0'], {
+      cwd: dir,
+      env: { NOTIFY_SOCKET: listener.path },
+    });
+    await waitFor(() => listener.has('READY', '1'), `READY=1 (daemon output: ${daemon.output()})`);
+    // Two different signals: POSIX does not queue a repeated signal, so SIGTERM twice could merge into one.
+    daemon.child.kill('SIGTERM');
+    daemon.child.kill('SIGINT');
+    const { code } = await daemon.exited;
+    expect(code, daemon.output()).toBe(130);
+    expect(daemon.output()).toContain('second signal: forcing exit');
+  });
+});
