@@ -1,4 +1,8 @@
-import type { CandleQueryOptions } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
+import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
+import type {
+  CandleQueryOptions,
+  CandleStoragePort,
+} from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { InvalidQueryError } from '../errors/StorageErrors';
 
 export interface ResolvedQuery {
@@ -27,4 +31,19 @@ export function resolveQuery(options: CandleQueryOptions | undefined): ResolvedQ
 
 export function checkLatestCount(n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidQueryError('n must be a non-negative integer');
+}
+
+/**
+ * `findLatest` for stores whose range read can return newest first: the `n`
+ * newest candles of a series, oldest first. One definition for every adapter.
+ */
+export async function findLatestViaRange(
+  store: Pick<CandleStoragePort, 'findBySymbol'>,
+  symbol: string,
+  exchange: string,
+  timeframe: TimeframeName,
+  n: number,
+): Promise<FootprintCandleDTO[]> {
+  checkLatestCount(n);
+  return (await store.findBySymbol(symbol, exchange, timeframe, { order: 'desc', limit: n })).reverse();
 }

@@ -12,7 +12,7 @@ import { storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf
 import { candlesEqual } from '../../../../shared/storage/candle/candlesEqual';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
 import { copyCandle } from '../../../../shared/storage/candle/copyCandle';
-import { checkLatestCount, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
+import { findLatestViaRange, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
 import {
   FtcdCorruptBlockError,
   PartitionQuarantinedError,
@@ -414,15 +414,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     return result;
   }
 
-  async findLatest(
+  findLatest(
     symbol: string,
     exchange: string,
     timeframe: TimeframeName,
     n: number,
   ): Promise<FootprintCandleDTO[]> {
-    checkLatestCount(n);
-    const newestFirst = await this.findBySymbol(symbol, exchange, timeframe, { order: 'desc', limit: n });
-    return newestFirst.reverse();
+    return findLatestViaRange(this, symbol, exchange, timeframe, n);
   }
 
   async listSeries(): Promise<SeriesInfo[]> {

@@ -8,7 +8,7 @@ import type {
   SeriesInfo,
 } from '../../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { compareSeries } from '../../candle/compareSeries';
-import { checkLatestCount, resolveQuery } from '../../candle/queryOptions';
+import { findLatestViaRange, resolveQuery } from '../../candle/queryOptions';
 import { StorageClosedError } from '../../errors/StorageErrors';
 import { FlatBufferSerializer } from '../../serialization/flatbuffer/FlatBufferSerializer';
 import {
@@ -116,14 +116,13 @@ export class LegacySqliteCandleReader implements AsyncDisposable {
     return this.decode(Number.isFinite(query.limit) ? found.slice(0, query.limit) : found);
   }
 
-  async findLatest(
+  findLatest(
     symbol: string,
     exchange: string,
     timeframe: TimeframeName,
     n: number,
   ): Promise<FootprintCandleDTO[]> {
-    checkLatestCount(n);
-    return (await this.findBySymbol(symbol, exchange, timeframe, { order: 'desc', limit: n })).reverse();
+    return findLatestViaRange(this, symbol, exchange, timeframe, n);
   }
 
   async listSeries(): Promise<SeriesInfo[]> {
