@@ -11,6 +11,7 @@ export * from './ftcd/crc32c';
 export * from './ftcd/inspectFtcdFile';
 export type * from './ftcd/StorageProblem';
 export * from './open/openCandleStore';
+export type * from './StorageProbe';
 export * from './serialization/binary/BinarySerializer';
 export * from './serialization/flatbuffer/index';
 export * from './sqlite/index';

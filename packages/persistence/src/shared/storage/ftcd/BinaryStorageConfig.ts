@@ -2,6 +2,7 @@ import { TIMEFRAME_NAMES } from '@flowtrace/core';
 import { z } from 'zod';
 import { InvalidStorageConfigError } from '../errors/StorageErrors';
 import type { StorageOrganizationConfig } from '../file/StorageOrganizer';
+import type { StorageProbe } from '../StorageProbe';
 
 export interface BinaryStorageConfig extends StorageOrganizationConfig {
   /** Open for reading only, beside a running writer: no lock, no repairs, no writes. Default false. */
@@ -14,6 +15,8 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
   maxOpenFiles?: number;
   /** Memory for decoded blocks kept for repeated reads (LRU), bytes; 0 disables. Default 32 MiB. */
   blockCacheBytes?: number;
+  /** Tests and tracing only: told synchronously of each write-path point (StorageProbe.ts). */
+  probe?: StorageProbe;
 }
 
 const granularity = z.enum(['day', 'month', 'year']);
@@ -35,7 +38,9 @@ const schema = z
   })
   .passthrough();
 
-export type ResolvedBinaryStorageConfig = Readonly<Required<BinaryStorageConfig>>;
+export type ResolvedBinaryStorageConfig = Readonly<Required<Omit<BinaryStorageConfig, 'probe'>>> & {
+  readonly probe: StorageProbe | undefined;
+};
 
 export function resolveBinaryStorageConfig(config: BinaryStorageConfig): ResolvedBinaryStorageConfig {
   const parsed = schema.safeParse(config);
@@ -44,6 +49,11 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
       (issue) => `${issue.path.join('.') || 'config'} ${issue.message}`,
     );
     throw new InvalidStorageConfigError(`Invalid binary storage config: ${details.join('; ')}`);
+  }
+  // A function, not plain data: checked here rather than by the schema.
+  const probe: unknown = config.probe;
+  if (probe !== undefined && typeof probe !== 'function') {
+    throw new InvalidStorageConfigError('Invalid binary storage config: probe must be a function');
   }
   const { baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, blockCacheBytes, partitioning } =
     parsed.data;
@@ -55,5 +65,6 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
     maxOpenFiles,
     blockCacheBytes,
     partitioning,
+    probe: config.probe,
   });
 }

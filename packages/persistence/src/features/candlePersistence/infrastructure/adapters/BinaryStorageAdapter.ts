@@ -341,7 +341,10 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       });
       offset += bytes.length;
     }
+    const probe = this.config.probe;
+    const detail = { path: file.path, position: start, chunks, creating: header !== undefined };
     try {
+      probe?.('block:before-write', detail);
       if (header) {
         const { exchange, symbol, timeframe } = file.identity;
         await ensureDirectoryDurable(
@@ -354,10 +357,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       } else {
         await this.pool.use(file.path, async (handle) => {
           await writeFully(handle, chunks, start);
+          probe?.('block:written', detail);
           // fdatasync: the data and the new file size, which reading the data needs.
           await handle.datasync();
         });
       }
+      probe?.('block:synced', detail);
     } catch (error) {
       // After a failed write or fsync the file's state is unknown: re-verify before the next write.
       file.suspect = true;
