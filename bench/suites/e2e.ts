@@ -139,9 +139,14 @@ async function withServer<T>(
   dir: string,
   nodeArgs: string[],
   body: (socketPath: string) => Promise<T>,
+  store: 'default' | 'memory' = 'default',
 ): Promise<T & { internals?: ServiceInternals }> {
   mkdirSync(dir, { recursive: true });
-  const server = spawnTs(join(fixtures, 'benchServer.ts'), [mode, dir], nodeArgs);
+  const server = spawnTs(
+    join(fixtures, 'benchServer.ts'),
+    store === 'memory' ? [mode, dir, 'memory'] : [mode, dir],
+    nodeArgs,
+  );
   const ready = await waitForLine(server, (l) => l.startsWith('ready '));
   let result: T;
   try {
@@ -228,9 +233,54 @@ async function frameCost(bins: number, count: number): Promise<BenchFigure[]> {
   ];
 }
 
+/**
+ * The same peak run with InMemoryCandleStorage injected: what the service costs
+ * beside the bare server WITHOUT storage I/O (socket, envelope, validation, use
+ * case, metrics, replies). The 20-bin run is CPU-profiled.
+ */
+async function memoryPeak(
+  ctx: BenchContext,
+  bins: number,
+  baselineRate: number,
+  peakOf: (socketPath: string, tag: string) => ReturnType<typeof runProducers>,
+): Promise<BenchFigure> {
+  const profileDir = join(ctx.tmpDir, `profile-memory-${bins}`);
+  mkdirSync(profileDir, { recursive: true });
+  const profileArgs = bins === 20 ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const peak = await withServer(
+    'service',
+    join(ctx.tmpDir, `mem-${bins}`),
+    profileArgs,
+    (s) => peakOf(s, `M${bins}`),
+    'memory',
+  );
+  ctx.log(
+    `${bins} bins: service with in-memory storage peak ${Math.round(peak.rate)} candles/s (failed ${peak.failed})`,
+  );
+  ctx.log(`  ${describeInternals(peak.internals)}`);
+  const profile = bins === 20 ? summarizeProfile(profileDir) : [];
+  for (const line of profile) ctx.log(`  profile (in-memory storage): ${line}`);
+  return {
+    suite: 'e2e',
+    name: `acks with the in-memory storage adapter, ${PRODUCERS} producers, ${bins}-bin JSON candles`,
+    unit: 'candles/s',
+    value: peak.rate,
+    higherIsBetter: true,
+    baseline: { name: 'bare net server (parse + reply)', value: baselineRate },
+    goal: '>= 70% of baseline (the service cost without storage)',
+    goalMet: peak.rate / baselineRate >= 0.7 && peak.failed === 0,
+    note: `window ${WINDOW}/producer; InMemoryCandleStorage injected, so no storage I/O: the ratio is the cost of socket handling, envelope, validation, use case, metrics and replies; ${describeInternals(peak.internals)}${
+      profile.length > 0 ? `; top self time: ${profile.slice(0, 5).join('; ')}` : ''
+    }`,
+  };
+}
+
 export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
-  for (const bins of [20, 50]) figures.push(...(await frameCost(bins, ctx.quick ? 1000 : 5000)));
+  // FLOWTRACE_BENCH_E2E=memory: only the in-memory-storage figures (profiling the service's own path).
+  const memoryOnly = process.env.FLOWTRACE_BENCH_E2E === 'memory';
+  if (!memoryOnly)
+    for (const bins of [20, 50]) figures.push(...(await frameCost(bins, ctx.quick ? 1000 : 5000)));
   const perProducer = ctx.quick ? 2_000 : 15_000;
   for (const bins of [20, 50]) {
     const profileDir = join(ctx.tmpDir, `profile-${bins}`);
@@ -242,6 +292,8 @@ export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]
       peakOf(s, `B${bins}`),
     );
     ctx.log(`${bins} bins: bare net server peak ${Math.round(baselinePeak.rate)} candles/s`);
+    figures.push(await memoryPeak(ctx, bins, baselinePeak.rate, peakOf));
+    if (memoryOnly) continue;
     const servicePeak = await withServer('service', join(ctx.tmpDir, `svc-${bins}`), profileArgs, (s) =>
       peakOf(s, `S${bins}`),
     );
