@@ -18,6 +18,16 @@ export interface RuleViolation {
 }
 
 type Fields = Record<string, unknown>;
+type Found = RuleViolation[];
+
+/*
+ * This runs once per candle on the service's hot path, so it allocates nothing
+ * while the candle is clean: no reporter closures, no [key, value] tuples, no
+ * per-bin callbacks. Paths and messages are built only when a rule is broken.
+ * The order of the checks IS the order of the reported issues; the
+ * differential test (test/validationFastPath.test.ts) holds it equal to the
+ * reference implementation in test/reference.
+ */
 
 function isRecord(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -29,6 +39,14 @@ function numberAt(fields: Fields, key: string): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+function error(found: Found, path: (string | number)[], rule: string, message: string): void {
+  found.push({ path, rule, severity: 'error', message });
+}
+
+function warning(found: Found, path: (string | number)[], rule: string, message: string): void {
+  found.push({ path, rule, severity: 'warning', message });
+}
+
 /**
  * Every cross-field rule of a footprint candle, hard and soft. Works on the
  * raw input so that a candle with a wrongly typed field still gets all its
@@ -36,74 +54,75 @@ function numberAt(fields: Fields, key: string): number | undefined {
  * skipped (the schema reports those).
  */
 export function checkCandleRules(input: unknown): RuleViolation[] {
-  const found: RuleViolation[] = [];
+  const found: Found = [];
   if (!isRecord(input)) return found;
-  const report = (path: (string | number)[], rule: string, severity: CandleIssueSeverity, message: string) =>
-    found.push({ path, rule, severity, message });
-  const error = (path: (string | number)[], rule: string, message: string) =>
-    report(path, rule, 'error', message);
-  const warning = (path: (string | number)[], rule: string, message: string) =>
-    report(path, rule, 'warning', message);
-
-  checkIdentity(input, error, warning);
-  checkTimes(input, error, warning);
-  checkPrices(input, error);
-  checkVolumes(input, error, warning);
-  checkTradeIds(input, error, warning);
-  const tick = checkTickValue(input, error);
-  checkBins(input, tick, error, warning);
+  checkIdentity(input, found);
+  checkTimes(input, found);
+  checkPrices(input, found);
+  checkVolumes(input, found);
+  checkTradeIds(input, found);
+  const tick = checkTickValue(input, found);
+  checkBins(input, tick, found);
   return found;
 }
 
-type Reporter = (path: (string | number)[], rule: string, message: string) => void;
-
-function checkIdentity(fields: Fields, error: Reporter, warning: Reporter): void {
-  for (const key of ['ex', 's'] as const) {
-    const value = fields[key];
-    if (typeof value === 'string' && !isSafeName(value)) {
-      error([key], 'unsafe-name', `${key === 'ex' ? 'exchange' : 'symbol'} ${explainUnsafeName(value)}`);
-    }
-  }
-  if (typeof fields.e === 'string' && fields.e !== 'CANDLESTICK') {
-    warning(['e'], 'event-type', `event type is "${fields.e}", expected "CANDLESTICK"`);
-  }
-  if (typeof fields.tz === 'string' && fields.tz !== 'UTC') {
-    warning(['tz'], 'time-zone', `time zone is "${fields.tz}"; FlowTrace times are UTC epoch ms`);
+function checkName(fields: Fields, key: 'ex' | 's', found: Found): void {
+  const value = fields[key];
+  if (typeof value === 'string' && !isSafeName(value)) {
+    error(found, [key], 'unsafe-name', `${key === 'ex' ? 'exchange' : 'symbol'} ${explainUnsafeName(value)}`);
   }
 }
 
-function checkTimes(fields: Fields, error: Reporter, warning: Reporter): void {
+function checkIdentity(fields: Fields, found: Found): void {
+  checkName(fields, 'ex', found);
+  checkName(fields, 's', found);
+  if (typeof fields.e === 'string' && fields.e !== 'CANDLESTICK') {
+    warning(found, ['e'], 'event-type', `event type is "${fields.e}", expected "CANDLESTICK"`);
+  }
+  if (typeof fields.tz === 'string' && fields.tz !== 'UTC') {
+    warning(found, ['tz'], 'time-zone', `time zone is "${fields.tz}"; FlowTrace times are UTC epoch ms`);
+  }
+}
+
+function checkEpochMs(key: 't' | 'ct', value: number | undefined, found: Found): void {
+  if (value !== undefined && !Number.isSafeInteger(value)) {
+    error(
+      found,
+      [key],
+      'not-integer',
+      `${key} must be an integer number of epoch milliseconds, got ${value}`,
+    );
+  }
+}
+
+function checkTimes(fields: Fields, found: Found): void {
   const name = fields.i;
   let timeframe: TimeframeName | undefined;
   if (typeof name === 'string') {
     if (isTimeframeName(name)) timeframe = name;
-    else error(['i'], 'unknown-timeframe', `unknown timeframe "${name}"`);
+    else error(found, ['i'], 'unknown-timeframe', `unknown timeframe "${name}"`);
   }
   const t = numberAt(fields, 't');
   const ct = numberAt(fields, 'ct');
   const vi = numberAt(fields, 'vi');
-  for (const [key, value] of [
-    ['t', t],
-    ['ct', ct],
-  ] as const) {
-    if (value !== undefined && !Number.isSafeInteger(value)) {
-      error([key], 'not-integer', `${key} must be an integer number of epoch milliseconds, got ${value}`);
-    }
-  }
+  checkEpochMs('t', t, found);
+  checkEpochMs('ct', ct, found);
   if (timeframe !== undefined) {
     const duration = TIMEFRAME_DURATION_MS[timeframe];
     if (t !== undefined && Number.isSafeInteger(t) && !isAlignedOpenTime(t, timeframe)) {
       error(
+        found,
         ['t'],
         'open-time-unaligned',
         `open time ${t} is not a multiple of ${timeframe} (${duration} ms)`,
       );
     }
     if (vi !== undefined && vi !== duration / 1000) {
-      warning(['vi'], 'interval-mismatch', `vi is ${vi} s but ${timeframe} is ${duration / 1000} s`);
+      warning(found, ['vi'], 'interval-mismatch', `vi is ${vi} s but ${timeframe} is ${duration / 1000} s`);
     }
     if (t !== undefined && ct !== undefined && ct > t && ct !== t + duration - 1) {
       warning(
+        found,
         ['ct'],
         'close-time-mismatch',
         `close time ${ct} is not open time + ${duration} - 1 = ${t + duration - 1}`,
@@ -111,63 +130,72 @@ function checkTimes(fields: Fields, error: Reporter, warning: Reporter): void {
     }
   }
   if (t !== undefined && ct !== undefined && ct <= t) {
-    error(['ct'], 'close-before-open', `close time ${ct} is not after open time ${t}`);
+    error(found, ['ct'], 'close-before-open', `close time ${ct} is not after open time ${t}`);
   }
 }
 
-function checkPrices(fields: Fields, error: Reporter): void {
+function checkNotNegativePrice(key: string, value: number | undefined, found: Found): void {
+  if (value !== undefined && value < 0)
+    error(found, [key], 'negative-price', `${key} is negative (${value})`);
+}
+
+function checkPrices(fields: Fields, found: Found): void {
   const o = numberAt(fields, 'o');
   const h = numberAt(fields, 'h');
   const l = numberAt(fields, 'l');
   const c = numberAt(fields, 'c');
-  for (const [key, value] of [
-    ['o', o],
-    ['h', h],
-    ['l', l],
-    ['c', c],
-  ] as const) {
-    if (value !== undefined && value < 0) error([key], 'negative-price', `${key} is negative (${value})`);
-  }
+  checkNotNegativePrice('o', o, found);
+  checkNotNegativePrice('h', h, found);
+  checkNotNegativePrice('l', l, found);
+  checkNotNegativePrice('c', c, found);
   if (o !== undefined && c !== undefined) {
     if (h !== undefined && h < Math.max(o, c)) {
-      error(['h'], 'high-below-open-close', `high ${h} is below max(open ${o}, close ${c})`);
+      error(found, ['h'], 'high-below-open-close', `high ${h} is below max(open ${o}, close ${c})`);
     }
     if (l !== undefined && l > Math.min(o, c)) {
-      error(['l'], 'low-above-open-close', `low ${l} is above min(open ${o}, close ${c})`);
+      error(found, ['l'], 'low-above-open-close', `low ${l} is above min(open ${o}, close ${c})`);
     }
   }
   // With open and close known, a high below the low already broke one of the rules above.
   if (h !== undefined && l !== undefined && h < l && (o === undefined || c === undefined)) {
-    error(['h'], 'high-below-low', `high ${h} is below low ${l}`);
+    error(found, ['h'], 'high-below-low', `high ${h} is below low ${l}`);
   }
 }
 
-function checkVolumes(fields: Fields, error: Reporter, warning: Reporter): void {
-  for (const key of ['v', 'bv', 'sv', 'q', 'bq', 'sq'] as const) {
-    const value = numberAt(fields, key);
-    if (value !== undefined && value < 0) error([key], 'negative-volume', `${key} is negative (${value})`);
-  }
+function checkNotNegativeVolume(key: string, value: number | undefined, found: Found): void {
+  if (value !== undefined && value < 0)
+    error(found, [key], 'negative-volume', `${key} is negative (${value})`);
+}
+
+function checkVolumes(fields: Fields, found: Found): void {
   const v = numberAt(fields, 'v');
   const bv = numberAt(fields, 'bv');
   const sv = numberAt(fields, 'sv');
   const q = numberAt(fields, 'q');
   const bq = numberAt(fields, 'bq');
   const sq = numberAt(fields, 'sq');
+  checkNotNegativeVolume('v', v, found);
+  checkNotNegativeVolume('bv', bv, found);
+  checkNotNegativeVolume('sv', sv, found);
+  checkNotNegativeVolume('q', q, found);
+  checkNotNegativeVolume('bq', bq, found);
+  checkNotNegativeVolume('sq', sq, found);
   const d = numberAt(fields, 'd');
   const dMax = numberAt(fields, 'dMax');
   const dMin = numberAt(fields, 'dMin');
   const n = numberAt(fields, 'n');
   if (v !== undefined && bv !== undefined && sv !== undefined && !approximatelyEqual(v, bv + sv)) {
-    error(['v'], 'volume-mismatch', `v ${v} is not bv + sv = ${bv + sv}`);
+    error(found, ['v'], 'volume-mismatch', `v ${v} is not bv + sv = ${bv + sv}`);
   }
   if (q !== undefined && bq !== undefined && sq !== undefined && !approximatelyEqual(q, bq + sq)) {
-    error(['q'], 'quote-volume-mismatch', `q ${q} is not bq + sq = ${bq + sq}`);
+    error(found, ['q'], 'quote-volume-mismatch', `q ${q} is not bq + sq = ${bq + sq}`);
   }
   if (d !== undefined && bv !== undefined && sv !== undefined && !approximatelyEqual(d, bv - sv)) {
-    error(['d'], 'delta-mismatch', `d ${d} is not bv - sv = ${bv - sv}`);
+    error(found, ['d'], 'delta-mismatch', `d ${d} is not bv - sv = ${bv - sv}`);
   }
   if (d !== undefined && dMax !== undefined && !approximatelyAtMost(Math.max(0, d), dMax)) {
     warning(
+      found,
       ['dMax'],
       'delta-extremes',
       `dMax ${dMax} is below max(0, d = ${d}); the running delta starts at 0`,
@@ -175,46 +203,47 @@ function checkVolumes(fields: Fields, error: Reporter, warning: Reporter): void 
   }
   if (d !== undefined && dMin !== undefined && !approximatelyAtMost(dMin, Math.min(0, d))) {
     warning(
+      found,
       ['dMin'],
       'delta-extremes',
       `dMin ${dMin} is above min(0, d = ${d}); the running delta starts at 0`,
     );
   }
   if (n !== undefined) {
-    if (!Number.isSafeInteger(n)) error(['n'], 'not-integer', `trade count ${n} is not an integer`);
-    else if (n < 0) error(['n'], 'negative-count', `trade count ${n} is negative`);
+    if (!Number.isSafeInteger(n)) error(found, ['n'], 'not-integer', `trade count ${n} is not an integer`);
+    else if (n < 0) error(found, ['n'], 'negative-count', `trade count ${n} is negative`);
     else if (n === 0 && v !== undefined && v > 0) {
-      error(['v'], 'volume-without-trades', `trade count is 0 but volume is ${v}`);
+      error(found, ['v'], 'volume-without-trades', `trade count is 0 but volume is ${v}`);
     }
   }
 }
 
-function checkTradeIds(fields: Fields, error: Reporter, warning: Reporter): void {
+function checkTradeId(key: 'f' | 'ls', value: number | undefined, found: Found): void {
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value))
+    error(found, [key], 'not-integer', `trade id ${key} ${value} is not an integer`);
+  else if (value < 0) error(found, [key], 'negative-trade-id', `trade id ${key} ${value} is negative`);
+}
+
+function checkTradeIds(fields: Fields, found: Found): void {
   const f = numberAt(fields, 'f');
   const ls = numberAt(fields, 'ls');
   const n = numberAt(fields, 'n');
-  for (const [key, value] of [
-    ['f', f],
-    ['ls', ls],
-  ] as const) {
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value))
-      error([key], 'not-integer', `trade id ${key} ${value} is not an integer`);
-    else if (value < 0) error([key], 'negative-trade-id', `trade id ${key} ${value} is negative`);
-  }
+  checkTradeId('f', f, found);
+  checkTradeId('ls', ls, found);
   if (f !== undefined && ls !== undefined && f > ls) {
-    error(['f'], 'first-after-last', `first trade id ${f} is after last trade id ${ls}`);
+    error(found, ['f'], 'first-after-last', `first trade id ${f} is after last trade id ${ls}`);
   }
   if (f !== undefined && ls !== undefined && n !== undefined && n > 0 && f <= ls && ls - f + 1 < n) {
-    warning(['n'], 'trade-id-span', `${n} trades cannot have ids within ${f}..${ls}`);
+    warning(found, ['n'], 'trade-id-span', `${n} trades cannot have ids within ${f}..${ls}`);
   }
 }
 
-function checkTickValue(fields: Fields, error: Reporter): TickSize | undefined {
+function checkTickValue(fields: Fields, found: Found): TickSize | undefined {
   const tv = numberAt(fields, 'tv');
   if (tv === undefined) return undefined;
   if (tv <= 0) {
-    error(['tv'], 'tick-value-not-positive', `tick value must be > 0, got ${tv}`);
+    error(found, ['tv'], 'tick-value-not-positive', `tick value must be > 0, got ${tv}`);
     return undefined;
   }
   try {
@@ -225,28 +254,35 @@ function checkTickValue(fields: Fields, error: Reporter): TickSize | undefined {
   }
 }
 
-interface BinTotals {
-  v: number;
-  bv: number;
-  sv: number;
-  q: number;
-  bq: number;
-  sq: number;
-  quoteComplete: boolean;
+function checkBinNotNegative(index: number, key: string, value: number | undefined, found: Found): void {
+  if (value !== undefined && value < 0) {
+    error(found, ['aggs', index, key], 'negative-volume', `bin ${key} is negative (${value})`);
+  }
 }
 
-function checkBins(fields: Fields, tick: TickSize | undefined, error: Reporter, warning: Reporter): void {
+function checkBins(fields: Fields, tick: TickSize | undefined, found: Found): void {
   const aggs = fields.aggs;
   if (!Array.isArray(aggs)) return;
-  const totals: BinTotals = { v: 0, bv: 0, sv: 0, q: 0, bq: 0, sq: 0, quoteComplete: true };
+  let sumV = 0;
+  let sumBv = 0;
+  let sumSv = 0;
+  let sumQ = 0;
+  let sumBq = 0;
+  let sumSq = 0;
+  let quoteComplete = true;
   const low = numberAt(fields, 'l');
   const high = numberAt(fields, 'h');
+  const lowestBin = low === undefined ? undefined : low - (tick?.value ?? 0);
   let previousTp: number | undefined;
   let binsWellFormed = true;
-  aggs.forEach((bin: unknown, index) => {
+  const count = aggs.length;
+  for (let index = 0; index < count; index++) {
+    const bin: unknown = aggs[index];
+    // Holes of a sparse array are skipped, as Array#forEach does.
+    if (bin === undefined && !(index in aggs)) continue;
     if (!isRecord(bin)) {
       binsWellFormed = false;
-      return;
+      continue;
     }
     const tp = numberAt(bin, 'tp');
     const bv = numberAt(bin, 'bv');
@@ -255,25 +291,20 @@ function checkBins(fields: Fields, tick: TickSize | undefined, error: Reporter, 
     const bq = numberAt(bin, 'bq');
     const sq = numberAt(bin, 'sq');
     const q = numberAt(bin, 'q');
-    for (const [key, value] of [
-      ['bv', bv],
-      ['sv', sv],
-      ['v', v],
-      ['bq', bq],
-      ['sq', sq],
-      ['q', q],
-    ] as const) {
-      if (value !== undefined && value < 0) {
-        error(['aggs', index, key], 'negative-volume', `bin ${key} is negative (${value})`);
-      }
-    }
+    checkBinNotNegative(index, 'bv', bv, found);
+    checkBinNotNegative(index, 'sv', sv, found);
+    checkBinNotNegative(index, 'v', v, found);
+    checkBinNotNegative(index, 'bq', bq, found);
+    checkBinNotNegative(index, 'sq', sq, found);
+    checkBinNotNegative(index, 'q', q, found);
     if (tp !== undefined) {
-      if (tp < 0) error(['aggs', index, 'tp'], 'negative-price', `bin price is negative (${tp})`);
+      if (tp < 0) error(found, ['aggs', index, 'tp'], 'negative-price', `bin price is negative (${tp})`);
       if (previousTp !== undefined) {
         if (tp === previousTp) {
-          error(['aggs', index, 'tp'], 'aggs-duplicate-tp', `bin price ${tp} appears twice`);
+          error(found, ['aggs', index, 'tp'], 'aggs-duplicate-tp', `bin price ${tp} appears twice`);
         } else if (tp < previousTp) {
           error(
+            found,
             ['aggs', index, 'tp'],
             'aggs-unsorted',
             `bin price ${tp} follows ${previousTp}; bins must ascend`,
@@ -283,17 +314,18 @@ function checkBins(fields: Fields, tick: TickSize | undefined, error: Reporter, 
       previousTp = tp;
       if (tick !== undefined && !isOnTick(tp, tick)) {
         warning(
+          found,
           ['aggs', index, 'tp'],
           'tick-misaligned',
           `bin price ${tp} is not a multiple of tick value ${tick.value}`,
         );
       }
-      const lowestBin = low === undefined ? undefined : low - (tick?.value ?? 0);
       if (
         (lowestBin !== undefined && !approximatelyAtMost(lowestBin, tp)) ||
         (high !== undefined && !approximatelyAtMost(tp, high))
       ) {
         warning(
+          found,
           ['aggs', index, 'tp'],
           'bin-outside-range',
           `bin price ${tp} lies outside the candle's low..high`,
@@ -304,46 +336,50 @@ function checkBins(fields: Fields, tick: TickSize | undefined, error: Reporter, 
     }
     if (v !== undefined && bv !== undefined && sv !== undefined) {
       if (!approximatelyEqual(v, bv + sv)) {
-        error(['aggs', index, 'v'], 'bin-volume-mismatch', `bin v ${v} is not bv + sv = ${bv + sv}`);
+        error(found, ['aggs', index, 'v'], 'bin-volume-mismatch', `bin v ${v} is not bv + sv = ${bv + sv}`);
       }
-      totals.v += v;
-      totals.bv += bv;
-      totals.sv += sv;
+      sumV += v;
+      sumBv += bv;
+      sumSv += sv;
     } else {
       binsWellFormed = false;
     }
     if (bq !== undefined && sq !== undefined) {
       if (q !== undefined && !approximatelyEqual(q, bq + sq)) {
-        error(['aggs', index, 'q'], 'bin-quote-volume-mismatch', `bin q ${q} is not bq + sq = ${bq + sq}`);
+        error(
+          found,
+          ['aggs', index, 'q'],
+          'bin-quote-volume-mismatch',
+          `bin q ${q} is not bq + sq = ${bq + sq}`,
+        );
       }
-      totals.bq += bq;
-      totals.sq += sq;
-      totals.q += q ?? bq + sq;
+      sumBq += bq;
+      sumSq += sq;
+      sumQ += q ?? bq + sq;
     } else {
-      totals.quoteComplete = false;
+      quoteComplete = false;
     }
-  });
+  }
   if (!binsWellFormed) return;
   const n = numberAt(fields, 'n');
   if (n !== undefined && Number.isSafeInteger(n) && n >= 0 && n < aggs.length) {
-    warning(['n'], 'trade-count-below-bins', `${n} trades cannot fill ${aggs.length} bins`);
+    warning(found, ['n'], 'trade-count-below-bins', `${n} trades cannot fill ${aggs.length} bins`);
   }
   if (n === 0 && aggs.length > 0) {
-    error(['aggs'], 'bins-without-trades', `trade count is 0 but there are ${aggs.length} bins`);
+    error(found, ['aggs'], 'bins-without-trades', `trade count is 0 but there are ${aggs.length} bins`);
   }
   if (aggs.length === 0) return;
-  const sums: [string, number, boolean][] = [
-    ['v', totals.v, true],
-    ['bv', totals.bv, true],
-    ['sv', totals.sv, true],
-    ['q', totals.q, totals.quoteComplete],
-    ['bq', totals.bq, totals.quoteComplete],
-    ['sq', totals.sq, totals.quoteComplete],
-  ];
-  for (const [key, sum, applicable] of sums) {
-    const total = numberAt(fields, key);
-    if (!applicable || total === undefined || approximatelyEqual(total, sum)) continue;
-    const rule = key.endsWith('q') ? 'quote-volume-sum' : 'volume-sum';
-    warning([key], rule, `${key} ${total} differs from the sum of the bins' ${key} (${sum})`);
-  }
+  checkBinSum(fields, 'v', sumV, true, found);
+  checkBinSum(fields, 'bv', sumBv, true, found);
+  checkBinSum(fields, 'sv', sumSv, true, found);
+  checkBinSum(fields, 'q', sumQ, quoteComplete, found);
+  checkBinSum(fields, 'bq', sumBq, quoteComplete, found);
+  checkBinSum(fields, 'sq', sumSq, quoteComplete, found);
+}
+
+function checkBinSum(fields: Fields, key: string, sum: number, applicable: boolean, found: Found): void {
+  const total = numberAt(fields, key);
+  if (!applicable || total === undefined || approximatelyEqual(total, sum)) return;
+  const rule = key.endsWith('q') ? 'quote-volume-sum' : 'volume-sum';
+  warning(found, [key], rule, `${key} ${total} differs from the sum of the bins' ${key} (${sum})`);
 }

@@ -3,6 +3,7 @@ import type { FootprintCandleDTO } from '../candle/FootprintCandleDTO';
 import { type CandleIssue, formatIssuePath } from './CandleIssue';
 import { checkCandleRules, type RuleViolation } from './candleRules';
 import { footprintCandleShapeSchema } from './footprintCandleSchema';
+import { readCandleShape } from './readCandleShape';
 
 export type CandleValidationResult =
   | { ok: true; candle: FootprintCandleDTO; warnings: CandleIssue[] }
@@ -24,18 +25,36 @@ export function validateFootprintCandle(
   options?: CandleValidationOptions,
 ): CandleValidationResult {
   const strict = options?.strict ?? false;
+  const shaped = readCandleShape(input);
+  if (shaped !== undefined) {
+    // The common case, without zod: a well-formed candle, most often clean.
+    const violations = checkCandleRules(shaped);
+    if (violations.length === 0) return { ok: true, candle: shaped, warnings: [] };
+    return partition(violations, strict, [], shaped);
+  }
+  // zod runs only for malformed input: its issues are the error report.
   const parsed = footprintCandleShapeSchema.safeParse(input);
   const issues: CandleIssue[] = parsed.success
     ? []
     : parsed.error.issues.map((issue) => fromSchemaIssue(issue, input));
+  return partition(checkCandleRules(input), strict, issues, parsed.success ? parsed.data : undefined);
+}
+
+/** Hard errors always reject; warnings reject only when `strict`. */
+function partition(
+  violations: readonly RuleViolation[],
+  strict: boolean,
+  issues: CandleIssue[],
+  candle: FootprintCandleDTO | undefined,
+): CandleValidationResult {
   const warnings: CandleIssue[] = [];
-  for (const violation of checkCandleRules(input)) {
+  for (const violation of violations) {
     const issue = fromViolation(violation);
     if (issue.severity === 'error' || strict) issues.push(issue);
     else warnings.push(issue);
   }
-  if (issues.length > 0 || !parsed.success) return { ok: false, issues };
-  return { ok: true, candle: parsed.data, warnings };
+  if (issues.length > 0 || candle === undefined) return { ok: false, issues };
+  return { ok: true, candle, warnings };
 }
 
 function fromViolation(violation: RuleViolation): CandleIssue {
