@@ -33,9 +33,12 @@ function isRecord(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The field's value when it is a finite number; type problems are reported by the schema. */
-function numberAt(fields: Fields, key: string): number | undefined {
-  const value = fields[key];
+/**
+ * The value when it is a finite number; type problems are reported by the
+ * schema. Callers read fields by name (`fields.t`), not by computed key, so each
+ * access site stays monomorphic.
+ */
+function finite(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
@@ -66,16 +69,15 @@ export function checkCandleRules(input: unknown): RuleViolation[] {
   return found;
 }
 
-function checkName(fields: Fields, key: 'ex' | 's', found: Found): void {
-  const value = fields[key];
+function checkName(key: 'ex' | 's', value: unknown, found: Found): void {
   if (typeof value === 'string' && !isSafeName(value)) {
     error(found, [key], 'unsafe-name', `${key === 'ex' ? 'exchange' : 'symbol'} ${explainUnsafeName(value)}`);
   }
 }
 
 function checkIdentity(fields: Fields, found: Found): void {
-  checkName(fields, 'ex', found);
-  checkName(fields, 's', found);
+  checkName('ex', fields.ex, found);
+  checkName('s', fields.s, found);
   if (typeof fields.e === 'string' && fields.e !== 'CANDLESTICK') {
     warning(found, ['e'], 'event-type', `event type is "${fields.e}", expected "CANDLESTICK"`);
   }
@@ -102,9 +104,9 @@ function checkTimes(fields: Fields, found: Found): void {
     if (isTimeframeName(name)) timeframe = name;
     else error(found, ['i'], 'unknown-timeframe', `unknown timeframe "${name}"`);
   }
-  const t = numberAt(fields, 't');
-  const ct = numberAt(fields, 'ct');
-  const vi = numberAt(fields, 'vi');
+  const t = finite(fields.t);
+  const ct = finite(fields.ct);
+  const vi = finite(fields.vi);
   checkEpochMs('t', t, found);
   checkEpochMs('ct', ct, found);
   if (timeframe !== undefined) {
@@ -140,10 +142,10 @@ function checkNotNegativePrice(key: string, value: number | undefined, found: Fo
 }
 
 function checkPrices(fields: Fields, found: Found): void {
-  const o = numberAt(fields, 'o');
-  const h = numberAt(fields, 'h');
-  const l = numberAt(fields, 'l');
-  const c = numberAt(fields, 'c');
+  const o = finite(fields.o);
+  const h = finite(fields.h);
+  const l = finite(fields.l);
+  const c = finite(fields.c);
   checkNotNegativePrice('o', o, found);
   checkNotNegativePrice('h', h, found);
   checkNotNegativePrice('l', l, found);
@@ -168,22 +170,22 @@ function checkNotNegativeVolume(key: string, value: number | undefined, found: F
 }
 
 function checkVolumes(fields: Fields, found: Found): void {
-  const v = numberAt(fields, 'v');
-  const bv = numberAt(fields, 'bv');
-  const sv = numberAt(fields, 'sv');
-  const q = numberAt(fields, 'q');
-  const bq = numberAt(fields, 'bq');
-  const sq = numberAt(fields, 'sq');
+  const v = finite(fields.v);
+  const bv = finite(fields.bv);
+  const sv = finite(fields.sv);
+  const q = finite(fields.q);
+  const bq = finite(fields.bq);
+  const sq = finite(fields.sq);
   checkNotNegativeVolume('v', v, found);
   checkNotNegativeVolume('bv', bv, found);
   checkNotNegativeVolume('sv', sv, found);
   checkNotNegativeVolume('q', q, found);
   checkNotNegativeVolume('bq', bq, found);
   checkNotNegativeVolume('sq', sq, found);
-  const d = numberAt(fields, 'd');
-  const dMax = numberAt(fields, 'dMax');
-  const dMin = numberAt(fields, 'dMin');
-  const n = numberAt(fields, 'n');
+  const d = finite(fields.d);
+  const dMax = finite(fields.dMax);
+  const dMin = finite(fields.dMin);
+  const n = finite(fields.n);
   if (v !== undefined && bv !== undefined && sv !== undefined && !approximatelyEqual(v, bv + sv)) {
     error(found, ['v'], 'volume-mismatch', `v ${v} is not bv + sv = ${bv + sv}`);
   }
@@ -226,9 +228,9 @@ function checkTradeId(key: 'f' | 'ls', value: number | undefined, found: Found):
 }
 
 function checkTradeIds(fields: Fields, found: Found): void {
-  const f = numberAt(fields, 'f');
-  const ls = numberAt(fields, 'ls');
-  const n = numberAt(fields, 'n');
+  const f = finite(fields.f);
+  const ls = finite(fields.ls);
+  const n = finite(fields.n);
   checkTradeId('f', f, found);
   checkTradeId('ls', ls, found);
   if (f !== undefined && ls !== undefined && f > ls) {
@@ -240,7 +242,7 @@ function checkTradeIds(fields: Fields, found: Found): void {
 }
 
 function checkTickValue(fields: Fields, found: Found): TickSize | undefined {
-  const tv = numberAt(fields, 'tv');
+  const tv = finite(fields.tv);
   if (tv === undefined) return undefined;
   if (tv <= 0) {
     error(found, ['tv'], 'tick-value-not-positive', `tick value must be > 0, got ${tv}`);
@@ -270,8 +272,8 @@ function checkBins(fields: Fields, tick: TickSize | undefined, found: Found): vo
   let sumBq = 0;
   let sumSq = 0;
   let quoteComplete = true;
-  const low = numberAt(fields, 'l');
-  const high = numberAt(fields, 'h');
+  const low = finite(fields.l);
+  const high = finite(fields.h);
   const lowestBin = low === undefined ? undefined : low - (tick?.value ?? 0);
   let previousTp: number | undefined;
   let binsWellFormed = true;
@@ -284,13 +286,13 @@ function checkBins(fields: Fields, tick: TickSize | undefined, found: Found): vo
       binsWellFormed = false;
       continue;
     }
-    const tp = numberAt(bin, 'tp');
-    const bv = numberAt(bin, 'bv');
-    const sv = numberAt(bin, 'sv');
-    const v = numberAt(bin, 'v');
-    const bq = numberAt(bin, 'bq');
-    const sq = numberAt(bin, 'sq');
-    const q = numberAt(bin, 'q');
+    const tp = finite(bin.tp);
+    const bv = finite(bin.bv);
+    const sv = finite(bin.sv);
+    const v = finite(bin.v);
+    const bq = finite(bin.bq);
+    const sq = finite(bin.sq);
+    const q = finite(bin.q);
     checkBinNotNegative(index, 'bv', bv, found);
     checkBinNotNegative(index, 'sv', sv, found);
     checkBinNotNegative(index, 'v', v, found);
@@ -361,7 +363,7 @@ function checkBins(fields: Fields, tick: TickSize | undefined, found: Found): vo
     }
   }
   if (!binsWellFormed) return;
-  const n = numberAt(fields, 'n');
+  const n = finite(fields.n);
   if (n !== undefined && Number.isSafeInteger(n) && n >= 0 && n < aggs.length) {
     warning(found, ['n'], 'trade-count-below-bins', `${n} trades cannot fill ${aggs.length} bins`);
   }
@@ -369,16 +371,21 @@ function checkBins(fields: Fields, tick: TickSize | undefined, found: Found): vo
     error(found, ['aggs'], 'bins-without-trades', `trade count is 0 but there are ${aggs.length} bins`);
   }
   if (aggs.length === 0) return;
-  checkBinSum(fields, 'v', sumV, true, found);
-  checkBinSum(fields, 'bv', sumBv, true, found);
-  checkBinSum(fields, 'sv', sumSv, true, found);
-  checkBinSum(fields, 'q', sumQ, quoteComplete, found);
-  checkBinSum(fields, 'bq', sumBq, quoteComplete, found);
-  checkBinSum(fields, 'sq', sumSq, quoteComplete, found);
+  checkBinSum('v', finite(fields.v), sumV, true, found);
+  checkBinSum('bv', finite(fields.bv), sumBv, true, found);
+  checkBinSum('sv', finite(fields.sv), sumSv, true, found);
+  checkBinSum('q', finite(fields.q), sumQ, quoteComplete, found);
+  checkBinSum('bq', finite(fields.bq), sumBq, quoteComplete, found);
+  checkBinSum('sq', finite(fields.sq), sumSq, quoteComplete, found);
 }
 
-function checkBinSum(fields: Fields, key: string, sum: number, applicable: boolean, found: Found): void {
-  const total = numberAt(fields, key);
+function checkBinSum(
+  key: string,
+  total: number | undefined,
+  sum: number,
+  applicable: boolean,
+  found: Found,
+): void {
   if (!applicable || total === undefined || approximatelyEqual(total, sum)) return;
   const rule = key.endsWith('q') ? 'quote-volume-sum' : 'volume-sum';
   warning(found, [key], rule, `${key} ${total} differs from the sum of the bins' ${key} (${sum})`);
