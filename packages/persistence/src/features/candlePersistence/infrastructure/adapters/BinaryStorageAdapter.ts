@@ -342,7 +342,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       offset += bytes.length;
     }
     const probe = this.config.probe;
-    const detail = { path: file.path, position: start, chunks, creating: header !== undefined };
+    // A new file is written whole (header first) from offset 0.
+    const detail = { path: file.path, position: header ? 0 : start, chunks, creating: header !== undefined };
     try {
       probe?.('block:before-write', detail);
       if (header) {
