@@ -1,15 +1,31 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
+import {
+  type ChaosKillArgs,
+  chaosKillArgv,
+  FTCD_KILL_POINTS,
+  type ProbeKillPoint,
+  SQLITE_KILL_POINTS,
+} from './chaosKillArgs';
 import { checkDelivery, type DeliveryReport } from './checkDelivery';
 import { DaemonProcess, daemonPaths, sleep } from './daemon';
 import type { ProducerConfig } from './producerProtocol';
 import { ProducerProcess } from './producers';
 import { SeededRandom } from './random';
+import { REPO_ROOT, tsScriptArgs } from './repo';
 
-/** Where a SIGKILL landed, as observed from outside the daemon. */
-export type KillPoint = 'serving' | 'during-queue-drain' | 'during-start-up';
+/**
+ * Where a SIGKILL landed: a named point of the write path, hit exactly (the
+ * daemon's probe killed it there: chaosDaemonEntry.ts), or, from outside,
+ * 'serving' (random up time) and 'during-start-up' (before READY, by timing).
+ */
+export type KillPoint = 'serving' | 'during-start-up' | ProbeKillPoint;
+
+const CHAOS_ENTRY = tsScriptArgs(join(REPO_ROOT, 'scripts', 'lib', 'chaosDaemonEntry.ts'));
+/** A probe kill that did not happen within this time after spawning is done from outside ('serving'). */
+const PROBE_KILL_TIMEOUT_MS = 10_000;
 
 export interface ChaosOptions {
   kills: number;
@@ -32,6 +48,8 @@ export interface ChaosReport {
   store: '.ftcd' | 'sqlite';
   kills: number;
   killsByPoint: Record<KillPoint, number>;
+  /** Probe kills whose point was not hit in time (then killed from outside, counted as 'serving'). */
+  probeMisses: number;
   /** Restarts that reached READY (every restart must: a store that cannot recover fails the run). */
   restarts: number;
   delivery: DeliveryReport;
@@ -45,10 +63,10 @@ export interface ChaosReport {
 
 /**
  * Runs the real daemon with producers streaming 50-bin candles, SIGKILLs it
- * `kills` times at random moments (and at points approximated from outside:
- * while its queue has leased or pending rows, and before READY during start-up
- * recovery), restarts it each time, then lets everything drain and checks
- * every promise of every producer.
+ * `kills` times, rotating through the store's named points (the daemon kills
+ * itself exactly there, at a random hit), random up times ('serving') and
+ * random moments before READY ('during-start-up'); restarts it each time, then
+ * lets everything drain and checks every promise of every producer.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const began = performance.now();
@@ -82,11 +100,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
   }
 
-  const killsByPoint: Record<KillPoint, number> = {
-    serving: 0,
-    'during-queue-drain': 0,
-    'during-start-up': 0,
+  const killsByPoint = Object.fromEntries(
+    ['serving', 'during-start-up', ...FTCD_KILL_POINTS, ...SQLITE_KILL_POINTS].map((point) => [point, 0]),
+  ) as Record<KillPoint, number>;
+  // Named points first: with few kills each still gets its share.
+  const rotation: KillPoint[] = [
+    ...(options.useDatabase ? SQLITE_KILL_POINTS : FTCD_KILL_POINTS),
+    'during-start-up',
+    'serving',
+  ];
+  const planOf = (kill: number): KillPoint =>
+    kill === 0 ? 'serving' : (rotation[(kill - 1) % rotation.length] as KillPoint);
+  const probeKillOf = (kill: number): ChaosKillArgs | undefined => {
+    const plan = planOf(kill);
+    if (plan === 'serving' || plan === 'during-start-up') return undefined;
+    return { point: plan, hit: randomHit(plan, random), marker: join(root, `kill-${kill}.marker`) };
   };
+  const spawnDaemon = (kill: ChaosKillArgs | undefined): DaemonProcess =>
+    kill
+      ? new DaemonProcess(paths, daemonArgs, [...CHAOS_ENTRY, ...chaosKillArgv(kill)])
+      : new DaemonProcess(paths, daemonArgs);
+  let probeMisses = 0;
   let restarts = 0;
   let producers: ProducerProcess[] = [];
   let daemon: DaemonProcess | undefined;
@@ -98,40 +132,56 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     producers = configs.map((config) => new ProducerProcess(config));
     await sleep(500);
 
+    let probeKill: ChaosKillArgs | undefined;
     for (let kill = 0; kill < options.kills; kill++) {
       // Every iteration begins with a daemon just spawned (READY or not) and kills it once.
-      const plan: KillPoint =
-        kill % 5 === 4 ? 'during-start-up' : kill % 5 === 2 ? 'during-queue-drain' : 'serving';
+      const plan = planOf(kill);
       let landed: KillPoint = 'serving';
-      if (plan === 'during-start-up') {
-        await sleep(random.between(0, lastReadyMs * 0.8));
-        if (!daemon.isReady) landed = 'during-start-up';
-      } else {
-        await daemon.waitReady();
-        restarts++;
-        lastReadyMs = daemon.readyAfterMs ?? lastReadyMs;
-        if (plan === 'during-queue-drain') {
-          // Right after a restart the queue holds what producers queued while it was down:
-          // kill as soon as the daemon holds leased rows (a batch being persisted).
-          const deadline = performance.now() + maxUp;
-          while (performance.now() < deadline) {
-            if (queue.stats().inFlight > 0) {
-              landed = 'during-queue-drain';
-              break;
-            }
-            await sleep(2);
-          }
+      let exit: Awaited<DaemonProcess['exited']>;
+      if (probeKill) {
+        // The daemon kills itself at the probe point; from outside only if it is not hit in time.
+        const current: DaemonProcess = daemon;
+        const hitInTime = await Promise.race([
+          current.exited.then(() => true),
+          sleep(PROBE_KILL_TIMEOUT_MS).then(() => false),
+        ]);
+        if (current.isReady) {
+          restarts++;
+          lastReadyMs = current.readyAfterMs ?? lastReadyMs;
+        }
+        exit = await current.kill9();
+        if (existsSync(probeKill.marker)) {
+          const [point] = readFileSync(probeKill.marker, 'utf8').split(' ');
+          if (point !== probeKill.point) throw new Error(`marker of ${probeKill.point} names ${point}`);
+          landed = probeKill.point;
+        } else if (hitInTime) {
+          throw new Error(
+            `daemon died without its probe kill (${JSON.stringify(exit)}): ${current.output()}`,
+          );
         } else {
+          probeMisses++;
+        }
+      } else {
+        if (plan === 'during-start-up') {
+          await sleep(random.between(0, lastReadyMs * 0.8));
+          if (!daemon.isReady) landed = 'during-start-up';
+        } else {
+          await daemon.waitReady();
+          restarts++;
+          lastReadyMs = daemon.readyAfterMs ?? lastReadyMs;
           await sleep(random.between(minUp, maxUp));
         }
+        exit = await daemon.kill9();
       }
-      const exit = await daemon.kill9();
       if (exit.signal !== 'SIGKILL') {
         throw new Error(`daemon died by itself (${JSON.stringify(exit)}): ${daemon.output()}`);
       }
       killsByPoint[landed]++;
-      log(`kill ${kill + 1}/${options.kills}: ${landed}`);
-      daemon = new DaemonProcess(paths, daemonArgs);
+      log(
+        `kill ${kill + 1}/${options.kills}: ${landed}${probeKill ? ` (planned ${probeKill.point} at hit ${probeKill.hit})` : ''}`,
+      );
+      probeKill = kill + 1 < options.kills ? probeKillOf(kill + 1) : undefined;
+      daemon = spawnDaemon(probeKill);
     }
     await daemon.waitReady();
     restarts++;
@@ -182,6 +232,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       store: options.useDatabase ? 'sqlite' : '.ftcd',
       kills: Object.values(killsByPoint).reduce((a, b) => a + b, 0),
       killsByPoint,
+      probeMisses,
       restarts,
       delivery,
       publishRejected,
@@ -195,5 +246,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await daemon?.kill9();
     if (options.keep) log(`data kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Which hit of the point to kill at: spread over the first moments of serving. */
+function randomHit(point: ProbeKillPoint, random: SeededRandom): number {
+  switch (point) {
+    case 'startup:storage-opened':
+      return 1; // once per start
+    case 'queue:leased':
+    case 'queue:saved':
+      return Math.floor(random.between(1, 4));
+    default:
+      // Commit cycles come many times a second under load: early hits land in the
+      // queue backlog drained after a restart, later ones among socket saves.
+      return Math.floor(random.between(1, 41));
   }
 }

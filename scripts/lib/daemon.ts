@@ -39,15 +39,10 @@ export class DaemonProcess {
   constructor(
     readonly paths: DaemonPaths,
     extraArgs: readonly string[] = [],
+    /** Node arguments that start the daemon; default the real entry (built or sources). */
+    entryArgs: readonly string[] = daemonEntryArgs('daemon').args,
   ) {
-    const args = [
-      ...daemonEntryArgs('daemon').args,
-      '--data-dir',
-      paths.dataDir,
-      '--health-check-port',
-      '0',
-      ...extraArgs,
-    ];
+    const args = [...entryArgs, '--data-dir', paths.dataDir, '--health-check-port', '0', ...extraArgs];
     this.child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let pending = '';
     this.child.stdout?.on('data', (chunk: Buffer) => {

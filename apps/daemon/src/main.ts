@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { bootstrap, InvalidPersistenceConfigError, resolvePersistenceConfig } from '@flowtrace/persistence';
+import {
+  bootstrap,
+  InvalidPersistenceConfigError,
+  type PersistenceProbe,
+  resolvePersistenceConfig,
+} from '@flowtrace/persistence';
 import { pino } from 'pino';
 import { parseCommandLine, usage } from './config/commandLine';
 import { DaemonConfigError, UsageError } from './config/errors';
@@ -19,6 +24,12 @@ export interface DaemonIO {
   stderr: (text: string) => void;
 }
 
+/** Injected by an embedding program (e.g. the chaos harness entry), never by the command line. */
+export interface DaemonOptions {
+  /** Told of every named write-path point (PersistenceProbe in @flowtrace/persistence). */
+  probe?: PersistenceProbe;
+}
+
 function version(): string {
   const require = createRequire(import.meta.url);
   return (require('../package.json') as { version: string }).version;
@@ -29,7 +40,7 @@ function version(): string {
  * caller (daemon.ts) owns `process.exit`. Signal handling lives here because the
  * daemon, unlike the libraries, owns its process.
  */
-export async function runDaemon(io: DaemonIO): Promise<ExitCode> {
+export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Promise<ExitCode> {
   let commandLine: ReturnType<typeof parseCommandLine>;
   try {
     commandLine = parseCommandLine(io.argv);
@@ -70,7 +81,10 @@ export async function runDaemon(io: DaemonIO): Promise<ExitCode> {
 
   let app: Awaited<ReturnType<typeof bootstrap>>['app'];
   try {
-    ({ app } = await bootstrap(config.persistence as Parameters<typeof bootstrap>[0], { logger }));
+    ({ app } = await bootstrap(config.persistence as Parameters<typeof bootstrap>[0], {
+      logger,
+      probe: options.probe,
+    }));
   } catch (error) {
     return reportConfigError(io, error, logger);
   }

@@ -3,6 +3,7 @@ import type { PersistenceBootstrapConfig } from './config/persistenceConfigSchem
 import { resolvePersistenceConfig } from './config/resolvePersistenceConfig';
 import type { LoggerPort } from './features/candlePersistence/application/ports/out/LoggerPort';
 import type { PersistenceApplication } from './shared/application/PersistenceApplication';
+import type { PersistenceProbe } from './shared/application/PersistenceProbe';
 import { defaultStorageSource } from './shared/application/storage/defaultStorageSource';
 import type { CandleStorageSource } from './shared/application/storage/ManagedCandleStorage';
 import { ContainerFactory } from './shared/lib/di/core/ContainerFactory';
@@ -20,6 +21,12 @@ export interface PersistenceBootstrapOptions {
   storage?: CandleStorageSource;
   /** Rebind any token (PERSISTENCE_TYPES / CANDLE_PERSISTENCE_TYPES) after the defaults. */
   configureContainer?: (container: Container) => void;
+  /**
+   * Tests and tracing only: told synchronously of every named point of the write
+   * path (store, queue drain, start-up; PersistenceProbe.ts). Also handed to the
+   * default store; an injected `storage` gets no probe from here.
+   */
+  probe?: PersistenceProbe;
 }
 
 export interface PersistenceBootstrapResult {
@@ -39,8 +46,9 @@ export async function bootstrap(
   const resolved = resolvePersistenceConfig(config);
   const container = new ContainerFactory({
     config: resolved,
-    storage: options.storage ?? defaultStorageSource(resolved),
+    storage: options.storage ?? defaultStorageSource(resolved, options.probe),
     logger: options.logger,
+    probe: options.probe,
     configure: options.configureContainer,
   }).create();
   const app = container.get<PersistenceApplication>(PERSISTENCE_TYPES.PersistenceApplication);

@@ -3,6 +3,7 @@ export * from './config/index';
 export * from './features/candlePersistence/index';
 export * from './shared/application/LifecycleState';
 export * from './shared/application/PersistenceApplication';
+export type * from './shared/application/PersistenceProbe';
 export * from './shared/application/storage/ManagedCandleStorage';
 export * from './shared/infrastructure/consumer/errors';
 export * from './shared/infrastructure/consumer/messageTypes';

@@ -8,6 +8,7 @@ import type { HealthReport } from '../infrastructure/health/HealthReport';
 import type { StorageHealthTracker } from '../infrastructure/health/StorageHealthTracker';
 import type { PersistenceMetrics } from '../infrastructure/metrics/PersistenceMetrics';
 import type { Lifecycle, LifecycleState } from './LifecycleState';
+import type { PersistenceProbe } from './PersistenceProbe';
 import type { ManagedCandleStorage } from './storage/ManagedCandleStorage';
 
 export interface PersistenceApplicationParts {
@@ -21,6 +22,8 @@ export interface PersistenceApplicationParts {
   healthMonitor: HealthMonitor;
   metrics: PersistenceMetrics;
   logger: LoggerPort;
+  /** Tests and tracing only (PersistenceProbe.ts). */
+  probe?: PersistenceProbe;
 }
 
 /**
@@ -99,6 +102,7 @@ export class PersistenceApplication {
     this.state = 'starting';
     try {
       await p.storage.open();
+      p.probe?.('startup:storage-opened', {});
       p.rejectedLog.reopen();
       p.storageHealth.activate();
       await p.healthServer?.start();

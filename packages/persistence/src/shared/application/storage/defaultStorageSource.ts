@@ -1,5 +1,6 @@
 import type { ResolvedPersistenceConfig } from '../../../config/persistenceConfigSchema';
 import { openCandleStore } from '../../storage/open/openCandleStore';
+import type { StorageProbe } from '../../storage/StorageProbe';
 import type { CandleStorageFactory } from './ManagedCandleStorage';
 
 /**
@@ -7,7 +8,10 @@ import type { CandleStorageFactory } from './ManagedCandleStorage';
  * `.ftcd` block files by default, FlatBuffer candles in SQLite with
  * `storage.useDatabase`. Options that do not apply to the chosen backend are ignored.
  */
-export function defaultStorageSource(config: ResolvedPersistenceConfig): CandleStorageFactory {
+export function defaultStorageSource(
+  config: ResolvedPersistenceConfig,
+  probe?: StorageProbe,
+): CandleStorageFactory {
   const { baseDir, useDatabase, organizeByExchange, maxCandlesPerBlock, walMode, cacheSize, mmapSize } =
     config.storage;
   return () =>
@@ -19,5 +23,6 @@ export function defaultStorageSource(config: ResolvedPersistenceConfig): CandleS
       walMode,
       cacheSize,
       mmapSize,
+      probe,
     });
 }

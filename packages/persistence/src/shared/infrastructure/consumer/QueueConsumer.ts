@@ -9,6 +9,7 @@ import type {
   RejectedCandleLogPort,
 } from '../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
 import type { PersistCandleRequest } from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
+import { NO_PROBE, type PersistenceProbe } from '../../application/PersistenceProbe';
 import type { StorageHealthTracker } from '../health/StorageHealthTracker';
 import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
 import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
@@ -47,6 +48,7 @@ export class QueueConsumer {
     private readonly storageHealth: StorageHealthTracker,
     private readonly metrics: PersistenceMetrics,
     private readonly logger: LoggerPort,
+    private readonly probe: PersistenceProbe = NO_PROBE,
   ) {}
 
   get isRunning(): boolean {
@@ -102,6 +104,7 @@ export class QueueConsumer {
   }
 
   private async handleBatch(messages: readonly QueuedMessage[]): Promise<void> {
+    this.probe('queue:leased', { messageIds: messages.map((message) => message.id) });
     const requests: PersistCandleRequest[] = [];
     const refused: RejectedCandleEntry[] = [];
     for (const message of messages) this.collect(message, requests, refused);
@@ -119,6 +122,8 @@ export class QueueConsumer {
       this.pauseUntilStorageRecovers(); // the use case already reported the failure
       throw error;
     }
+    // Durable, not yet marked processed (the poller marks the batch once this resolves).
+    this.probe('queue:saved', { messageIds: messages.map((message) => message.id) });
     if (refused.length > 0) this.events.rejected('queue', refused.length);
     const now = Date.now();
     for (const message of messages)

@@ -3,6 +3,7 @@ import type { CandleStoragePort } from '../../../features/candlePersistence/appl
 import { BinaryStorageAdapter } from '../../../features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { InvalidStorageConfigError } from '../errors/StorageErrors';
 import type { PartitionGranularity } from '../file/StorageOrganizer';
+import type { StorageProbe } from '../StorageProbe';
 import { SQLiteFlatBufferStorage } from '../sqlite/SQLiteFlatBufferStorage';
 
 /** The storage options of the persistence config (seed), plus `readOnly` and the `.ftcd` knobs. */
@@ -27,6 +28,8 @@ export interface OpenCandleStoreOptions {
   compression?: boolean;
   /** `.ftcd`: bytes of decoded blocks kept for repeated reads (LRU); 0 disables. */
   blockCacheBytes?: number;
+  /** Tests and tracing only: told of each write-path point (StorageProbe.ts). */
+  probe?: StorageProbe;
 }
 
 export type CandleStore = CandleStoragePort & AsyncDisposable;
@@ -51,6 +54,7 @@ export async function openCandleStore(options: OpenCandleStoreOptions): Promise<
         walMode: options.walMode,
         cacheSize: options.cacheSize,
         mmapSize: options.mmapSize,
+        probe: options.probe,
       }),
     );
   }
@@ -62,6 +66,7 @@ export async function openCandleStore(options: OpenCandleStoreOptions): Promise<
       partitioning: options.partitioning,
       compression: options.compression,
       blockCacheBytes: options.blockCacheBytes,
+      probe: options.probe,
     }),
   );
 }

@@ -245,14 +245,19 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
         batch.owners.push(owner);
       }
     });
-    for (const batch of perDatabase.values()) {
+    const probe = this.config.probe;
+    for (const [path, batch] of perDatabase) {
       const first = batch.candles[0] as EncodedCandle;
+      const detail = { path, candles: batch.candles.length };
       let changed: boolean[];
       try {
-        changed = this.databases.forWrite(first.exchange).apply(batch.candles);
+        changed = this.databases
+          .forWrite(first.exchange)
+          .apply(batch.candles, probe && (() => probe('sqlite:before-commit', detail)));
       } catch (error) {
         throw new StorageWriteError(`SQLite commit failed: ${(error as Error).message}`, { cause: error });
       }
+      probe?.('sqlite:committed', detail);
       changed.forEach((didChange, index) => {
         const result = results[batch.owners[index] as number] as SaveResult;
         if (didChange) result.written += 1;

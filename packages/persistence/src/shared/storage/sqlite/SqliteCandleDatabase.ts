@@ -70,7 +70,10 @@ export class SqliteCandleDatabase {
   private readonly rangeAsc: Database.Statement<[string, string, string, number, number, number], StoredRow>;
   private readonly rangeDesc: Database.Statement<[string, string, string, number, number, number], StoredRow>;
   private readonly seriesAll: Database.Statement<[], SeriesRow>;
-  private readonly applyTransaction: (candles: readonly EncodedCandle[]) => boolean[];
+  private readonly applyTransaction: (
+    candles: readonly EncodedCandle[],
+    beforeCommit: (() => void) | undefined,
+  ) => boolean[];
 
   private constructor(
     db: Database.Database,
@@ -110,8 +113,13 @@ export class SqliteCandleDatabase {
     );
     // BEGIN IMMEDIATE: take the write lock up front, so a second writer process waits
     // (busy timeout) instead of failing with SQLITE_BUSY when a read would upgrade.
-    this.applyTransaction = db.transaction((candles: readonly EncodedCandle[]) =>
-      this.applyAll(candles),
+    this.applyTransaction = db.transaction(
+      (candles: readonly EncodedCandle[], beforeCommit: (() => void) | undefined) => {
+        const changed = this.applyAll(candles);
+        // Inside the transaction: a throw here rolls the whole group back.
+        beforeCommit?.();
+        return changed;
+      },
     ).immediate;
   }
 
@@ -166,9 +174,10 @@ export class SqliteCandleDatabase {
    * Writes candles in one transaction, in order (a later candle of the same key
    * sees the earlier one). Returns, per candle, whether it changed anything
    * (false: identical bytes already stored). Durable when it returns.
+   * `beforeCommit` runs once every row is written, before COMMIT (probe point).
    */
-  apply(candles: readonly EncodedCandle[]): boolean[] {
-    return this.applyTransaction(candles);
+  apply(candles: readonly EncodedCandle[], beforeCommit?: () => void): boolean[] {
+    return this.applyTransaction(candles, beforeCommit);
   }
 
   private applyAll(candles: readonly EncodedCandle[]): boolean[] {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidStorageConfigError } from '../errors/StorageErrors';
+import type { StorageProbe } from '../StorageProbe';
 
 /** Options of SQLiteFlatBufferStorage: the seed's storage options plus `readOnly`. */
 export const sqliteStorageConfigSchema = z.strictObject({
@@ -28,16 +29,26 @@ export const sqliteStorageConfigSchema = z.strictObject({
   busyTimeoutMs: z.number().int().nonnegative().default(5000),
 });
 
-export type SqliteStorageConfig = z.input<typeof sqliteStorageConfigSchema>;
-export type ResolvedSqliteStorageConfig = Readonly<z.output<typeof sqliteStorageConfigSchema>>;
+export type SqliteStorageConfig = z.input<typeof sqliteStorageConfigSchema> & {
+  /** Tests and tracing only: told synchronously of sqlite:before-commit / sqlite:committed (StorageProbe.ts). */
+  probe?: StorageProbe;
+};
+export type ResolvedSqliteStorageConfig = Readonly<
+  z.output<typeof sqliteStorageConfigSchema> & { probe: StorageProbe | undefined }
+>;
 
 export function resolveSqliteStorageConfig(config: SqliteStorageConfig): ResolvedSqliteStorageConfig {
-  const parsed = sqliteStorageConfigSchema.safeParse(config);
+  // A function, not plain data: checked here, the rest by the (strict) schema.
+  const { probe, ...data } = (config ?? {}) as SqliteStorageConfig;
+  if (probe !== undefined && typeof probe !== 'function') {
+    throw new InvalidStorageConfigError('Invalid SQLite storage config: probe must be a function');
+  }
+  const parsed = sqliteStorageConfigSchema.safeParse(data);
   if (!parsed.success) {
     const details = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || 'config'} ${issue.message}`,
     );
     throw new InvalidStorageConfigError(`Invalid SQLite storage config: ${details.join('; ')}`);
   }
-  return Object.freeze(parsed.data);
+  return Object.freeze({ ...parsed.data, probe });
 }

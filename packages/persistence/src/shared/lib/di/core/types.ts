@@ -6,6 +6,7 @@
 export const PERSISTENCE_TYPES = Object.freeze({
   Config: Symbol.for('flowtrace.persistence.Config'),
   Logger: Symbol.for('flowtrace.persistence.Logger'),
+  Probe: Symbol.for('flowtrace.persistence.Probe'),
   Metrics: Symbol.for('flowtrace.persistence.Metrics'),
   Lifecycle: Symbol.for('flowtrace.persistence.Lifecycle'),
   StorageSource: Symbol.for('flowtrace.persistence.StorageSource'),

@@ -3,17 +3,20 @@ import { pino } from 'pino';
 import type { ResolvedPersistenceConfig } from '../../../../../config/persistenceConfigSchema';
 import type { LoggerPort } from '../../../../../features/candlePersistence/application/ports/out/LoggerPort';
 import { LifecycleState } from '../../../../application/LifecycleState';
+import { NO_PROBE, type PersistenceProbe } from '../../../../application/PersistenceProbe';
 import { PERSISTENCE_TYPES } from '../../core/types';
 
-/** Config (validated, frozen), logger (injected or a default pino) and the lifecycle holder. */
+/** Config (validated, frozen), logger (injected or a default pino), the lifecycle holder and the probe. */
 export function bindCoreBindings(
   container: Container,
   config: ResolvedPersistenceConfig,
   logger: LoggerPort | undefined,
+  probe?: PersistenceProbe,
 ): void {
   container.bind(PERSISTENCE_TYPES.Config).toConstantValue(config);
   container
     .bind<LoggerPort>(PERSISTENCE_TYPES.Logger)
     .toConstantValue(logger ?? pino({ name: 'flowtrace-persistence', level: 'info' }));
   container.bind(PERSISTENCE_TYPES.Lifecycle).toConstantValue(new LifecycleState());
+  container.bind<PersistenceProbe>(PERSISTENCE_TYPES.Probe).toConstantValue(probe ?? NO_PROBE);
 }

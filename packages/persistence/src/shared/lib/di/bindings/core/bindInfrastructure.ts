@@ -8,6 +8,7 @@ import type { RejectedCandleLogPort } from '../../../../../features/candlePersis
 import type { ValidationQualityMonitor } from '../../../../../features/candlePersistence/application/services/ValidationQualityMonitor';
 import type { LifecycleState } from '../../../../application/LifecycleState';
 import { PersistenceApplication } from '../../../../application/PersistenceApplication';
+import type { PersistenceProbe } from '../../../../application/PersistenceProbe';
 import {
   type CandleStorageSource,
   ManagedCandleStorage,
@@ -107,6 +108,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         storageHealth: StorageHealthTracker,
         metrics: PersistenceMetrics,
         logger: LoggerPort,
+        probe: PersistenceProbe,
       ) =>
         new QueueConsumer(
           { queuePath: config.queuePath, pollInterval: config.pollInterval, batchSize: config.batchSize },
@@ -116,6 +118,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
           storageHealth,
           metrics,
           logger,
+          probe,
         ),
       [
         P.Config,
@@ -125,6 +128,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         P.StorageHealthTracker,
         P.Metrics,
         P.Logger,
+        P.Probe,
       ],
     )
     .inSingletonScope();
@@ -205,6 +209,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         logger: LoggerPort,
         quality: ValidationQualityMonitor,
         config: ResolvedPersistenceConfig,
+        probe: PersistenceProbe,
       ) => {
         const storeSize = new StoreSizeSampler(config.storage.baseDir);
         metrics.useSources({
@@ -225,6 +230,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
           healthMonitor,
           metrics,
           logger,
+          probe,
         });
       },
       [
@@ -240,6 +246,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         P.Logger,
         C.ValidationQualityMonitor,
         P.Config,
+        P.Probe,
       ],
     )
     .inSingletonScope();
