@@ -12,6 +12,8 @@ import { daemonEntryArgs, REPO_ROOT } from './repo';
 export class FiuDaemonProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<DaemonExit>;
+  /** How many times each log message (`msg` of its JSON lines) was logged. */
+  readonly logMessages = new Map<string, number>();
   private log = '';
   private port: number | undefined;
   private exitInfo: DaemonExit | undefined;
@@ -112,15 +114,20 @@ export class FiuDaemonProcess {
 
   private onLine(line: string): void {
     this.append(`${line}\n`);
-    if (this.port !== undefined || !line.includes('"Ready: ')) return;
+    let parsed: { healthPort?: unknown; msg?: unknown };
     try {
-      const parsed = JSON.parse(line) as { healthPort?: unknown };
+      parsed = JSON.parse(line) as typeof parsed;
+    } catch {
+      return; // not a JSON log line
+    }
+    if (typeof parsed.msg === 'string') {
+      this.logMessages.set(parsed.msg, (this.logMessages.get(parsed.msg) ?? 0) + 1);
+    }
+    if (this.port === undefined && typeof parsed.msg === 'string' && parsed.msg.startsWith('Ready: ')) {
       if (typeof parsed.healthPort === 'number') {
         this.port = parsed.healthPort;
         this.wakeWaiters();
       }
-    } catch {
-      // not a JSON log line
     }
   }
 

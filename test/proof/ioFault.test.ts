@@ -49,6 +49,8 @@ interface FaultRun {
   publishRejected: number;
   publishFailed: number;
   delivery: DeliveryReport;
+  /** Daemon log messages that tell how it went through the fault (count of each). */
+  log: Record<string, number>;
   output: string;
 }
 
@@ -198,6 +200,9 @@ async function runFault(fault: FiuFault, useDatabase: boolean): Promise<FaultRun
       publishRejected: finished.reduce((sum, done) => sum + done.rejected, 0),
       publishFailed: finished.reduce((sum, done) => sum + done.failed, 0),
       delivery,
+      log: Object.fromEntries(
+        [...daemon.logMessages].filter(([msg]) => /fail|paus|resum|recover|unavailable/i.test(msg)),
+      ),
       output: daemon.output(),
     };
   } finally {
@@ -228,12 +233,19 @@ describe.skipIf(unavailable !== undefined).each([
           `200 again ${run.recoveredAfterMs?.toFixed(0)} ms after clearing, ${run.acksAfterRecovery} acks in the next ${HEALTHY_MS} ms, ` +
           `queue drained in ${run.drainMs.toFixed(0)} ms; sent ${run.sent}, promised ${d.promised} ` +
           `(${d.promisedViaSocket} socket, ${d.promisedViaQueue} queue), lost ${d.lost}, duplicates ${d.duplicates}, ` +
-          `corrupted ${d.corrupted}, queue ${JSON.stringify(d.queue)}, verify exit ${d.verifyExitCode}`,
+          `corrupted ${d.corrupted}, queue ${JSON.stringify(d.queue)}, verify exit ${d.verifyExitCode}; ` +
+          `daemon log ${JSON.stringify(run.log)}`,
       );
       expect(run.unhealthyAfterMs, `/health never 503 within 1 s of the ${what} fault`).toBeDefined();
       expect(run.unhealthyAfterMs).toBeLessThan(1_000);
       expect(run.acksDuringFault, 'acknowledged while no write could be made durable').toBe(0);
       expect(run.queuedDuringFault, 'producers did not spill to their queue').toBeGreaterThan(0);
+      // Neither channel may count a candle as stored while nothing can be made durable
+      // (finding 5: retries of candles whose fdatasync failed were answered "unchanged").
+      expect(run.storedDuringFault + run.unchangedDuringFault, 'candles reported stored while failing').toBe(
+        0,
+      );
+      expect(run.queueProcessedDuringFault, 'queue rows marked processed while failing').toBe(0);
       expect(run.recoveredAfterMs, `no recovery after clearing the fault:\n${run.output}`).toBeDefined();
       expect(run.acksAfterRecovery).toBeGreaterThan(0);
       expect(run.daemonExit, run.output).toBe(0);
@@ -268,7 +280,7 @@ async function publishRaw(connection: RawConnection, id: string, payload: unknow
 }
 
 interface RetryAfterFailedFsync {
-  /** Set when the scenario could not be set up as intended (then the outcome proves nothing). */
+  /** Set when the scenario could not be set up as intended (then the retry proves nothing). */
   setupProblem?: string;
   retry?: RawResponse;
 }
@@ -320,30 +332,22 @@ async function retryAfterFailedFsync(useDatabase: boolean): Promise<RetryAfterFa
 describe.skipIf(unavailable !== undefined)(
   `a failed fsync is never retried-and-acked (${daemonEntryArgs('daemon').label})`,
   () => {
-    // KNOWN BUG (docs/proof.md, finding 5): after a failed fdatasync the .ftcd file is
-    // re-scanned from the page cache, the unsynced block is indexed, and the retry is
-    // answered as an unchanged (already stored) candle. When fixed, this fails: un-mark it.
     it('SQLite FlatBuffers: the retry is refused as retryable while every fsync fails', async () => {
       const outcome = await retryAfterFailedFsync(true);
       expect(outcome.setupProblem).toBeUndefined();
       expect(outcome.retry).toMatchObject({ success: false, retryable: true });
     }, 30_000);
 
-    it.fails('KNOWN BUG: .ftcd acknowledges a retried candle whose only fdatasync failed, while every fsync still fails', async () => {
+    // Regression (docs/proof.md, finding 5): the .ftcd store used to re-read the file
+    // after a failed fdatasync, index the unsynced block from the page cache and
+    // answer the retry as an unchanged (already stored) candle, without any fsync.
+    it('.ftcd files: the retry is refused as retryable while every fsync fails', async () => {
       const outcome = await retryAfterFailedFsync(false);
-      if (outcome.setupProblem) {
-        // Returning makes this .fails test fail: a broken set-up must not pass as the known bug.
-        console.error(`retry-after-failed-fsync set-up failed: ${outcome.setupProblem}`);
-        return;
-      }
-      console.log(
-        `retry of a candle whose fdatasync failed, during the fault: ${JSON.stringify(outcome.retry)}`,
-      );
-      expect(
-        outcome.retry?.success,
-        'acknowledged although no fsync has succeeded since it was written',
-      ).toBe(false);
-      expect(outcome.retry?.retryable).toBe(true);
+      expect(outcome.setupProblem).toBeUndefined();
+      expect(outcome.retry, 'acknowledged although no fsync succeeded since it was written').toMatchObject({
+        success: false,
+        retryable: true,
+      });
     }, 30_000);
   },
 );
