@@ -28,9 +28,11 @@ function onPath(command: string): boolean {
 
 /**
  * Why libfiu fault injection cannot run here, or undefined when it can. Checks
- * more than the presence of `fiu-run`: an fsync under `fiu-run -x` with the
- * failpoint enabled must really fail with EIO (the preload can be refused, e.g.
- * by a static or setuid binary).
+ * more than the presence of `fiu-run`: under `fiu-run -x` with every failpoint
+ * of FIU_FAULTS enabled, the calls the daemon makes (async FileHandle sync,
+ * datasync and positional writes, through libuv's thread pool) must really
+ * fail with EIO. They would not if the preload were refused, or if libuv sent
+ * file operations to io_uring, bypassing libc.
  */
 export function fiuUnavailableReason(): string | undefined {
   if (process.platform !== 'linux') return 'libfiu fault injection needs Linux';
@@ -39,25 +41,37 @@ export function fiuUnavailableReason(): string | undefined {
   }
   const dir = mkdtempSync(join(tmpdir(), 'flowtrace-fiu-check-'));
   try {
-    const script =
-      "const fs=require('node:fs');const fd=fs.openSync('probe','w');" +
-      "try{fs.fsyncSync(fd);process.stdout.write('synced')}catch(e){process.stdout.write(String(e.code))}";
-    const result = spawnSync(
-      'fiu-run',
-      [
-        '-x',
-        '-f',
-        '',
-        '-c',
-        `enable name=posix/io/sync/fsync,failinfo=${EIO}`,
-        process.execPath,
-        '-e',
-        script,
-      ],
-      { encoding: 'utf8', timeout: 10_000, env: { ...process.env, NODE_OPTIONS: '' }, cwd: dir },
-    );
-    if (result.stdout !== 'EIO') {
-      return `fiu-run -x did not fail fsync with EIO (got ${JSON.stringify(result.stdout)} ${result.stderr ?? ''})`;
+    const script = `
+      const { open } = require('node:fs/promises');
+      (async () => {
+        const handle = await open('probe', 'w');
+        const codes = [];
+        for (const call of [
+          () => handle.sync(),
+          () => handle.datasync(),
+          () => handle.write(Buffer.from('a'), 0, 1, 0),
+          () => handle.writev([Buffer.from('a'), Buffer.from('b')], 0),
+        ]) {
+          try { await call(); codes.push('ok'); } catch (error) { codes.push(error.code); }
+        }
+        await handle.close();
+        process.stdout.write(codes.join(','));
+      })();`;
+    const enable = [...FIU_FAULTS.sync, ...FIU_FAULTS.positionalWrite].flatMap((name) => [
+      '-c',
+      `enable name=${name},failinfo=${EIO}`,
+    ]);
+    const result = spawnSync('fiu-run', ['-x', '-f', '', ...enable, process.execPath, '-e', script], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      cwd: dir,
+    });
+    if (result.stdout !== 'EIO,EIO,EIO,EIO') {
+      return (
+        'under fiu-run -x, fsync/fdatasync/pwrite/pwritev did not all fail with EIO ' +
+        `(got ${JSON.stringify(result.stdout)} ${result.stderr ?? ''})`
+      );
     }
     return undefined;
   } finally {
