@@ -15,6 +15,12 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
   maxOpenFiles?: number;
   /** Memory for decoded blocks kept for repeated reads (LRU), bytes; 0 disables. Default 32 MiB. */
   blockCacheBytes?: number;
+  /**
+   * Memory for whole partition indexes (LRU, bytes); the others keep a summary
+   * and are rebuilt from their file when used. Keep it above the indexes of
+   * the partitions written at once (each series' current one). Default 16 MiB.
+   */
+  indexMemoryBytes?: number;
   /** Tests and tracing only: told synchronously of each write-path point (StorageProbe.ts). */
   probe?: StorageProbe;
 }
@@ -34,6 +40,12 @@ const schema = z
       .min(0)
       .max(2 ** 40)
       .default(32 << 20),
+    indexMemoryBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 40)
+      .default(16 << 20),
     partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), granularity).default({}),
   })
   .passthrough();
@@ -57,6 +69,7 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
   }
   const { baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, blockCacheBytes, partitioning } =
     parsed.data;
+  const { indexMemoryBytes } = parsed.data;
   return Object.freeze({
     baseDir,
     readOnly,
@@ -64,6 +77,7 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
     compression,
     maxOpenFiles,
     blockCacheBytes,
+    indexMemoryBytes,
     partitioning,
     probe: config.probe,
   });

@@ -82,7 +82,58 @@ export class PartitionFile {
     start: number,
     baseOffset: number,
   ): { problems: StorageProblem[]; tornTailAt: number | undefined } {
-    const scan = scanBlocks(bytes, start, this.nextSequence, baseOffset);
+    const outcome = this.indexBlocks(this.index, bytes, start, baseOffset, this.nextSequence);
+    if (outcome.nextSequence !== undefined) this.nextSequence = outcome.nextSequence;
+    this.end = Math.max(this.end, outcome.validEnd);
+    const { problems } = outcome;
+    if (problems.length > 0 && !this.quarantine) this.quarantine = problems[0];
+    return { problems, tornTailAt: problems.length > 0 ? undefined : outcome.tornTailAt };
+  }
+
+  /** Whether its index may be swapped for a summary (reloaded from the file when needed). */
+  get releasable(): boolean {
+    return this.index.resident && this.exists && !this.quarantine && !this.suspect;
+  }
+
+  /**
+   * A fresh index of the file's bytes [0, end) (what this process wrote or
+   * loaded: every block there is durable), without touching `end` or the
+   * sequence. For reloading an index that was released.
+   */
+  rebuildIndex(bytes: Uint8Array): { index: PartitionIndex; problems: StorageProblem[] } {
+    const index = new PartitionIndex();
+    let headerLength: number;
+    try {
+      headerLength = decodeFileHeader(bytes).length;
+    } catch (error) {
+      const problem: StorageProblem = {
+        code: 'FTCD_BAD_FILE_HEADER',
+        path: this.path,
+        offset: 0,
+        message: (error as Error).message,
+      };
+      return { index, problems: [problem] };
+    }
+    const { problems } = this.indexBlocks(index, bytes, headerLength, 0, 0);
+    index.trim();
+    return { index, problems };
+  }
+
+  /** Adds the valid blocks of `bytes` to `index`; reports what is wrong. */
+  private indexBlocks(
+    index: PartitionIndex,
+    bytes: Uint8Array,
+    start: number,
+    baseOffset: number,
+    firstSequence: number,
+  ): {
+    problems: StorageProblem[];
+    tornTailAt: number | undefined;
+    validEnd: number;
+    nextSequence: number | undefined;
+  } {
+    const scan = scanBlocks(bytes, start, firstSequence, baseOffset);
+    let nextSequence: number | undefined;
     const problems: StorageProblem[] = scan.corruptions.map((corruption) => ({
       code: 'FTCD_CORRUPT_BLOCK',
       path: this.path,
@@ -116,7 +167,7 @@ export class PartitionFile {
         });
         continue;
       }
-      this.index.addBlock(
+      index.addBlock(
         {
           offset: block.offset,
           totalLength: block.totalLength,
@@ -128,11 +179,9 @@ export class PartitionFile {
         },
         times,
       );
-      this.nextSequence = block.sequence + 1;
+      nextSequence = block.sequence + 1;
     }
-    this.end = Math.max(this.end, scan.validEnd);
-    if (problems.length > 0 && !this.quarantine) this.quarantine = problems[0];
-    return { problems, tornTailAt: problems.length > 0 ? undefined : scan.tornTailAt };
+    return { problems, tornTailAt: scan.tornTailAt, validEnd: scan.validEnd, nextSequence };
   }
 
   private fail(problem: StorageProblem): { problems: StorageProblem[]; tornTailAt: undefined } {

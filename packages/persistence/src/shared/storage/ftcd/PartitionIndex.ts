@@ -11,6 +11,8 @@ export interface BlockLocation {
 }
 
 const INITIAL_CAPACITY = 64;
+/** Rough heap cost of one BlockLocation (object, two boxed doubles, array slot). */
+const BYTES_PER_BLOCK = 140;
 
 /**
  * In-memory index of one partition file, rebuilt from block headers and the
@@ -21,8 +23,13 @@ const INITIAL_CAPACITY = 64;
  * than a Map of objects (~150 bytes per key with its location object): the
  * store keeps data forever, so its RAM per stored candle must stay small.
  * A block no key points to any more is dropped from memory.
+ *
+ * `release()` gives a summary (size, first and last time) without the keys,
+ * so a store can keep only its recently used indexes whole (ResidentIndexes).
  */
 export class PartitionIndex {
+  /** False for a summary made by `release()`: only size, firstTime and lastTime answer. */
+  readonly resident: boolean = true;
   /** Blocks by ordinal (append order); undefined once every key moved to a later block. */
   private readonly blocks: (BlockLocation | undefined)[] = [];
   private liveKeys = new Int32Array(INITIAL_CAPACITY);
@@ -30,13 +37,21 @@ export class PartitionIndex {
   private blockOrdinals = new Int32Array(INITIAL_CAPACITY);
   private slots = new Int32Array(INITIAL_CAPACITY);
   private count = 0;
+  private liveBlocks = 0;
+
+  constructor(private readonly summary?: { readonly firstTime: number; readonly lastTime: number }) {
+    // A summary (see release()) is not resident; an ordinary index starts empty and resident.
+    if (summary !== undefined) this.resident = false;
+  }
 
   addBlock(block: BlockLocation, openTimes: ArrayLike<number>): void {
+    this.assertResident();
     const ordinal = this.blocks.length;
     this.blocks.push(block);
+    this.liveBlocks += 1;
     if (ordinal >= this.liveKeys.length) this.liveKeys = grow(this.liveKeys, ordinal + 1);
     for (let slot = 0; slot < openTimes.length; slot += 1) this.put(openTimes[slot]!, ordinal, slot);
-    if (this.liveKeys[ordinal] === 0) this.blocks[ordinal] = undefined;
+    if (this.liveKeys[ordinal] === 0) this.dropBlock(ordinal);
   }
 
   /** Number of distinct open times. */
@@ -45,21 +60,52 @@ export class PartitionIndex {
   }
 
   get firstTime(): number {
-    return this.times[0]!;
+    return this.summary?.firstTime ?? this.times[0]!;
   }
 
   get lastTime(): number {
-    return this.times[this.count - 1]!;
+    return this.summary?.lastTime ?? this.times[this.count - 1]!;
+  }
+
+  /** Approximate memory held (typed arrays at capacity, block locations), for the residency budget. */
+  get approximateBytes(): number {
+    if (!this.resident) return 64;
+    return (
+      this.times.byteLength +
+      this.blockOrdinals.byteLength +
+      this.slots.byteLength +
+      this.liveKeys.byteLength +
+      this.blocks.length * 8 +
+      this.liveBlocks * BYTES_PER_BLOCK
+    );
+  }
+
+  /**
+   * A summary of this index (size, first and last time) holding no keys or
+   * blocks. This index itself is left intact: readers that hold it go on.
+   */
+  release(): PartitionIndex {
+    const summary = new PartitionIndex(
+      this.count > 0 ? { firstTime: this.firstTime, lastTime: this.lastTime } : undefined,
+    );
+    summary.count = this.count;
+    summary.liveKeys = new Int32Array(0);
+    summary.times = new Float64Array(0);
+    summary.blockOrdinals = new Int32Array(0);
+    summary.slots = new Int32Array(0);
+    return summary;
   }
 
   /** Position of `time` in the sorted key list, or -1. */
   positionOf(time: number): number {
+    this.assertResident();
     const position = this.lowerBound(time);
     return position < this.count && this.times[position] === time ? position : -1;
   }
 
   /** Positions [from, to) of the open times within [start, end]. */
   positionsBetween(start: number, end: number): [number, number] {
+    this.assertResident();
     const from = this.lowerBound(start);
     let to = this.lowerBound(end);
     if (to < this.count && this.times[to]! <= end) to += 1;
@@ -96,7 +142,7 @@ export class PartitionIndex {
     if (position < count && this.times[position] === time) {
       const previous = this.blockOrdinals[position]!;
       this.liveKeys[previous]! -= 1;
-      if (this.liveKeys[previous] === 0 && previous !== ordinal) this.blocks[previous] = undefined;
+      if (this.liveKeys[previous] === 0 && previous !== ordinal) this.dropBlock(previous);
     } else {
       if (count === this.times.length) this.reserve(count + 1);
       if (position < count) {
@@ -110,6 +156,17 @@ export class PartitionIndex {
     this.blockOrdinals[position] = ordinal;
     this.slots[position] = slot;
     this.liveKeys[ordinal]! += 1;
+  }
+
+  private dropBlock(ordinal: number): void {
+    if (this.blocks[ordinal] === undefined) return;
+    this.blocks[ordinal] = undefined;
+    this.liveBlocks -= 1;
+  }
+
+  private assertResident(): void {
+    // A bug guard: callers must load the index (ResidentIndexes.indexOf) before using its keys.
+    if (!this.resident) throw new Error('PartitionIndex: this is a released summary, not a resident index');
   }
 
   private reserve(needed: number): void {

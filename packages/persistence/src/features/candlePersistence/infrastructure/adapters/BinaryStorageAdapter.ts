@@ -44,7 +44,8 @@ import {
   readBlockHeader,
 } from '../../../../shared/storage/ftcd/ftcdLayout';
 import { PartitionFile } from '../../../../shared/storage/ftcd/PartitionFile';
-import type { BlockLocation } from '../../../../shared/storage/ftcd/PartitionIndex';
+import type { BlockLocation, PartitionIndex } from '../../../../shared/storage/ftcd/PartitionIndex';
+import { ResidentIndexes } from '../../../../shared/storage/ftcd/ResidentIndexes';
 import type {
   StorageHealth,
   StorageProblem,
@@ -100,6 +101,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private readonly pool: FileHandlePool;
   private readonly organizer: StorageOrganizer;
   private readonly blockCache: DecodedBlockCache;
+  private readonly indexes: ResidentIndexes;
   private queue: PendingSave[] = [];
   private cycle: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -112,6 +114,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     this.organizer = new StorageOrganizer(config);
     this.pool = new FileHandlePool(config.readOnly ? 'r' : 'r+', config.maxOpenFiles);
     this.blockCache = new DecodedBlockCache(config.blockCacheBytes);
+    this.indexes = new ResidentIndexes(this.pool, config.indexMemoryBytes, (problem) => this.report(problem));
   }
 
   static async open(config: BinaryStorageConfig): Promise<BinaryStorageAdapter> {
@@ -165,6 +168,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         } finally {
           this.closed = true;
           this.blockCache.clear();
+          this.indexes.clear();
           await this.pool.closeAll();
           await this.lock?.release();
         }
@@ -215,6 +219,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         // Only a bug gets here: fail the cycle's saves rather than leave them pending.
         for (const save of batch) save.reject(error);
       }
+      // Between cycles no index is between a read and an append: release what is over budget.
+      this.indexes.trim();
     }
   }
 
@@ -293,9 +299,11 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     openTime: number,
     cache: Map<BlockLocation, DecodedBlock>,
   ): Promise<FootprintCandleDTO | undefined> {
-    const position = file.index.positionOf(openTime);
+    const resident = this.indexes.indexOf(file);
+    const index = resident instanceof Promise ? await resident : resident;
+    const position = index.positionOf(openTime);
     if (position < 0) return undefined;
-    const block = file.index.blockAt(position);
+    const block = index.blockAt(position);
     // Re-saving recent candles (live updates) compares with blocks just written or read: often cached.
     let decoded = cache.get(block) ?? this.blockCache.get(block);
     if (!decoded) {
@@ -303,7 +311,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       this.blockCache.set(block, decoded);
     }
     cache.set(block, decoded);
-    return decoded.candle(file.index.slotAt(position));
+    return decoded.candle(index.slotAt(position));
   }
 
   /** Appends `candles` (sorted, one per key) as blocks and fsyncs; updates the index only once durable. */
@@ -406,7 +414,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (query.order === 'desc') files.reverse();
     const result: FootprintCandleDTO[] = [];
     for (const file of files) {
-      let [from, to] = file.index.positionsBetween(query.startTime, query.endTime);
+      let [from, to] = (await this.residentIndex(file)).positionsBetween(query.startTime, query.endTime);
       const room = query.limit - result.length;
       if (to - from > room) {
         if (query.order === 'desc') from = to - room;
@@ -467,7 +475,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       for (const file of this.filesBetween(series, start, end)) {
         const cache = new Map<BlockLocation, DecodedBlock>();
         const fetcher = new BlockFetcher(this.pool, file.path, file.end, ITERATION_READ_BYTES);
-        const index = file.index;
+        const index = await this.residentIndex(file);
         const [from, to] = index.positionsBetween(start, end);
         for (let position = from; position < to && position < index.size; position += 1) {
           this.assertOpen();
@@ -555,6 +563,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   }
 
   // ------------------------------------------------------- files and index
+
+  /** The file's whole index (reloaded if released); outside commit cycles, trims the others to budget. */
+  private async residentIndex(file: PartitionFile): Promise<PartitionIndex> {
+    const index = await this.indexes.indexOf(file);
+    if (!this.cycle) this.indexes.trim();
+    return index;
+  }
 
   private partitionFor(key: CandleKey): PartitionFile {
     const series = this.seriesState(key.exchange, key.symbol, key.timeframe);
@@ -650,6 +665,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private async loadFileImage(file: PartitionFile, image: Uint8Array): Promise<void> {
     const { problems, tornTailAt } = file.loadImage(image);
     for (const problem of problems) this.report(problem);
+    this.indexes.touch(file);
+    // Opening a large store loads every file once: keep only the budget's worth whole.
+    if (!this.cycle) this.indexes.trim();
     if (tornTailAt !== undefined && !this.config.readOnly) {
       // Nothing valid follows: the bytes of a crashed append that no save ever acknowledged.
       await truncate(file.path, tornTailAt);
@@ -673,6 +691,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     await this.pool.use(file.path, async (handle) => {
       await handle.read(bytes, 0, bytes.length, start);
     });
+    // New blocks are added to the whole index (reloaded up to `start` if it was released).
+    await this.residentIndex(file);
     const { problems } = file.ingest(bytes, 0, start);
     for (const problem of problems) this.report(problem);
   }

@@ -1,0 +1,98 @@
+import type { FileHandlePool } from '../file/FileHandlePool';
+import type { PartitionFile } from './PartitionFile';
+import type { PartitionIndex } from './PartitionIndex';
+import type { StorageProblem } from './StorageProblem';
+
+/**
+ * Keeps the whole indexes of the recently used partition files within a byte
+ * budget and swaps the others for summaries (size, first and last time), so
+ * the store's RAM no longer grows with every candle it ever stored. A released
+ * index is rebuilt from the file's blocks the next time it is needed.
+ *
+ * Release happens only in `trim()`, which the store calls when no commit sits
+ * between reading an index and appending to it: an append therefore always
+ * finds its file's index resident. A reader that holds an index object keeps
+ * using it after a release (the object itself is never emptied).
+ */
+export class ResidentIndexes {
+  /** Files with a resident index, least recently used first (Set order is insertion order). */
+  private readonly recent = new Set<PartitionFile>();
+  private readonly loading = new Map<PartitionFile, Promise<PartitionIndex>>();
+
+  constructor(
+    private readonly pool: FileHandlePool,
+    private readonly maxBytes: number,
+    private readonly report: (problem: StorageProblem) => void,
+  ) {}
+
+  /** The file's index, reloaded from its blocks if it was released; marks it most recently used. */
+  indexOf(file: PartitionFile): Promise<PartitionIndex> | PartitionIndex {
+    if (file.index.resident) {
+      this.touch(file);
+      return file.index;
+    }
+    let pending = this.loading.get(file);
+    if (!pending) {
+      pending = this.reload(file).finally(() => this.loading.delete(file));
+      this.loading.set(file, pending);
+    }
+    return pending;
+  }
+
+  /** Marks the file's (resident) index most recently used. */
+  touch(file: PartitionFile): void {
+    this.recent.delete(file);
+    this.recent.add(file);
+  }
+
+  /**
+   * Releases least recently used indexes until the resident ones fit the
+   * budget. Only call it when no commit is between reading an index and
+   * appending to its file.
+   */
+  trim(): void {
+    let bytes = 0;
+    for (const file of this.recent) bytes += file.index.approximateBytes;
+    // The most recently used index stays, even alone over budget: its user is about to need it.
+    let releasable = this.recent.size - 1;
+    for (const file of this.recent) {
+      if (bytes <= this.maxBytes || releasable <= 0) return;
+      releasable -= 1;
+      this.recent.delete(file);
+      // A file replaced or quarantined since it was touched is no longer this set's to release.
+      if (!file.releasable) continue;
+      bytes -= file.index.approximateBytes;
+      file.index = file.index.release();
+    }
+  }
+
+  clear(): void {
+    this.recent.clear();
+  }
+
+  private async reload(file: PartitionFile): Promise<PartitionIndex> {
+    const released = file.index;
+    const end = file.end;
+    const bytes = new Uint8Array(end);
+    const { bytesRead } = await this.pool.use(file.path, (handle) => handle.read(bytes, 0, end, 0));
+    const { index, problems } = file.rebuildIndex(bytes.subarray(0, bytesRead));
+    if (bytesRead < end) {
+      problems.push({
+        code: 'FTCD_IO_ERROR',
+        path: file.path,
+        offset: bytesRead,
+        message: `File ends at ${bytesRead}, before the ${end} bytes stored`,
+      });
+    }
+    for (const problem of problems) this.report(problem);
+    // A re-scan (after a failed write) may have replaced the index meanwhile: that one is newer.
+    if (file.index !== released) {
+      this.touch(file);
+      return file.index;
+    }
+    if (problems.length > 0) file.quarantine ??= problems[0];
+    file.index = index;
+    this.touch(file);
+    return index;
+  }
+}
