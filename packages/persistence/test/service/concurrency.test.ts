@@ -6,17 +6,23 @@ import { SQLiteFlatBufferStorage } from '../../src/shared/storage/index';
 import { FaultInjectingStorage } from './FaultInjectingStorage';
 import { configIn, makeTempDir, smallCandles, startService, type TempDir } from './helpers';
 
-/** Counts how many saves are waiting on the store at once. */
+/** Counts how many candles are waiting on the store at once (single saves, or batched by one socket read). */
 class ConcurrencyProbe extends FaultInjectingStorage {
   inFlight = 0;
   maxInFlight = 0;
   override async save(candle: Parameters<CandleStoragePort['save']>[0]): Promise<SaveResult> {
-    this.inFlight++;
+    return this.counted(1, () => super.save(candle));
+  }
+  override async saveMany(candles: Parameters<CandleStoragePort['saveMany']>[0]): Promise<SaveResult> {
+    return this.counted(candles.length, () => super.saveMany(candles));
+  }
+  private async counted(candles: number, write: () => Promise<SaveResult>): Promise<SaveResult> {
+    this.inFlight += candles;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      return await super.save(candle);
+      return await write();
     } finally {
-      this.inFlight--;
+      this.inFlight -= candles;
     }
   }
 }

@@ -6,6 +6,7 @@ import type {
 import { CandleRejectedError } from '../../../features/candlePersistence/domain/errors/CandleRejectedError';
 import { InvalidBatchPayloadError, UnknownMessageTypeError } from './errors';
 import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
+import { SocketCandleBatcher } from './SocketCandleBatcher';
 
 /** The request envelope as the socket server hands it over. */
 export interface IncomingMessage {
@@ -45,20 +46,17 @@ export interface BatchAck {
  * Resolves only after the candle is durable, so a success reply is a durable ack.
  */
 export class SocketRequestHandler {
-  constructor(private readonly persistence: CandlePersistencePort) {}
+  /** Single candles of one socket read share one persistMany call (see SocketCandleBatcher). */
+  private readonly singles: SocketCandleBatcher;
 
-  async handle(message: IncomingMessage): Promise<CandleAck | BatchAck> {
-    if (SINGLE_CANDLE_TYPES.has(message.type)) {
-      const outcome = await this.persistence.persist({
-        payload: message.payload,
-        channel: 'socket',
-        messageId: message.id,
-      });
-      if (outcome.status === 'rejected') throw new CandleRejectedError(outcome.issues);
-      return { candleId: outcome.candleId, persistedAt: outcome.persistedAt };
-    }
+  constructor(private readonly persistence: CandlePersistencePort) {
+    this.singles = new SocketCandleBatcher(persistence);
+  }
+
+  handle(message: IncomingMessage): Promise<CandleAck | BatchAck> {
+    if (SINGLE_CANDLE_TYPES.has(message.type)) return this.singles.persist(message.payload, message.id);
     if (message.type === CANDLE_BATCH_TYPE) return this.handleBatch(message);
-    throw new UnknownMessageTypeError(message.type);
+    return Promise.reject(new UnknownMessageTypeError(message.type));
   }
 
   private async handleBatch(message: IncomingMessage): Promise<BatchAck> {

@@ -1,0 +1,79 @@
+import type { CandlePersistencePort } from '../../../features/candlePersistence/application/ports/in/CandlePersistencePort';
+import type {
+  PersistCandleOutcome,
+  PersistCandleRequest,
+} from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
+import { CandleRejectedError } from '../../../features/candlePersistence/domain/errors/CandleRejectedError';
+import type { CandleAck } from './SocketRequestHandler';
+
+interface PendingCandle {
+  request: PersistCandleRequest;
+  resolve: (ack: CandleAck) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most single-candle requests gathered into one persistMany call. */
+export const MAX_SOCKET_BATCH = 1_000;
+
+/**
+ * Gathers the single-candle requests dispatched during one synchronous run
+ * (every frame of one socket read is dispatched in a loop) into ONE
+ * persistMany call: one validation pass, one storage saveMany (one group-commit
+ * entry), one set of metrics and one chain of promises for the batch instead
+ * of one per candle. The flush is a microtask, so it runs right after that
+ * loop: batching never waits for a timer and adds no latency.
+ *
+ * Each request still gets its own answer: its ack once the batch is durable,
+ * or a CandleRejectedError with its own issues. If the batch's storage write
+ * (or its rejected-candles log write) fails, every request of the batch fails
+ * with that retryable error and nothing is acknowledged.
+ */
+export class SocketCandleBatcher {
+  private pending: PendingCandle[] = [];
+
+  constructor(
+    private readonly persistence: CandlePersistencePort,
+    private readonly maxBatch = MAX_SOCKET_BATCH,
+  ) {}
+
+  /** Resolves with the candle's ack once it is durable; rejects as described above. */
+  persist(payload: unknown, messageId: string): Promise<CandleAck> {
+    return new Promise<CandleAck>((resolve, reject) => {
+      if (this.pending.length === 0) queueMicrotask(this.flush);
+      this.pending.push({ request: { payload, channel: 'socket', messageId }, resolve, reject });
+      if (this.pending.length >= this.maxBatch) this.flush();
+    });
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const requests = batch.map((pending) => pending.request);
+    let outcomes: Promise<PersistCandleOutcome[]>;
+    try {
+      outcomes = this.persistence.persistMany(requests);
+    } catch (error) {
+      outcomes = Promise.reject(error);
+    }
+    outcomes.then(
+      (results) => settle(batch, results),
+      (error: unknown) => {
+        for (const pending of batch) pending.reject(error);
+      },
+    );
+  };
+}
+
+function settle(batch: readonly PendingCandle[], outcomes: readonly PersistCandleOutcome[]): void {
+  batch.forEach((pending, index) => {
+    const outcome = outcomes[index];
+    if (outcome === undefined) {
+      pending.reject(new Error('persistMany returned fewer outcomes than requests'));
+    } else if (outcome.status === 'persisted') {
+      pending.resolve({ candleId: outcome.candleId, persistedAt: outcome.persistedAt });
+    } else {
+      pending.reject(new CandleRejectedError(outcome.issues));
+    }
+  });
+}
