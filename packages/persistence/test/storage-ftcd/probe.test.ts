@@ -87,9 +87,9 @@ describe('.ftcd storage probe', () => {
       try {
         expect(reopened.health()).toMatchObject({ status: 'ok', problems: [] });
         const stored = await reopened.findBySymbol('LTCUSDT', 'binance', '1m');
-        // The failed save may or may not have landed (after 'block:written' its bytes are in the file);
-        // either way every acknowledged candle is there, each once.
-        const expected = failAt === 'block:before-write' ? [0, 1, 3, 4, 5] : [0, 1, 2, 3, 4, 5];
+        // Every acknowledged candle is there, each once; the failed save left nothing: bytes it
+        // wrote before failing are not durable and were cut off before the next write.
+        const expected = [0, 1, 3, 4, 5];
         expect(stored.map((c) => candles.findIndex((k) => k.t === c.t))).toEqual(expected);
         expect(stored).toEqual(expected.map((index) => candles[index]));
       } finally {

@@ -53,7 +53,7 @@ describe.skipIf(process.platform === 'win32')(
       expect(byStep.get('after')).toMatchObject({ ok: true, result: { written: 1, unchanged: 0 } });
       const health = byStep.get('health') as { health: { problems: unknown[]; repairs: { kind: string }[] } };
       expect(health.health.problems).toEqual([]);
-      expect(health.health.repairs.map((repair) => repair.kind)).toEqual(['torn-tail-truncated']);
+      expect(health.health.repairs.map((repair) => repair.kind)).toEqual(['undurable-tail-discarded']);
       expect(byStep.get('done')).toBeDefined();
 
       const candles = generateFootprintCandles({ seed: 77, count: 4001, bins: 50, emptyRatio: 0 });

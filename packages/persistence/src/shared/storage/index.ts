@@ -13,5 +13,6 @@ export type * from './ftcd/StorageProblem';
 export * from './open/openCandleStore';
 export type * from './StorageProbe';
 export * from './serialization/binary/BinarySerializer';
+export * from './serialization/binary/CandleColumns';
 export * from './serialization/flatbuffer/index';
 export * from './sqlite/index';

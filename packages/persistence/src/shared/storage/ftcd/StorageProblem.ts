@@ -21,9 +21,13 @@ export interface StorageProblem {
   message: string;
 }
 
-/** A repair the writer made on open: a torn tail (never acknowledged) cut off. */
+/**
+ * A repair the writer made: on open, a torn tail (never acknowledged) cut off
+ * or a leftover temporary file removed; after a failed write or fsync, the
+ * bytes of that append (never acknowledged) cut off before the next write.
+ */
 export interface StorageRepair {
-  kind: 'torn-tail-truncated' | 'temporary-file-removed';
+  kind: 'torn-tail-truncated' | 'temporary-file-removed' | 'undurable-tail-discarded';
   path: string;
   /** New file size (for a truncation). */
   offset?: number;

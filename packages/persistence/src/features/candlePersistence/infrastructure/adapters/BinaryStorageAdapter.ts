@@ -9,9 +9,7 @@ import {
   type TimeframeName,
 } from '@flowtrace/core';
 import { storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf';
-import { candlesEqual } from '../../../../shared/storage/candle/candlesEqual';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
-import { copyCandle } from '../../../../shared/storage/candle/copyCandle';
 import { findLatestViaRange, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
 import {
   FtcdCorruptBlockError,
@@ -55,6 +53,7 @@ import {
   BinarySerializer,
   type DecodedBlock,
 } from '../../../../shared/storage/serialization/binary/BinarySerializer';
+import { CandleColumns } from '../../../../shared/storage/serialization/binary/CandleColumns';
 import type {
   CandleIterationOptions,
   CandleQueryOptions,
@@ -72,10 +71,17 @@ interface SeriesState {
 }
 
 interface PendingSave {
-  readonly candles: FootprintCandleDTO[];
+  /** The candles as they were when `saveMany` was called (copied into columns). */
+  readonly columns: CandleColumns;
   readonly keys: CandleKey[];
   readonly resolve: (result: SaveResult) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** One candle of a commit cycle: a row of a save's columns or of a decoded block. */
+interface CandleRow {
+  readonly columns: CandleColumns;
+  readonly row: number;
 }
 
 /** How many decoded blocks `iterate()` keeps at a time (bounded memory). */
@@ -147,10 +153,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const keys = candles.map(storableCandleKey);
     // Paths are checked now so a bad name fails this call, not a whole commit cycle.
     for (const key of keys) this.partitionFor(key);
-    // Snapshot: the caller may reuse its objects before the commit cycle runs.
-    const snapshot = candles.map(copyCandle);
+    // Snapshot: the caller may reuse its objects before the commit cycle runs. Columns rather
+    // than object copies: a 50-bin candle is ~400 heap objects, which the garbage collector
+    // would have to promote while the cycle waits for its fsync.
+    const columns = CandleColumns.from(candles);
     return new Promise<SaveResult>((resolve, reject) => {
-      this.queue.push({ candles: snapshot, keys, resolve, reject });
+      this.queue.push({ columns, keys, resolve, reject });
       this.scheduleCommit();
     });
   }
@@ -225,7 +233,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   }
 
   private async commit(batch: readonly PendingSave[]): Promise<void> {
-    const staged = new Map<PartitionFile, Map<number, FootprintCandleDTO>>();
+    const staged = new Map<PartitionFile, Map<number, CandleRow>>();
     const outcomes: ({ result: SaveResult; files: Set<PartitionFile> } | { error: unknown })[] = [];
     const decodedBlocks = new Map<BlockLocation, DecodedBlock>();
     for (const save of batch) {
@@ -239,15 +247,17 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         }
         const result: SaveResult = { written: 0, unchanged: 0 };
         const touched = new Set<PartitionFile>();
-        for (let index = 0; index < save.candles.length; index += 1) {
-          const candle = save.candles[index]!;
+        const { columns } = save;
+        for (let index = 0; index < columns.count; index += 1) {
+          const openTime = columns.openTime(index);
           const file = files[index]!;
           let pending = staged.get(file);
-          const stagedVersion = pending?.get(candle.t);
-          const previous = stagedVersion ?? (await this.storedVersion(file, candle.t, decodedBlocks));
+          const stagedVersion = pending?.get(openTime);
+          let previous = stagedVersion ?? this.storedVersion(file, openTime, decodedBlocks);
+          if (previous instanceof Promise) previous = await previous;
           // Comparing with a version of this cycle makes the answer depend on its write too.
           if (stagedVersion) touched.add(file);
-          if (previous && candlesEqual(previous, candle)) {
+          if (previous?.columns.rowEquals(previous.row, columns, index)) {
             result.unchanged += 1;
             continue;
           }
@@ -255,7 +265,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
             pending = new Map();
             staged.set(file, pending);
           }
-          pending.set(candle.t, candle);
+          pending.set(openTime, { columns, row: index });
           touched.add(file);
           result.written += 1;
         }
@@ -270,7 +280,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         try {
           await this.append(
             file,
-            [...candles.values()].sort((a, b) => a.t - b.t),
+            [...candles].sort((a, b) => a[0] - b[0]).map(([, row]) => row),
           );
         } catch (error) {
           failures.set(file, error);
@@ -294,29 +304,35 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     });
   }
 
-  private async storedVersion(
+  /** The stored version of a key (a row of its decoded block), synchronously when nothing must be read. */
+  private storedVersion(
     file: PartitionFile,
     openTime: number,
     cache: Map<BlockLocation, DecodedBlock>,
-  ): Promise<FootprintCandleDTO | undefined> {
+  ): CandleRow | undefined | Promise<CandleRow | undefined> {
     const resident = this.indexes.indexOf(file);
-    const index = resident instanceof Promise ? await resident : resident;
+    if (resident instanceof Promise) return resident.then(() => this.storedVersion(file, openTime, cache));
+    const index = resident;
     const position = index.positionOf(openTime);
     if (position < 0) return undefined;
     const block = index.blockAt(position);
+    const slot = index.slotAt(position);
     // Re-saving recent candles (live updates) compares with blocks just written or read: often cached.
-    let decoded = cache.get(block) ?? this.blockCache.get(block);
-    if (!decoded) {
-      decoded = await this.readBlock(file, block);
-      this.blockCache.set(block, decoded);
+    const decoded = cache.get(block) ?? this.blockCache.get(block);
+    if (decoded) {
+      cache.set(block, decoded);
+      return { columns: decoded, row: slot };
     }
-    cache.set(block, decoded);
-    return decoded.candle(index.slotAt(position));
+    return this.readBlock(file, block).then((read) => {
+      this.blockCache.set(block, read);
+      cache.set(block, read);
+      return { columns: read, row: slot };
+    });
   }
 
   /** Appends `candles` (sorted, one per key) as blocks and fsyncs; updates the index only once durable. */
-  private async append(file: PartitionFile, candles: readonly FootprintCandleDTO[]): Promise<void> {
-    if (file.suspect) await this.rescan(file);
+  private async append(file: PartitionFile, candles: readonly CandleRow[]): Promise<void> {
+    if (file.suspect) await this.discardUndurableTail(file);
     if (file.quarantine) throw new PartitionQuarantinedError(`Partition ${file.path} is quarantined`);
     const header = file.exists ? undefined : encodeFileHeader(file.identity);
     let offset = header ? header.length : file.end;
@@ -326,10 +342,15 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const perBlock = this.config.maxCandlesPerBlock;
     for (let first = 0; first < candles.length; first += perBlock) {
       const part = candles.slice(first, first + perBlock);
-      const { codec, payload } = BinarySerializer.encodeBlock(part, this.config.compression);
+      const { codec, payload } = BinarySerializer.encodeRowsBlock(
+        part.map((candle) => candle.columns),
+        part.map((candle) => candle.row),
+        this.config.compression,
+      );
       const sequence = file.nextSequence + added.length;
-      const firstOpenTime = part[0]!.t;
-      const lastOpenTime = part[part.length - 1]!.t;
+      const times = part.map((candle) => candle.columns.openTime(candle.row));
+      const firstOpenTime = times[0]!;
+      const lastOpenTime = times[times.length - 1]!;
       const bytes = encodeBlock(
         { sequence, candleCount: part.length, firstOpenTime, lastOpenTime, codec },
         payload,
@@ -345,7 +366,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           lastOpenTime,
           codec,
         },
-        times: part.map((candle) => candle.t),
+        times,
       });
       offset += bytes.length;
     }
@@ -373,7 +394,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }
       probe?.('block:synced', detail);
     } catch (error) {
-      // After a failed write or fsync the file's state is unknown: re-verify before the next write.
+      // What this append wrote is not durable, however it reads back: discarded before the next write.
       file.suspect = true;
       await this.pool.evict(file.path);
       throw error;
@@ -383,18 +404,33 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     file.nextSequence += added.length;
   }
 
-  /** Re-reads a file after a failed write: whatever valid blocks landed count, a torn tail is cut. */
-  private async rescan(file: PartitionFile): Promise<void> {
+  /**
+   * After a failed write or fsync, nothing this process wrote past the last
+   * durable block counts, even if it reads back intact from the page cache:
+   * Linux reports a writeback error once and may then drop the dirty pages
+   * and their error, so a later fsync can succeed without them. The file is
+   * cut back to the end of its last durable block (the index never saw the
+   * failed blocks), and the retried candles are written and fsync'd again
+   * before anything is acknowledged. Re-reading the file instead would index
+   * the unsynced block and answer a retry as "unchanged" without any fsync.
+   */
+  private async discardUndurableTail(file: PartitionFile): Promise<void> {
     await this.pool.evict(file.path);
-    let image: Uint8Array;
-    try {
-      image = await readFile(file.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      file.reset();
-      return;
+    if (file.exists) {
+      const size = await stat(file.path).then(
+        (stats) => stats.size,
+        () => file.end,
+      );
+      await truncate(file.path, file.end);
+      if (size > file.end)
+        this.repairList.push({
+          kind: 'undurable-tail-discarded',
+          path: file.path,
+          offset: file.end,
+          bytes: size - file.end,
+        });
     }
-    await this.loadFileImage(file, image);
+    file.suspect = false;
   }
 
   // ----------------------------------------------------------------- reads

@@ -1,9 +1,10 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
+import type { FootprintCandleDTO } from '@flowtrace/core';
 import { FtcdDecodeError } from '../../errors/StorageErrors';
 import { ByteReader } from './ByteReader';
 import { ByteWriter } from './ByteWriter';
-import { BinTable, decodeBinColumns, encodeBinColumns, OPTIONAL_BIN_FIELDS } from './binColumns';
+import { BinTable, decodeBinColumns, encodeBinColumns } from './binColumns';
+import { CandleColumns, type CandleNumberField, OPTIONAL_BIN_FIELDS } from './CandleColumns';
 import {
   decodeGroup,
   encodeGroup,
@@ -62,12 +63,35 @@ const TEXT_COLUMNS = ['e', 'tz', 'ex', 'a', 's', 'i'] as const;
 export class BinarySerializer {
   /** Payload bytes for `candles` (kept in the given order, duplicates included). */
   static encode(candles: readonly BinaryCandle[]): Uint8Array {
-    return encodePayload(candles);
+    const columns = CandleColumns.from(candles);
+    return encodePayload(
+      new Array<CandleColumns>(candles.length).fill(columns),
+      identityRows(candles.length),
+    );
+  }
+
+  /** Payload bytes for rows picked from columns: candle k is `sources[k]`'s row `rows[k]`. */
+  static encodeRows(sources: readonly CandleColumns[], rows: ArrayLike<number>): Uint8Array {
+    if (sources.length !== rows.length) throw new RangeError('encodeRows: one source per row');
+    return encodePayload(sources, rows);
   }
 
   /** Encodes a block payload and picks its codec (compressed when that saves >= 10 %). */
   static encodeBlock(candles: readonly BinaryCandle[], allowCompression = true): EncodedBlock {
-    const payload = BinarySerializer.encode(candles);
+    return BinarySerializer.compress(BinarySerializer.encode(candles), allowCompression);
+  }
+
+  /** `encodeBlock` for rows picked from columns (see `encodeRows`). */
+  static encodeRowsBlock(
+    sources: readonly CandleColumns[],
+    rows: ArrayLike<number>,
+    allowCompression = true,
+  ): EncodedBlock {
+    return BinarySerializer.compress(BinarySerializer.encodeRows(sources, rows), allowCompression);
+  }
+
+  /** Picks the codec of a columnar payload: compressed when that saves >= 10 %. */
+  static compress(payload: Uint8Array, allowCompression = true): EncodedBlock {
     if (allowCompression && payload.length >= 64) {
       // Level 1: Z_RLE would halve this call's CPU (~2 µs of ~20 µs per 50-bin
       // candle) but costs ~2 % in size (245.5 vs 240.4 B per generated candle).
@@ -96,7 +120,7 @@ export class BinarySerializer {
   }
 
   /** A block's columns, building candle objects only on demand (streaming reads). */
-  static decodeBlockColumns(codec: number, stored: Uint8Array): DecodedBlock {
+  static decodeBlockColumns(codec: number, stored: Uint8Array): CandleColumns {
     return decodeColumns(BinarySerializer.unwrap(codec, stored));
   }
 
@@ -114,67 +138,82 @@ export class BinarySerializer {
   }
 }
 
+function identityRows(count: number): Int32Array {
+  const rows = new Int32Array(count);
+  for (let index = 0; index < count; index += 1) rows[index] = index;
+  return rows;
+}
+
 function readCount(reader: ByteReader, payload: Uint8Array): number {
   const count = reader.varint();
   if (count > payload.length) throw new FtcdDecodeError(`Implausible candle count ${count}`);
   return count;
 }
 
-function encodePayload(candles: readonly BinaryCandle[]): Uint8Array {
-  const count = candles.length;
+/**
+ * Encodes rows picked from columns: candle k of the payload is
+ * `sources[k]`'s row `rows[k]` (a commit cycle gathers rows of many saves).
+ */
+function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number>): Uint8Array {
+  const count = rows.length;
   const writer = new ByteWriter(256 + count * 512);
   const scratch = new Float64Array(count);
   const column = new Float64Array(count);
   const writeColumn = (kind: typeof KIND_PLAIN | typeof KIND_DELTA) => {
     encodeGroup(writer, column, scratch, 0, count, kind);
   };
+  const gather = (field: CandleNumberField) => {
+    for (let index = 0; index < count; index += 1)
+      column[index] = sources[index]!.numbers[field][rows[index]!]!;
+  };
 
   writer.varint(count);
-  for (let index = 0; index < count; index += 1) column[index] = candles[index]!.t;
+  gather('t');
   writeColumn(KIND_DELTA);
-  for (const field of TEXT_COLUMNS)
-    encodeTextColumn(
-      writer,
-      candles.map((candle) => candle[field]),
-    );
-  encodeFlagColumn(
-    writer,
-    candles.map((candle) => candle.x),
-  );
+  const text = new Array<string>(count);
+  for (const field of TEXT_COLUMNS) {
+    for (let index = 0; index < count; index += 1) text[index] = sources[index]!.text[field][rows[index]!]!;
+    encodeTextColumn(writer, text);
+  }
+  const flags = new Uint8Array(count);
+  for (let index = 0; index < count; index += 1) flags[index] = sources[index]!.x[rows[index]!]!;
+  encodeFlagColumn(writer, flags);
   for (const [field, kind] of CANDLE_COLUMNS) {
-    for (let index = 0; index < count; index += 1) column[index] = candles[index]![field];
+    gather(field);
     writeColumn(kind);
   }
 
   const binStarts = new Int32Array(count + 1);
   for (let index = 0; index < count; index += 1) {
-    const bins = candles[index]!.aggs.length;
+    const source = sources[index]!;
+    const row = rows[index]!;
+    const bins = source.binStarts[row + 1]! - source.binStarts[row]!;
     binStarts[index + 1] = binStarts[index]! + bins;
     writer.varint(bins);
   }
   const table = new BinTable(binStarts, count);
   const { values, present } = table;
   for (let index = 0; index < count; index += 1) {
-    const aggs = candles[index]!.aggs;
-    let b = binStarts[index]!;
-    for (const bin of aggs) {
-      values.tp[b] = bin.tp;
-      values.bv[b] = bin.bv;
-      values.sv[b] = bin.sv;
-      values.v[b] = bin.v;
-      if (bin.bq !== undefined) {
-        values.bq[b] = bin.bq;
-        present.bq[b] = 1;
-      }
-      if (bin.sq !== undefined) {
-        values.sq[b] = bin.sq;
-        present.sq[b] = 1;
-      }
-      if (bin.q !== undefined) {
-        values.q[b] = bin.q;
-        present.q[b] = 1;
-      }
-      b += 1;
+    const source = sources[index]!;
+    const row = rows[index]!;
+    const from = source.binStarts[row]!;
+    const to = source.binStarts[row + 1]!;
+    // Plain loops: a subarray() view per field and candle costs more than the copy.
+    const shift = binStarts[index]! - from;
+    const { tp, bv, sv, v, bq, sq, q } = source.bins;
+    const has = source.present;
+    for (let b = from; b < to; b += 1) {
+      const at = b + shift;
+      values.tp[at] = tp[b]!;
+      values.bv[at] = bv[b]!;
+      values.sv[at] = sv[b]!;
+      values.v[at] = v[b]!;
+      values.bq[at] = bq[b]!;
+      values.sq[at] = sq[b]!;
+      values.q[at] = q[b]!;
+      present.bq[at] = has.bq[b]!;
+      present.sq[at] = has.sq[b]!;
+      present.q[at] = has.q[b]!;
     }
   }
   for (const field of OPTIONAL_BIN_FIELDS) encodeFlagColumn(writer, present[field]);
@@ -182,7 +221,7 @@ function encodePayload(candles: readonly BinaryCandle[]): Uint8Array {
   encodeBinColumns(writer, table);
   const totals = new TotalsCodec(table);
   for (const field of TOTAL_COLUMNS) {
-    for (let index = 0; index < count; index += 1) column[index] = candles[index]![field];
+    gather(field);
     totals.record(
       field,
       encodeGroup(writer, column, totals.ints(field), 0, count, KIND_PLAIN, totals.prediction(field)),
@@ -205,22 +244,17 @@ function decodePayload(payload: Uint8Array): BinaryCandle[] {
  * right before handing it out, so the objects die young instead of being
  * promoted by the garbage collector while a whole block waits to be consumed.
  */
-function decodeColumns(payload: Uint8Array, ownColumns = true): DecodedBlock {
+function decodeColumns(payload: Uint8Array, ownColumns = true): CandleColumns {
   const reader = new ByteReader(payload);
   const count = readCount(reader, payload);
   const scratch = new Float64Array(count);
+  const n = {} as Record<CandleNumberField, Float64Array>;
   const times = new Float64Array(count);
   decodeGroup(reader, times, scratch, 0, count);
-  const [e, tz, ex, a, s, i] = TEXT_COLUMNS.map(() => decodeTextColumn(reader, count)) as [
-    string[],
-    string[],
-    string[],
-    string[],
-    string[],
-    string[],
-  ];
+  n.t = times;
+  const text = {} as Record<(typeof TEXT_COLUMNS)[number], string[]>;
+  for (const field of TEXT_COLUMNS) text[field] = decodeTextColumn(reader, count);
   const x = decodeFlagColumn(reader, count);
-  const n = {} as CandleNumberColumns;
   for (const [field] of CANDLE_COLUMNS) {
     const values = new Float64Array(count);
     decodeGroup(reader, values, scratch, 0, count);
@@ -235,8 +269,7 @@ function decodeColumns(payload: Uint8Array, ownColumns = true): DecodedBlock {
   const table = new BinTable(binStarts, count);
   for (const field of OPTIONAL_BIN_FIELDS) {
     const flags = decodeFlagColumn(reader, table.binCount);
-    const present = table.present[field];
-    for (let b = 0; b < flags.length; b += 1) present[b] = flags[b] ? 1 : 0;
+    table.present[field].set(flags);
   }
   table.computeCoverage();
   decodeBinColumns(reader, table);
@@ -249,16 +282,15 @@ function decodeColumns(payload: Uint8Array, ownColumns = true): DecodedBlock {
   if (reader.remaining !== 0)
     throw new FtcdDecodeError(`${reader.remaining} unexpected bytes after the last column`);
 
-  // A block that outlives this call (cache, streaming) must not share the codec's scratch buffers.
+  // Columns that outlive this call (cache, streaming) must not share the codec's scratch buffers.
   const own = <T extends Float64Array | Uint8Array>(column: T): T =>
     ownColumns ? (column.slice() as T) : column;
   const { values, present } = table;
-  return new DecodedBlock(
+  return CandleColumns.wrap(
     count,
-    times,
-    { e, tz, ex, a, s, i },
-    x,
     n,
+    text,
+    x,
     binStarts,
     {
       tp: own(values.tp),
@@ -273,86 +305,8 @@ function decodeColumns(payload: Uint8Array, ownColumns = true): DecodedBlock {
   );
 }
 
-type CandleNumberColumns = Record<(typeof CANDLE_COLUMNS)[number][0] | TotalField, Float64Array>;
-
 /** The columns of one decoded block; `candle(index)` builds a fresh DTO. */
-export class DecodedBlock {
-  /** Approximate memory held by the columns (for cache budgets). */
-  readonly byteSize: number;
-
-  constructor(
-    readonly count: number,
-    private readonly times: Float64Array,
-    private readonly text: Record<(typeof TEXT_COLUMNS)[number], string[]>,
-    private readonly x: boolean[],
-    private readonly n: CandleNumberColumns,
-    private readonly binStarts: Int32Array,
-    private readonly bins: Record<'tp' | 'bv' | 'sv' | 'v' | 'bq' | 'sq' | 'q', Float64Array>,
-    private readonly present: Record<'bq' | 'sq' | 'q', Uint8Array>,
-  ) {
-    // 7 float64 + 3 flag bytes per bin; ~24 numbers, 6 string slots and a flag per candle.
-    this.byteSize = 256 + binStarts[count]! * 59 + count * (24 * 8 + 6 * 8 + 8 + 4);
-  }
-
-  openTime(index: number): number {
-    return this.times[index]!;
-  }
-
-  candle(index: number): BinaryCandle {
-    const { tp, bv, sv, v, bq, sq, q } = this.bins;
-    const present = this.present;
-    const first = this.binStarts[index]!;
-    const last = this.binStarts[index + 1]!;
-    const aggs = new Array<PriceBinDTO>(last - first);
-    for (let b = first; b < last; b += 1) {
-      const hasBq = present.bq[b] === 1;
-      const hasSq = present.sq[b] === 1;
-      const hasQ = present.q[b] === 1;
-      let bin: PriceBinDTO;
-      if (hasBq && hasSq && hasQ) {
-        bin = { tp: tp[b]!, bv: bv[b]!, sv: sv[b]!, v: v[b]!, bq: bq[b]!, sq: sq[b]!, q: q[b]! };
-      } else {
-        bin = { tp: tp[b]!, bv: bv[b]!, sv: sv[b]!, v: v[b]! };
-        if (hasBq) bin.bq = bq[b]!;
-        if (hasSq) bin.sq = sq[b]!;
-        if (hasQ) bin.q = q[b]!;
-      }
-      aggs[b - first] = bin;
-    }
-    const { e, tz, ex, a, s, i } = this.text;
-    const n = this.n;
-    return {
-      e: e[index]!,
-      tz: tz[index]!,
-      ex: ex[index]!,
-      a: a[index]!,
-      s: s[index]!,
-      i: i[index]!,
-      vi: n.vi[index]!,
-      t: this.times[index]!,
-      o: n.o[index]!,
-      h: n.h[index]!,
-      l: n.l[index]!,
-      c: n.c[index]!,
-      ct: n.ct[index]!,
-      v: n.v[index]!,
-      bv: n.bv[index]!,
-      sv: n.sv[index]!,
-      q: n.q[index]!,
-      bq: n.bq[index]!,
-      sq: n.sq[index]!,
-      n: n.n[index]!,
-      d: n.d[index]!,
-      dMax: n.dMax[index]!,
-      dMin: n.dMin[index]!,
-      tv: n.tv[index]!,
-      aggs,
-      f: n.f[index]!,
-      ls: n.ls[index]!,
-      x: this.x[index]!,
-    };
-  }
-}
+export type DecodedBlock = CandleColumns;
 
 /**
  * Predictions of the candle totals: bv, sv, bq, sq from the sums of their bin

@@ -6,9 +6,10 @@ export class ByteReader {
   offset: number;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    /** Exposed (read-only) so hot loops can decode runs of varints without a call per value. */
+    readonly bytes: Uint8Array,
     start = 0,
-    private readonly end = bytes.length,
+    readonly end = bytes.length,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.offset = start;

@@ -58,6 +58,39 @@ export class ByteWriter {
     this.buffer[this.length++] = rest;
   }
 
+  /**
+   * Zigzag varints of values[start..end) (each |value| <= 2^52), or with
+   * `delta` of the differences from the previous value (the first from 0).
+   * One bounds reservation and no call per value: this is the encoder's
+   * innermost loop.
+   */
+  zigzagRun(values: Float64Array, start: number, end: number, delta = false): void {
+    this.reserve((end - start) * 8);
+    const buffer = this.buffer;
+    let at = this.length;
+    let previous = 0;
+    for (let j = start; j < end; j += 1) {
+      const value = values[j]!;
+      const signed = delta ? value - previous : value;
+      previous = value;
+      let rest = signed >= 0 ? signed * 2 : -signed * 2 - 1;
+      if (rest < 0x80) {
+        buffer[at++] = rest;
+        continue;
+      }
+      while (rest >= 0x10000000) {
+        buffer[at++] = (rest % 128) | 0x80;
+        rest = Math.floor(rest / 128);
+      }
+      while (rest >= 0x80) {
+        buffer[at++] = (rest & 0x7f) | 0x80;
+        rest >>>= 7;
+      }
+      buffer[at++] = rest;
+    }
+    this.length = at;
+  }
+
   /** Zigzag-encoded signed integer, |value| <= 2^53. */
   zigzag(value: number): void {
     this.varint(value >= 0 ? value * 2 : -value * 2 - 1);

@@ -1,5 +1,6 @@
 import type { ByteReader } from './ByteReader';
 import type { ByteWriter } from './ByteWriter';
+import { BIN_FIELDS, type BinField, OPTIONAL_BIN_FIELDS, type OptionalBinField } from './CandleColumns';
 import {
   decodeGroup,
   encodeGroup,
@@ -10,10 +11,7 @@ import {
   type Prediction,
 } from './numberGroup';
 
-export const BIN_FIELDS = ['tp', 'bv', 'sv', 'v', 'bq', 'sq', 'q'] as const;
-export type BinField = (typeof BIN_FIELDS)[number];
-export const OPTIONAL_BIN_FIELDS = ['bq', 'sq', 'q'] as const;
-export type OptionalBinField = (typeof OPTIONAL_BIN_FIELDS)[number];
+export { BIN_FIELDS, type BinField, OPTIONAL_BIN_FIELDS, type OptionalBinField };
 
 /**
  * Reusable working memory of the codec. Encoding and decoding are synchronous

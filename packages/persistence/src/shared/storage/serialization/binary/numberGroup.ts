@@ -61,40 +61,33 @@ function minExponentOf(prediction: Prediction): number {
   }
 }
 
-function predictAt(prediction: Prediction, j: number, exponent: number): number {
-  const { a, b, ea, eb } = prediction;
-  switch (prediction.kind) {
-    case PREDICT_SUM:
-      return a[j]! * POW10[exponent - ea]! + b[j]! * POW10[exponent - eb]!;
-    case PREDICT_PRODUCT:
-      return a[j]! * b[j]! * POW10[exponent - ea - eb]!;
-    case PREDICT_DIFFERENCE:
-      return a[j]! * POW10[exponent - ea]! - b[j]! * POW10[exponent - eb]!;
-    default:
-      return a[j]! * POW10[exponent - prediction.exponents![j]!]!;
-  }
-}
+/** Set in a `scanExponent` result when ints[] do not hold every value exactly at that exponent. */
+const NOT_FILLED = 64;
 
-function scaledAt(x: number, exponent: number): number {
-  return Math.round(x * POW10[exponent]!) + 0;
-}
-
-function exactAt(x: number, exponent: number): boolean {
-  const r = scaledAt(x, exponent);
-  if (!(Math.abs(r) <= MAX_INT)) return false;
-  return Object.is(exponent === 0 ? r : r / POW10[exponent]!, x);
-}
-
-/** Smallest exponent >= floor at which every value is an exact scaled integer, or -1. */
-function findExponent(values: ArrayLike<number>, start: number, end: number): number {
+/**
+ * Smallest exponent at which each value, taken in order, is an exact scaled
+ * integer (the exponent only rises), or -1; in one pass it also leaves the
+ * integers at that exponent in ints[start..end). The result has NOT_FILLED
+ * set when a value before the last rise is not exact at the final exponent.
+ */
+function scanExponent(values: ArrayLike<number>, ints: Float64Array, start: number, end: number): number {
   let exponent = 0;
+  let scale = 1;
+  let raisedAt = start;
   for (let j = start; j < end; j += 1) {
     const x = values[j]!;
-    while (!exactAt(x, exponent)) {
+    let r = Math.round(x * scale) + 0;
+    while (!(Math.abs(r) <= MAX_INT) || !Object.is(exponent === 0 ? r : r / scale, x)) {
       exponent += 1;
       if (exponent > MAX_EXPONENT) return -1;
+      scale = POW10[exponent]!;
+      r = Math.round(x * scale) + 0;
+      raisedAt = j;
     }
+    ints[j] = r;
   }
+  // Values before the last rise were scaled at a smaller exponent: redo them (usually none or one).
+  if (raisedAt > start && !integersAt(values, ints, start, raisedAt, exponent)) return exponent | NOT_FILLED;
   return exponent;
 }
 
@@ -138,19 +131,22 @@ export function encodeGroup(
   prediction?: Prediction,
 ): number {
   const end = start + count;
-  const natural = findExponent(values, start, end);
-  if (natural >= 0) {
+  const scanned = scanExponent(values, ints, start, end);
+  if (scanned >= 0) {
+    const natural = scanned & ~NOT_FILLED;
+    let filled = scanned === natural;
     if (prediction) {
       const exponent = Math.max(natural, minExponentOf(prediction));
       if (
         exponent <= MAX_EXPONENT &&
-        integersAt(values, ints, start, end, exponent) &&
+        (exponent === natural ? filled : integersAt(values, ints, start, end, exponent)) &&
         writePredicted(writer, ints, start, end, exponent, prediction)
       ) {
         return exponent;
       }
+      if (exponent !== natural) filled = false;
     }
-    if (integersAt(values, ints, start, end, natural)) {
+    if (filled || integersAt(values, ints, start, end, natural)) {
       // DELTA only when every difference is storable exactly; else PLAIN when every integer is.
       if (preferred === KIND_DELTA && storable(ints, start, end, true))
         return writeIntegers(writer, ints, start, end, natural, KIND_DELTA);
@@ -188,16 +184,7 @@ function writeIntegers(
   kind: typeof KIND_PLAIN | typeof KIND_DELTA,
 ): number {
   writer.u8((kind << 5) | exponent);
-  if (kind === KIND_DELTA) {
-    let previous = 0;
-    for (let j = start; j < end; j += 1) {
-      const r = ints[j]!;
-      writer.zigzag(r - previous);
-      previous = r;
-    }
-  } else {
-    for (let j = start; j < end; j += 1) writer.zigzag(ints[j]!);
-  }
+  writer.zigzagRun(ints, start, end, kind === KIND_DELTA);
   return exponent;
 }
 
@@ -220,24 +207,75 @@ function writePredicted(
   exponent: number,
   prediction: Prediction,
 ): boolean {
+  const residuals = residualScratch(end);
+  predictInto(prediction, residuals, start, end, exponent);
   for (let j = start; j < end; j += 1) {
-    const p = predictAt(prediction, j, exponent);
+    const p = residuals[j]!;
     const residual = ints[j]! - p;
     // The reader computes the same p (same inputs, same operations) and adds the residual.
     if (!(Math.abs(residual) <= MAX_STORED) || p + residual !== ints[j]) return false;
+    residuals[j] = residual;
   }
   writer.u8((KIND_PREDICTED << 5) | exponent);
-  for (let j = start; j < end; j += 1) writer.zigzag(ints[j]! - predictAt(prediction, j, exponent));
+  writer.zigzagRun(residuals, start, end);
   return true;
+}
+
+let residualBuffer = new Float64Array(1024);
+
+/** Reused working memory for residuals (encoding is synchronous and never re-entered). */
+function residualScratch(length: number): Float64Array {
+  if (residualBuffer.length < length)
+    residualBuffer = new Float64Array(Math.max(length, residualBuffer.length * 2));
+  return residualBuffer;
+}
+
+/**
+ * target[j] = p_j for j in [start, end): the prediction at `exponent`, with
+ * exactly the operations (and order) of the reader's `addPrediction`.
+ */
+function predictInto(
+  prediction: Prediction,
+  target: Float64Array,
+  start: number,
+  end: number,
+  exponent: number,
+): void {
+  const { a, b, ea, eb } = prediction;
+  switch (prediction.kind) {
+    case PREDICT_SUM: {
+      const sa = POW10[exponent - ea]!;
+      const sb = POW10[exponent - eb]!;
+      for (let j = start; j < end; j += 1) target[j] = a[j]! * sa + b[j]! * sb;
+      return;
+    }
+    case PREDICT_PRODUCT: {
+      const scale = POW10[exponent - ea - eb]!;
+      for (let j = start; j < end; j += 1) target[j] = a[j]! * b[j]! * scale;
+      return;
+    }
+    case PREDICT_DIFFERENCE: {
+      const sa = POW10[exponent - ea]!;
+      const sb = POW10[exponent - eb]!;
+      for (let j = start; j < end; j += 1) target[j] = a[j]! * sa - b[j]! * sb;
+      return;
+    }
+    default: {
+      const exponents = prediction.exponents!;
+      for (let j = start; j < end; j += 1) target[j] = a[j]! * POW10[exponent - exponents[j]!]!;
+    }
+  }
 }
 
 /**
  * Reads one group of `count` values into out[start..]; integer kinds also
  * fill ints[start..] and return their exponent, CONST and RAW return -1.
+ * Decoding is the hot path of every read: each kind runs its own tight loop
+ * over a run of varints read in place (no call per value).
  */
 export function decodeGroup(
   reader: ByteReader,
-  out: Float64Array | number[],
+  out: Float64Array,
   ints: Float64Array,
   start: number,
   count: number,
@@ -248,8 +286,7 @@ export function decodeGroup(
   const exponent = mode & 0x1f;
   const end = start + count;
   if (kind === KIND_CONST) {
-    const value = reader.f64();
-    for (let j = start; j < end; j += 1) out[j] = value;
+    out.fill(reader.f64(), start, end);
     return -1;
   }
   if (kind === KIND_RAW) {
@@ -258,25 +295,94 @@ export function decodeGroup(
   }
   if (exponent > MAX_EXPONENT) throw new FtcdDecodeError(`Bad exponent ${exponent}`);
   if (kind === KIND_PLAIN) {
-    for (let j = start; j < end; j += 1) ints[j] = reader.zigzag();
+    readZigzagRun(reader, ints, start, end);
   } else if (kind === KIND_DELTA) {
+    readZigzagRun(reader, ints, start, end);
     let previous = 0;
     for (let j = start; j < end; j += 1) {
-      previous += reader.zigzag();
+      previous += ints[j]!;
       ints[j] = previous;
     }
   } else if (kind === KIND_PREDICTED) {
     if (!prediction || minExponentOf(prediction) > exponent) {
       throw new FtcdDecodeError('PREDICTED group without a usable prediction');
     }
-    for (let j = start; j < end; j += 1) ints[j] = predictAt(prediction, j, exponent) + reader.zigzag();
+    readZigzagRun(reader, ints, start, end);
+    addPrediction(prediction, ints, start, end, exponent);
   } else {
     throw new FtcdDecodeError(`Unknown group kind ${kind}`);
   }
-  if (exponent === 0) for (let j = start; j < end; j += 1) out[j] = ints[j]!;
+  if (exponent === 0) out.set(ints.subarray(start, end), start);
   else {
     const scale = POW10[exponent]!;
     for (let j = start; j < end; j += 1) out[j] = ints[j]! / scale;
   }
   return exponent;
+}
+
+/**
+ * ints[j] = p_j + ints[j] for the residuals already in ints: the same
+ * operations, in the same order, as `predictInto` (the writer's), so the sums
+ * are bit-identical.
+ */
+function addPrediction(
+  prediction: Prediction,
+  ints: Float64Array,
+  start: number,
+  end: number,
+  exponent: number,
+): void {
+  const { a, b, ea, eb } = prediction;
+  switch (prediction.kind) {
+    case PREDICT_SUM: {
+      const sa = POW10[exponent - ea]!;
+      const sb = POW10[exponent - eb]!;
+      for (let j = start; j < end; j += 1) ints[j] = a[j]! * sa + b[j]! * sb + ints[j]!;
+      return;
+    }
+    case PREDICT_PRODUCT: {
+      const scale = POW10[exponent - ea - eb]!;
+      for (let j = start; j < end; j += 1) ints[j] = a[j]! * b[j]! * scale + ints[j]!;
+      return;
+    }
+    case PREDICT_DIFFERENCE: {
+      const sa = POW10[exponent - ea]!;
+      const sb = POW10[exponent - eb]!;
+      for (let j = start; j < end; j += 1) ints[j] = a[j]! * sa - b[j]! * sb + ints[j]!;
+      return;
+    }
+    default: {
+      const exponents = prediction.exponents!;
+      for (let j = start; j < end; j += 1) ints[j] = a[j]! * POW10[exponent - exponents[j]!]! + ints[j]!;
+    }
+  }
+}
+
+/** Reads end − start zigzag varints (LEB128, at most 8 bytes each) into ints[start..end). */
+function readZigzagRun(reader: ByteReader, ints: Float64Array, start: number, end: number): void {
+  const bytes = reader.bytes;
+  const limit = reader.end;
+  let position = reader.offset;
+  for (let j = start; j < end; j += 1) {
+    if (position >= limit) throw new FtcdDecodeError('Block payload ends inside a varint');
+    let byte = bytes[position++]!;
+    let raw = byte;
+    if (byte >= 0x80) {
+      raw = byte & 0x7f;
+      let multiplier = 128;
+      let length = 1;
+      for (;;) {
+        if (position >= limit) throw new FtcdDecodeError('Block payload ends inside a varint');
+        byte = bytes[position++]!;
+        raw += (byte & 0x7f) * multiplier;
+        length += 1;
+        if (byte < 0x80) break;
+        if (length === 8) throw new FtcdDecodeError('Varint longer than 8 bytes');
+        multiplier *= 128;
+      }
+    }
+    // Bit operations only below 2^31; above, the exact float arithmetic of ByteReader.zigzag.
+    ints[j] = raw < 0x80000000 ? (raw >>> 1) ^ -(raw & 1) : raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+  }
+  reader.offset = position;
 }

@@ -95,14 +95,14 @@ export function encodeFlagColumn(writer: ByteWriter, flags: ArrayLike<boolean | 
   }
 }
 
-export function decodeFlagColumn(reader: ByteReader, count: number): boolean[] {
+/** The flags as 0/1 bytes. */
+export function decodeFlagColumn(reader: ByteReader, count: number): Uint8Array {
   const mode = reader.u8();
-  if (mode === FLAGS_NONE) return new Array<boolean>(count).fill(false);
-  if (mode === FLAGS_ALL) return new Array<boolean>(count).fill(true);
+  if (mode === FLAGS_NONE) return new Uint8Array(count);
+  if (mode === FLAGS_ALL) return new Uint8Array(count).fill(1);
   if (mode !== FLAGS_BITMAP) throw new FtcdDecodeError(`Unknown flag column mode ${mode}`);
   const bytes = reader.slice(Math.ceil(count / 8));
-  const flags = new Array<boolean>(count);
-  for (let index = 0; index < count; index += 1)
-    flags[index] = ((bytes[index >> 3]! >> (index & 7)) & 1) === 1;
+  const flags = new Uint8Array(count);
+  for (let index = 0; index < count; index += 1) flags[index] = (bytes[index >> 3]! >> (index & 7)) & 1;
   return flags;
 }

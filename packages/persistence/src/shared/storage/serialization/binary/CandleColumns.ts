@@ -1,0 +1,296 @@
+import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
+
+/** Number fields of a candle (everything but text, `x` and the bins). */
+export const CANDLE_NUMBER_FIELDS = [
+  't',
+  'vi',
+  'ct',
+  'o',
+  'h',
+  'l',
+  'c',
+  'n',
+  'dMax',
+  'dMin',
+  'tv',
+  'f',
+  'ls',
+  'bv',
+  'sv',
+  'v',
+  'bq',
+  'sq',
+  'q',
+  'd',
+] as const;
+export type CandleNumberField = (typeof CANDLE_NUMBER_FIELDS)[number];
+
+export const CANDLE_TEXT_FIELDS = ['e', 'tz', 'ex', 'a', 's', 'i'] as const;
+export type CandleTextField = (typeof CANDLE_TEXT_FIELDS)[number];
+
+export const BIN_FIELDS = ['tp', 'bv', 'sv', 'v', 'bq', 'sq', 'q'] as const;
+export type BinField = (typeof BIN_FIELDS)[number];
+export const OPTIONAL_BIN_FIELDS = ['bq', 'sq', 'q'] as const;
+export type OptionalBinField = (typeof OPTIONAL_BIN_FIELDS)[number];
+
+type NumberColumns = Record<CandleNumberField, Float64Array>;
+type TextColumns = Record<CandleTextField, string[]>;
+type BinColumns = Record<BinField, Float64Array>;
+type PresenceColumns = Record<OptionalBinField, Uint8Array>;
+
+const MIN_CAPACITY = 16;
+
+/**
+ * Candles held column by column: one Float64Array per number field, one per
+ * bin field (all bins of all candles, candle r's bins at
+ * `binStarts[r]..binStarts[r+1]`), presence flags for the optional bin
+ * fields. A 50-bin candle as objects is ~400 heap objects (every double field
+ * is boxed); as columns it is a few slots in a handful of typed arrays, which
+ * is what keeps the garbage collector out of the write path (candles are
+ * copied into columns when a save is called, then encoded from them) and of
+ * cached or streamed reads (a candle object is built only when asked for).
+ */
+export class CandleColumns {
+  private constructor(
+    private rows: number,
+    readonly numbers: NumberColumns,
+    readonly text: TextColumns,
+    private flags: Uint8Array,
+    private starts: Int32Array,
+    readonly bins: BinColumns,
+    readonly present: PresenceColumns,
+  ) {}
+
+  /** Empty columns to `append` to; capacities grow as needed. */
+  static create(candleCapacity = MIN_CAPACITY, binCapacity = candleCapacity * 32): CandleColumns {
+    const candles = Math.max(candleCapacity, 1);
+    const bins = Math.max(binCapacity, 1);
+    return new CandleColumns(
+      0,
+      numberColumns(candles),
+      textColumns(),
+      new Uint8Array(candles),
+      new Int32Array(candles + 1),
+      binColumns(bins),
+      presenceColumns(bins),
+    );
+  }
+
+  /** Columns holding a copy of `candles`, in order. */
+  static from(candles: readonly FootprintCandleDTO[]): CandleColumns {
+    let bins = 0;
+    for (const candle of candles) bins += candle.aggs.length;
+    const columns = CandleColumns.create(candles.length, bins);
+    for (const candle of candles) columns.append(candle);
+    return columns;
+  }
+
+  /** Wraps fully decoded columns (owned by the new instance). */
+  static wrap(
+    count: number,
+    numbers: NumberColumns,
+    text: TextColumns,
+    x: Uint8Array,
+    binStarts: Int32Array,
+    bins: BinColumns,
+    present: PresenceColumns,
+  ): CandleColumns {
+    return new CandleColumns(count, numbers, text, x, binStarts, bins, present);
+  }
+
+  get count(): number {
+    return this.rows;
+  }
+
+  get binStarts(): Int32Array {
+    return this.starts;
+  }
+
+  get x(): Uint8Array {
+    return this.flags;
+  }
+
+  get binCount(): number {
+    return this.starts[this.rows]!;
+  }
+
+  /** Approximate memory held (for cache budgets): 7 float64 + 3 flag bytes per bin, 20 float64 + 6 string slots per candle. */
+  get byteSize(): number {
+    return 256 + this.binCount * 59 + this.rows * (20 * 8 + 6 * 8 + 1 + 4);
+  }
+
+  openTime(row: number): number {
+    return this.numbers.t[row]!;
+  }
+
+  /** Copies `candle` in as the next row; returns its row index. */
+  append(candle: FootprintCandleDTO): number {
+    const row = this.rows;
+    const aggs = candle.aggs;
+    const first = this.starts[row]!;
+    const last = first + aggs.length;
+    if (row + 1 >= this.flags.length) this.growCandles(row + 2);
+    if (last > this.bins.tp.length) this.growBins(last);
+    const numbers = this.numbers;
+    for (const field of CANDLE_NUMBER_FIELDS) numbers[field][row] = candle[field];
+    const text = this.text;
+    text.e[row] = candle.e;
+    text.tz[row] = candle.tz;
+    text.ex[row] = candle.ex;
+    text.a[row] = candle.a;
+    text.s[row] = candle.s;
+    text.i[row] = candle.i;
+    this.flags[row] = candle.x ? 1 : 0;
+    const { tp, bv, sv, v, bq, sq, q } = this.bins;
+    const present = this.present;
+    for (let k = 0; k < aggs.length; k += 1) {
+      const bin = aggs[k]!;
+      const b = first + k;
+      tp[b] = bin.tp;
+      bv[b] = bin.bv;
+      sv[b] = bin.sv;
+      v[b] = bin.v;
+      // Absent optional values stay 0 under a 0 flag: readers consult the flag first.
+      const binBq = bin.bq;
+      const binSq = bin.sq;
+      const binQ = bin.q;
+      bq[b] = binBq ?? 0;
+      present.bq[b] = binBq === undefined ? 0 : 1;
+      sq[b] = binSq ?? 0;
+      present.sq[b] = binSq === undefined ? 0 : 1;
+      q[b] = binQ ?? 0;
+      present.q[b] = binQ === undefined ? 0 : 1;
+    }
+    this.starts[row + 1] = last;
+    this.rows = row + 1;
+    return row;
+  }
+
+  /** A fresh candle object (wire field order) for `row`. */
+  candle(row: number): FootprintCandleDTO {
+    const first = this.starts[row]!;
+    const last = this.starts[row + 1]!;
+    const { tp, bv, sv, v, bq, sq, q } = this.bins;
+    const present = this.present;
+    const aggs = new Array<PriceBinDTO>(last - first);
+    for (let b = first; b < last; b += 1) {
+      const hasBq = present.bq[b] === 1;
+      const hasSq = present.sq[b] === 1;
+      const hasQ = present.q[b] === 1;
+      let bin: PriceBinDTO;
+      if (hasBq && hasSq && hasQ) {
+        bin = { tp: tp[b]!, bv: bv[b]!, sv: sv[b]!, v: v[b]!, bq: bq[b]!, sq: sq[b]!, q: q[b]! };
+      } else {
+        bin = { tp: tp[b]!, bv: bv[b]!, sv: sv[b]!, v: v[b]! };
+        if (hasBq) bin.bq = bq[b]!;
+        if (hasSq) bin.sq = sq[b]!;
+        if (hasQ) bin.q = q[b]!;
+      }
+      aggs[b - first] = bin;
+    }
+    const { e, tz, ex, a, s, i } = this.text;
+    const n = this.numbers;
+    return {
+      e: e[row]!,
+      tz: tz[row]!,
+      ex: ex[row]!,
+      a: a[row]!,
+      s: s[row]!,
+      i: i[row]!,
+      vi: n.vi[row]!,
+      t: n.t[row]!,
+      o: n.o[row]!,
+      h: n.h[row]!,
+      l: n.l[row]!,
+      c: n.c[row]!,
+      ct: n.ct[row]!,
+      v: n.v[row]!,
+      bv: n.bv[row]!,
+      sv: n.sv[row]!,
+      q: n.q[row]!,
+      bq: n.bq[row]!,
+      sq: n.sq[row]!,
+      n: n.n[row]!,
+      d: n.d[row]!,
+      dMax: n.dMax[row]!,
+      dMin: n.dMin[row]!,
+      tv: n.tv[row]!,
+      aggs,
+      f: n.f[row]!,
+      ls: n.ls[row]!,
+      x: this.flags[row] === 1,
+    };
+  }
+
+  /**
+   * Whether `row` and `other`'s `otherRow` are the same candle as a reader
+   * sees it (the rules of `candlesEqual`: every number with `Object.is`, bins
+   * in order, an absent optional bin field differs from a present one).
+   */
+  rowEquals(row: number, other: CandleColumns, otherRow: number): boolean {
+    for (const field of CANDLE_NUMBER_FIELDS) {
+      if (!Object.is(this.numbers[field][row], other.numbers[field][otherRow])) return false;
+    }
+    for (const field of CANDLE_TEXT_FIELDS) {
+      if (this.text[field][row] !== other.text[field][otherRow]) return false;
+    }
+    if (this.flags[row] !== other.flags[otherRow]) return false;
+    const first = this.starts[row]!;
+    const count = this.starts[row + 1]! - first;
+    const otherFirst = other.starts[otherRow]!;
+    if (other.starts[otherRow + 1]! - otherFirst !== count) return false;
+    for (const field of BIN_FIELDS) {
+      const mine = this.bins[field];
+      const theirs = other.bins[field];
+      const optional = field === 'bq' || field === 'sq' || field === 'q';
+      for (let k = 0; k < count; k += 1) {
+        if (optional) {
+          const flag = this.present[field][first + k];
+          if (flag !== other.present[field][otherFirst + k]) return false;
+          if (flag === 0) continue;
+        }
+        if (!Object.is(mine[first + k], theirs[otherFirst + k])) return false;
+      }
+    }
+    return true;
+  }
+
+  private growCandles(needed: number): void {
+    const capacity = Math.max(needed, this.flags.length * 2, MIN_CAPACITY);
+    for (const field of CANDLE_NUMBER_FIELDS) this.numbers[field] = grown(this.numbers[field], capacity);
+    this.flags = grown(this.flags, capacity);
+    this.starts = grown(this.starts, capacity + 1);
+  }
+
+  private growBins(needed: number): void {
+    const capacity = Math.max(needed, this.bins.tp.length * 2, MIN_CAPACITY);
+    for (const field of BIN_FIELDS) this.bins[field] = grown(this.bins[field], capacity);
+    for (const field of OPTIONAL_BIN_FIELDS) this.present[field] = grown(this.present[field], capacity);
+  }
+}
+
+function grown<T extends Float64Array | Uint8Array | Int32Array>(array: T, capacity: number): T {
+  const next = new (array.constructor as new (length: number) => T)(capacity);
+  next.set(array);
+  return next;
+}
+
+function numberColumns(capacity: number): NumberColumns {
+  const columns = {} as NumberColumns;
+  for (const field of CANDLE_NUMBER_FIELDS) columns[field] = new Float64Array(capacity);
+  return columns;
+}
+
+function textColumns(): TextColumns {
+  return { e: [], tz: [], ex: [], a: [], s: [], i: [] };
+}
+
+function binColumns(capacity: number): BinColumns {
+  const columns = {} as BinColumns;
+  for (const field of BIN_FIELDS) columns[field] = new Float64Array(capacity);
+  return columns;
+}
+
+function presenceColumns(capacity: number): PresenceColumns {
+  return { bq: new Uint8Array(capacity), sq: new Uint8Array(capacity), q: new Uint8Array(capacity) };
+}
