@@ -3,6 +3,10 @@
  * against baselines measured in the same run:
  * - JSON lines appended to one file, one fsync per batch;
  * - better-sqlite3 rows of JSON, one transaction per batch (WAL, synchronous=FULL).
+ * - one JSON file per candle written atomically, as peer 003 (backtest-kit's
+ *   PersistBase + writeFileAtomic) does: `.tmp-<random>-<name>` in the same
+ *   directory, write, fsync, close, rename (no directory fsync); capped at
+ *   PEER003_CANDLES candles, and a one-day range query reads 1,440 such files.
  *
  * Figures: file bytes per 50-bin candle, durable saveMany throughput (batches
  * of 1000, group commit), full decode rate (codec and `iterate()`), one-day
@@ -22,6 +26,10 @@ const WORKER_FLAG = '--storage-worker';
 const BATCH = 1000;
 const BINS = 50;
 const DAY_OF_1M = 1440;
+/** Candles written one file each for the peer-003 baseline (a file + fsync + rename per candle is slow). */
+const PEER003_CANDLES = 3_000;
+/** One-day range queries over the peer-003 files (each reads 1,440 files). */
+const PEER003_QUERIES = 20;
 /** Distinct days the warm range-query figures cycle over (~4.2 MB decoded each, inside the 32 MiB cache). */
 const WARM_DAYS = 4;
 
@@ -70,6 +78,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   const { join } = await import('node:path');
   const { existsSync, statSync } = await import('node:fs');
   const { open, mkdir } = await import('node:fs/promises');
+  const { readdir, readFile } = await import('node:fs/promises');
   const { default: Database } = await import('better-sqlite3');
   const core = await import('@flowtrace/core');
   const { BinaryStorageAdapter } = await import('@flowtrace/persistence/features/candlePersistence');
@@ -114,6 +123,23 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   const sqliteSaveRate = count / ((performance.now() - started) / 1000);
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   const sqliteBytes = statSync(sqlitePath).size / count;
+
+  // --- baseline 3: one JSON file per candle, written atomically (peer 003) ---
+  const peer003Dir = join(tmpDir, 'peer003', 'binance_BTCUSDT_1m');
+  await mkdir(peer003Dir, { recursive: true });
+  const peer003Count = Math.min(quick ? 1_000 : PEER003_CANDLES, count);
+  started = performance.now();
+  for (let index = 0; index < peer003Count; index += BATCH) {
+    // A batch's files are written concurrently (the most favourable use of it), the batches in turn.
+    await Promise.all(
+      candles
+        .slice(index, Math.min(index + BATCH, peer003Count))
+        .map((c) => writeJsonFileAtomically(join(peer003Dir, `${c.t}.json`), JSON.stringify(c))),
+    );
+  }
+  const peer003SaveRate = peer003Count / ((performance.now() - started) / 1000);
+  const peer003Bytes = (await directoryBytes(peer003Dir)) / peer003Count;
+  log(`peer 003 (file per candle): ${Math.round(peer003SaveRate)} candles/s over ${peer003Count} candles`);
 
   // --- .ftcd: sequential batches, then the same batches concurrently (group commit) ---
   const baseDir = join(tmpDir, 'ftcd');
@@ -196,6 +222,28 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     if (rows.length !== DAY_OF_1M) throw new Error(`baseline range query returned ${rows.length} rows`);
   }
   await writerForQueries.close();
+
+  // Peer 003 has no range query: list the series directory, keep the names in range, read and parse each.
+  const peer003Days = Math.max(1, Math.floor(peer003Count / DAY_OF_1M));
+  const peer003Query: number[] = [];
+  for (let q = 0; q < (quick ? 6 : PEER003_QUERIES); q += 1) {
+    const startTime = first + (q % peer003Days) * DAY_OF_1M * 60_000;
+    const endTime = startTime + (DAY_OF_1M - 1) * 60_000;
+    const t0 = performance.now();
+    const names = (await readdir(peer003Dir)).filter((name) => {
+      if (!name.endsWith('.json') || name.startsWith('.')) return false;
+      const openTime = Number(name.slice(0, -5));
+      return openTime >= startTime && openTime <= endTime;
+    });
+    const found = await Promise.all(
+      names.map(async (name) => JSON.parse(await readFile(join(peer003Dir, name), 'utf8')) as { t: number }),
+    );
+    found.sort((a, b) => a.t - b.t);
+    peer003Query.push(performance.now() - t0);
+    const expected = Math.min(DAY_OF_1M, peer003Count - (q % peer003Days) * DAY_OF_1M);
+    if (found.length !== expected) throw new Error(`peer-003 range query returned ${found.length} candles`);
+  }
+  peer003Query.sort((a, b) => a - b);
 
   // Warm: the default 32 MiB decoded-block cache, queries over WARM_DAYS days that fit in it,
   // after one priming pass (what a chart re-reading recent days sees).
@@ -357,6 +405,28 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       note: warmCpuNote,
     },
   );
+  const peer003Name = 'one JSON file per candle, temp + fsync + rename (peer 003)';
+  const peer003Note = `Peer 003 baseline over the first ${peer003Count} candles only (a file, an fsync and a rename each), batches of ${BATCH} written concurrently; ${peer003Bytes.toFixed(0)} B/candle on disk (file sizes, not blocks). It fsyncs no directory, so even its renames are not durable.`;
+  figures.push(
+    {
+      suite: SUITE,
+      name: `durable saveMany, sequential batches of ${BATCH} (${BINS} bins), vs a file per candle`,
+      unit: 'candles/s',
+      value: saveRate,
+      higherIsBetter: true,
+      baseline: { name: peer003Name, value: peer003SaveRate },
+      note: peer003Note,
+    },
+    {
+      suite: SUITE,
+      name: `range query, one day of 1m candles (${DAY_OF_1M}), cold (no block cache), p50, vs ${DAY_OF_1M} files`,
+      unit: 'ms',
+      value: percentile(ours, 50),
+      higherIsBetter: false,
+      baseline: { name: `${peer003Name}: readdir + read + JSON.parse`, value: percentile(peer003Query, 50) },
+      note: `Peer 003: ${peer003Query.length} queries, p99 ${percentile(peer003Query, 99).toFixed(1)} ms; its files read concurrently.`,
+    },
+  );
   if (real) {
     figures.push({
       suite: SUITE,
@@ -369,6 +439,25 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     });
   }
   process.stdout.write(`figures ${JSON.stringify(figures)}\n`);
+}
+
+/** Peer 003's atomic write (backtest-kit writeFileAtomic on POSIX): temp file, write, fsync, close, rename. */
+async function writeJsonFileAtomically(path: string, text: string): Promise<void> {
+  const { open, rename, rm } = await import('node:fs/promises');
+  const { randomBytes } = await import('node:crypto');
+  const { basename, dirname, join } = await import('node:path');
+  const temporary = join(dirname(path), `.tmp-${randomBytes(6).toString('hex')}-${basename(path)}`);
+  const handle = await open(temporary, 'w', 0o666);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(temporary, path);
 }
 
 if (process.argv[2] === WORKER_FLAG) {
