@@ -99,7 +99,7 @@ interface RunOptions {
 /** Runs the four producers against a server; returns candles/s and latency percentiles. */
 async function runProducers(
   o: RunOptions,
-): Promise<{ rate: number; p50: number; p99: number; failed: number }> {
+): Promise<{ rate: number; p50: number; p99: number; failed: number; acked: number }> {
   const producers = Array.from({ length: PRODUCERS }, (_, k) =>
     spawnTs(join(fixtures, 'benchProducer.ts'), [
       o.socketPath,
@@ -123,24 +123,35 @@ async function runProducers(
   const latencies = parsed.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
   const pick = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { rate: (total * 1000) / Math.max(1, ended - started), p50: pick(0.5), p99: pick(0.99), failed };
+  return {
+    rate: (total * 1000) / Math.max(1, ended - started),
+    p50: pick(0.5),
+    p99: pick(0.99),
+    failed,
+    acked: total,
+  };
 }
 
 interface ServiceInternals {
+  /** The server process's CPU time (all threads) while serving the producers. */
+  cpuMicros: number;
   meanDurableWriteMs: number;
   meanAckMs: number;
   eventLoopLagP99Ms: number;
   gcSeconds: number;
 }
 
-/** Runs `body` against a fresh server; returns its result and (service only) the service's own timings. */
+/**
+ * Runs `body` against a fresh server; returns its result, the server's CPU time
+ * while serving, and (service only) the service's own timings.
+ */
 async function withServer<T>(
   mode: 'service' | 'baseline',
   dir: string,
   nodeArgs: string[],
   body: (socketPath: string) => Promise<T>,
   store: 'default' | 'memory' = 'default',
-): Promise<T & { internals?: ServiceInternals }> {
+): Promise<T & { cpuMicros: number; internals?: ServiceInternals }> {
   mkdirSync(dir, { recursive: true });
   const server = spawnTs(
     join(fixtures, 'benchServer.ts'),
@@ -154,14 +165,11 @@ async function withServer<T>(
   } finally {
     server.stdin.end('stop\n');
   }
-  const internals =
-    mode === 'service'
-      ? (JSON.parse(
-          (await waitForLine(server, (l) => l.startsWith('metrics '))).slice(8),
-        ) as ServiceInternals)
-      : undefined;
+  const reported = JSON.parse(
+    (await waitForLine(server, (l) => l.startsWith('metrics '))).slice(8),
+  ) as ServiceInternals;
   await exited(server);
-  return { ...result, internals };
+  return { ...result, cpuMicros: reported.cpuMicros, internals: mode === 'service' ? reported : undefined };
 }
 
 function describeInternals(i: ServiceInternals | undefined): string {
@@ -238,12 +246,20 @@ async function frameCost(bins: number, count: number): Promise<BenchFigure[]> {
  * beside the bare server WITHOUT storage I/O (socket, envelope, validation, use
  * case, metrics, replies). The 20-bin run is CPU-profiled.
  */
+type PeakRun = Awaited<ReturnType<typeof withServer<Awaited<ReturnType<typeof runProducers>>>>>;
+
+/** Server CPU time per acknowledged candle, in µs. */
+function cpuPerCandle(run: PeakRun): number {
+  return run.cpuMicros / Math.max(1, run.acked);
+}
+
 async function memoryPeak(
   ctx: BenchContext,
   bins: number,
-  baselineRate: number,
+  baselinePeak: PeakRun,
   peakOf: (socketPath: string, tag: string) => ReturnType<typeof runProducers>,
-): Promise<BenchFigure> {
+): Promise<BenchFigure[]> {
+  const baselineRate = baselinePeak.rate;
   const profileDir = join(ctx.tmpDir, `profile-memory-${bins}`);
   mkdirSync(profileDir, { recursive: true });
   const profileArgs = bins === 20 ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -258,9 +274,12 @@ async function memoryPeak(
     `${bins} bins: service with in-memory storage peak ${Math.round(peak.rate)} candles/s (failed ${peak.failed})`,
   );
   ctx.log(`  ${describeInternals(peak.internals)}`);
+  ctx.log(
+    `  server CPU per candle: service ${cpuPerCandle(peak).toFixed(1)} µs, bare net server ${cpuPerCandle(baselinePeak).toFixed(1)} µs`,
+  );
   const profile = bins === 20 ? summarizeProfile(profileDir) : [];
   for (const line of profile) ctx.log(`  profile (in-memory storage): ${line}`);
-  return {
+  const rateFigure: BenchFigure = {
     suite: 'e2e',
     name: `acks with the in-memory storage adapter, ${PRODUCERS} producers, ${bins}-bin JSON candles`,
     unit: 'candles/s',
@@ -273,6 +292,17 @@ async function memoryPeak(
       profile.length > 0 ? `; top self time: ${profile.slice(0, 5).join('; ')}` : ''
     }`,
   };
+  // CPU per candle is far less sensitive than throughput to other load on the machine.
+  const cpuFigure: BenchFigure = {
+    suite: 'e2e',
+    name: `server CPU per acked candle with the in-memory storage adapter, ${bins}-bin JSON candles`,
+    unit: 'µs/candle',
+    value: cpuPerCandle(peak),
+    higherIsBetter: false,
+    baseline: { name: 'bare net server (parse + reply), same run', value: cpuPerCandle(baselinePeak) },
+    note: 'process CPU time (all threads: main, GC helpers, libuv) from ready to stop over acked candles, peak run; the in-memory store keeps every candle, so its GC work grows with the run',
+  };
+  return [rateFigure, cpuFigure];
 }
 
 export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]> {
@@ -292,7 +322,7 @@ export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]
       peakOf(s, `B${bins}`),
     );
     ctx.log(`${bins} bins: bare net server peak ${Math.round(baselinePeak.rate)} candles/s`);
-    figures.push(await memoryPeak(ctx, bins, baselinePeak.rate, peakOf));
+    figures.push(...(await memoryPeak(ctx, bins, baselinePeak, peakOf)));
     if (memoryOnly) continue;
     const servicePeak = await withServer('service', join(ctx.tmpDir, `svc-${bins}`), profileArgs, (s) =>
       peakOf(s, `S${bins}`),
@@ -314,7 +344,7 @@ export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]
       baseline: { name: 'bare net server (parse + reply)', value: baselinePeak.rate },
       goal: '>= 70% of baseline',
       goalMet: ratio >= 0.7 && servicePeak.failed === 0,
-      note: `window ${WINDOW}/producer, ${perProducer * PRODUCERS} candles; default .ftcd store (fsync per group commit); ${describeInternals(servicePeak.internals)}${
+      note: `window ${WINDOW}/producer, ${perProducer * PRODUCERS} candles; default .ftcd store (fsync per group commit); server CPU ${cpuPerCandle(servicePeak).toFixed(1)} µs/candle vs bare ${cpuPerCandle(baselinePeak).toFixed(1)} µs/candle; ${describeInternals(servicePeak.internals)}${
         profile.length > 0 ? `; top self time: ${profile.slice(0, 5).join('; ')}` : ''
       }`,
     });
