@@ -5,6 +5,7 @@ import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/co
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CandleStoragePort } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
+import { findCandleRange } from '../../src/shared/storage/candle/findCandleRange';
 import {
   BASE_TIME,
   type CandleBody,
@@ -193,6 +194,47 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
       const grouped = groupIteration(everything);
       expectSameCandles(grouped.get('binance:BTCUSDT:1m') ?? [], candles);
       expectSameCandles(grouped.get('bybit:BTCUSDT:1h') ?? [], hourly);
+    });
+
+    it('findCandleRange: the same rows as findBySymbol, read through the view without building candles', async () => {
+      const store = await open();
+      const candles = generateFootprintCandles({ seed: 15, count: 60, bins: { min: 1, max: 6 } });
+      // Some bins without the optional quote volumes: absent fields must read as undefined.
+      const sparse = candles.map((candle, index) =>
+        index % 3 === 0
+          ? { ...candle, aggs: candle.aggs.map(({ tp, bv, sv, v }) => ({ tp, bv, sv, v })) }
+          : candle,
+      );
+      await store.saveMany(sparse);
+      const t = (index: number) => sparse[index]!.t;
+      for (const options of [
+        { startTime: t(5), endTime: t(40) },
+        { startTime: t(5), limit: 7, order: 'desc' as const },
+        {},
+        { limit: 0 },
+      ]) {
+        const range = await findCandleRange(store, 'BTCUSDT', 'binance', '1m', options);
+        const expected = await store.findBySymbol('BTCUSDT', 'binance', '1m', options);
+        expect(range.length).toBe(expected.length);
+        expectSameCandles(range.toArray(), expected);
+        expectSameCandles([...range], expected);
+        expected.forEach((candle, index) => {
+          expect(range.openTime(index)).toBe(candle.t);
+          expect(Object.is(range.number(index, 'dMin'), candle.dMin)).toBe(true);
+          expect(range.text(index, 's')).toBe(candle.s);
+          expect(range.closed(index)).toBe(candle.x);
+          expect(range.binCount(index)).toBe(candle.aggs.length);
+          candle.aggs.forEach((bin, k) => {
+            expect(Object.is(range.binNumber(index, k, 'tp'), bin.tp)).toBe(true);
+            expect(range.binNumber(index, k, 'bq')).toBe(bin.bq);
+            expect(range.binNumber(index, k, 'q')).toBe(bin.q);
+          });
+        });
+      }
+      const range = await findCandleRange(store, 'BTCUSDT', 'binance', '1m');
+      expect(() => range.candle(range.length)).toThrow(RangeError);
+      expect(() => range.binNumber(0, -1, 'tp')).toThrow(RangeError);
+      expect((await findCandleRange(store, 'NOPE', 'binance', '1m')).length).toBe(0);
     });
 
     it('hands out copies: mutating a saved input or a returned candle changes nothing stored', async () => {

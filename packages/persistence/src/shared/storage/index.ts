@@ -1,9 +1,11 @@
 // --- candle helpers and storage errors (ftcd/storage helper) ---
 export * from './CandleTransformer';
+export * from './candle/CandleRange';
 export * from './candle/candleKeyOf';
 export * from './candle/candlesEqual';
 export * from './candle/compareSeries';
 export * from './candle/copyCandle';
+export * from './candle/findCandleRange';
 export * from './errors/StorageErrors';
 export * from './file/StorageOrganizer';
 export * from './ftcd/BinaryStorageConfig';

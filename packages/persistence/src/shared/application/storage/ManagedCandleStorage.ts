@@ -7,6 +7,8 @@ import type {
   SeriesInfo,
 } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { FlowTracePersistenceError } from '../../../features/candlePersistence/domain/errors/FlowTracePersistenceError';
+import type { CandleRange } from '../../storage/candle/CandleRange';
+import { findCandleRange } from '../../storage/candle/findCandleRange';
 import { readStoreDiagnostics, type StoreDiagnostics } from './storeDiagnostics';
 
 /** Opens a store; called on every start() so start-after-stop gets a fresh one. */
@@ -74,6 +76,15 @@ export class ManagedCandleStorage implements CandleStoragePort {
     options?: CandleQueryOptions,
   ): Promise<FootprintCandleDTO[]> {
     return this.store().findBySymbol(symbol, exchange, timeframe, options);
+  }
+
+  findRange(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<CandleRange> {
+    return findCandleRange(this.store(), symbol, exchange, timeframe, options);
   }
 
   findLatest(

@@ -8,6 +8,7 @@ import {
   seriesKeyToString,
   type TimeframeName,
 } from '@flowtrace/core';
+import { type CandleRange, CandleRangeBuilder } from '../../../../shared/storage/candle/CandleRange';
 import { storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
 import { findLatestViaRange, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
@@ -441,27 +442,36 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     timeframe: TimeframeName,
     options?: CandleQueryOptions,
   ): Promise<FootprintCandleDTO[]> {
+    return (await this.findRange(symbol, exchange, timeframe, options)).toArray();
+  }
+
+  /** `findBySymbol` as a view over the decoded blocks: no candle object is built until asked for. */
+  async findRange(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<CandleRange> {
     this.assertOpen();
     const query = resolveQuery(options);
     if (this.config.readOnly) await this.refreshSeries(exchange, symbol, timeframe);
     const series = this.series.get(seriesKeyToString({ exchange, symbol, timeframe }));
-    if (!series || query.limit === 0) return [];
+    const result = new CandleRangeBuilder();
+    if (!series || query.limit === 0) return result.build();
     const files = this.filesBetween(series, query.startTime, query.endTime);
-    if (query.order === 'desc') files.reverse();
-    const result: FootprintCandleDTO[] = [];
+    const descending = query.order === 'desc';
+    if (descending) files.reverse();
     for (const file of files) {
       let [from, to] = (await this.residentIndex(file)).positionsBetween(query.startTime, query.endTime);
       const room = query.limit - result.length;
       if (to - from > room) {
-        if (query.order === 'desc') from = to - room;
+        if (descending) from = to - room;
         else to = from + room;
       }
-      const candles = await this.readCandles(file, from, to);
-      if (query.order === 'desc') candles.reverse();
-      for (const candle of candles) result.push(candle);
+      await this.collectRows(file, from, to, descending, result);
       if (result.length >= query.limit) break;
     }
-    return result;
+    return result.build();
   }
 
   findLatest(
@@ -542,7 +552,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
    * with one positioned read spanning them (windows of RANGE_READ_BYTES) and
    * decoded once.
    */
-  private async readCandles(file: PartitionFile, from: number, to: number): Promise<FootprintCandleDTO[]> {
+  /** Adds index positions [from, to) of `file` to `into` (in descending order if asked), reading missing blocks. */
+  private async collectRows(
+    file: PartitionFile,
+    from: number,
+    to: number,
+    descending: boolean,
+    into: CandleRangeBuilder,
+  ): Promise<void> {
     const index = file.index;
     const decoded = new Map<BlockLocation, DecodedBlock>();
     const absent = new Set<BlockLocation>();
@@ -565,10 +582,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         this.blockCache.set(block, fresh);
       }
     }
-    const result = new Array<FootprintCandleDTO>(to - from);
-    for (let position = from; position < to; position += 1)
-      result[position - from] = decoded.get(index.blockAt(position))!.candle(index.slotAt(position));
-    return result;
+    if (descending) {
+      for (let position = to - 1; position >= from; position -= 1)
+        into.push(decoded.get(index.blockAt(position))!, index.slotAt(position));
+    } else {
+      for (let position = from; position < to; position += 1)
+        into.push(decoded.get(index.blockAt(position))!, index.slotAt(position));
+    }
   }
 
   /** Reads one block, re-checks its CRC (the disk may have changed since open), decodes it. */

@@ -1,4 +1,5 @@
 import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
+import type { CandleRange } from '../../../../../shared/storage/candle/CandleRange';
 
 /** Options of a range read. Times are candle open times, epoch ms, both bounds inclusive. */
 export interface CandleQueryOptions {
@@ -72,6 +73,18 @@ export interface CandleStoragePort {
     timeframe: TimeframeName,
     n: number,
   ): Promise<FootprintCandleDTO[]>;
+  /**
+   * Optional: `findBySymbol` as a columnar view (`CandleRange`) that builds a
+   * candle object only when asked for. Adapters that decode columns implement
+   * it; callers use `findCandleRange(store, ...)`, which falls back to
+   * `findBySymbol` for adapters without it (a user's own port, for one).
+   */
+  findRange?(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<CandleRange>;
   listSeries(): Promise<SeriesInfo[]>;
   /** Streams candles (series by series, ascending open time) in bounded memory. */
   iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO>;
