@@ -176,6 +176,10 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   const decodeRate = rate(() => {
     for (const { codec, payload } of payloads) BinarySerializer.decodeBlock(codec, payload);
   });
+  // The same blocks into columns (CandleColumns): what cached, streamed and CandleRange reads decode to.
+  const decodeColumnsRate = rate(() => {
+    for (const { codec, payload } of payloads) BinarySerializer.decodeBlockColumns(codec, payload);
+  });
   const jsonParseRate = rate(() => {
     for (const line of lines) JSON.parse(line);
   });
@@ -203,6 +207,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   const days = Math.floor(count / DAY_OF_1M);
   const ours: number[] = [];
   const oursCpu: number[] = [];
+  const oursView: number[] = [];
   const theirs: number[] = [];
   for (let q = 0; q < queries; q += 1) {
     const startTime = first + (q % days) * DAY_OF_1M * 60_000;
@@ -214,6 +219,14 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     const cpu = process.cpuUsage(cpu0);
     oursCpu.push((cpu.user + cpu.system) / 1000);
     if (found.length !== DAY_OF_1M) throw new Error(`range query returned ${found.length} candles`);
+    // The same day as a CandleRange (columns, no candle objects), reading one field of every candle.
+    t0 = performance.now();
+    const view = await writerForQueries.findRange('BTCUSDT', 'binance', '1m', { startTime, endTime });
+    let closeSum = 0;
+    for (let index = 0; index < view.length; index += 1) closeSum += view.number(index, 'c');
+    oursView.push(performance.now() - t0);
+    if (view.length !== DAY_OF_1M || !(closeSum > 0))
+      throw new Error(`findRange returned ${view.length} rows`);
     t0 = performance.now();
     const rows = selectDay
       .all('binance', 'BTCUSDT', '1m', startTime, endTime)
@@ -251,6 +264,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   const warmDays = Math.min(WARM_DAYS, days);
   const warm: number[] = [];
   const warmCpu: number[] = [];
+  const warmView: number[] = [];
   for (let q = -warmDays; q < queries; q += 1) {
     const startTime = first + (((q % warmDays) + warmDays) % warmDays) * DAY_OF_1M * 60_000;
     const cpu0 = process.cpuUsage();
@@ -262,12 +276,25 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     const elapsed = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     if (found.length !== DAY_OF_1M) throw new Error(`warm range query returned ${found.length} candles`);
+    const t1 = performance.now();
+    const view = await warmStore.findRange('BTCUSDT', 'binance', '1m', {
+      startTime,
+      endTime: startTime + (DAY_OF_1M - 1) * 60_000,
+    });
+    let closeSum = 0;
+    for (let index = 0; index < view.length; index += 1) closeSum += view.number(index, 'c');
+    const viewElapsed = performance.now() - t1;
+    if (view.length !== DAY_OF_1M || !(closeSum > 0))
+      throw new Error(`warm findRange returned ${view.length}`);
     if (q < 0) continue;
+    warmView.push(viewElapsed);
     warm.push(elapsed);
     warmCpu.push((cpu.user + cpu.system) / 1000);
   }
   await warmStore.close();
   warm.sort((a, b) => a - b);
+  warmView.sort((a, b) => a - b);
+  oursView.sort((a, b) => a - b);
   warmCpu.sort((a, b) => a - b);
   const warmCpuNote = `CPU time of the query: p50 ${percentile(warmCpu, 50).toFixed(1)} ms, p99 ${percentile(warmCpu, 99).toFixed(1)} ms`;
   log(`range query (warm cache, ${warmDays} days): ${warmCpuNote}`);
@@ -354,6 +381,17 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     },
     {
       suite: SUITE,
+      name: `decode .ftcd blocks → columns (CandleColumns, ${BINS} bins)`,
+      unit: 'candles/s',
+      value: decodeColumnsRate,
+      higherIsBetter: true,
+      baseline: { name: 'JSON.parse of the same candles', value: jsonParseRate },
+      goal: '>= 500k candles/s',
+      goalMet: decodeColumnsRate >= 500_000,
+      note: 'Inflate + every column of every candle into typed arrays (what CandleRange, the block cache and iterate() hold); the DTO figure above adds building ~400 heap objects per 50-bin candle (every double field of a JS object is boxed).',
+    },
+    {
+      suite: SUITE,
       name: `full iterate() of the store (${BINS} bins, read + CRC + decode)`,
       unit: 'candles/s',
       value: iterateRate,
@@ -383,7 +421,40 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       note: cpuNote,
     },
   ];
+  const viewNote =
+    'findRange(): the day as a CandleRange (read + CRC + inflate + decode to columns), then one field (c) of every candle read through the view; no candle objects';
   figures.push(
+    {
+      suite: SUITE,
+      name: `range query as columns (findRange), one day of 1m candles, cold (no block cache), p50`,
+      unit: 'ms',
+      value: percentile(oursView, 50),
+      higherIsBetter: false,
+      baseline: { name: `${sqliteName} + JSON.parse`, value: percentile(theirs, 50) },
+      note: viewNote,
+    },
+    {
+      suite: SUITE,
+      name: `range query as columns (findRange), one day of 1m candles, cold (no block cache), p99`,
+      unit: 'ms',
+      value: percentile(oursView, 99),
+      higherIsBetter: false,
+      baseline: { name: `${sqliteName} + JSON.parse`, value: percentile(theirs, 99) },
+      goal: 'p99 <= 5 ms',
+      goalMet: percentile(oursView, 99) <= 5,
+      note: viewNote,
+    },
+    {
+      suite: SUITE,
+      name: `range query as columns (findRange), one day of 1m candles, warm (decoded-block cache), p99`,
+      unit: 'ms',
+      value: percentile(warmView, 99),
+      higherIsBetter: false,
+      baseline: { name: `${sqliteName} + JSON.parse (cold query above)`, value: percentile(theirs, 99) },
+      goal: 'p99 <= 5 ms',
+      goalMet: percentile(warmView, 99) <= 5,
+      note: `${viewNote}; p50 ${percentile(warmView, 50).toFixed(2)} ms`,
+    },
     {
       suite: SUITE,
       name: `range query, one day of 1m candles (${DAY_OF_1M}), warm (decoded-block cache, ${warmDays} days cycled), p50`,
