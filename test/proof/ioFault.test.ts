@@ -367,7 +367,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(outcome.retry).toMatchObject({ success: false, retryable: true });
     }, 30_000);
 
-    // Regression (docs/proof.md, finding 5): the .ftcd store used to re-read the file
+    // Regression (docs/proof.md, I/O errors; fixed in f74724c): the .ftcd store re-read the file
     // after a failed fdatasync, index the unsynced block from the page cache and
     // answer the retry as an unchanged (already stored) candle, without any fsync.
     it('.ftcd files: the retry is refused as retryable while every fsync fails', async () => {
