@@ -148,11 +148,26 @@ export class BinTable {
     }
   }
 
+  /** One reused prediction: encodeGroup/decodeGroup consume it before the next candle asks (no allocation per candle). */
+  private readonly reused: Prediction = {
+    kind: PREDICT_SUM,
+    a: new Float64Array(0),
+    ea: 0,
+    b: new Float64Array(0),
+    eb: 0,
+  };
+
   private make(kind: Prediction['kind'], a: BinField, b: BinField, c: number): Prediction | undefined {
     const ea = this.exponents[a][c]!;
     const eb = this.exponents[b][c]!;
     if (ea < 0 || eb < 0) return undefined;
-    return { kind, a: this.ints[a], ea, b: this.ints[b], eb };
+    const prediction = this.reused;
+    prediction.kind = kind;
+    prediction.a = this.ints[a];
+    prediction.ea = ea;
+    prediction.b = this.ints[b];
+    prediction.eb = eb;
+    return prediction;
   }
 
   /** Bin indexes of candle c where the optional field is present (for partly covered candles). */

@@ -358,31 +358,49 @@ function addPrediction(
   }
 }
 
-/** Reads end − start zigzag varints (LEB128, at most 8 bytes each) into ints[start..end). */
+/**
+ * Reads end − start zigzag varints (LEB128, at most 8 bytes each) into
+ * ints[start..end). The first four bytes of a varint (28 bits) use integer
+ * bit operations, longer ones exact float arithmetic. Bounds are checked once
+ * per run: a read past the array yields `undefined`, which ends a varint, and
+ * the final position check rejects the run.
+ */
 function readZigzagRun(reader: ByteReader, ints: Float64Array, start: number, end: number): void {
   const bytes = reader.bytes;
   const limit = reader.end;
   let position = reader.offset;
   for (let j = start; j < end; j += 1) {
-    if (position >= limit) throw new FtcdDecodeError('Block payload ends inside a varint');
     let byte = bytes[position++]!;
     let raw = byte;
     if (byte >= 0x80) {
       raw = byte & 0x7f;
-      let multiplier = 128;
-      let length = 1;
-      for (;;) {
-        if (position >= limit) throw new FtcdDecodeError('Block payload ends inside a varint');
+      byte = bytes[position++]!;
+      raw |= (byte & 0x7f) << 7;
+      if (byte >= 0x80) {
         byte = bytes[position++]!;
-        raw += (byte & 0x7f) * multiplier;
-        length += 1;
-        if (byte < 0x80) break;
-        if (length === 8) throw new FtcdDecodeError('Varint longer than 8 bytes');
-        multiplier *= 128;
+        raw |= (byte & 0x7f) << 14;
+        if (byte >= 0x80) {
+          byte = bytes[position++]!;
+          raw |= (byte & 0x7f) << 21;
+          if (byte >= 0x80) {
+            let multiplier = 0x10000000;
+            for (let length = 4; ; length += 1) {
+              if (length === 8) {
+                if (position > limit) break;
+                throw new FtcdDecodeError('Varint longer than 8 bytes');
+              }
+              byte = bytes[position++]!;
+              raw += (byte & 0x7f) * multiplier;
+              if (!(byte >= 0x80)) break;
+              multiplier *= 128;
+            }
+          }
+        }
       }
     }
     // Bit operations only below 2^31; above, the exact float arithmetic of ByteReader.zigzag.
     ints[j] = raw < 0x80000000 ? (raw >>> 1) ^ -(raw & 1) : raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
   }
+  if (position > limit) throw new FtcdDecodeError('Block payload ends inside a varint');
   reader.offset = position;
 }
