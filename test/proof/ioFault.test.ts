@@ -367,9 +367,9 @@ describe.skipIf(unavailable !== undefined)(
       expect(outcome.retry).toMatchObject({ success: false, retryable: true });
     }, 30_000);
 
-    // Regression (docs/proof.md, I/O errors; fixed in f74724c): the .ftcd store re-read the file
-    // after a failed fdatasync, index the unsynced block from the page cache and
-    // answer the retry as an unchanged (already stored) candle, without any fsync.
+    // Regression (docs/proof.md, I/O errors; fixed in f74724c): the .ftcd store re-read
+    // the file after a failed fdatasync, indexed the unsynced block from the page cache
+    // and answered the retry as an unchanged (already stored) candle, without any fsync.
     it('.ftcd files: the retry is refused as retryable while every fsync fails', async () => {
       const outcome = await retryAfterFailedFsync(false);
       expect(outcome.setupProblem).toBeUndefined();
