@@ -24,6 +24,10 @@ export interface SoakSample {
   rssMiB: number;
   fds: number;
   heapUsedMiB: number;
+  /** V8 heap reserved (used + free): RSS that follows it is heap, not a native leak. */
+  heapTotalMiB: number;
+  /** Memory outside the V8 heap that V8 knows of (ArrayBuffer backing stores, e.g. typed arrays). */
+  externalMiB: number;
   lagP99Ms: number;
 }
 
@@ -38,6 +42,8 @@ export interface SoakReport {
   warmUpS: number;
   rss: { atWarmUpMiB: number; endMiB: number; maxMiB: number; growthPercent: number };
   heapUsed: { atWarmUpMiB: number; endMiB: number; maxMiB: number };
+  heapTotal: { atWarmUpMiB: number; endMiB: number };
+  external: { atWarmUpMiB: number; endMiB: number };
   fds: { minAfterWarmUp: number; maxAfterWarmUp: number; atStart: number; atEnd: number };
   eventLoopLagP99Ms: { median: number; max: number };
   ackLatencyMs: { p50: number; p99: number; worstWindowP99: number };
@@ -120,6 +126,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     while (running) {
       const metrics = await scrapeMetrics(daemon.healthPort, [
         'nodejs_heap_size_used_bytes',
+        'nodejs_heap_size_total_bytes',
+        'nodejs_external_memory_bytes',
         'nodejs_eventloop_lag_p99_seconds',
       ]);
       const sample: SoakSample = {
@@ -127,11 +135,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         rssMiB: round((rssBytes(daemon.pid) ?? 0) / MiB),
         fds: fdCount(daemon.pid) ?? 0,
         heapUsedMiB: round((metrics.get('nodejs_heap_size_used_bytes') ?? 0) / MiB),
+        heapTotalMiB: round((metrics.get('nodejs_heap_size_total_bytes') ?? 0) / MiB),
+        externalMiB: round((metrics.get('nodejs_external_memory_bytes') ?? 0) / MiB),
         lagP99Ms: round((metrics.get('nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000, 2),
       };
       samples.push(sample);
       log(
-        `t=${sample.atS}s rss=${sample.rssMiB}MiB heap=${sample.heapUsedMiB}MiB fds=${sample.fds} lagP99=${sample.lagP99Ms}ms`,
+        `t=${sample.atS}s rss=${sample.rssMiB}MiB heap=${sample.heapUsedMiB}/${sample.heapTotalMiB}MiB ` +
+          `external=${sample.externalMiB}MiB fds=${sample.fds} lagP99=${sample.lagP99Ms}ms`,
       );
       await Promise.race([sleep(every), finished]);
     }
@@ -170,6 +181,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         endMiB: last.heapUsedMiB,
         maxMiB: Math.max(...after.map((s) => s.heapUsedMiB)),
       },
+      heapTotal: { atWarmUpMiB: first.heapTotalMiB, endMiB: last.heapTotalMiB },
+      external: { atWarmUpMiB: first.externalMiB, endMiB: last.externalMiB },
       fds: {
         minAfterWarmUp: Math.min(...after.map((s) => s.fds)),
         maxAfterWarmUp: Math.max(...after.map((s) => s.fds)),

@@ -18,7 +18,7 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
   /**
    * Memory for whole partition indexes (LRU, bytes); the others keep a summary
    * and are rebuilt from their file when used. Keep it above the indexes of
-   * the partitions written at once (each series' current one). Default 16 MiB.
+   * the partitions written at once (each series' current one). Default 8 MiB.
    */
   indexMemoryBytes?: number;
   /** Tests and tracing only: told synchronously of each write-path point (StorageProbe.ts). */
@@ -45,7 +45,7 @@ const schema = z
       .int()
       .min(0)
       .max(2 ** 40)
-      .default(16 << 20),
+      .default(8 << 20),
     partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), granularity).default({}),
   })
   .passthrough();

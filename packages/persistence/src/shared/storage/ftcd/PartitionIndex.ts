@@ -11,8 +11,11 @@ export interface BlockLocation {
 }
 
 const INITIAL_CAPACITY = 64;
-/** Rough heap cost of one BlockLocation (object, two boxed doubles, array slot). */
-const BYTES_PER_BLOCK = 140;
+const MIN_DEAD_BLOCKS_TO_COMPACT = 64;
+/** Bytes per block in the block columns (offset, first and last time, length, sequence, count, codec, live keys). */
+const BYTES_PER_BLOCK = 8 + 8 + 8 + 4 + 4 + 4 + 1 + 4;
+/** Rough heap cost of a BlockLocation object handed out by `blockAt` (kept until its block dies). */
+const BYTES_PER_HANDED_OUT_BLOCK = 140;
 
 /**
  * In-memory index of one partition file, rebuilt from block headers and the
@@ -22,7 +25,11 @@ const BYTES_PER_BLOCK = 140;
  * Kept as parallel typed arrays sorted by open time (16 bytes per key) rather
  * than a Map of objects (~150 bytes per key with its location object): the
  * store keeps data forever, so its RAM per stored candle must stay small.
- * A block no key points to any more is dropped from memory.
+ * Blocks are kept as columns too (~41 bytes each instead of a ~140-byte
+ * object: at live-update rates a block holds one or two candles). `blockAt`
+ * builds a block's BlockLocation on first use and hands out that same object
+ * while the block is live, so callers may key caches by it; the object given
+ * to `addBlock` is not kept. A block no key points to any more is dropped.
  *
  * `release()` gives a summary (size, first and last time) without the keys,
  * so a store can keep only its recently used indexes whole (ResidentIndexes).
@@ -30,9 +37,19 @@ const BYTES_PER_BLOCK = 140;
 export class PartitionIndex {
   /** False for a summary made by `release()`: only size, firstTime and lastTime answer. */
   readonly resident: boolean = true;
-  /** Blocks by ordinal (append order); undefined once every key moved to a later block. */
-  private readonly blocks: (BlockLocation | undefined)[] = [];
+  /** Block columns by ordinal (append order). */
+  private blockOffsets = new Float64Array(INITIAL_CAPACITY);
+  private blockFirstTimes = new Float64Array(INITIAL_CAPACITY);
+  private blockLastTimes = new Float64Array(INITIAL_CAPACITY);
+  private blockLengths = new Uint32Array(INITIAL_CAPACITY);
+  private blockSequences = new Uint32Array(INITIAL_CAPACITY);
+  private blockCandleCounts = new Uint32Array(INITIAL_CAPACITY);
+  private blockCodecs = new Uint8Array(INITIAL_CAPACITY);
+  /** Keys whose latest version is in each block; 0 = dead block. */
   private liveKeys = new Int32Array(INITIAL_CAPACITY);
+  private blockCount = 0;
+  /** BlockLocation objects handed out by `blockAt`, by ordinal, until their block dies. */
+  private readonly handedOut = new Map<number, BlockLocation>();
   private times = new Float64Array(INITIAL_CAPACITY);
   private blockOrdinals = new Int32Array(INITIAL_CAPACITY);
   private slots = new Int32Array(INITIAL_CAPACITY);
@@ -46,12 +63,22 @@ export class PartitionIndex {
 
   addBlock(block: BlockLocation, openTimes: ArrayLike<number>): void {
     this.assertResident();
-    const ordinal = this.blocks.length;
-    this.blocks.push(block);
+    const ordinal = this.blockCount;
+    if (ordinal >= this.liveKeys.length) this.reserveBlocks(ordinal + 1);
+    this.blockOffsets[ordinal] = block.offset;
+    this.blockFirstTimes[ordinal] = block.firstOpenTime;
+    this.blockLastTimes[ordinal] = block.lastOpenTime;
+    this.blockLengths[ordinal] = block.totalLength;
+    this.blockSequences[ordinal] = block.sequence;
+    this.blockCandleCounts[ordinal] = block.candleCount;
+    this.blockCodecs[ordinal] = block.codec;
+    this.blockCount = ordinal + 1;
     this.liveBlocks += 1;
-    if (ordinal >= this.liveKeys.length) this.liveKeys = grow(this.liveKeys, ordinal + 1);
     for (let slot = 0; slot < openTimes.length; slot += 1) this.put(openTimes[slot]!, ordinal, slot);
     if (this.liveKeys[ordinal] === 0) this.dropBlock(ordinal);
+    // Re-saved keys leave dead blocks behind: squeeze them out once they outnumber the live ones.
+    const dead = this.blockCount - this.liveBlocks;
+    if (dead > MIN_DEAD_BLOCKS_TO_COMPACT && dead > this.liveBlocks) this.compactBlocks();
   }
 
   /** Number of distinct open times. */
@@ -74,9 +101,8 @@ export class PartitionIndex {
       this.times.byteLength +
       this.blockOrdinals.byteLength +
       this.slots.byteLength +
-      this.liveKeys.byteLength +
-      this.blocks.length * 8 +
-      this.liveBlocks * BYTES_PER_BLOCK
+      this.liveKeys.length * BYTES_PER_BLOCK +
+      this.handedOut.size * BYTES_PER_HANDED_OUT_BLOCK
     );
   }
 
@@ -90,6 +116,13 @@ export class PartitionIndex {
     );
     summary.count = this.count;
     summary.liveKeys = new Int32Array(0);
+    summary.blockOffsets = new Float64Array(0);
+    summary.blockFirstTimes = new Float64Array(0);
+    summary.blockLastTimes = new Float64Array(0);
+    summary.blockLengths = new Uint32Array(0);
+    summary.blockSequences = new Uint32Array(0);
+    summary.blockCandleCounts = new Uint32Array(0);
+    summary.blockCodecs = new Uint8Array(0);
     summary.times = new Float64Array(0);
     summary.blockOrdinals = new Int32Array(0);
     summary.slots = new Int32Array(0);
@@ -119,7 +152,21 @@ export class PartitionIndex {
 
   /** The block holding the latest version of the key at `position`. */
   blockAt(position: number): BlockLocation {
-    return this.blocks[this.blockOrdinals[position]!]!;
+    const ordinal = this.blockOrdinals[position]!;
+    let block = this.handedOut.get(ordinal);
+    if (!block) {
+      block = {
+        offset: this.blockOffsets[ordinal]!,
+        totalLength: this.blockLengths[ordinal]!,
+        sequence: this.blockSequences[ordinal]!,
+        candleCount: this.blockCandleCounts[ordinal]!,
+        firstOpenTime: this.blockFirstTimes[ordinal]!,
+        lastOpenTime: this.blockLastTimes[ordinal]!,
+        codec: this.blockCodecs[ordinal]!,
+      };
+      this.handedOut.set(ordinal, block);
+    }
+    return block;
   }
 
   /** Index of that candle inside its block. */
@@ -129,6 +176,17 @@ export class PartitionIndex {
 
   /** Releases spare capacity (after loading a file, when no appends are expected soon). */
   trim(): void {
+    if (this.liveKeys.length > this.blockCount) {
+      const blocks = this.blockCount;
+      this.blockOffsets = this.blockOffsets.slice(0, blocks);
+      this.blockFirstTimes = this.blockFirstTimes.slice(0, blocks);
+      this.blockLastTimes = this.blockLastTimes.slice(0, blocks);
+      this.blockLengths = this.blockLengths.slice(0, blocks);
+      this.blockSequences = this.blockSequences.slice(0, blocks);
+      this.blockCandleCounts = this.blockCandleCounts.slice(0, blocks);
+      this.blockCodecs = this.blockCodecs.slice(0, blocks);
+      this.liveKeys = this.liveKeys.slice(0, blocks);
+    }
     if (this.times.length === this.count) return;
     this.times = this.times.slice(0, this.count);
     this.blockOrdinals = this.blockOrdinals.slice(0, this.count);
@@ -159,9 +217,45 @@ export class PartitionIndex {
   }
 
   private dropBlock(ordinal: number): void {
-    if (this.blocks[ordinal] === undefined) return;
-    this.blocks[ordinal] = undefined;
+    this.handedOut.delete(ordinal);
     this.liveBlocks -= 1;
+  }
+
+  /** Drops dead blocks from the block columns and renumbers the live ones (same order). */
+  private compactBlocks(): void {
+    const renumbered = new Int32Array(this.blockCount).fill(-1);
+    let next = 0;
+    for (let ordinal = 0; ordinal < this.blockCount; ordinal += 1) {
+      if (this.liveKeys[ordinal] === 0) continue;
+      renumbered[ordinal] = next;
+      this.blockOffsets[next] = this.blockOffsets[ordinal]!;
+      this.blockFirstTimes[next] = this.blockFirstTimes[ordinal]!;
+      this.blockLastTimes[next] = this.blockLastTimes[ordinal]!;
+      this.blockLengths[next] = this.blockLengths[ordinal]!;
+      this.blockSequences[next] = this.blockSequences[ordinal]!;
+      this.blockCandleCounts[next] = this.blockCandleCounts[ordinal]!;
+      this.blockCodecs[next] = this.blockCodecs[ordinal]!;
+      this.liveKeys[next] = this.liveKeys[ordinal]!;
+      next += 1;
+    }
+    this.liveKeys.fill(0, next, this.blockCount);
+    for (let position = 0; position < this.count; position += 1)
+      this.blockOrdinals[position] = renumbered[this.blockOrdinals[position]!]!;
+    const handedOut = [...this.handedOut];
+    this.handedOut.clear();
+    for (const [ordinal, block] of handedOut) this.handedOut.set(renumbered[ordinal]!, block);
+    this.blockCount = next;
+  }
+
+  private reserveBlocks(needed: number): void {
+    this.blockOffsets = grow(this.blockOffsets, needed);
+    this.blockFirstTimes = grow(this.blockFirstTimes, needed);
+    this.blockLastTimes = grow(this.blockLastTimes, needed);
+    this.blockLengths = grow(this.blockLengths, needed);
+    this.blockSequences = grow(this.blockSequences, needed);
+    this.blockCandleCounts = grow(this.blockCandleCounts, needed);
+    this.blockCodecs = grow(this.blockCodecs, needed);
+    this.liveKeys = grow(this.liveKeys, needed);
   }
 
   private assertResident(): void {
@@ -187,7 +281,7 @@ export class PartitionIndex {
   }
 }
 
-function grow<T extends Float64Array | Int32Array>(array: T, needed: number): T {
+function grow<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(array: T, needed: number): T {
   let capacity = Math.max(array.length * 2, INITIAL_CAPACITY);
   while (capacity < needed) capacity *= 2;
   const next = new (array.constructor as new (length: number) => T)(capacity);
