@@ -74,7 +74,8 @@ interface SeriesState {
 interface PendingSave {
   /** The candles as they were when `saveMany` was called (copied into columns). */
   readonly columns: CandleColumns;
-  readonly keys: CandleKey[];
+  /** The partition file of each candle. */
+  readonly files: PartitionFile[];
   readonly resolve: (result: SaveResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -151,15 +152,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   async saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
     this.assertOpen();
     if (this.config.readOnly) throw new StorageReadOnlyError();
-    const keys = candles.map(storableCandleKey);
-    // Paths are checked now so a bad name fails this call, not a whole commit cycle.
-    for (const key of keys) this.partitionFor(key);
+    // Keys and paths are checked now so a bad candle fails this call, not a whole commit cycle.
+    const files = this.partitionsOf(candles.map(storableCandleKey));
     // Snapshot: the caller may reuse its objects before the commit cycle runs. Columns rather
     // than object copies: a 50-bin candle is ~400 heap objects, which the garbage collector
     // would have to promote while the cycle waits for its fsync.
     const columns = CandleColumns.from(candles);
     return new Promise<SaveResult>((resolve, reject) => {
-      this.queue.push({ columns, keys, resolve, reject });
+      this.queue.push({ columns, files, resolve, reject });
       this.scheduleCommit();
     });
   }
@@ -239,7 +239,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const decodedBlocks = new Map<BlockLocation, DecodedBlock>();
     for (const save of batch) {
       try {
-        const files = save.keys.map((key) => this.partitionFor(key));
+        const { files } = save;
         const quarantined = files.find((file) => file.quarantine);
         if (quarantined) {
           throw new PartitionQuarantinedError(
@@ -625,6 +625,25 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const index = await this.indexes.indexOf(file);
     if (!this.cycle) this.indexes.trim();
     return index;
+  }
+
+  /** The partition file of each key; runs of one series and partition (the usual batch) skip the lookup. */
+  private partitionsOf(keys: readonly CandleKey[]): PartitionFile[] {
+    const files = new Array<PartitionFile>(keys.length);
+    let last: PartitionFile | undefined;
+    for (let index = 0; index < keys.length; index += 1) {
+      const key = keys[index]!;
+      const reuse =
+        last !== undefined &&
+        key.openTime >= last.bounds.start &&
+        key.openTime < last.bounds.end &&
+        key.symbol === last.identity.symbol &&
+        key.exchange === last.identity.exchange &&
+        key.timeframe === last.identity.timeframe;
+      if (!reuse) last = this.partitionFor(key);
+      files[index] = last!;
+    }
+    return files;
   }
 
   private partitionFor(key: CandleKey): PartitionFile {
