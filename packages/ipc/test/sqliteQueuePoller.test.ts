@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SQLiteQueue, SQLiteQueuePoller } from '../src/features/sqlite-queue/index';
 import { makeTempDir } from './helpers/tempDir';
@@ -78,6 +79,38 @@ describe('SQLiteQueuePoller', () => {
     });
     await poller.pollOnce();
     expect(queue.stats()).toMatchObject({ processed: 0, pending: 2, delayed: 2 });
+  });
+
+  it('outcomes a failing queue write could not record are recorded at the next poll, not after the lease', async () => {
+    const dbPath = join(tmp.dir, 'locked.db');
+    const lockable = new SQLiteQueue({ dbPath, busyTimeoutMs: 20, leaseMs: 600_000, retryDelayMs: 60_000 });
+    const locker = new Database(dbPath);
+    try {
+      lockable.enqueueBatch([msg('a', 1), msg('b', 2), msg('c', 3)]);
+      const poller = new SQLiteQueuePoller({
+        queue: lockable,
+        onBatch: async (messages) => {
+          // Another connection takes the write lock while the batch is handled: recording the
+          // outcomes then fails for real (SQLITE_BUSY), as it would on a disk I/O error.
+          locker.exec('BEGIN EXCLUSIVE');
+          return messages.map((m) =>
+            m.id === 'b'
+              ? { id: m.id, ok: false as const, error: new Error('storage down') }
+              : { id: m.id, ok: true as const },
+          );
+        },
+      });
+      await expect(poller.pollOnce()).rejects.toThrow(/locked|busy/i);
+      expect(lockable.stats()).toMatchObject({ processed: 0, inFlight: 3 });
+      locker.exec('ROLLBACK');
+      // The lease has ~10 minutes left: only recording the kept outcomes can settle the rows now.
+      expect(await poller.pollOnce()).toBe(0);
+      expect(lockable.stats()).toMatchObject({ processed: 2, inFlight: 0, pending: 1, delayed: 1 });
+      expect(poller.stats()).toMatchObject({ processed: 2, failed: 1 });
+    } finally {
+      locker.close();
+      lockable.close();
+    }
   });
 
   it('stop() waits for the batch in flight to finish and be marked', async () => {

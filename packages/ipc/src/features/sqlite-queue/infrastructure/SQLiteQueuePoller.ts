@@ -50,6 +50,12 @@ export class SQLiteQueuePoller {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private readonly counters: PollerStats = { polls: 0, processed: 0, failed: 0, deadLettered: 0 };
+  /**
+   * Outcomes a queue write could not record (e.g. disk I/O error): their rows
+   * stay leased, so they are recorded first at the next poll instead of
+   * waiting for the lease to expire and the batch to be handled again.
+   */
+  private unrecorded: MessageOutcome[] = [];
 
   constructor(config: SQLiteQueuePollerConfig) {
     const parsed = parseOptions('SQLiteQueuePoller', pollerOptionsSchema, {
@@ -95,15 +101,26 @@ export class SQLiteQueuePoller {
   /** Polls once (leases, handles, marks); returns how many messages were leased. */
   async pollOnce(): Promise<number> {
     this.counters.polls++;
+    if (this.unrecorded.length > 0) this.record(this.unrecorded.splice(0), false);
     const messages = this.queue.dequeue(this.batchSize);
     if (messages.length === 0) return 0;
     const outcomes = this.config.onBatch ? await this.runBatch(messages) : await this.runEach(messages);
-    const succeeded: string[] = [];
-    for (const outcome of outcomes) {
-      if (outcome.ok) {
-        succeeded.push(outcome.id);
-      } else {
-        this.counters.failed++;
+    this.record(outcomes, true);
+    return messages.length;
+  }
+
+  /** Marks each outcome in the queue; what a failing write leaves unrecorded is kept for the next poll. */
+  private record(outcomes: readonly MessageOutcome[], count: boolean): void {
+    if (count) for (const outcome of outcomes) if (!outcome.ok) this.counters.failed++;
+    const succeeded: MessageOutcome[] = [];
+    let index = 0;
+    try {
+      for (; index < outcomes.length; index += 1) {
+        const outcome = outcomes[index]!;
+        if (outcome.ok) {
+          succeeded.push(outcome);
+          continue;
+        }
         if (isPermanent(outcome.error)) {
           // Retrying cannot help (the error says retryable: false): dead-letter now.
           if (this.queue.markDead(outcome.id, outcome.error)) this.counters.deadLettered++;
@@ -111,9 +128,15 @@ export class SQLiteQueuePoller {
           this.counters.deadLettered++;
         }
       }
+      if (succeeded.length > 0) {
+        this.counters.processed += this.queue.markProcessed(succeeded.map((outcome) => outcome.id));
+        succeeded.length = 0;
+      }
+    } catch (error) {
+      // Not recorded: the successes seen so far and everything from `index` on (the one that threw included).
+      this.unrecorded.push(...succeeded, ...outcomes.slice(index));
+      throw error;
     }
-    if (succeeded.length > 0) this.counters.processed += this.queue.markProcessed(succeeded);
-    return messages.length;
   }
 
   private async run(): Promise<void> {
