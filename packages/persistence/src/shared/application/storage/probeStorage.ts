@@ -6,8 +6,11 @@ const PROBE_FILE = '.flowtrace-probe';
 
 /**
  * Storage probe used while the circuit breaker is open: the store must flush,
- * and its directory must take a write + fsync (catches ENOSPC / EIO / read-only
- * remounts without writing a candle).
+ * and its directory must take a write and its syncs (catches ENOSPC / EIO /
+ * read-only remounts without writing a candle). It makes the system calls an
+ * append makes (a positional vectored write, fdatasync) plus fsync (new files
+ * and directories): a fault on any one of them keeps the breaker open, instead
+ * of health flapping between 503 and 200 while candle writes keep failing.
  */
 export function createStorageProbe(storage: CandleStoragePort, baseDir: string): () => Promise<void> {
   return async () => {
@@ -15,7 +18,8 @@ export function createStorageProbe(storage: CandleStoragePort, baseDir: string):
     await mkdir(baseDir, { recursive: true });
     const handle = await open(join(baseDir, PROBE_FILE), 'w');
     try {
-      await handle.write(`${new Date().toISOString()}\n`);
+      await handle.writev([Buffer.from(`${new Date().toISOString()}\n`)], 0);
+      await handle.datasync();
       await handle.sync();
     } finally {
       await handle.close();
