@@ -57,6 +57,8 @@ export interface ChaosReport {
   publishRejected: number;
   /** publish() calls that neither got an ack nor reached the queue (must be 0). */
   publishFailed: number;
+  /** The final drain: from producers stopped to an empty queue. */
+  drainMs: number;
   durationMs: number;
   ok: boolean;
 }
@@ -193,16 +195,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const publishRejected = finished.reduce((sum, done) => sum + done.rejected, 0);
     const publishFailed = finished.reduce((sum, done) => sum + done.failed, 0);
     log('waiting for the queue to drain');
-    const drainDeadline = performance.now() + 60_000;
+    // Fails only when the drain stalls: no row processed for 60 s (rows leased by a killed
+    // daemon come back after 30 s), or 10 min in all. How fast it drains is not checked here.
+    const drainStarted = performance.now();
+    let lastProgressAt = drainStarted;
+    let lastProcessed = -1;
     for (;;) {
       const stats = queue.stats();
       if (stats.pending === 0 && stats.inFlight === 0) break;
-      if (performance.now() > drainDeadline) {
-        throw new Error(`queue did not drain within 60 s: ${JSON.stringify(stats)}`);
+      const now = performance.now();
+      if (stats.processed !== lastProcessed) {
+        lastProcessed = stats.processed;
+        lastProgressAt = now;
+      }
+      if (now - lastProgressAt > 60_000 || now - drainStarted > 600_000) {
+        throw new Error(
+          `queue did not drain (${Math.round((now - drainStarted) / 1000)} s, no progress for ${Math.round((now - lastProgressAt) / 1000)} s): ${JSON.stringify(stats)}`,
+        );
       }
       await sleep(200);
     }
-    log(`queue drained in ${Math.round(performance.now() + 60_000 - drainDeadline)} ms`);
+    const drainMs = Math.round(performance.now() - drainStarted);
+    log(`queue drained in ${drainMs} ms`);
     const exit = await daemon.stop();
     if (exit.code !== 0)
       throw new Error(`final graceful stop exited ${JSON.stringify(exit)}: ${daemon.output()}`);
@@ -235,6 +249,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       delivery,
       publishRejected,
       publishFailed,
+      drainMs,
       durationMs: Math.round(performance.now() - began),
       ok,
     };
