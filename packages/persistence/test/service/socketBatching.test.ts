@@ -112,6 +112,9 @@ describe('single candles of one socket read share one storage write', () => {
     // One read, one write (a read split by the kernel may make it two or three, never one per candle).
     expect(store.writes.reduce((a, b) => a + b, 0)).toBe(18);
     expect(store.writes.length).toBeLessThanOrEqual(3);
+    // The ack-latency histogram counts each acked candle (not the rejected or unknown ones).
+    const metrics = await app.metricsRegistry.getSingleMetricAsString('flowtrace_persistence_ack_seconds');
+    expect(metrics).toMatch(/^flowtrace_persistence_ack_seconds_count\{channel="socket"\} 18$/m);
   });
 
   it('fails every candle of the batch, retryable, when the write fails; nothing is acked or stored', async () => {

@@ -7,7 +7,6 @@ import { IpcErrorCode } from '../domain/errors';
 import { type ResolvedServerOptions, serverOptionsSchema } from '../domain/options';
 import type {
   MessageHandler,
-  RequestContext,
   RequestHandler,
   UnixSocketServerConfig,
   UnixSocketServerStats,
@@ -141,45 +140,57 @@ export class UnixSocketServer implements ConnectionHost {
   dispatch(
     message: IPCMessage,
     connection: { readonly id: number },
-  ): IPCResponse | undefined | Promise<IPCResponse | undefined> {
+    done: (reply: IPCResponse | undefined) => void,
+  ): void {
     const requestHandler = this.requestHandler;
     if (requestHandler) {
-      const context: RequestContext = { connectionId: connection.id, receivedAt: Date.now() };
       if (this.stopping) {
-        return errorResponse(message.id, 'Server is stopping', IpcErrorCode.ServerStopping, true);
+        done(errorResponse(message.id, 'Server is stopping', IpcErrorCode.ServerStopping, true));
+        return;
       }
+      const id = message.id;
+      let result: unknown;
       try {
-        const result = requestHandler(message, context);
-        if (result instanceof Promise) {
-          return result.then(
-            (data: unknown) => success(message.id, data),
-            (error: unknown) => this.failure(message.id, error),
-          );
-        }
-        return success(message.id, result);
+        result = requestHandler(message, { connectionId: connection.id, receivedAt: Date.now() });
       } catch (error) {
-        return this.failure(message.id, error);
+        done(this.failure(id, error));
+        return;
       }
+      if (result instanceof Promise) {
+        result.then(
+          (data: unknown) => done(success(id, data)),
+          (error: unknown) => done(this.failure(id, error)),
+        );
+      } else {
+        done(success(id, result));
+      }
+      return;
     }
     const messageHandler = this.messageHandler;
     if (messageHandler) {
+      let result: unknown;
       try {
-        const result = messageHandler(message);
-        if (result instanceof Promise) {
-          return result.then(
-            () => undefined,
-            () => {
-              this.counters.handlerErrors++;
-              return undefined;
-            },
-          );
-        }
+        result = messageHandler(message);
       } catch {
         this.counters.handlerErrors++;
+        done(undefined);
+        return;
       }
-      return undefined;
+      if (result instanceof Promise) {
+        // The request stays in flight (backpressure, graceful stop) until the handler settles.
+        result.then(
+          () => done(undefined),
+          () => {
+            this.counters.handlerErrors++;
+            done(undefined);
+          },
+        );
+      } else {
+        done(undefined);
+      }
+      return;
     }
-    return errorResponse(message.id, 'No handler is registered yet', IpcErrorCode.NoHandler, true);
+    done(errorResponse(message.id, 'No handler is registered yet', IpcErrorCode.NoHandler, true));
   }
 
   private failure(id: string, error: unknown): IPCResponse {

@@ -6,10 +6,16 @@ import type {
 import { CandleRejectedError } from '../../../features/candlePersistence/domain/errors/CandleRejectedError';
 import type { CandleAck } from './SocketRequestHandler';
 
+/** Told the seconds from receipt to durable ack of each persisted candle. */
+export type AckObserver = (seconds: number) => void;
+
 interface PendingCandle {
   request: PersistCandleRequest;
   resolve: (ack: CandleAck) => void;
   reject: (error: unknown) => void;
+  /** performance.now() at receipt. */
+  receivedAt: number;
+  onAcked: AckObserver | undefined;
 }
 
 /** Most single-candle requests gathered into one persistMany call. */
@@ -36,11 +42,25 @@ export class SocketCandleBatcher {
     private readonly maxBatch = MAX_SOCKET_BATCH,
   ) {}
 
-  /** Resolves with the candle's ack once it is durable; rejects as described above. */
-  persist(payload: unknown, messageId: string): Promise<CandleAck> {
+  /**
+   * Resolves with the candle's ack once it is durable (after telling
+   * `onAcked` its latency from `receivedAt`); rejects as described above.
+   */
+  persist(
+    payload: unknown,
+    messageId: string,
+    receivedAt = performance.now(),
+    onAcked?: AckObserver,
+  ): Promise<CandleAck> {
     return new Promise<CandleAck>((resolve, reject) => {
       if (this.pending.length === 0) queueMicrotask(this.flush);
-      this.pending.push({ request: { payload, channel: 'socket', messageId }, resolve, reject });
+      this.pending.push({
+        request: { payload, channel: 'socket', messageId },
+        resolve,
+        reject,
+        receivedAt,
+        onAcked,
+      });
       if (this.pending.length >= this.maxBatch) this.flush();
     });
   }
@@ -66,11 +86,13 @@ export class SocketCandleBatcher {
 }
 
 function settle(batch: readonly PendingCandle[], outcomes: readonly PersistCandleOutcome[]): void {
+  const now = performance.now();
   batch.forEach((pending, index) => {
     const outcome = outcomes[index];
     if (outcome === undefined) {
       pending.reject(new Error('persistMany returned fewer outcomes than requests'));
     } else if (outcome.status === 'persisted') {
+      pending.onAcked?.((now - pending.receivedAt) / 1000);
       pending.resolve({ candleId: outcome.candleId, persistedAt: outcome.persistedAt });
     } else {
       pending.reject(new CandleRejectedError(outcome.issues));

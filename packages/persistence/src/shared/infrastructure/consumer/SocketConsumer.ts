@@ -59,10 +59,8 @@ export class SocketConsumer {
   }
 
   private handle(message: IPCMessage, _context: RequestContext): Promise<unknown> {
-    const started = performance.now();
-    return this.handler.handle(message).then((data) => {
-      this.ackSeconds.observe((performance.now() - started) / 1000);
-      return data;
-    });
+    return this.handler.handle(message, this.observeAck);
   }
+
+  private readonly observeAck = (seconds: number): void => this.ackSeconds.observe(seconds);
 }

@@ -6,7 +6,7 @@ import type {
 import { CandleRejectedError } from '../../../features/candlePersistence/domain/errors/CandleRejectedError';
 import { InvalidBatchPayloadError, UnknownMessageTypeError } from './errors';
 import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
-import { SocketCandleBatcher } from './SocketCandleBatcher';
+import { type AckObserver, SocketCandleBatcher } from './SocketCandleBatcher';
 
 /** The request envelope as the socket server hands it over. */
 export interface IncomingMessage {
@@ -53,9 +53,28 @@ export class SocketRequestHandler {
     this.singles = new SocketCandleBatcher(persistence);
   }
 
-  handle(message: IncomingMessage): Promise<CandleAck | BatchAck> {
-    if (SINGLE_CANDLE_TYPES.has(message.type)) return this.singles.persist(message.payload, message.id);
-    if (message.type === CANDLE_BATCH_TYPE) return this.handleBatch(message);
+  /**
+   * `onAcked`, when given, is told each success's time from `receivedAt`
+   * (performance.now() ms) to its durable ack, in seconds, just before the reply
+   * is released (so the caller needs no promise of its own per request).
+   */
+  handle(
+    message: IncomingMessage,
+    onAcked?: AckObserver,
+    receivedAt = performance.now(),
+  ): Promise<CandleAck | BatchAck> {
+    if (SINGLE_CANDLE_TYPES.has(message.type)) {
+      return this.singles.persist(message.payload, message.id, receivedAt, onAcked);
+    }
+    if (message.type === CANDLE_BATCH_TYPE) {
+      const reply = this.handleBatch(message);
+      return onAcked === undefined
+        ? reply
+        : reply.then((ack) => {
+            onAcked((performance.now() - receivedAt) / 1000);
+            return ack;
+          });
+    }
     return Promise.reject(new UnknownMessageTypeError(message.type));
   }
 
