@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
 import {
   type ChaosKillArgs,
@@ -14,7 +15,7 @@ import { DaemonProcess, daemonPaths, sleep } from './daemon';
 import type { ProducerConfig } from './producerProtocol';
 import { ProducerProcess } from './producers';
 import { SeededRandom } from './random';
-import { REPO_ROOT, tsScriptArgs } from './repo';
+import { daemonEntryArgs, REPO_ROOT, tsScriptArgs } from './repo';
 
 /**
  * Where a SIGKILL landed: a named point of the write path, hit exactly (the
@@ -23,7 +24,6 @@ import { REPO_ROOT, tsScriptArgs } from './repo';
  */
 export type KillPoint = 'serving' | 'during-start-up' | ProbeKillPoint;
 
-const CHAOS_ENTRY = tsScriptArgs(join(REPO_ROOT, 'scripts', 'lib', 'chaosDaemonEntry.ts'));
 /** A probe kill that did not happen within this time after spawning is done from outside ('serving'). */
 const PROBE_KILL_TIMEOUT_MS = 10_000;
 
@@ -118,9 +118,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (plan === 'serving' || plan === 'during-start-up') return undefined;
     return { point: plan, hit: randomHit(plan, random), marker: join(root, `kill-${kill}.marker`) };
   };
+  const chaosEntry = chaosEntryArgs();
   const spawnDaemon = (kill: ChaosKillArgs | undefined): DaemonProcess =>
     kill
-      ? new DaemonProcess(paths, daemonArgs, [...CHAOS_ENTRY, ...chaosKillArgv(kill)])
+      ? new DaemonProcess(paths, daemonArgs, [...chaosEntry, ...chaosKillArgv(kill)])
       : new DaemonProcess(paths, daemonArgs);
   let probeMisses = 0;
   let restarts = 0;
@@ -275,4 +276,18 @@ function randomHit(point: ProbeKillPoint, random: SeededRandom): number {
       // queue backlog drained after a restart, later ones among socket saves.
       return Math.floor(random.between(1, 41));
   }
+}
+
+/**
+ * How to start scripts/lib/chaosDaemonEntry.ts. With a fresh build (what the
+ * plain daemon then runs too), tsx transpiles only the entry and the daemon
+ * app's own files, and the packages load from their built dist (no
+ * flowtrace-source condition): restarts cost about what the built daemon's do.
+ * Otherwise everything runs from the TypeScript sources.
+ */
+function chaosEntryArgs(): string[] {
+  const script = join(REPO_ROOT, 'scripts', 'lib', 'chaosDaemonEntry.ts');
+  if (!daemonEntryArgs('daemon').label.startsWith('built')) return tsScriptArgs(script);
+  const tsx = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  return ['--import', tsx, script];
 }
