@@ -92,10 +92,19 @@ function settle(batch: readonly PendingCandle[], outcomes: readonly PersistCandl
     if (outcome === undefined) {
       pending.reject(new Error('persistMany returned fewer outcomes than requests'));
     } else if (outcome.status === 'persisted') {
-      pending.onAcked?.((now - pending.receivedAt) / 1000);
+      observe(pending, now);
       pending.resolve({ candleId: outcome.candleId, persistedAt: outcome.persistedAt });
     } else {
       pending.reject(new CandleRejectedError(outcome.issues));
     }
   });
+}
+
+/** A metrics failure must never cost an ack (nor, thrown in a promise callback, the process). */
+function observe(pending: PendingCandle, now: number): void {
+  try {
+    pending.onAcked?.((now - pending.receivedAt) / 1000);
+  } catch {
+    // The ack itself is what matters; the latency sample is lost.
+  }
 }
