@@ -63,7 +63,7 @@ describe('bootstrap config', () => {
     expect(config).toMatchObject({
       healthCheckHost: '127.0.0.1',
       pollInterval: 1000,
-      batchSize: 100,
+      batchSize: 500,
       maxConnections: 100,
       stopTimeoutMs: 10_000,
       storage: { baseDir: '/c', useDatabase: false, organizeByExchange: false, walMode: true },
