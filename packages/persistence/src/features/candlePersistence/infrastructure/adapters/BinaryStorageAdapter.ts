@@ -110,6 +110,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private readonly organizer: StorageOrganizer;
   private readonly blockCache: DecodedBlockCache;
   private readonly indexes: ResidentIndexes;
+  /** Read-only: the refresh in progress per file (see refreshFile). */
+  private readonly refreshes = new Map<PartitionFile, Promise<void>>();
   private queue: PendingSave[] = [];
   private cycle: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -462,13 +464,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const descending = query.order === 'desc';
     if (descending) files.reverse();
     for (const file of files) {
-      let [from, to] = (await this.residentIndex(file)).positionsBetween(query.startTime, query.endTime);
+      const index = await this.residentIndex(file);
+      let [from, to] = index.positionsBetween(query.startTime, query.endTime);
       const room = query.limit - result.length;
       if (to - from > room) {
         if (descending) from = to - room;
         else to = from + room;
       }
-      await this.collectRows(file, from, to, descending, result);
+      await this.collectRows(file, index, from, to, descending, result);
       if (result.length >= query.limit) break;
     }
     return result.build();
@@ -555,16 +558,23 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   /** Adds index positions [from, to) of `file` to `into` (in descending order if asked), reading missing blocks. */
   private async collectRows(
     file: PartitionFile,
+    index: PartitionIndex,
     from: number,
     to: number,
     descending: boolean,
     into: CandleRangeBuilder,
   ): Promise<void> {
-    const index = file.index;
+    // Where each position lives, taken before any await: a commit during the reads below may
+    // re-point a position at a newer block (the query then answers as of its start).
+    const blocks = new Array<BlockLocation>(to - from);
+    const slots = new Int32Array(to - from);
+    for (let position = from; position < to; position += 1) {
+      blocks[position - from] = index.blockAt(position);
+      slots[position - from] = index.slotAt(position);
+    }
     const decoded = new Map<BlockLocation, DecodedBlock>();
     const absent = new Set<BlockLocation>();
-    for (let position = from; position < to; position += 1) {
-      const block = index.blockAt(position);
+    for (const block of blocks) {
       if (decoded.has(block) || absent.has(block)) continue;
       const cached = this.blockCache.get(block);
       if (cached) decoded.set(block, cached);
@@ -583,11 +593,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }
     }
     if (descending) {
-      for (let position = to - 1; position >= from; position -= 1)
-        into.push(decoded.get(index.blockAt(position))!, index.slotAt(position));
+      for (let k = blocks.length - 1; k >= 0; k -= 1) into.push(decoded.get(blocks[k]!)!, slots[k]!);
     } else {
-      for (let position = from; position < to; position += 1)
-        into.push(decoded.get(index.blockAt(position))!, index.slotAt(position));
+      for (let k = 0; k < blocks.length; k += 1) into.push(decoded.get(blocks[k]!)!, slots[k]!);
     }
   }
 
@@ -756,8 +764,27 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     }
   }
 
-  /** Read-only: ingests whole blocks appended since the last look; stops at a partial tail. */
-  private async refreshFile(file: PartitionFile): Promise<void> {
+  /**
+   * Read-only: ingests whole blocks appended since the last look; stops at a
+   * partial tail. Refreshes of one file run one after the other: two queries
+   * at once would otherwise both ingest the same appended blocks, and the
+   * second would see a sequence gap and quarantine a healthy file.
+   */
+  private refreshFile(file: PartitionFile): Promise<void> {
+    const previous = this.refreshes.get(file);
+    const next = (previous ?? Promise.resolve()).then(
+      () => this.ingestAppended(file),
+      () => this.ingestAppended(file),
+    );
+    this.refreshes.set(file, next);
+    const forget = () => {
+      if (this.refreshes.get(file) === next) this.refreshes.delete(file);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async ingestAppended(file: PartitionFile): Promise<void> {
     if (file.quarantine) return;
     const size = (await stat(file.path)).size;
     if (size <= file.end) return;
