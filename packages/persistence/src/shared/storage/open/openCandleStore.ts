@@ -28,6 +28,8 @@ export interface OpenCandleStoreOptions {
   compression?: boolean;
   /** `.ftcd`: bytes of decoded blocks kept for repeated reads (LRU); 0 disables. */
   blockCacheBytes?: number;
+  /** `.ftcd`: memory budget of whole partition indexes (default 8 MiB, least recently used released). */
+  indexMemoryBytes?: number;
   /** Tests and tracing only: told of each write-path point (StorageProbe.ts). */
   probe?: StorageProbe;
 }
@@ -66,6 +68,7 @@ export async function openCandleStore(options: OpenCandleStoreOptions): Promise<
       partitioning: options.partitioning,
       compression: options.compression,
       blockCacheBytes: options.blockCacheBytes,
+      indexMemoryBytes: options.indexMemoryBytes,
       probe: options.probe,
     }),
   );
