@@ -129,7 +129,8 @@ export class CandleColumns {
     const aggs = candle.aggs;
     const first = this.starts[row]!;
     const last = first + aggs.length;
-    if (row + 1 >= this.flags.length) this.growCandles(row + 2);
+    // Row r needs flags[r] and starts[r + 1] (starts has one slot more than flags).
+    if (row >= this.flags.length) this.growCandles(row + 1);
     if (last > this.bins.tp.length) this.growBins(last);
     // Unrolled: a loop over field names makes every access a megamorphic keyed load.
     const n = this.numbers;
