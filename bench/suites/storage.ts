@@ -308,7 +308,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
 
   // --- real LTCUSDT 1m candles ---
   const tradesPath = join(sharedDataDir, 'ltcusdt-aggtrades-2025-06', 'trades.csv.gz');
-  let real: { bytes: number; json: number; candles: number; bins: number } | undefined;
+  let real: { bytes: number; liveBytes: number; json: number; candles: number; bins: number } | undefined;
   if (sharedDataDir && existsSync(tradesPath)) {
     const realCandles = await core.aggregateTradeStream(core.readTradesCsv(tradesPath), {
       exchange: 'binance',
@@ -322,7 +322,13 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     for (let index = 0; index < realCandles.length; index += BATCH)
       await realStore.saveMany(realCandles.slice(index, index + BATCH));
     await realStore.close();
+    // Live: one candle per save, awaited (a producer closing one candle at a time): one block each.
+    const liveDir = join(tmpDir, 'ftcd-real-live');
+    const liveStore = await BinaryStorageAdapter.open({ baseDir: liveDir });
+    for (const candle of realCandles) await liveStore.save(candle);
+    await liveStore.close();
     real = {
+      liveBytes: (await directoryBytes(liveDir)) / realCandles.length,
       bytes: (await directoryBytes(realDir)) / realCandles.length,
       json:
         realCandles.reduce((sum, c) => sum + Buffer.byteLength(JSON.stringify(c)) + 1, 0) /
@@ -507,6 +513,15 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       higherIsBetter: false,
       baseline: { name: 'JSON lines', value: real.json },
       note: `${real.candles} candles aggregated from ../shared/data trades (tick 0.01)`,
+    });
+    figures.push({
+      suite: SUITE,
+      name: `.ftcd file bytes per real LTCUSDT 1m candle saved one at a time (live: one block per candle)`,
+      unit: 'B/candle',
+      value: real.liveBytes,
+      higherIsBetter: false,
+      baseline: { name: 'JSON lines', value: real.json },
+      note: 'Each save awaited before the next, as a producer closing one candle at a time causes: every block holds one candle (40-byte header, no cross-candle deltas). Not compacted later yet.',
     });
   }
   process.stdout.write(`figures ${JSON.stringify(figures)}\n`);
