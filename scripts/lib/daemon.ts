@@ -41,9 +41,12 @@ export class DaemonProcess {
     extraArgs: readonly string[] = [],
     /** Node arguments that start the daemon; default the real entry (built or sources). */
     entryArgs: readonly string[] = daemonEntryArgs('daemon').args,
+    /** Starts node with these arguments; default a plain spawn (a wrapper such as fiu-run may exec it). */
+    launch: (nodeArgs: readonly string[]) => ChildProcess = (nodeArgs) =>
+      spawn(process.execPath, nodeArgs, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }),
   ) {
     const args = [...entryArgs, '--data-dir', paths.dataDir, '--health-check-port', '0', ...extraArgs];
-    this.child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = launch(args);
     let pending = '';
     this.child.stdout?.on('data', (chunk: Buffer) => {
       pending += chunk.toString();
@@ -86,7 +89,7 @@ export class DaemonProcess {
     return this.readyInfo?.readyAfterMs;
   }
 
-  /** The last 8 KiB of its output, for failure messages. */
+  /** The last 16 KiB of its output, for failure messages. */
   output(): string {
     return this.log;
   }
@@ -123,7 +126,8 @@ export class DaemonProcess {
     return this.exited;
   }
 
-  private onLine(line: string): void {
+  /** Every line the daemon logs on stdout; subclasses may look at them too. */
+  protected onLine(line: string): void {
     this.append(`${line}\n`);
     if (this.readyInfo || !line.includes('"Ready: ')) return;
     try {
@@ -140,7 +144,7 @@ export class DaemonProcess {
   }
 
   private append(text: string): void {
-    this.log = (this.log + text).slice(-8192);
+    this.log = (this.log + text).slice(-16_384);
   }
 }
 

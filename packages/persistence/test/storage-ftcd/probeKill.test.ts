@@ -1,51 +1,29 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
+import { runTs } from '../service/childProcess';
 import { probeKillCandles } from './fixtures/probeKillCandles';
 import { useTempDirs } from './helpers';
 
 const WRITER = join(import.meta.dirname, 'fixtures', 'probeKillWriter.ts');
 
-function runWriter(
+async function runWriter(
   baseDir: string,
   point: string,
   hit: number,
   tornBytes: number,
 ): Promise<{ acked: number[]; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=flowtrace-source',
-        '--import',
-        'tsx',
-        WRITER,
-        baseDir,
-        point,
-        String(hit),
-        String(tornBytes),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (_code, signal) => {
-      const acked = stdout
-        .split('\n')
-        .filter((line) => line.startsWith('A '))
-        .map((line) => Number(line.slice(2)));
-      resolve({ acked, signal, stderr });
-    });
-  });
+  const { stdout, stderr, signal } = await runTs(
+    WRITER,
+    [baseDir, point, String(hit), String(tornBytes)],
+    60_000,
+  );
+  const acked = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('A '))
+    .map((line) => Number(line.slice(2)));
+  return { acked, signal, stderr };
 }
 
 /** SIGKILL from inside the append (real child process), then reopen: nothing acknowledged is lost. */

@@ -207,7 +207,7 @@ function writePredicted(
   exponent: number,
   prediction: Prediction,
 ): boolean {
-  const residuals = residualScratch(end);
+  const residuals = predictionScratch(end);
   predictInto(prediction, residuals, start, end, exponent);
   for (let j = start; j < end; j += 1) {
     const p = residuals[j]!;
@@ -221,18 +221,18 @@ function writePredicted(
   return true;
 }
 
-let residualBuffer = new Float64Array(1024);
+let predictionBuffer = new Float64Array(1024);
 
-/** Reused working memory for residuals (encoding is synchronous and never re-entered). */
-function residualScratch(length: number): Float64Array {
-  if (residualBuffer.length < length)
-    residualBuffer = new Float64Array(Math.max(length, residualBuffer.length * 2));
-  return residualBuffer;
+/** Reused working memory for predictions and residuals (encoding and decoding are synchronous, never re-entered). */
+function predictionScratch(length: number): Float64Array {
+  if (predictionBuffer.length < length)
+    predictionBuffer = new Float64Array(Math.max(length, predictionBuffer.length * 2));
+  return predictionBuffer;
 }
 
 /**
  * target[j] = p_j for j in [start, end): the prediction at `exponent`, with
- * exactly the operations (and order) of the reader's `addPrediction`.
+ * one function for the writer (`writePredicted`) and the reader (`addPrediction`).
  */
 function predictInto(
   prediction: Prediction,
@@ -321,9 +321,8 @@ export function decodeGroup(
 }
 
 /**
- * ints[j] = p_j + ints[j] for the residuals already in ints: the same
- * operations, in the same order, as `predictInto` (the writer's), so the sums
- * are bit-identical.
+ * ints[j] = p_j + ints[j] for the residuals already in ints, with p_j from
+ * `predictInto`, the writer's own prediction: the sums are bit-identical.
  */
 function addPrediction(
   prediction: Prediction,
@@ -332,30 +331,9 @@ function addPrediction(
   end: number,
   exponent: number,
 ): void {
-  const { a, b, ea, eb } = prediction;
-  switch (prediction.kind) {
-    case PREDICT_SUM: {
-      const sa = POW10[exponent - ea]!;
-      const sb = POW10[exponent - eb]!;
-      for (let j = start; j < end; j += 1) ints[j] = a[j]! * sa + b[j]! * sb + ints[j]!;
-      return;
-    }
-    case PREDICT_PRODUCT: {
-      const scale = POW10[exponent - ea - eb]!;
-      for (let j = start; j < end; j += 1) ints[j] = a[j]! * b[j]! * scale + ints[j]!;
-      return;
-    }
-    case PREDICT_DIFFERENCE: {
-      const sa = POW10[exponent - ea]!;
-      const sb = POW10[exponent - eb]!;
-      for (let j = start; j < end; j += 1) ints[j] = a[j]! * sa - b[j]! * sb + ints[j]!;
-      return;
-    }
-    default: {
-      const exponents = prediction.exponents!;
-      for (let j = start; j < end; j += 1) ints[j] = a[j]! * POW10[exponent - exponents[j]!]! + ints[j]!;
-    }
-  }
+  const predicted = predictionScratch(end);
+  predictInto(prediction, predicted, start, end, exponent);
+  for (let j = start; j < end; j += 1) ints[j] = predicted[j]! + ints[j]!;
 }
 
 /**
