@@ -62,9 +62,4 @@ export class ByteReader {
     }
     throw new FtcdDecodeError('Varint longer than 8 bytes');
   }
-
-  zigzag(): number {
-    const raw = this.varint();
-    return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
-  }
 }

@@ -91,11 +91,6 @@ export class ByteWriter {
     this.length = at;
   }
 
-  /** Zigzag-encoded signed integer, |value| <= 2^53. */
-  zigzag(value: number): void {
-    this.varint(value >= 0 ? value * 2 : -value * 2 - 1);
-  }
-
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
   }

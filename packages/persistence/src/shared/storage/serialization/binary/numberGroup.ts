@@ -376,7 +376,7 @@ function readZigzagRun(reader: ByteReader, ints: Float64Array, start: number, en
         }
       }
     }
-    // Bit operations only below 2^31; above, the exact float arithmetic of ByteReader.zigzag.
+    // Zigzag: bit operations below 2^31; above, exact float arithmetic (values up to 2^53).
     ints[j] = raw < 0x80000000 ? (raw >>> 1) ^ -(raw & 1) : raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
   }
   if (position > limit) throw new FtcdDecodeError('Block payload ends inside a varint');
