@@ -85,7 +85,7 @@ export class ResidentIndexes {
       });
     }
     for (const problem of problems) this.report(problem);
-    // A re-scan (after a failed write) may have replaced the index meanwhile: that one is newer.
+    // A whole-file load (open, a read-only refresh of a new file) may have replaced it meanwhile: that one is newer.
     if (file.index !== released) {
       this.touch(file);
       return file.index;
