@@ -154,12 +154,20 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   async saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
     this.assertOpen();
     if (this.config.readOnly) throw new StorageReadOnlyError();
-    // Keys and paths are checked now so a bad candle fails this call, not a whole commit cycle.
-    const files = this.partitionsOf(candles.map(storableCandleKey));
     // Snapshot: the caller may reuse its objects before the commit cycle runs. Columns rather
     // than object copies: a 50-bin candle is ~400 heap objects, which the garbage collector
     // would have to promote while the cycle waits for its fsync.
-    const columns = CandleColumns.from(candles);
+    const columns = CandleColumns.create(candles.length, binCountOf(candles));
+    // Keys and paths are checked now so a bad candle fails this call, not a whole commit cycle.
+    // Each candle is checked and copied in one visit: a second pass over a large batch would
+    // read every bin from main memory again (objects the caller built long ago are cold).
+    const keys = new Array<CandleKey>(candles.length);
+    for (let index = 0; index < candles.length; index += 1) {
+      const candle = candles[index]!;
+      keys[index] = storableCandleKey(candle);
+      columns.append(candle);
+    }
+    const files = this.partitionsOf(keys);
     return new Promise<SaveResult>((resolve, reject) => {
       this.queue.push({ columns, files, resolve, reject });
       this.scheduleCommit();
@@ -832,4 +840,11 @@ async function listDirectories(path: string): Promise<string[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** Bins of a batch, for the columns' initial capacity (the checks come later, candle by candle). */
+function binCountOf(candles: readonly FootprintCandleDTO[]): number {
+  let bins = 0;
+  for (const candle of candles) bins += Array.isArray(candle?.aggs) ? candle.aggs.length : 0;
+  return bins;
 }

@@ -278,27 +278,49 @@ export class CandleColumns {
 
   private growCandles(needed: number): void {
     const capacity = Math.max(needed, this.flags.length * 2, MIN_CAPACITY);
-    for (const field of CANDLE_NUMBER_FIELDS) this.numbers[field] = grown(this.numbers[field], capacity);
+    const numbers = numberColumns(capacity);
+    for (const field of CANDLE_NUMBER_FIELDS) {
+      numbers[field].set(this.numbers[field]);
+      this.numbers[field] = numbers[field];
+    }
     this.flags = grown(this.flags, capacity);
     this.starts = grown(this.starts, capacity + 1);
   }
 
   private growBins(needed: number): void {
     const capacity = Math.max(needed, this.bins.tp.length * 2, MIN_CAPACITY);
-    for (const field of BIN_FIELDS) this.bins[field] = grown(this.bins[field], capacity);
-    for (const field of OPTIONAL_BIN_FIELDS) this.present[field] = grown(this.present[field], capacity);
+    const bins = binColumns(capacity);
+    for (const field of BIN_FIELDS) {
+      bins[field].set(this.bins[field]);
+      this.bins[field] = bins[field];
+    }
+    const present = presenceColumns(capacity);
+    for (const field of OPTIONAL_BIN_FIELDS) {
+      present[field].set(this.present[field]);
+      this.present[field] = present[field];
+    }
   }
 }
 
-function grown<T extends Float64Array | Uint8Array | Int32Array>(array: T, capacity: number): T {
+function grown<T extends Uint8Array | Int32Array>(array: T, capacity: number): T {
   const next = new (array.constructor as new (length: number) => T)(capacity);
   next.set(array);
   return next;
 }
 
+/*
+ * Each group of columns is views into ONE buffer: a save of a few candles
+ * costs three typed-array allocations instead of thirty (each allocation
+ * with a separate backing store is slow and is external memory the garbage
+ * collector has to track).
+ */
+
 function numberColumns(capacity: number): NumberColumns {
+  const buffer = new Float64Array(CANDLE_NUMBER_FIELDS.length * capacity);
   const columns = {} as NumberColumns;
-  for (const field of CANDLE_NUMBER_FIELDS) columns[field] = new Float64Array(capacity);
+  CANDLE_NUMBER_FIELDS.forEach((field, k) => {
+    columns[field] = buffer.subarray(k * capacity, (k + 1) * capacity);
+  });
   return columns;
 }
 
@@ -307,11 +329,19 @@ function textColumns(): TextColumns {
 }
 
 function binColumns(capacity: number): BinColumns {
+  const buffer = new Float64Array(BIN_FIELDS.length * capacity);
   const columns = {} as BinColumns;
-  for (const field of BIN_FIELDS) columns[field] = new Float64Array(capacity);
+  BIN_FIELDS.forEach((field, k) => {
+    columns[field] = buffer.subarray(k * capacity, (k + 1) * capacity);
+  });
   return columns;
 }
 
 function presenceColumns(capacity: number): PresenceColumns {
-  return { bq: new Uint8Array(capacity), sq: new Uint8Array(capacity), q: new Uint8Array(capacity) };
+  const buffer = new Uint8Array(3 * capacity);
+  return {
+    bq: buffer.subarray(0, capacity),
+    sq: buffer.subarray(capacity, 2 * capacity),
+    q: buffer.subarray(2 * capacity, 3 * capacity),
+  };
 }
