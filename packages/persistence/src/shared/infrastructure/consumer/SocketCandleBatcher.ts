@@ -9,8 +9,12 @@ import type { CandleAck } from './SocketRequestHandler';
 /** Told the seconds from receipt to durable ack of each persisted candle. */
 export type AckObserver = (seconds: number) => void;
 
+/**
+ * What answering one request needs. Not the payload: it is only read until
+ * the batch is validated and copied by the store, and kept past that it would
+ * survive garbage collections for the whole durable write (fsync included).
+ */
 interface PendingCandle {
-  request: PersistCandleRequest;
   resolve: (ack: CandleAck) => void;
   reject: (error: unknown) => void;
   /** performance.now() at receipt. */
@@ -36,6 +40,7 @@ export const MAX_SOCKET_BATCH = 1_000;
  */
 export class SocketCandleBatcher {
   private pending: PendingCandle[] = [];
+  private requests: PersistCandleRequest[] = [];
 
   constructor(
     private readonly persistence: CandlePersistencePort,
@@ -54,8 +59,8 @@ export class SocketCandleBatcher {
   ): Promise<CandleAck> {
     return new Promise<CandleAck>((resolve, reject) => {
       if (this.pending.length === 0) queueMicrotask(this.flush);
+      this.requests.push({ payload, channel: 'socket', messageId });
       this.pending.push({
-        request: { payload, channel: 'socket', messageId },
         resolve,
         reject,
         receivedAt,
@@ -68,8 +73,9 @@ export class SocketCandleBatcher {
   private readonly flush = (): void => {
     const batch = this.pending;
     if (batch.length === 0) return;
+    const requests = this.requests;
     this.pending = [];
-    const requests = batch.map((pending) => pending.request);
+    this.requests = [];
     let outcomes: Promise<PersistCandleOutcome[]>;
     try {
       outcomes = this.persistence.persistMany(requests);

@@ -67,18 +67,22 @@ export class BinarySerializer {
     return encodePayload(
       new Array<CandleColumns>(candles.length).fill(columns),
       identityRows(candles.length),
-    );
+    ).slice();
   }
 
   /** Payload bytes for rows picked from columns: candle k is `sources[k]`'s row `rows[k]`. */
   static encodeRows(sources: readonly CandleColumns[], rows: ArrayLike<number>): Uint8Array {
     if (sources.length !== rows.length) throw new RangeError('encodeRows: one source per row');
-    return encodePayload(sources, rows);
+    return encodePayload(sources, rows).slice();
   }
 
   /** Encodes a block payload and picks its codec (compressed when that saves >= 10 %). */
   static encodeBlock(candles: readonly BinaryCandle[], allowCompression = true): EncodedBlock {
-    return BinarySerializer.compress(BinarySerializer.encode(candles), allowCompression);
+    const columns = CandleColumns.from(candles);
+    return compressOwned(
+      encodePayload(new Array<CandleColumns>(candles.length).fill(columns), identityRows(candles.length)),
+      allowCompression,
+    );
   }
 
   /** `encodeBlock` for rows picked from columns (see `encodeRows`). */
@@ -87,7 +91,8 @@ export class BinarySerializer {
     rows: ArrayLike<number>,
     allowCompression = true,
   ): EncodedBlock {
-    return BinarySerializer.compress(BinarySerializer.encodeRows(sources, rows), allowCompression);
+    if (sources.length !== rows.length) throw new RangeError('encodeRowsBlock: one source per row');
+    return compressOwned(encodePayload(sources, rows), allowCompression);
   }
 
   /** Picks the codec of a columnar payload: compressed when that saves >= 10 %. */
@@ -139,6 +144,12 @@ export class BinarySerializer {
   }
 }
 
+/** `compress` of a payload view into the shared writer: the result owns its bytes. */
+function compressOwned(view: Uint8Array, allowCompression: boolean): EncodedBlock {
+  const block = BinarySerializer.compress(view, allowCompression);
+  return block.payload === view ? { codec: block.codec, payload: view.slice() } : block;
+}
+
 function identityRows(count: number): Int32Array {
   const rows = new Int32Array(count);
   for (let index = 0; index < count; index += 1) rows[index] = index;
@@ -152,12 +163,20 @@ function readCount(reader: ByteReader, payload: Uint8Array): number {
 }
 
 /**
- * Encodes rows picked from columns: candle k of the payload is
+ * The payload being encoded: one buffer for every block (encoding is
+ * synchronous and never re-entered), instead of a fresh one sized for the
+ * worst case per block. Callers copy what they keep.
+ */
+const PAYLOAD_WRITER = new ByteWriter(64 * 1024);
+
+/**
+ * Encodes rows picked from columns (into PAYLOAD_WRITER; returns a view of it): candle k of the payload is
  * `sources[k]`'s row `rows[k]` (a commit cycle gathers rows of many saves).
  */
 function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number>): Uint8Array {
   const count = rows.length;
-  const writer = new ByteWriter(256 + count * 512);
+  const writer = PAYLOAD_WRITER;
+  writer.reset();
   const scratch = new Float64Array(count);
   const column = new Float64Array(count);
   const writeColumn = (kind: typeof KIND_PLAIN | typeof KIND_DELTA) => {
@@ -228,7 +247,7 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
       encodeGroup(writer, column, totals.ints(field), 0, count, KIND_PLAIN, totals.prediction(field)),
     );
   }
-  return writer.finish();
+  return writer.written();
 }
 
 function decodePayload(payload: Uint8Array): BinaryCandle[] {

@@ -91,7 +91,18 @@ export class ByteWriter {
     this.length = at;
   }
 
+  /** A copy of the bytes written. */
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
+  }
+
+  /** The bytes written, as a view valid until the next write or `reset()`. */
+  written(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** Empties the writer, keeping its buffer for the next use. */
+  reset(): void {
+    this.length = 0;
   }
 }

@@ -1,4 +1,4 @@
-import type { FootprintCandleDTO } from '@flowtrace/core';
+import type { CandleIssue, FootprintCandleDTO } from '@flowtrace/core';
 import type { CandleValidator } from '../../../domain/validation/CandleValidator';
 import { StorageUnavailableError } from '../../errors/StorageUnavailableError';
 import type { CandleStoragePort, SaveResult } from '../../ports/out/CandleStoragePort';
@@ -6,6 +6,11 @@ import type { PersistenceEventsPort } from '../../ports/out/PersistenceEventsPor
 import type { RejectedCandleEntry, RejectedCandleLogPort } from '../../ports/out/RejectedCandleLogPort';
 import type { ValidationQualityMonitor } from '../../services/ValidationQualityMonitor';
 import type { IngestChannel, PersistCandleOutcome, PersistCandleRequest } from './DTO';
+
+/** A validation verdict without the candle itself. */
+type Verdict =
+  | { accepted: true; candleId: string; warnings: readonly CandleIssue[] }
+  | { accepted: false; candleId: string | undefined; issues: readonly CandleIssue[] };
 
 /**
  * Validates candles, saves the valid ones in ONE storage call (so the adapter's
@@ -23,15 +28,28 @@ export class PersistCandleUseCase {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async execute(requests: readonly PersistCandleRequest[]): Promise<PersistCandleOutcome[]> {
-    const verdicts = requests.map((request) => this.validator.validate(request.payload));
-    const candles: FootprintCandleDTO[] = [];
-    const rejections: RejectedCandleEntry[] = [];
-    let time: string | undefined;
-    verdicts.forEach((verdict, index) => {
-      const request = requests[index] as PersistCandleRequest;
-      if (verdict.accepted) candles.push(verdict.candle);
-      else {
+  /**
+   * Not an async function on purpose: an async function keeps its parameters
+   * (here every payload) alive until it returns, i.e. through the durable
+   * write and its fsync. The payloads are read only here, synchronously
+   * (validation, and the store copies what it saves), so that they die young
+   * instead of surviving garbage collections while the write waits.
+   */
+  execute(requests: readonly PersistCandleRequest[]): Promise<PersistCandleOutcome[]> {
+    try {
+      const candles: FootprintCandleDTO[] = [];
+      const rejections: RejectedCandleEntry[] = [];
+      const verdicts: Verdict[] = new Array(requests.length);
+      const rejectedPerChannel = new Map<IngestChannel, number>();
+      let time: string | undefined;
+      requests.forEach((request, index) => {
+        const verdict = this.validator.validate(request.payload);
+        if (verdict.accepted) {
+          candles.push(verdict.candle);
+          verdicts[index] = { accepted: true, candleId: verdict.candleId, warnings: verdict.warnings };
+          return;
+        }
+        verdicts[index] = verdict;
         time ??= new Date(this.now()).toISOString();
         rejections.push({
           time,
@@ -41,27 +59,37 @@ export class PersistCandleUseCase {
           reasons: verdict.issues,
           payload: request.payload,
         });
-      }
-    });
-    this.quality.record(candles.length, rejections.length);
+        rejectedPerChannel.set(request.channel, (rejectedPerChannel.get(request.channel) ?? 0) + 1);
+      });
+      this.quality.record(candles.length, rejections.length);
 
-    const channel = requests[0]?.channel ?? 'api';
-    if (rejections.length === 0 && candles.length > 0) {
-      // The common case: only a storage write to wait for.
-      try {
-        await this.save(channel, candles);
-      } catch (error) {
-        this.events.storageFailed(error);
-        throw new StorageUnavailableError('saving candles', error);
+      const channel = requests[0]?.channel ?? 'api';
+      let written: Promise<void>;
+      if (rejections.length === 0) {
+        // The common case: only a storage write to wait for.
+        written =
+          candles.length === 0
+            ? Promise.resolve()
+            : this.save(channel, candles).then(
+                () => undefined,
+                (error: unknown) => {
+                  this.events.storageFailed(error);
+                  throw new StorageUnavailableError('saving candles', error);
+                },
+              );
+      } else {
+        written = this.saveAndRecord(channel, candles, rejections).then(() => {
+          for (const [rejectedChannel, count] of rejectedPerChannel)
+            this.events.rejected(rejectedChannel, count);
+        });
       }
-    } else if (rejections.length > 0) {
-      await this.saveAndRecord(channel, candles, rejections);
-      this.countRejections(
-        requests,
-        verdicts.map((v) => !v.accepted),
-      );
+      return written.then(() => this.outcomes(verdicts));
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
 
+  private outcomes(verdicts: readonly Verdict[]): PersistCandleOutcome[] {
     const doneAt = this.now();
     return verdicts.map((verdict): PersistCandleOutcome => {
       if (verdict.accepted) {
@@ -77,42 +105,47 @@ export class PersistCandleUseCase {
   }
 
   /** Both writes run at once; either failing fails the call (nothing may be acknowledged). */
-  private async saveAndRecord(
+  private saveAndRecord(
     channel: IngestChannel,
     candles: FootprintCandleDTO[],
     rejections: RejectedCandleEntry[],
   ): Promise<void> {
-    const [saveOutcome, logOutcome] = await Promise.allSettled([
+    return Promise.allSettled([
       candles.length > 0 ? this.save(channel, candles) : undefined,
       this.rejectedLog.append(rejections),
-    ]);
-    if (saveOutcome.status === 'rejected') {
-      this.events.storageFailed(saveOutcome.reason);
-      throw new StorageUnavailableError('saving candles', saveOutcome.reason);
-    }
-    if (logOutcome.status === 'rejected') {
-      this.events.storageFailed(logOutcome.reason);
-      throw new StorageUnavailableError('recording rejected candles', logOutcome.reason);
-    }
-  }
-
-  private async save(channel: IngestChannel, candles: FootprintCandleDTO[]): Promise<SaveResult> {
-    const started = performance.now();
-    const result =
-      candles.length === 1
-        ? await this.storage.save(candles[0] as FootprintCandleDTO)
-        : await this.storage.saveMany(candles);
-    this.events.durableWrite(channel, result.written, result.unchanged, (performance.now() - started) / 1000);
-    return result;
-  }
-
-  private countRejections(requests: readonly PersistCandleRequest[], rejected: readonly boolean[]): void {
-    const perChannel = new Map<IngestChannel, number>();
-    rejected.forEach((isRejected, index) => {
-      if (!isRejected) return;
-      const channel = (requests[index] as PersistCandleRequest).channel;
-      perChannel.set(channel, (perChannel.get(channel) ?? 0) + 1);
+    ]).then(([saveOutcome, logOutcome]) => {
+      if (saveOutcome.status === 'rejected') {
+        this.events.storageFailed(saveOutcome.reason);
+        throw new StorageUnavailableError('saving candles', saveOutcome.reason);
+      }
+      if (logOutcome.status === 'rejected') {
+        this.events.storageFailed(logOutcome.reason);
+        throw new StorageUnavailableError('recording rejected candles', logOutcome.reason);
+      }
     });
-    for (const [channel, count] of perChannel) this.events.rejected(channel, count);
+  }
+
+  /** A promise chain rather than an async function, for the same reason as `execute`. */
+  private save(channel: IngestChannel, candles: FootprintCandleDTO[]): Promise<SaveResult> {
+    const started = performance.now();
+    let saving: Promise<SaveResult>;
+    try {
+      saving =
+        candles.length === 1
+          ? this.storage.save(candles[0] as FootprintCandleDTO)
+          : this.storage.saveMany(candles);
+    } catch (error) {
+      // A port implementation that throws instead of rejecting: still a failed write.
+      saving = Promise.reject(error);
+    }
+    return saving.then((result) => {
+      this.events.durableWrite(
+        channel,
+        result.written,
+        result.unchanged,
+        (performance.now() - started) / 1000,
+      );
+      return result;
+    });
   }
 }
