@@ -63,26 +63,17 @@ const TEXT_COLUMNS = ['e', 'tz', 'ex', 'a', 's', 'i'] as const;
 export class BinarySerializer {
   /** Payload bytes for `candles` (kept in the given order, duplicates included). */
   static encode(candles: readonly BinaryCandle[]): Uint8Array {
-    const columns = CandleColumns.from(candles);
-    return encodePayload(
-      new Array<CandleColumns>(candles.length).fill(columns),
-      identityRows(candles.length),
-    ).slice();
+    return encodeCandles(candles).slice();
   }
 
   /** Payload bytes for rows picked from columns: candle k is `sources[k]`'s row `rows[k]`. */
   static encodeRows(sources: readonly CandleColumns[], rows: ArrayLike<number>): Uint8Array {
-    if (sources.length !== rows.length) throw new RangeError('encodeRows: one source per row');
     return encodePayload(sources, rows).slice();
   }
 
   /** Encodes a block payload and picks its codec (compressed when that saves >= 10 %). */
   static encodeBlock(candles: readonly BinaryCandle[], allowCompression = true): EncodedBlock {
-    const columns = CandleColumns.from(candles);
-    return compressOwned(
-      encodePayload(new Array<CandleColumns>(candles.length).fill(columns), identityRows(candles.length)),
-      allowCompression,
-    );
+    return compressOwned(encodeCandles(candles), allowCompression);
   }
 
   /** `encodeBlock` for rows picked from columns (see `encodeRows`). */
@@ -91,7 +82,6 @@ export class BinarySerializer {
     rows: ArrayLike<number>,
     allowCompression = true,
   ): EncodedBlock {
-    if (sources.length !== rows.length) throw new RangeError('encodeRowsBlock: one source per row');
     return compressOwned(encodePayload(sources, rows), allowCompression);
   }
 
@@ -150,6 +140,12 @@ function compressOwned(view: Uint8Array, allowCompression: boolean): EncodedBloc
   return block.payload === view ? { codec: block.codec, payload: view.slice() } : block;
 }
 
+/** `encodePayload` of candle objects, in order (a view of PAYLOAD_WRITER). */
+function encodeCandles(candles: readonly BinaryCandle[]): Uint8Array {
+  const columns = CandleColumns.from(candles);
+  return encodePayload(new Array<CandleColumns>(candles.length).fill(columns), identityRows(candles.length));
+}
+
 function identityRows(count: number): Int32Array {
   const rows = new Int32Array(count);
   for (let index = 0; index < count; index += 1) rows[index] = index;
@@ -174,6 +170,7 @@ const PAYLOAD_WRITER = new ByteWriter(64 * 1024);
  * `sources[k]`'s row `rows[k]` (a commit cycle gathers rows of many saves).
  */
 function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number>): Uint8Array {
+  if (sources.length !== rows.length) throw new RangeError('encodeRows: one source per row');
   const count = rows.length;
   const writer = PAYLOAD_WRITER;
   writer.reset();

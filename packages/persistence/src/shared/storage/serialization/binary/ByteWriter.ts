@@ -91,11 +91,6 @@ export class ByteWriter {
     this.length = at;
   }
 
-  /** A copy of the bytes written. */
-  finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
-  }
-
   /** The bytes written, as a view valid until the next write or `reset()`. */
   written(): Uint8Array {
     return this.buffer.subarray(0, this.length);

@@ -278,11 +278,7 @@ export class CandleColumns {
 
   private growCandles(needed: number): void {
     const capacity = Math.max(needed, this.flags.length * 2, MIN_CAPACITY);
-    const numbers = numberColumns(capacity);
-    for (const field of CANDLE_NUMBER_FIELDS) {
-      numbers[field].set(this.numbers[field]);
-      this.numbers[field] = numbers[field];
-    }
+    for (const field of CANDLE_NUMBER_FIELDS) this.numbers[field] = grown(this.numbers[field], capacity);
     this.flags = grown(this.flags, capacity);
     this.starts = grown(this.starts, capacity + 1);
   }
@@ -302,7 +298,7 @@ export class CandleColumns {
   }
 }
 
-function grown<T extends Uint8Array | Int32Array>(array: T, capacity: number): T {
+function grown<T extends Float64Array | Uint8Array | Int32Array>(array: T, capacity: number): T {
   const next = new (array.constructor as new (length: number) => T)(capacity);
   next.set(array);
   return next;
