@@ -12,6 +12,18 @@ type Verdict =
   | { accepted: true; candleId: string; warnings: readonly CandleIssue[] }
   | { accepted: false; candleId: string | undefined; issues: readonly CandleIssue[] };
 
+interface ValidatedBatch {
+  readonly candles: FootprintCandleDTO[];
+  readonly rejections: RejectedCandleEntry[];
+  readonly verdicts: Verdict[];
+}
+
+function countPerChannel(rejections: readonly RejectedCandleEntry[]): Map<IngestChannel, number> {
+  const counts = new Map<IngestChannel, number>();
+  for (const { channel } of rejections) counts.set(channel, (counts.get(channel) ?? 0) + 1);
+  return counts;
+}
+
 /**
  * Validates candles, saves the valid ones in ONE storage call (so the adapter's
  * group commit shares the fsync), durably records the invalid ones in the
@@ -36,57 +48,71 @@ export class PersistCandleUseCase {
    * instead of surviving garbage collections while the write waits.
    */
   execute(requests: readonly PersistCandleRequest[]): Promise<PersistCandleOutcome[]> {
+    let batch: ValidatedBatch;
     try {
-      const candles: FootprintCandleDTO[] = [];
-      const rejections: RejectedCandleEntry[] = [];
-      const verdicts: Verdict[] = new Array(requests.length);
-      const rejectedPerChannel = new Map<IngestChannel, number>();
-      let time: string | undefined;
-      requests.forEach((request, index) => {
-        const verdict = this.validator.validate(request.payload);
-        if (verdict.accepted) {
-          candles.push(verdict.candle);
-          verdicts[index] = { accepted: true, candleId: verdict.candleId, warnings: verdict.warnings };
-          return;
-        }
-        verdicts[index] = verdict;
-        time ??= new Date(this.now()).toISOString();
-        rejections.push({
-          time,
-          channel: request.channel,
-          messageId: request.messageId,
-          candleId: verdict.candleId,
-          reasons: verdict.issues,
-          payload: request.payload,
-        });
-        rejectedPerChannel.set(request.channel, (rejectedPerChannel.get(request.channel) ?? 0) + 1);
-      });
-      this.quality.record(candles.length, rejections.length);
-
-      const channel = requests[0]?.channel ?? 'api';
-      let written: Promise<void>;
-      if (rejections.length === 0) {
-        // The common case: only a storage write to wait for.
-        written =
-          candles.length === 0
-            ? Promise.resolve()
-            : this.save(channel, candles).then(
-                () => undefined,
-                (error: unknown) => {
-                  this.events.storageFailed(error);
-                  throw new StorageUnavailableError('saving candles', error);
-                },
-              );
-      } else {
-        written = this.saveAndRecord(channel, candles, rejections).then(() => {
-          for (const [rejectedChannel, count] of rejectedPerChannel)
-            this.events.rejected(rejectedChannel, count);
-        });
-      }
-      return written.then(() => this.outcomes(verdicts));
+      batch = this.validateAll(requests);
     } catch (error) {
       return Promise.reject(error);
     }
+    // `batch` holds the candles: it must not be captured by any closure that lives until the
+    // write is durable (a closure keeps its whole scope alive, not just what it reads).
+    const written = this.write(requests[0]?.channel ?? 'api', batch);
+    return this.answerWhenWritten(written, batch.verdicts);
+  }
+
+  private validateAll(requests: readonly PersistCandleRequest[]): ValidatedBatch {
+    const candles: FootprintCandleDTO[] = [];
+    const rejections: RejectedCandleEntry[] = [];
+    const verdicts: Verdict[] = new Array(requests.length);
+    let time: string | undefined;
+    for (let index = 0; index < requests.length; index += 1) {
+      const request = requests[index] as PersistCandleRequest;
+      const verdict = this.validator.validate(request.payload);
+      if (verdict.accepted) {
+        candles.push(verdict.candle);
+        verdicts[index] = { accepted: true, candleId: verdict.candleId, warnings: verdict.warnings };
+        continue;
+      }
+      verdicts[index] = verdict;
+      time ??= new Date(this.now()).toISOString();
+      rejections.push({
+        time,
+        channel: request.channel,
+        messageId: request.messageId,
+        candleId: verdict.candleId,
+        reasons: verdict.issues,
+        payload: request.payload,
+      });
+    }
+    this.quality.record(candles.length, rejections.length);
+    return { candles, rejections, verdicts };
+  }
+
+  /** Starts the writes; the returned promise (and its callbacks) hold no candle. */
+  private write(channel: IngestChannel, batch: ValidatedBatch): Promise<void> {
+    const { candles, rejections } = batch;
+    if (rejections.length === 0) {
+      // The common case: only a storage write to wait for.
+      if (candles.length === 0) return Promise.resolve();
+      return this.save(channel, candles).then(
+        () => undefined,
+        (error: unknown) => {
+          this.events.storageFailed(error);
+          throw new StorageUnavailableError('saving candles', error);
+        },
+      );
+    }
+    const rejectedPerChannel = countPerChannel(rejections);
+    return this.saveAndRecord(channel, candles, rejections).then(() => {
+      for (const [rejectedChannel, count] of rejectedPerChannel) this.events.rejected(rejectedChannel, count);
+    });
+  }
+
+  private answerWhenWritten(
+    written: Promise<void>,
+    verdicts: readonly Verdict[],
+  ): Promise<PersistCandleOutcome[]> {
+    return written.then(() => this.outcomes(verdicts));
   }
 
   private outcomes(verdicts: readonly Verdict[]): PersistCandleOutcome[] {
