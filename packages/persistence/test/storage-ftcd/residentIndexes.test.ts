@@ -20,6 +20,8 @@ function partitionFiles(store: BinaryStorageAdapter): { index: PartitionIndex }[
 const residentCount = (store: BinaryStorageAdapter): number =>
   partitionFiles(store).filter((file) => file.index.resident).length;
 
+// Partitions created ahead would add an empty index outside the budget's count; not what is tested here.
+
 /** `days` days of 1m candles, `perDay` per day, spread over each day. */
 function candlesOverDays(seed: number, days: number, perDay: number): FootprintCandleDTO[] {
   const candles = generateFootprintCandles({ seed, count: days * perDay, bins: { min: 1, max: 4 } });
@@ -60,7 +62,7 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
   it('with a zero budget keeps one index whole, and reads, re-saves, overwrites and reopening stay exact', async () => {
     const baseDir = await tempDir();
     const candles = candlesOverDays(11, 12, 30);
-    const store = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0 });
+    const store = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0, createPartitionsAhead: false });
     // One save per day: a commit cycle each, so the budget is enforced between them.
     for (let day = 0; day < 12; day += 1) await store.saveMany(candles.slice(day * 30, day * 30 + 30));
     expect(partitionFiles(store)).toHaveLength(12);
@@ -96,7 +98,7 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
     expect(residentCount(store)).toBe(1);
     await store.close();
 
-    const reopened = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0 });
+    const reopened = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0, createPartitionsAhead: false });
     expect(residentCount(reopened)).toBe(1);
     expect(reopened.problems()).toEqual([]);
     expectSameCandles(await reopened.findBySymbol('BTCUSDT', 'binance', '1m'), expected);
@@ -106,7 +108,7 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
   it('concurrent saves and reads across released partitions lose nothing', async () => {
     const baseDir = await tempDir();
     const candles = candlesOverDays(12, 20, 12);
-    const store = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0 });
+    const store = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0, createPartitionsAhead: false });
     await store.saveMany(candles.slice(0, 120));
     const work: Promise<unknown>[] = [];
     for (let i = 120; i < candles.length; i += 1) {

@@ -21,6 +21,12 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
    * the partitions written at once (each series' current one). Default 8 MiB.
    */
   indexMemoryBytes?: number;
+  /**
+   * When a commit writes to a series' newest partition, create the next
+   * partition file (header only) in the background, so the first candle of
+   * the next day/month/year does not wait for a file creation. Default true.
+   */
+  createPartitionsAhead?: boolean;
   /** Tests and tracing only: told synchronously of each write-path point (StorageProbe.ts). */
   probe?: StorageProbe;
 }
@@ -47,6 +53,7 @@ const schema = z
       .max(2 ** 40)
       .default(8 << 20),
     partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), granularity).default({}),
+    createPartitionsAhead: z.boolean().default(true),
   })
   .passthrough();
 
@@ -69,7 +76,7 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
   }
   const { baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, blockCacheBytes, partitioning } =
     parsed.data;
-  const { indexMemoryBytes } = parsed.data;
+  const { indexMemoryBytes, createPartitionsAhead } = parsed.data;
   return Object.freeze({
     baseDir,
     readOnly,
@@ -79,6 +86,7 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
     blockCacheBytes,
     indexMemoryBytes,
     partitioning,
+    createPartitionsAhead,
     probe: config.probe,
   });
 }

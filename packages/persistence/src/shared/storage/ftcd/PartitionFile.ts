@@ -17,6 +17,8 @@ export class PartitionFile {
   quarantine: StorageProblem | undefined;
   /** A write or fsync failed: the on-disk state is unknown until the file is re-scanned. */
   suspect = false;
+  /** Set while the file is being created ahead of its first candle (header only). */
+  creating: Promise<void> | undefined;
 
   constructor(
     readonly path: string,

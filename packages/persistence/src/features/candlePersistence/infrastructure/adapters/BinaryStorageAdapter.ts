@@ -9,7 +9,7 @@ import {
   type TimeframeName,
 } from '@flowtrace/core';
 import { type CandleRange, CandleRangeBuilder } from '../../../../shared/storage/candle/CandleRange';
-import { storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf';
+import { MAX_OPEN_TIME, storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
 import { findLatestViaRange, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
 import {
@@ -119,6 +119,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   /** Read-only: the refresh in progress per file (see refreshFile). */
   private readonly refreshes = new Map<PartitionFile, Promise<void>>();
   private queue: PendingSave[] = [];
+  /** Partition files being created ahead of their first candle (see createNextPartitions). */
+  private readonly creations = new Set<Promise<void>>();
   /** Where the saves of the next commit cycle copy their candles (see saveMany). */
   private staging = CandleColumns.create(STAGING_CANDLES);
   private cycle: Promise<void> | undefined;
@@ -196,6 +198,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       this.closing = (async () => {
         try {
           await this.drain();
+          await Promise.all(this.creations);
         } finally {
           this.closed = true;
           this.blockCache.clear();
@@ -311,6 +314,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         }
       }),
     );
+    if (this.config.createPartitionsAhead) this.createNextPartitions(staged.keys());
     batch.forEach((save, index) => {
       const outcome = outcomes[index]!;
       if ('error' in outcome) {
@@ -356,6 +360,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
 
   /** Appends `candles` (sorted, one per key) as blocks and fsyncs; updates the index only once durable. */
   private async append(file: PartitionFile, candles: readonly CandleRow[]): Promise<void> {
+    if (file.creating) await file.creating;
     if (file.suspect) await this.discardUndurableTail(file);
     if (file.quarantine) throw new PartitionQuarantinedError(`Partition ${file.path} is quarantined`);
     const header = file.exists ? undefined : encodeFileHeader(file.identity);
@@ -426,6 +431,53 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     for (const { location, times } of added) file.index.addBlock(location, times);
     file.end = offset;
     file.nextSequence += added.length;
+  }
+
+  /**
+   * Creating a partition file costs two fsyncs, a rename and usually a new
+   * directory entry's fsync (6 ms typical here, up to ~90 ms), and every save of
+   * that commit cycle would wait for it: at 00:00 UTC every live 1m series
+   * needs a new day file at once. So when a cycle writes to a series' latest
+   * partition, the next one is created now, header only, off the write path.
+   * A failure is not reported here: the first append to it creates it again
+   * and fails its saves properly if the disk still refuses.
+   */
+  private createNextPartitions(written: Iterable<PartitionFile>): void {
+    for (const file of written) {
+      if (!file.exists || file.quarantine || file.suspect) continue;
+      const { exchange, symbol, timeframe, partition } = file.identity;
+      const openTime = file.bounds.end;
+      if (openTime > MAX_OPEN_TIME || !isTimeframeName(timeframe)) continue;
+      const series = this.seriesState(exchange, symbol, timeframe);
+      if (series.partitions.has(this.organizer.partitionOf(timeframe, openTime))) continue;
+      // Only ahead of the newest partition: a rewrite of older data must not fill gaps with files.
+      let newest = true;
+      for (const name of series.partitions.keys()) if (name > partition) newest = false;
+      if (!newest) continue;
+      const next = this.partitionFor({ exchange, symbol, timeframe, openTime });
+      const header = encodeFileHeader(next.identity);
+      const creation = ensureDirectoryDurable(
+        this.organizer.baseDir,
+        [exchange, symbol, timeframe],
+        this.knownDirectories,
+      )
+        .then(() => createFileDurable(next.path, [header]))
+        .then(
+          () => {
+            if (next.exists) return;
+            next.exists = true;
+            next.end = header.length;
+            next.nextSequence = 0;
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          next.creating = undefined;
+          this.creations.delete(creation);
+        });
+      next.creating = creation;
+      this.creations.add(creation);
+    }
   }
 
   /**
