@@ -62,7 +62,11 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
   it('with a zero budget keeps one index whole, and reads, re-saves, overwrites and reopening stay exact', async () => {
     const baseDir = await tempDir();
     const candles = candlesOverDays(11, 12, 30);
-    const store = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0, createPartitionsAhead: false });
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      indexMemoryBytes: 0,
+      createPartitionsAhead: false,
+    });
     // One save per day: a commit cycle each, so the budget is enforced between them.
     for (let day = 0; day < 12; day += 1) await store.saveMany(candles.slice(day * 30, day * 30 + 30));
     expect(partitionFiles(store)).toHaveLength(12);
@@ -98,7 +102,11 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
     expect(residentCount(store)).toBe(1);
     await store.close();
 
-    const reopened = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0, createPartitionsAhead: false });
+    const reopened = await BinaryStorageAdapter.open({
+      baseDir,
+      indexMemoryBytes: 0,
+      createPartitionsAhead: false,
+    });
     expect(residentCount(reopened)).toBe(1);
     expect(reopened.problems()).toEqual([]);
     expectSameCandles(await reopened.findBySymbol('BTCUSDT', 'binance', '1m'), expected);
@@ -108,7 +116,11 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
   it('concurrent saves and reads across released partitions lose nothing', async () => {
     const baseDir = await tempDir();
     const candles = candlesOverDays(12, 20, 12);
-    const store = await BinaryStorageAdapter.open({ baseDir, indexMemoryBytes: 0, createPartitionsAhead: false });
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      indexMemoryBytes: 0,
+      createPartitionsAhead: false,
+    });
     await store.saveMany(candles.slice(0, 120));
     const work: Promise<unknown>[] = [];
     for (let i = 120; i < candles.length; i += 1) {
