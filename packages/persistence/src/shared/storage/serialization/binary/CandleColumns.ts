@@ -123,14 +123,6 @@ export class CandleColumns {
     return this.numbers.t[row]!;
   }
 
-  /** Grows the capacity (once) for `candles` more rows holding `bins` more bins in all. */
-  reserve(candles: number, bins: number): void {
-    const rows = this.rows + candles;
-    if (rows > this.flags.length) this.growCandles(rows);
-    const binTotal = this.starts[this.rows]! + bins;
-    if (binTotal > this.bins.tp.length) this.growBins(binTotal);
-  }
-
   /** Copies `candle` in as the next row; returns its row index. */
   append(candle: FootprintCandleDTO): number {
     const row = this.rows;
