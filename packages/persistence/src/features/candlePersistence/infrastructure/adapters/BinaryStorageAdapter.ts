@@ -72,8 +72,12 @@ interface SeriesState {
 }
 
 interface PendingSave {
-  /** The candles as they were when `saveMany` was called (copied into columns). */
+  /**
+   * The candles as they were when `saveMany` was called: rows
+   * `firstRow .. firstRow + files.length - 1` of the cycle's staging columns.
+   */
   readonly columns: CandleColumns;
+  readonly firstRow: number;
   /** The partition file of each candle. */
   readonly files: PartitionFile[];
   readonly resolve: (result: SaveResult) => void;
@@ -86,6 +90,8 @@ interface CandleRow {
   readonly row: number;
 }
 
+/** Initial candle capacity of a cycle's staging columns (they grow as saves arrive). */
+const STAGING_CANDLES = 64;
 /** How many decoded blocks `iterate()` keeps at a time (bounded memory). */
 const ITERATION_BLOCK_CACHE = 4;
 /** Read-ahead of `iterate()` per file, bytes (bounded memory). */
@@ -115,6 +121,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private queue: PendingSave[] = [];
   /** Partition files being created ahead of their first candle (see createNextPartitions). */
   private readonly creations = new Set<Promise<void>>();
+  /** Where the saves of the next commit cycle copy their candles (see saveMany). */
+  private staging = CandleColumns.create(STAGING_CANDLES);
   private cycle: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
@@ -158,11 +166,15 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (this.config.readOnly) throw new StorageReadOnlyError();
     // Snapshot: the caller may reuse its objects before the commit cycle runs. Columns rather
     // than object copies: a 50-bin candle is ~400 heap objects, which the garbage collector
-    // would have to promote while the cycle waits for its fsync.
-    const columns = CandleColumns.create(candles.length, binCountOf(candles));
-    // Keys and paths are checked now so a bad candle fails this call, not a whole commit cycle.
-    // Each candle is checked and copied in one visit: a second pass over a large batch would
-    // read every bin from main memory again (objects the caller built long ago are cold).
+    // would have to promote while the cycle waits for its fsync. Every save until the next
+    // cycle shares one set of columns: a set per save (two dozen small typed arrays) cost
+    // more than the copy for a single candle, and survived collections the same way.
+    const columns = this.staging;
+    const firstRow = columns.count;
+    columns.reserve(candles.length, binCountOf(candles));
+    // Keys and paths are checked now so a bad candle fails this call, not a whole commit cycle
+    // (rows copied before it stay unused). Each candle is checked and copied in one visit: a
+    // second pass over a large batch would read every bin from main memory again.
     const keys = new Array<CandleKey>(candles.length);
     for (let index = 0; index < candles.length; index += 1) {
       const candle = candles[index]!;
@@ -171,7 +183,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     }
     const files = this.partitionsOf(keys);
     return new Promise<SaveResult>((resolve, reject) => {
-      this.queue.push({ columns, files, resolve, reject });
+      this.queue.push({ columns, firstRow, files, resolve, reject });
       this.scheduleCommit();
     });
   }
@@ -235,6 +247,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      this.staging = CandleColumns.create(STAGING_CANDLES);
       try {
         await this.commit(batch);
       } catch (error) {
@@ -261,10 +274,10 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         }
         const result: SaveResult = { written: 0, unchanged: 0 };
         const touched = new Set<PartitionFile>();
-        const { columns } = save;
-        for (let index = 0; index < columns.count; index += 1) {
+        const { columns, firstRow } = save;
+        for (let index = firstRow; index < firstRow + files.length; index += 1) {
           const openTime = columns.openTime(index);
-          const file = files[index]!;
+          const file = files[index - firstRow]!;
           let pending = staged.get(file);
           const stagedVersion = pending?.get(openTime);
           let previous = stagedVersion ?? this.storedVersion(file, openTime, decodedBlocks);

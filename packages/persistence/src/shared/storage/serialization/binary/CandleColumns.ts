@@ -1,4 +1,5 @@
 import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
+import { plainBin, plainFullBin } from '../../candle/plainObjects';
 
 /** Number fields of a candle (everything but text, `x` and the bins). */
 export const CANDLE_NUMBER_FIELDS = [
@@ -123,6 +124,14 @@ export class CandleColumns {
     return this.numbers.t[row]!;
   }
 
+  /** Grows the capacity (once) for `candles` more rows holding `bins` more bins in all. */
+  reserve(candles: number, bins: number): void {
+    const rows = this.rows + candles;
+    if (rows > this.flags.length) this.growCandles(rows);
+    const binTotal = this.starts[this.rows]! + bins;
+    if (binTotal > this.bins.tp.length) this.growBins(binTotal);
+  }
+
   /** Copies `candle` in as the next row; returns its row index. */
   append(candle: FootprintCandleDTO): number {
     const row = this.rows;
@@ -199,10 +208,11 @@ export class CandleColumns {
       const hasSq = present.sq[b] === 1;
       const hasQ = present.q[b] === 1;
       let bin: PriceBinDTO;
+      // Constructors, not literals: see plainObjects.ts (V8 pretenuring).
       if (hasBq && hasSq && hasQ) {
-        bin = { tp: tp[b]!, bv: bv[b]!, sv: sv[b]!, v: v[b]!, bq: bq[b]!, sq: sq[b]!, q: q[b]! };
+        bin = plainFullBin(tp[b]!, bv[b]!, sv[b]!, v[b]!, bq[b]!, sq[b]!, q[b]!);
       } else {
-        bin = { tp: tp[b]!, bv: bv[b]!, sv: sv[b]!, v: v[b]! };
+        bin = plainBin(tp[b]!, bv[b]!, sv[b]!, v[b]!);
         if (hasBq) bin.bq = bq[b]!;
         if (hasSq) bin.sq = sq[b]!;
         if (hasQ) bin.q = q[b]!;

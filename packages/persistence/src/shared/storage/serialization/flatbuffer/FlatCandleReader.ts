@@ -11,6 +11,7 @@ import {
   type LegacyCandleContext,
   type LegacyDefaultedField,
 } from '../../CandleTransformer';
+import { plainBin, plainFullBin } from '../../candle/plainObjects';
 import { AGGS_FIELD, BATCH_FIELD, CANDLE_FIELD, EXACT_INT64, slotOf } from './CandleLayout';
 import { FlatBufferCorruptError, FlatBufferUnsafeIntegerError } from './FlatBufferErrors';
 
@@ -255,18 +256,19 @@ export class FlatCandleReader {
       const presence = legacy || pf === 0 ? 0 : view.getUint8(table + pf);
       let bin: PriceBinDTO;
       if (presence === ALL_BIN_FIELDS) {
-        // The common case, built in one literal: one hidden class, no property-store growth.
-        bin = {
-          tp: binTp,
-          bv: binBv,
-          sv: binSv,
-          v: binV,
-          bq: bq === 0 ? 0 : view.getFloat64(table + bq, true),
-          sq: sq === 0 ? 0 : view.getFloat64(table + sq, true),
-          q: q === 0 ? 0 : view.getFloat64(table + q, true),
-        };
+        // The common case, built whole: one hidden class, no property-store growth. Constructors,
+        // not literals: see plainObjects.ts (V8 pretenuring).
+        bin = plainFullBin(
+          binTp,
+          binBv,
+          binSv,
+          binV,
+          bq === 0 ? 0 : view.getFloat64(table + bq, true),
+          sq === 0 ? 0 : view.getFloat64(table + sq, true),
+          q === 0 ? 0 : view.getFloat64(table + q, true),
+        );
       } else {
-        bin = { tp: binTp, bv: binBv, sv: binSv, v: binV };
+        bin = plainBin(binTp, binBv, binSv, binV);
         if (legacy) {
           if (bq !== 0) bin.bq = view.getFloat64(table + bq, true);
           else missingBq = true;
