@@ -14,6 +14,9 @@ const partial = candles.map((candle, index) => ({
   ),
 }));
 
+/** The original platform's field order (docs/formats/ftcd.md, "Decoded candle"). */
+const WIRE_ORDER = 'e tz ex a s i vi t o h l c ct v bv sv q bq sq n d dMax dMin tv aggs f ls x'.split(' ');
+
 describe('bins built by constructors (plainObjects.ts) are plain objects', () => {
   it('match object literals for deepStrictEqual, JSON, structuredClone and key order', () => {
     const full = plainFullBin(1.5, 2, 3, 5, 3, 4.5, 7.5);
@@ -33,7 +36,12 @@ describe('bins built by constructors (plainObjects.ts) are plain objects', () =>
     const flat = new FlatBufferSerializer();
     for (const input of [candles, partial]) {
       const block = BinarySerializer.encodeBlock(input);
-      deepStrictEqual(BinarySerializer.decodeBlock(block.codec, block.payload), input);
+      const decoded = BinarySerializer.decodeBlock(block.codec, block.payload);
+      deepStrictEqual(decoded, input);
+      for (const candle of decoded) {
+        expect(Object.getPrototypeOf(candle)).toBe(Object.prototype);
+        expect(Object.keys(candle)).toEqual(WIRE_ORDER);
+      }
       for (const candle of input) deepStrictEqual(flat.deserialize(flat.serialize(candle)), candle);
     }
   });

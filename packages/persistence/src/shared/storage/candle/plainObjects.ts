@@ -1,4 +1,5 @@
-import type { PriceBinDTO } from '@flowtrace/core';
+import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
+import type { CandleNumberField, CandleTextField } from '../serialization/binary/CandleColumns';
 
 /*
  * Why constructors and not object literals, for the candles a read returns:
@@ -78,4 +79,65 @@ export function plainFullBin(
   q: number,
 ): PriceBinDTO {
   return new FullBin(tp, bv, sv, v, bq, sq, q);
+}
+
+interface CandleConstructor {
+  new (
+    text: Readonly<Record<CandleTextField, readonly string[]>>,
+    n: Readonly<Record<CandleNumberField, Float64Array>>,
+    row: number,
+    aggs: PriceBinDTO[],
+    x: boolean,
+  ): FootprintCandleDTO;
+}
+
+/** Assigns in the wire field order, so the keys come out as from a literal in that order. */
+const Candle = function (
+  this: FootprintCandleDTO,
+  text: Readonly<Record<CandleTextField, readonly string[]>>,
+  n: Readonly<Record<CandleNumberField, Float64Array>>,
+  row: number,
+  aggs: PriceBinDTO[],
+  x: boolean,
+): void {
+  this.e = text.e[row]!;
+  this.tz = text.tz[row]!;
+  this.ex = text.ex[row]!;
+  this.a = text.a[row]!;
+  this.s = text.s[row]!;
+  this.i = text.i[row]!;
+  this.vi = n.vi[row]!;
+  this.t = n.t[row]!;
+  this.o = n.o[row]!;
+  this.h = n.h[row]!;
+  this.l = n.l[row]!;
+  this.c = n.c[row]!;
+  this.ct = n.ct[row]!;
+  this.v = n.v[row]!;
+  this.bv = n.bv[row]!;
+  this.sv = n.sv[row]!;
+  this.q = n.q[row]!;
+  this.bq = n.bq[row]!;
+  this.sq = n.sq[row]!;
+  this.n = n.n[row]!;
+  this.d = n.d[row]!;
+  this.dMax = n.dMax[row]!;
+  this.dMin = n.dMin[row]!;
+  this.tv = n.tv[row]!;
+  this.aggs = aggs;
+  this.f = n.f[row]!;
+  this.ls = n.ls[row]!;
+  this.x = x;
+} as unknown as CandleConstructor;
+Candle.prototype = Object.prototype;
+
+/** A plain candle object (wire field order) from row `row` of decoded columns. */
+export function plainCandle(
+  text: Readonly<Record<CandleTextField, readonly string[]>>,
+  numbers: Readonly<Record<CandleNumberField, Float64Array>>,
+  row: number,
+  aggs: PriceBinDTO[],
+  x: boolean,
+): FootprintCandleDTO {
+  return new Candle(text, numbers, row, aggs, x);
 }

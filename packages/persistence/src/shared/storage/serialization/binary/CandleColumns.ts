@@ -1,5 +1,5 @@
 import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
-import { plainBin, plainFullBin } from '../../candle/plainObjects';
+import { plainBin, plainCandle, plainFullBin } from '../../candle/plainObjects';
 
 /** Number fields of a candle (everything but text, `x` and the bins). */
 export const CANDLE_NUMBER_FIELDS = [
@@ -219,38 +219,7 @@ export class CandleColumns {
       }
       aggs[b - first] = bin;
     }
-    const { e, tz, ex, a, s, i } = this.text;
-    const n = this.numbers;
-    return {
-      e: e[row]!,
-      tz: tz[row]!,
-      ex: ex[row]!,
-      a: a[row]!,
-      s: s[row]!,
-      i: i[row]!,
-      vi: n.vi[row]!,
-      t: n.t[row]!,
-      o: n.o[row]!,
-      h: n.h[row]!,
-      l: n.l[row]!,
-      c: n.c[row]!,
-      ct: n.ct[row]!,
-      v: n.v[row]!,
-      bv: n.bv[row]!,
-      sv: n.sv[row]!,
-      q: n.q[row]!,
-      bq: n.bq[row]!,
-      sq: n.sq[row]!,
-      n: n.n[row]!,
-      d: n.d[row]!,
-      dMax: n.dMax[row]!,
-      dMin: n.dMin[row]!,
-      tv: n.tv[row]!,
-      aggs,
-      f: n.f[row]!,
-      ls: n.ls[row]!,
-      x: this.flags[row] === 1,
-    };
+    return plainCandle(this.text, this.numbers, row, aggs, this.flags[row] === 1);
   }
 
   /**
