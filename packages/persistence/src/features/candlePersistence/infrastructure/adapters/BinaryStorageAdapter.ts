@@ -176,12 +176,19 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     // (rows copied before it stay unused). Each candle is checked and copied in one visit: a
     // second pass over a large batch would read every bin from main memory again.
     const keys = new Array<CandleKey>(candles.length);
-    for (let index = 0; index < candles.length; index += 1) {
-      const candle = candles[index]!;
-      keys[index] = storableCandleKey(candle);
-      columns.append(candle);
+    let files: PartitionFile[];
+    try {
+      for (let index = 0; index < candles.length; index += 1) {
+        const candle = candles[index]!;
+        keys[index] = storableCandleKey(candle);
+        columns.append(candle);
+      }
+      files = this.partitionsOf(keys);
+    } catch (error) {
+      // No queued save uses these columns yet: drop them rather than hold the rejected rows.
+      if (this.queue.length === 0) this.staging = CandleColumns.create(STAGING_CANDLES);
+      throw error;
     }
-    const files = this.partitionsOf(keys);
     return new Promise<SaveResult>((resolve, reject) => {
       this.queue.push({ columns, firstRow, files, resolve, reject });
       this.scheduleCommit();
