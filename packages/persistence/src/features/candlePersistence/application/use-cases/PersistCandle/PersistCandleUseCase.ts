@@ -48,16 +48,16 @@ export class PersistCandleUseCase {
    * instead of surviving garbage collections while the write waits.
    */
   execute(requests: readonly PersistCandleRequest[]): Promise<PersistCandleOutcome[]> {
-    let batch: ValidatedBatch;
     try {
-      batch = this.validateAll(requests);
+      const batch = this.validateAll(requests);
+      // `batch` holds the candles: it must not be captured by any closure that lives until the
+      // write is durable (a closure keeps its whole scope alive, not just what it reads).
+      const written = this.write(requests[0]?.channel ?? 'api', batch);
+      return this.answerWhenWritten(written, batch.verdicts);
     } catch (error) {
+      // A port that throws instead of rejecting: the caller still gets a rejected promise.
       return Promise.reject(error);
     }
-    // `batch` holds the candles: it must not be captured by any closure that lives until the
-    // write is durable (a closure keeps its whole scope alive, not just what it reads).
-    const written = this.write(requests[0]?.channel ?? 'api', batch);
-    return this.answerWhenWritten(written, batch.verdicts);
   }
 
   private validateAll(requests: readonly PersistCandleRequest[]): ValidatedBatch {
