@@ -353,20 +353,13 @@ export default async function e2eSuite(ctx: BenchContext): Promise<BenchFigure[]
     for (const bins of [20, 50]) figures.push(...(await frameCost(bins, ctx.quick ? 1000 : 5000)));
   const perProducer = ctx.quick ? 2_000 : 15_000;
   for (const bins of [20, 50]) {
-    const measuredPeak = (socketPath: string, tag: string) =>
-      runProducers({ socketPath, bins, perProducer, mode: 'peak', parameter: WINDOW, tag });
+    const peakRun = (socketPath: string, tag: string, count: number) =>
+      runProducers({ socketPath, bins, perProducer: count, mode: 'peak', parameter: WINDOW, tag });
     const warmPerProducer = Math.max(200, Math.floor(perProducer / 3));
     // Steady state: an unmeasured warm-up on the same server first, for every server alike.
     const peakOf = async (socketPath: string, tag: string) => {
-      const warm = await runProducers({
-        socketPath,
-        bins,
-        perProducer: warmPerProducer,
-        mode: 'peak',
-        parameter: WINDOW,
-        tag: `${tag}W`,
-      });
-      const measured = await measuredPeak(socketPath, tag);
+      const warm = await peakRun(socketPath, `${tag}W`, warmPerProducer);
+      const measured = await peakRun(socketPath, tag, perProducer);
       return { ...measured, serverAcked: warm.acked + measured.acked };
     };
     const baselinePeak = await withServer('baseline', join(ctx.tmpDir, `base-${bins}`), [], (s) =>

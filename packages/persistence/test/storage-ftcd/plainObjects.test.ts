@@ -1,7 +1,7 @@
 import { deepStrictEqual } from 'node:assert';
 import { generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
-import { plainBin, plainFullBin } from '../../src/shared/storage/candle/plainObjects';
+import { PlainBin, PlainFullBin } from '../../src/shared/storage/candle/plainObjects';
 import { BinarySerializer } from '../../src/shared/storage/serialization/binary/BinarySerializer';
 import { FlatBufferSerializer } from '../../src/shared/storage/serialization/flatbuffer/FlatBufferSerializer';
 
@@ -19,14 +19,14 @@ const WIRE_ORDER = 'e tz ex a s i vi t o h l c ct v bv sv q bq sq n d dMax dMin 
 
 describe('bins built by constructors (plainObjects.ts) are plain objects', () => {
   it('match object literals for deepStrictEqual, JSON, structuredClone and key order', () => {
-    const full = plainFullBin(1.5, 2, 3, 5, 3, 4.5, 7.5);
+    const full = new PlainFullBin(1.5, 2, 3, 5, 3, 4.5, 7.5);
     const literal = { tp: 1.5, bv: 2, sv: 3, v: 5, bq: 3, sq: 4.5, q: 7.5 };
     expect(Object.getPrototypeOf(full)).toBe(Object.prototype);
     deepStrictEqual(full, literal);
     expect(Object.keys(full)).toEqual(Object.keys(literal));
     expect(JSON.stringify(full)).toBe(JSON.stringify(literal));
     deepStrictEqual(structuredClone(full), literal);
-    const short = plainBin(1, 2, 3, 5);
+    const short = new PlainBin(1, 2, 3, 5);
     short.q = 9;
     deepStrictEqual(short, { tp: 1, bv: 2, sv: 3, v: 5, q: 9 });
     expect(full.constructor).toBe(Object);

@@ -20,30 +20,18 @@ import type { CandleNumberField, CandleTextField } from '../serialization/binary
  * structuredClone, and own-key order all match.
  */
 
-interface BinConstructor {
-  new (tp: number, bv: number, sv: number, v: number): PriceBinDTO;
-}
-interface FullBinConstructor {
-  new (
-    tp: number,
-    bv: number,
-    sv: number,
-    v: number,
-    bq: number,
-    sq: number,
-    q: number,
-  ): Required<PriceBinDTO>;
-}
+type TextColumns = Readonly<Record<CandleTextField, readonly string[]>>;
+type NumberColumns = Readonly<Record<CandleNumberField, Float64Array>>;
 
-const Bin = function (this: PriceBinDTO, tp: number, bv: number, sv: number, v: number): void {
+function initBin(this: PriceBinDTO, tp: number, bv: number, sv: number, v: number): void {
   this.tp = tp;
   this.bv = bv;
   this.sv = sv;
   this.v = v;
-} as unknown as BinConstructor;
-Bin.prototype = Object.prototype;
+}
+initBin.prototype = Object.prototype;
 
-const FullBin = function (
+function initFullBin(
   this: Required<PriceBinDTO>,
   tp: number,
   bv: number,
@@ -60,42 +48,14 @@ const FullBin = function (
   this.bq = bq;
   this.sq = sq;
   this.q = q;
-} as unknown as FullBinConstructor;
-FullBin.prototype = Object.prototype;
-
-/** A plain `{tp, bv, sv, v}` bin (add optional fields afterwards). */
-export function plainBin(tp: number, bv: number, sv: number, v: number): PriceBinDTO {
-  return new Bin(tp, bv, sv, v);
 }
-
-/** A plain `{tp, bv, sv, v, bq, sq, q}` bin. */
-export function plainFullBin(
-  tp: number,
-  bv: number,
-  sv: number,
-  v: number,
-  bq: number,
-  sq: number,
-  q: number,
-): PriceBinDTO {
-  return new FullBin(tp, bv, sv, v, bq, sq, q);
-}
-
-interface CandleConstructor {
-  new (
-    text: Readonly<Record<CandleTextField, readonly string[]>>,
-    n: Readonly<Record<CandleNumberField, Float64Array>>,
-    row: number,
-    aggs: PriceBinDTO[],
-    x: boolean,
-  ): FootprintCandleDTO;
-}
+initFullBin.prototype = Object.prototype;
 
 /** Assigns in the wire field order, so the keys come out as from a literal in that order. */
-const Candle = function (
+function initCandle(
   this: FootprintCandleDTO,
-  text: Readonly<Record<CandleTextField, readonly string[]>>,
-  n: Readonly<Record<CandleNumberField, Float64Array>>,
+  text: TextColumns,
+  n: NumberColumns,
   row: number,
   aggs: PriceBinDTO[],
   x: boolean,
@@ -128,16 +88,16 @@ const Candle = function (
   this.f = n.f[row]!;
   this.ls = n.ls[row]!;
   this.x = x;
-} as unknown as CandleConstructor;
-Candle.prototype = Object.prototype;
-
-/** A plain candle object (wire field order) from row `row` of decoded columns. */
-export function plainCandle(
-  text: Readonly<Record<CandleTextField, readonly string[]>>,
-  numbers: Readonly<Record<CandleNumberField, Float64Array>>,
-  row: number,
-  aggs: PriceBinDTO[],
-  x: boolean,
-): FootprintCandleDTO {
-  return new Candle(text, numbers, row, aggs, x);
 }
+initCandle.prototype = Object.prototype;
+
+/** `new PlainBin(tp, bv, sv, v)`: a plain `{tp, bv, sv, v}` bin (add optional fields afterwards). */
+export const PlainBin = initBin as unknown as new (...args: Parameters<typeof initBin>) => PriceBinDTO;
+/** `new PlainFullBin(tp, bv, sv, v, bq, sq, q)`: a plain bin with every field. */
+export const PlainFullBin = initFullBin as unknown as new (
+  ...args: Parameters<typeof initFullBin>
+) => PriceBinDTO;
+/** `new PlainCandle(text, numbers, row, aggs, x)`: a plain candle object from row `row` of decoded columns. */
+export const PlainCandle = initCandle as unknown as new (
+  ...args: Parameters<typeof initCandle>
+) => FootprintCandleDTO;

@@ -19,6 +19,8 @@ export class PartitionFile {
   suspect = false;
   /** Set while the file is being created ahead of its first candle (header only). */
   creating: Promise<void> | undefined;
+  /** The writer has already looked at creating the partition after this one (once per file). */
+  nextPartitionSettled = false;
 
   constructor(
     readonly path: string,

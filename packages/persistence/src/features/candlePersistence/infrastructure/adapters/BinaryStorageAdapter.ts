@@ -451,7 +451,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
    */
   private createNextPartitions(written: Iterable<PartitionFile>): void {
     for (const file of written) {
-      if (!file.exists || file.quarantine || file.suspect) continue;
+      if (file.nextPartitionSettled || !file.exists || file.quarantine || file.suspect) continue;
+      // Whatever follows (a next partition made or found, or none wanted), it never changes again.
+      file.nextPartitionSettled = true;
       const { exchange, symbol, timeframe, partition } = file.identity;
       const openTime = file.bounds.end;
       if (openTime > MAX_OPEN_TIME || !isTimeframeName(timeframe)) continue;

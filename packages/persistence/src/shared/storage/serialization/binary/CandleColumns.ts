@@ -1,5 +1,5 @@
 import type { FootprintCandleDTO, PriceBinDTO } from '@flowtrace/core';
-import { plainBin, plainCandle, plainFullBin } from '../../candle/plainObjects';
+import { PlainBin, PlainCandle, PlainFullBin } from '../../candle/plainObjects';
 
 /** Number fields of a candle (everything but text, `x` and the bins). */
 export const CANDLE_NUMBER_FIELDS = [
@@ -210,16 +210,16 @@ export class CandleColumns {
       let bin: PriceBinDTO;
       // Constructors, not literals: see plainObjects.ts (V8 pretenuring).
       if (hasBq && hasSq && hasQ) {
-        bin = plainFullBin(tp[b]!, bv[b]!, sv[b]!, v[b]!, bq[b]!, sq[b]!, q[b]!);
+        bin = new PlainFullBin(tp[b]!, bv[b]!, sv[b]!, v[b]!, bq[b]!, sq[b]!, q[b]!);
       } else {
-        bin = plainBin(tp[b]!, bv[b]!, sv[b]!, v[b]!);
+        bin = new PlainBin(tp[b]!, bv[b]!, sv[b]!, v[b]!);
         if (hasBq) bin.bq = bq[b]!;
         if (hasSq) bin.sq = sq[b]!;
         if (hasQ) bin.q = q[b]!;
       }
       aggs[b - first] = bin;
     }
-    return plainCandle(this.text, this.numbers, row, aggs, this.flags[row] === 1);
+    return new PlainCandle(this.text, this.numbers, row, aggs, this.flags[row] === 1);
   }
 
   /**

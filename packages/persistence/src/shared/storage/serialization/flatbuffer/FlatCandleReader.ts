@@ -11,7 +11,7 @@ import {
   type LegacyCandleContext,
   type LegacyDefaultedField,
 } from '../../CandleTransformer';
-import { plainBin, plainFullBin } from '../../candle/plainObjects';
+import { PlainBin, PlainFullBin } from '../../candle/plainObjects';
 import { AGGS_FIELD, BATCH_FIELD, CANDLE_FIELD, EXACT_INT64, slotOf } from './CandleLayout';
 import { FlatBufferCorruptError, FlatBufferUnsafeIntegerError } from './FlatBufferErrors';
 
@@ -258,7 +258,7 @@ export class FlatCandleReader {
       if (presence === ALL_BIN_FIELDS) {
         // The common case, built whole: one hidden class, no property-store growth. Constructors,
         // not literals: see plainObjects.ts (V8 pretenuring).
-        bin = plainFullBin(
+        bin = new PlainFullBin(
           binTp,
           binBv,
           binSv,
@@ -268,7 +268,7 @@ export class FlatCandleReader {
           q === 0 ? 0 : view.getFloat64(table + q, true),
         );
       } else {
-        bin = plainBin(binTp, binBv, binSv, binV);
+        bin = new PlainBin(binTp, binBv, binSv, binV);
         if (legacy) {
           if (bq !== 0) bin.bq = view.getFloat64(table + bq, true);
           else missingBq = true;
