@@ -10,6 +10,10 @@
  *   `{path}.tmp`, fsynced and renamed in one step.
  * - `block:synced`: durable; the in-memory index is not updated yet and no save of
  *   this cycle has resolved.
+ * - `compact:synced`: a compacted copy of a partition is written and fsync'd as
+ *   `{path}.tmp`; the original file is untouched.
+ * - `compact:renamed`: the copy has replaced the original (rename done, its
+ *   directory not yet fsync'd, the in-memory index not yet switched).
  * - `sqlite:before-commit`: a group's rows are inserted inside the open transaction,
  *   COMMIT not yet run.
  * - `sqlite:committed`: COMMIT returned (synchronous=FULL: durable); no save of the
@@ -19,6 +23,8 @@ export type StorageProbePoint =
   | 'block:before-write'
   | 'block:written'
   | 'block:synced'
+  | 'compact:synced'
+  | 'compact:renamed'
   | 'sqlite:before-commit'
   | 'sqlite:committed';
 
@@ -40,7 +46,15 @@ export interface SqliteProbeDetail {
   readonly candles: number;
 }
 
-export type StorageProbeDetail = BlockProbeDetail | SqliteProbeDetail;
+export interface CompactionProbeDetail {
+  /** The partition file being compacted. */
+  readonly path: string;
+  /** Its size before and after compaction. */
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+}
+
+export type StorageProbeDetail = BlockProbeDetail | SqliteProbeDetail | CompactionProbeDetail;
 
 /**
  * Called synchronously at each point. An exception it throws propagates as a

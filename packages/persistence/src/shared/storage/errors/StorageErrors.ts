@@ -63,6 +63,19 @@ export class PartitionQuarantinedError extends FlowTracePersistenceError {
   readonly retryable = false;
 }
 
+/**
+ * A read kept finding its partition file replaced by a compacted copy (each
+ * replacement makes it start over; this is after several in a row). Retry.
+ */
+export class PartitionReplacedError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_FTCD_PARTITION_REPLACED';
+  readonly retryable = true;
+
+  constructor(path: string) {
+    super(`Partition ${path} was replaced by its compacted copy during the read`);
+  }
+}
+
 /** A `.ftcd` file is not readable at all (bad magic, unsupported version, bad file header). */
 export class FtcdFormatError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_FTCD_FORMAT';

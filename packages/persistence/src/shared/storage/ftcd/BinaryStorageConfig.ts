@@ -27,6 +27,12 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
    * the next day/month/year does not wait for a file creation. Default true.
    */
   createPartitionsAhead?: boolean;
+  /**
+   * When a series starts writing to a partition, compact its older partitions
+   * that live saves left in many small blocks (see `compact()`), in the
+   * background. Default true.
+   */
+  compactSealedPartitions?: boolean;
   /** Tests and tracing only: told synchronously of each write-path point (StorageProbe.ts). */
   probe?: StorageProbe;
 }
@@ -54,6 +60,7 @@ const schema = z
       .default(8 << 20),
     partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), granularity).default({}),
     createPartitionsAhead: z.boolean().default(true),
+    compactSealedPartitions: z.boolean().default(true),
   })
   .passthrough();
 
@@ -76,7 +83,7 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
   }
   const { baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, blockCacheBytes, partitioning } =
     parsed.data;
-  const { indexMemoryBytes, createPartitionsAhead } = parsed.data;
+  const { indexMemoryBytes, createPartitionsAhead, compactSealedPartitions } = parsed.data;
   return Object.freeze({
     baseDir,
     readOnly,
@@ -87,6 +94,7 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
     indexMemoryBytes,
     partitioning,
     createPartitionsAhead,
+    compactSealedPartitions,
     probe: config.probe,
   });
 }

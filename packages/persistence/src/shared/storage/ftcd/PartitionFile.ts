@@ -21,6 +21,16 @@ export class PartitionFile {
   creating: Promise<void> | undefined;
   /** The writer has already looked at creating the partition after this one (once per file). */
   nextPartitionSettled = false;
+  /** The writer has already looked for older partitions of the series to compact (once per file). */
+  olderPartitionsSettled = false;
+  /**
+   * Bumped each time the file is replaced by its compacted copy (here or, for a
+   * read-only store, by the writer): block locations of an earlier generation
+   * no longer describe the bytes at that path.
+   */
+  generation = 0;
+  /** Inode of the file the index describes (a compacted copy is a new inode). */
+  inode: number | undefined;
 
   constructor(
     readonly path: string,

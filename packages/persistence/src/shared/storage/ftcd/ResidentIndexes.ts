@@ -23,6 +23,8 @@ export class ResidentIndexes {
     private readonly pool: FileHandlePool,
     private readonly maxBytes: number,
     private readonly report: (problem: StorageProblem) => void,
+    /** Picks up a file the writer replaced by its compacted copy (read-only stores). */
+    private readonly reloadReplaced: (file: PartitionFile) => Promise<void>,
   ) {}
 
   /** The file's index, reloaded from its blocks if it was released; marks it most recently used. */
@@ -74,7 +76,16 @@ export class ResidentIndexes {
     const released = file.index;
     const end = file.end;
     const bytes = new Uint8Array(end);
-    const { bytesRead } = await this.pool.use(file.path, (handle) => handle.read(bytes, 0, end, 0));
+    const bytesRead = await this.pool.use(file.path, async (handle) => {
+      // Another inode than the released index's: the file was replaced by its compacted copy.
+      if (file.inode !== undefined && (await handle.stat()).ino !== file.inode) return -1;
+      return (await handle.read(bytes, 0, end, 0)).bytesRead;
+    });
+    if (bytesRead < 0) {
+      await this.reloadReplaced(file);
+      this.touch(file);
+      return file.index;
+    }
     const { index, problems } = file.rebuildIndex(bytes.subarray(0, bytesRead));
     if (bytesRead < end) {
       problems.push({

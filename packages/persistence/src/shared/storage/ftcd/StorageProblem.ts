@@ -11,7 +11,9 @@ export type StorageProblemCode =
   /** A `.ftcd` file whose name is not a partition of its timeframe: ignored. */
   | 'FTCD_UNEXPECTED_FILE'
   /** A file could not be read at all (I/O error). */
-  | 'FTCD_IO_ERROR';
+  | 'FTCD_IO_ERROR'
+  /** A background compaction failed (e.g. disk full); the original files are intact and still used. */
+  | 'FTCD_COMPACTION_FAILED';
 
 export interface StorageProblem {
   code: StorageProblemCode;

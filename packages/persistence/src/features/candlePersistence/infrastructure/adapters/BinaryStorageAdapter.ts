@@ -1,5 +1,5 @@
-import { readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   type CandleKey,
   type FootprintCandleDTO,
@@ -14,7 +14,9 @@ import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
 import { findLatestViaRange, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
 import {
   FtcdCorruptBlockError,
+  FtcdDecodeError,
   PartitionQuarantinedError,
+  PartitionReplacedError,
   StorageClosedError,
   StorageReadOnlyError,
   StorageWriteError,
@@ -26,6 +28,7 @@ import {
   writeFully,
 } from '../../../../shared/storage/file/durableFs';
 import { FileHandlePool } from '../../../../shared/storage/file/FileHandlePool';
+import { readFileImage, writeFileDurable } from '../../../../shared/storage/file/readFileImage';
 import { FTCD_EXTENSION, StorageOrganizer } from '../../../../shared/storage/file/StorageOrganizer';
 import { StoreLock } from '../../../../shared/storage/file/StoreLock';
 import {
@@ -34,16 +37,17 @@ import {
   resolveBinaryStorageConfig,
 } from '../../../../shared/storage/ftcd/BinaryStorageConfig';
 import { BlockFetcher } from '../../../../shared/storage/ftcd/BlockFetcher';
+import { type CandleRow, encodeBlocks } from '../../../../shared/storage/ftcd/blockEncoding';
 import { DecodedBlockCache } from '../../../../shared/storage/ftcd/DecodedBlockCache';
 import {
   BLOCK_HEADER_SIZE,
   blockCrcValid,
-  encodeBlock,
   encodeFileHeader,
   readBlockHeader,
 } from '../../../../shared/storage/ftcd/ftcdLayout';
 import { PartitionFile } from '../../../../shared/storage/ftcd/PartitionFile';
-import type { BlockLocation, PartitionIndex } from '../../../../shared/storage/ftcd/PartitionIndex';
+import { type BlockLocation, PartitionIndex } from '../../../../shared/storage/ftcd/PartitionIndex';
+import { type CompactionReport, isFragmented } from '../../../../shared/storage/ftcd/compaction';
 import { ResidentIndexes } from '../../../../shared/storage/ftcd/ResidentIndexes';
 import type {
   StorageHealth,
@@ -84,18 +88,14 @@ interface PendingSave {
   readonly reject: (error: unknown) => void;
 }
 
-/** One candle of a commit cycle: a row of a save's columns or of a decoded block. */
-interface CandleRow {
-  readonly columns: CandleColumns;
-  readonly row: number;
-}
-
 /** Initial candle capacity of a cycle's staging columns (they grow as saves arrive). */
 const STAGING_CANDLES = 64;
 /** How many decoded blocks `iterate()` keeps at a time (bounded memory). */
 const ITERATION_BLOCK_CACHE = 4;
 /** Read-ahead of `iterate()` per file, bytes (bounded memory). */
 const ITERATION_READ_BYTES = 1 << 20;
+/** Reads of a file that is replaced by its compacted copy meanwhile start over at most this often. */
+const MAX_REPLACED_RETRIES = 5;
 /** Largest single read of a range query; bigger spans are read in windows. */
 const RANGE_READ_BYTES = 8 << 20;
 
@@ -124,6 +124,10 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   /** Where the saves of the next commit cycle copy their candles (see saveMany). */
   private staging = CandleColumns.create(STAGING_CANDLES);
   private cycle: Promise<void> | undefined;
+  /** Work that must not overlap any append (a compacted file replacing its original): run between cycles. */
+  private exclusiveTasks: (() => Promise<void>)[] = [];
+  /** The compaction running or queued (one at a time). */
+  private compacting: Promise<unknown> | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
 
@@ -134,7 +138,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     this.organizer = new StorageOrganizer(config);
     this.pool = new FileHandlePool(config.readOnly ? 'r' : 'r+', config.maxOpenFiles);
     this.blockCache = new DecodedBlockCache(config.blockCacheBytes);
-    this.indexes = new ResidentIndexes(this.pool, config.indexMemoryBytes, (problem) => this.report(problem));
+    this.indexes = new ResidentIndexes(
+      this.pool,
+      config.indexMemoryBytes,
+      (problem) => this.report(problem),
+      // Only a writer replaces files: a read-only store picks up the copy, the writer never needs to.
+      (file) => (config.readOnly ? this.refreshFile(file) : Promise.resolve()),
+    );
   }
 
   static async open(config: BinaryStorageConfig): Promise<BinaryStorageAdapter> {
@@ -204,6 +214,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (!this.closing) {
       this.closing = (async () => {
         try {
+          await this.compacting?.catch(() => undefined);
           await this.drain();
           await Promise.all(this.creations);
         } finally {
@@ -243,7 +254,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (this.cycle) return;
     this.cycle = this.runCommitCycles().finally(() => {
       this.cycle = undefined;
-      if (this.queue.length > 0) this.scheduleCommit();
+      if (this.queue.length > 0 || this.exclusiveTasks.length > 0) this.scheduleCommit();
     });
   }
 
@@ -251,16 +262,20 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private async runCommitCycles(): Promise<void> {
     // Let saves issued in the same tick join the first cycle.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 || this.exclusiveTasks.length > 0) {
       const batch = this.queue;
       this.queue = [];
-      this.staging = CandleColumns.create(STAGING_CANDLES);
-      try {
-        await this.commit(batch);
-      } catch (error) {
-        // Only a bug gets here: fail the cycle's saves rather than leave them pending.
-        for (const save of batch) save.reject(error);
+      if (batch.length > 0) {
+        this.staging = CandleColumns.create(STAGING_CANDLES);
+        try {
+          await this.commit(batch);
+        } catch (error) {
+          // Only a bug gets here: fail the cycle's saves rather than leave them pending.
+          for (const save of batch) save.reject(error);
+        }
       }
+      // No append is in flight here: what must not overlap one runs now (each task settles its own promise).
+      for (const task of this.exclusiveTasks.splice(0)) await task();
       // Between cycles no index is between a read and an append: release what is over budget.
       this.indexes.trim();
     }
@@ -322,6 +337,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }),
     );
     if (this.config.createPartitionsAhead) this.createNextPartitions(staged.keys());
+    if (this.config.compactSealedPartitions) this.compactBehind(staged.keys());
     batch.forEach((save, index) => {
       const outcome = outcomes[index]!;
       if ('error' in outcome) {
@@ -358,7 +374,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       cache.set(block, decoded);
       return { columns: decoded, row: slot };
     }
-    return this.readBlock(file, block).then((read) => {
+    return this.readBlock(file, block, file.generation).then((read) => {
       this.blockCache.set(block, read);
       cache.set(block, read);
       return { columns: read, row: slot };
@@ -371,41 +387,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (file.suspect) await this.discardUndurableTail(file);
     if (file.quarantine) throw new PartitionQuarantinedError(`Partition ${file.path} is quarantined`);
     const header = file.exists ? undefined : encodeFileHeader(file.identity);
-    let offset = header ? header.length : file.end;
-    const start = offset;
-    const chunks: Uint8Array[] = header ? [header] : [];
-    const added: { location: BlockLocation; times: number[] }[] = [];
-    const perBlock = this.config.maxCandlesPerBlock;
-    for (let first = 0; first < candles.length; first += perBlock) {
-      const part = candles.slice(first, first + perBlock);
-      const { codec, payload } = BinarySerializer.encodeRowsBlock(
-        part.map((candle) => candle.columns),
-        part.map((candle) => candle.row),
-        this.config.compression,
-      );
-      const sequence = file.nextSequence + added.length;
-      const times = part.map((candle) => candle.columns.openTime(candle.row));
-      const firstOpenTime = times[0]!;
-      const lastOpenTime = times[times.length - 1]!;
-      const bytes = encodeBlock(
-        { sequence, candleCount: part.length, firstOpenTime, lastOpenTime, codec },
-        payload,
-      );
-      chunks.push(bytes);
-      added.push({
-        location: {
-          offset,
-          totalLength: bytes.length,
-          sequence,
-          candleCount: part.length,
-          firstOpenTime,
-          lastOpenTime,
-          codec,
-        },
-        times,
-      });
-      offset += bytes.length;
-    }
+    const start = header ? header.length : file.end;
+    const encoded = encodeBlocks(candles, {
+      perBlock: this.config.maxCandlesPerBlock,
+      compression: this.config.compression,
+      firstSequence: file.nextSequence,
+      offset: start,
+    });
+    const chunks = header ? [header, ...encoded.chunks] : encoded.chunks;
     const probe = this.config.probe;
     // A new file is written whole (header first) from offset 0.
     const detail = { path: file.path, position: header ? 0 : start, chunks, creating: header !== undefined };
@@ -435,9 +424,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       await this.pool.evict(file.path);
       throw error;
     }
-    for (const { location, times } of added) file.index.addBlock(location, times);
-    file.end = offset;
-    file.nextSequence += added.length;
+    for (const { location, times } of encoded.blocks) file.index.addBlock(location, times);
+    file.end = encoded.end;
+    file.nextSequence += encoded.blocks.length;
   }
 
   /**
@@ -518,6 +507,174 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     file.suspect = false;
   }
 
+  // ------------------------------------------------------------ compaction
+
+  /**
+   * Rewrites sealed partition files (every partition of a series but its
+   * newest one holding candles) whose blocks are many and small, as live
+   * saves leave them (one block per commit cycle), or which hold superseded
+   * versions: the latest version of every candle in full blocks, in a new
+   * file renamed over the old one. Reads of such a file get several times
+   * faster and the file smaller; no candle changes. Safe against crashes at
+   * any point (the original stays until the complete, fsync'd copy replaces
+   * it) and against concurrent readers here and in other processes (they
+   * notice the replacement and re-read). Saves go on meanwhile; a save to a
+   * partition being compacted makes that compaction give up (it is retried
+   * the next time).
+   */
+  compact(): Promise<CompactionReport> {
+    this.assertOpen();
+    if (this.config.readOnly) return Promise.reject(new StorageReadOnlyError());
+    return this.enqueueCompaction([...this.series.values()]);
+  }
+
+  private enqueueCompaction(series: readonly SeriesState[]): Promise<CompactionReport> {
+    const run = (this.compacting ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.compactSeries(series));
+    this.compacting = run;
+    const forget = () => {
+      if (this.compacting === run) this.compacting = undefined;
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  private async compactSeries(list: readonly SeriesState[]): Promise<CompactionReport> {
+    const report: CompactionReport = { partitions: 0, candles: 0, bytesBefore: 0, bytesAfter: 0 };
+    for (const series of list) {
+      const files = this.filesBetween(series, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+      // The newest partition with candles is where live saves go: it is left to grow.
+      for (const file of files.slice(0, -1)) {
+        if (this.closing || this.closed) return report;
+        if (!isFragmented(file, this.config.maxCandlesPerBlock)) continue;
+        const done = await this.compactFile(file);
+        if (!done) continue;
+        report.partitions += 1;
+        report.candles += done.candles;
+        report.bytesBefore += done.bytesBefore;
+        report.bytesAfter += done.bytesAfter;
+      }
+    }
+    return report;
+  }
+
+  /**
+   * When a cycle writes to a partition for the first time in this process,
+   * its series' older partitions are looked at once, in the background: at
+   * 00:00 UTC the day that just ended is sealed and compacted.
+   */
+  private compactBehind(written: Iterable<PartitionFile>): void {
+    const series: SeriesState[] = [];
+    for (const file of written) {
+      if (file.olderPartitionsSettled) continue;
+      file.olderPartitionsSettled = true;
+      const { exchange, symbol, timeframe } = file.identity;
+      if (!isTimeframeName(timeframe)) continue;
+      const state = this.seriesState(exchange, symbol, timeframe);
+      const files = this.filesBetween(state, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+      const sealed = files.slice(0, -1);
+      if (sealed.some((older) => isFragmented(older, this.config.maxCandlesPerBlock))) series.push(state);
+    }
+    if (series.length === 0) return;
+    this.enqueueCompaction(series).catch((error: unknown) => {
+      this.report({
+        code: 'FTCD_COMPACTION_FAILED',
+        path: this.organizer.baseDir,
+        message: `Compaction failed (the original files are intact): ${(error as Error).message}`,
+      });
+    });
+  }
+
+  /** Compacts one file; undefined when it gave up (a save to it meanwhile, or the store closing). */
+  private async compactFile(
+    file: PartitionFile,
+  ): Promise<{ candles: number; bytesBefore: number; bytesAfter: number } | undefined> {
+    const generation = file.generation;
+    const end = file.end;
+    const index = await this.residentIndex(file);
+    const changed = () =>
+      this.closing !== undefined ||
+      file.generation !== generation ||
+      file.end !== end ||
+      file.quarantine !== undefined ||
+      file.suspect;
+    if (changed()) return undefined;
+    const header = encodeFileHeader(file.identity);
+    const perBlock = this.config.maxCandlesPerBlock;
+    const chunks: Uint8Array[] = [header];
+    const blocks: { location: BlockLocation; times: number[] }[] = [];
+    let offset = header.length;
+    const fetcher = new BlockFetcher(this.pool, file.path, end, Math.min(end, ITERATION_READ_BYTES));
+    const decoded = new Map<BlockLocation, DecodedBlock>();
+    const size = index.size;
+    // A block's candles at a time, in time order: memory stays bounded by a block's worth.
+    for (let first = 0; first < size; first += perBlock) {
+      const rows: CandleRow[] = [];
+      for (let position = first; position < Math.min(size, first + perBlock); position += 1) {
+        const block = index.blockAt(position);
+        let columns = decoded.get(block);
+        if (!columns) {
+          columns = await this.readBlock(file, block, generation, fetcher);
+          if (changed()) return undefined;
+          if (decoded.size >= ITERATION_BLOCK_CACHE) decoded.delete(decoded.keys().next().value as BlockLocation);
+          decoded.set(block, columns);
+        }
+        rows.push({ columns, row: index.slotAt(position) });
+      }
+      const encoded = encodeBlocks(rows, {
+        perBlock,
+        compression: this.config.compression,
+        firstSequence: blocks.length,
+        offset,
+      });
+      chunks.push(...encoded.chunks);
+      blocks.push(...encoded.blocks);
+      offset = encoded.end;
+    }
+    const temporary = `${file.path}.tmp`;
+    let inode: number;
+    try {
+      inode = await writeFileDurable(temporary, chunks);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    const detail = { path: file.path, bytesBefore: end, bytesAfter: offset };
+    return this.exclusive(async () => {
+      if (changed()) {
+        await rm(temporary, { force: true });
+        return undefined;
+      }
+      this.config.probe?.('compact:synced', detail);
+      await rename(temporary, file.path);
+      this.config.probe?.('compact:renamed', detail);
+      // The path now holds the copy. Handles open on the original keep reading it (in-flight
+      // reads stay consistent); the next use opens the copy.
+      const evicted = this.pool.evict(file.path);
+      const replacement = new PartitionIndex();
+      for (const { location, times } of blocks) replacement.addBlock(location, times);
+      file.index = replacement;
+      file.end = offset;
+      file.nextSequence = blocks.length;
+      file.generation += 1;
+      file.inode = inode;
+      this.indexes.touch(file);
+      await evicted;
+      // Until this fsync a crash may bring back the original: it holds the same candles.
+      await fsyncDirectory(dirname(file.path));
+      return { candles: size, bytesBefore: end, bytesAfter: offset };
+    });
+  }
+
+  /** Runs `task` when no append is in flight (between commit cycles). */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.exclusiveTasks.push(() => task().then(resolve, reject));
+      this.scheduleCommit();
+    });
+  }
+
   // ----------------------------------------------------------------- reads
 
   async findBySymbol(
@@ -546,14 +703,23 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const descending = query.order === 'desc';
     if (descending) files.reverse();
     for (const file of files) {
-      const index = await this.residentIndex(file);
-      let [from, to] = index.positionsBetween(query.startTime, query.endTime);
-      const room = query.limit - result.length;
-      if (to - from > room) {
-        if (descending) from = to - room;
-        else to = from + room;
+      // A compaction may replace the file during the reads: read it again (nothing is added before).
+      for (let attempt = 1; ; attempt += 1) {
+        const generation = file.generation;
+        const index = await this.residentIndex(file);
+        let [from, to] = index.positionsBetween(query.startTime, query.endTime);
+        const room = query.limit - result.length;
+        if (to - from > room) {
+          if (descending) from = to - room;
+          else to = from + room;
+        }
+        try {
+          await this.collectRows(file, index, generation, from, to, descending, result);
+          break;
+        } catch (error) {
+          if (!(error instanceof PartitionReplacedError) || attempt >= MAX_REPLACED_RETRIES) throw error;
+        }
       }
-      await this.collectRows(file, index, from, to, descending, result);
       if (result.length >= query.limit) break;
     }
     return result.build();
@@ -604,21 +770,37 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       .sort(compareSeries);
     for (const series of matching) {
       for (const file of this.filesBetween(series, start, end)) {
-        const cache = new Map<BlockLocation, DecodedBlock>();
-        const fetcher = new BlockFetcher(this.pool, file.path, file.end, ITERATION_READ_BYTES);
-        const index = await this.residentIndex(file);
-        const [from, to] = index.positionsBetween(start, end);
-        for (let position = from; position < to && position < index.size; position += 1) {
-          this.assertOpen();
-          const block = index.blockAt(position);
-          let decoded = cache.get(block);
-          if (!decoded) {
-            decoded = await this.readBlock(file, block, fetcher);
-            if (cache.size >= ITERATION_BLOCK_CACHE) cache.delete(cache.keys().next().value as BlockLocation);
-            cache.set(block, decoded);
+        // The open time last handed out: a file replaced by its compacted copy meanwhile is resumed after it.
+        let handedOut = Number.NEGATIVE_INFINITY;
+        for (let attempt = 1; ; attempt += 1) {
+          const generation = file.generation;
+          const cache = new Map<BlockLocation, DecodedBlock>();
+          const fetcher = new BlockFetcher(this.pool, file.path, file.end, ITERATION_READ_BYTES);
+          const index = await this.residentIndex(file);
+          let [from, to] = index.positionsBetween(start, end);
+          while (from < to && index.timeAt(from) <= handedOut) from += 1;
+          try {
+            for (let position = from; position < to && position < index.size; position += 1) {
+              this.assertOpen();
+              const block = index.blockAt(position);
+              let decoded = cache.get(block);
+              if (!decoded) {
+                decoded = await this.readBlock(file, block, generation, fetcher);
+                if (cache.size >= ITERATION_BLOCK_CACHE)
+                  cache.delete(cache.keys().next().value as BlockLocation);
+                cache.set(block, decoded);
+              }
+              const slot = index.slotAt(position);
+              const openTime = index.timeAt(position);
+              if (decoded.openTime(slot) !== openTime) await this.rowMismatch(file, generation);
+              handedOut = openTime;
+              // Built right before it is handed out: the object dies young.
+              yield decoded.candle(slot);
+            }
+            break;
+          } catch (error) {
+            if (!(error instanceof PartitionReplacedError) || attempt >= MAX_REPLACED_RETRIES) throw error;
           }
-          // Built right before it is handed out: the object dies young.
-          yield decoded.candle(index.slotAt(position));
         }
       }
     }
@@ -641,6 +823,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private async collectRows(
     file: PartitionFile,
     index: PartitionIndex,
+    generation: number,
     from: number,
     to: number,
     descending: boolean,
@@ -650,9 +833,11 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     // re-point a position at a newer block (the query then answers as of its start).
     const blocks = new Array<BlockLocation>(to - from);
     const slots = new Int32Array(to - from);
+    const times = new Float64Array(to - from);
     for (let position = from; position < to; position += 1) {
       blocks[position - from] = index.blockAt(position);
       slots[position - from] = index.slotAt(position);
+      times[position - from] = index.timeAt(position);
     }
     const decoded = new Map<BlockLocation, DecodedBlock>();
     const absent = new Set<BlockLocation>();
@@ -669,10 +854,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       const span = last.offset + last.totalLength - first.offset;
       const fetcher = new BlockFetcher(this.pool, file.path, file.end, Math.min(span, RANGE_READ_BYTES));
       for (const block of missing) {
-        const fresh = await this.readBlock(file, block, fetcher);
+        const fresh = await this.readBlock(file, block, generation, fetcher);
         decoded.set(block, fresh);
         this.blockCache.set(block, fresh);
       }
+    }
+    for (let k = 0; k < blocks.length; k += 1) {
+      if (decoded.get(blocks[k]!)!.openTime(slots[k]!) !== times[k]) await this.rowMismatch(file, generation);
     }
     if (descending) {
       for (let k = blocks.length - 1; k >= 0; k -= 1) into.push(decoded.get(blocks[k]!)!, slots[k]!);
@@ -681,10 +869,16 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     }
   }
 
-  /** Reads one block, re-checks its CRC (the disk may have changed since open), decodes it. */
+  /**
+   * Reads one block, re-checks its CRC (the disk may have changed since open)
+   * and that it is the block the index (of `generation`) means, decodes it.
+   * Throws StaleIndexError when the file was replaced by its compacted copy
+   * since that index was taken.
+   */
   private async readBlock(
     file: PartitionFile,
     block: BlockLocation,
+    generation: number,
     fetcher?: BlockFetcher,
   ): Promise<DecodedBlock> {
     const source = fetcher ?? new BlockFetcher(this.pool, file.path, block.offset + block.totalLength, 0);
@@ -693,8 +887,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (
       !header ||
       header.payloadLength + BLOCK_HEADER_SIZE !== bytes.length ||
+      header.sequence !== block.sequence ||
+      header.candleCount !== block.candleCount ||
+      header.firstOpenTime !== block.firstOpenTime ||
+      header.lastOpenTime !== block.lastOpenTime ||
       !blockCrcValid(bytes, 0, header.payloadLength)
     ) {
+      if (await this.replacedSince(file, generation)) throw new PartitionReplacedError(file.path);
       const problem: StorageProblem = {
         code: 'FTCD_CORRUPT_BLOCK',
         path: file.path,
@@ -709,6 +908,23 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   }
 
   // ------------------------------------------------------- files and index
+
+  /**
+   * Whether the file at the path is no longer the one `generation` described:
+   * compacted here, or (read-only) replaced by the writer, which this then loads.
+   */
+  private async replacedSince(file: PartitionFile, generation: number): Promise<boolean> {
+    if (file.generation !== generation) return true;
+    if (!this.config.readOnly) return false;
+    await this.refreshFile(file);
+    return file.generation !== generation;
+  }
+
+  /** A decoded block does not hold the open time the index puts at that slot. */
+  private async rowMismatch(file: PartitionFile, generation: number): Promise<never> {
+    if (await this.replacedSince(file, generation)) throw new PartitionReplacedError(file.path);
+    throw new FtcdDecodeError(`A block of ${file.path} does not hold the open times its index expects`);
+  }
 
   /** The file's whole index (reloaded if released); outside commit cycles, trims the others to budget. */
   private async residentIndex(file: PartitionFile): Promise<PartitionIndex> {
@@ -820,15 +1036,19 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         series.partitions.set(partition, file);
       }
       try {
-        await this.loadFileImage(file, await readFile(file.path));
+        await this.loadFileImage(file, await readFileImage(file.path));
       } catch (error) {
         this.report({ code: 'FTCD_IO_ERROR', path, message: (error as Error).message });
       }
     }
   }
 
-  private async loadFileImage(file: PartitionFile, image: Uint8Array): Promise<void> {
+  private async loadFileImage(
+    file: PartitionFile,
+    { bytes: image, inode }: { bytes: Uint8Array; inode: number },
+  ): Promise<void> {
     const { problems, tornTailAt } = file.loadImage(image);
+    file.inode = inode;
     for (const problem of problems) this.report(problem);
     this.indexes.touch(file);
     // Opening a large store loads every file once: keep only the budget's worth whole.
@@ -867,18 +1087,40 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   }
 
   private async ingestAppended(file: PartitionFile): Promise<void> {
+    // The writer may have replaced the file by its compacted copy: a new inode at the same path.
+    const { ino, size } = await stat(file.path);
+    if (file.inode !== undefined && ino !== file.inode) return this.reloadReplaced(file);
     if (file.quarantine) return;
-    const size = (await stat(file.path)).size;
     if (size <= file.end) return;
     const bytes = new Uint8Array(size - file.end);
     const start = file.end;
-    await this.pool.use(file.path, async (handle) => {
+    const replaced = await this.pool.use(file.path, async (handle) => {
+      // Replaced since the stat above: the appended bytes would be another file's.
+      if (file.inode !== undefined && (await handle.stat()).ino !== file.inode) return true;
       await handle.read(bytes, 0, bytes.length, start);
+      return false;
     });
+    if (replaced) return this.reloadReplaced(file);
     // New blocks are added to the whole index (reloaded up to `start` if it was released).
     await this.residentIndex(file);
     const { problems } = file.ingest(bytes, 0, start);
     for (const problem of problems) this.report(problem);
+  }
+
+  /**
+   * Read-only: the writer replaced the file by its compacted copy. Loads the
+   * copy; reads holding the old index notice the new generation and start over.
+   */
+  private async reloadReplaced(file: PartitionFile): Promise<void> {
+    // Dropped first: from now on a read opens the copy, never the original with the new index.
+    const evicted = this.pool.evict(file.path);
+    const { bytes, inode } = await readFileImage(file.path);
+    await evicted;
+    file.generation += 1;
+    const { problems } = file.loadImage(bytes);
+    file.inode = inode;
+    for (const problem of problems) this.report(problem);
+    this.indexes.touch(file);
   }
 
   private async removeTemporary(path: string): Promise<void> {

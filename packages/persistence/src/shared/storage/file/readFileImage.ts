@@ -1,0 +1,33 @@
+import { open } from 'node:fs/promises';
+import { writeFully } from './durableFs';
+
+/**
+ * A whole file and its inode, read through one handle: the bytes are those of
+ * that inode even if the path is replaced meanwhile (a compaction renames a
+ * new file over the old one), so an index built from them can be checked
+ * against the file later found at the path.
+ */
+export async function readFileImage(path: string): Promise<{ bytes: Uint8Array; inode: number }> {
+  const handle = await open(path, 'r');
+  try {
+    const { ino } = await handle.stat();
+    return { bytes: await handle.readFile(), inode: ino };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `chunks` as a new file at `path` (replacing any), fsyncs it and
+ * returns its inode. The caller renames it into place.
+ */
+export async function writeFileDurable(path: string, chunks: readonly Uint8Array[]): Promise<number> {
+  const handle = await open(path, 'w');
+  try {
+    await writeFully(handle, chunks, 0);
+    await handle.sync();
+    return (await handle.stat()).ino;
+  } finally {
+    await handle.close();
+  }
+}
