@@ -24,6 +24,8 @@ export interface CandleStorageHarness {
   reopens: boolean;
   /** fast-check runs of the model-based property (default 40). */
   propertyRuns?: number;
+  /** The adapter's own maintenance (e.g. compaction), run as a command of the model-based property. */
+  maintain?: (store: CandleStoragePort) => Promise<unknown>;
 }
 
 /**
@@ -299,6 +301,7 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
         | { kind: 'saveMany'; items: { series: number; slot: number; body: number }[] }
         | { kind: 'concurrent'; items: { series: number; slot: number; body: number }[] }
         | { kind: 'reopen' }
+        | { kind: 'maintain' }
         | {
             kind: 'find';
             series: number;
@@ -329,6 +332,7 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
             .map((items) => ({ kind: 'concurrent' as const, items })),
         },
         { weight: harness.reopens ? 2 : 0, arbitrary: fc.constant({ kind: 'reopen' as const }) },
+        { weight: harness.maintain ? 2 : 0, arbitrary: fc.constant({ kind: 'maintain' as const }) },
         {
           weight: 3,
           arbitrary: fc.record({
@@ -394,6 +398,9 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
                   case 'reopen':
                     await store.close();
                     store = await harness.open(runDir);
+                    break;
+                  case 'maintain':
+                    await harness.maintain?.(store);
                     break;
                   case 'find': {
                     const { ex, s, i } = SERIES_POOL[cmd.series]!;

@@ -47,7 +47,7 @@ import {
 } from '../../../../shared/storage/ftcd/ftcdLayout';
 import { PartitionFile } from '../../../../shared/storage/ftcd/PartitionFile';
 import { type BlockLocation, PartitionIndex } from '../../../../shared/storage/ftcd/PartitionIndex';
-import { type CompactionReport, isFragmented } from '../../../../shared/storage/ftcd/compaction';
+import { type CompactOptions, type CompactionReport, isFragmented } from '../../../../shared/storage/ftcd/compaction';
 import { ResidentIndexes } from '../../../../shared/storage/ftcd/ResidentIndexes';
 import type {
   StorageHealth,
@@ -522,16 +522,16 @@ export class BinaryStorageAdapter implements CandleStoragePort {
    * partition being compacted makes that compaction give up (it is retried
    * the next time).
    */
-  compact(): Promise<CompactionReport> {
+  compact(options: CompactOptions = {}): Promise<CompactionReport> {
     this.assertOpen();
     if (this.config.readOnly) return Promise.reject(new StorageReadOnlyError());
-    return this.enqueueCompaction([...this.series.values()]);
+    return this.enqueueCompaction([...this.series.values()], options.force === true);
   }
 
-  private enqueueCompaction(series: readonly SeriesState[]): Promise<CompactionReport> {
+  private enqueueCompaction(series: readonly SeriesState[], force = false): Promise<CompactionReport> {
     const run = (this.compacting ?? Promise.resolve())
       .catch(() => undefined)
-      .then(() => this.compactSeries(series));
+      .then(() => this.compactSeries(series, force));
     this.compacting = run;
     const forget = () => {
       if (this.compacting === run) this.compacting = undefined;
@@ -540,14 +540,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     return run;
   }
 
-  private async compactSeries(list: readonly SeriesState[]): Promise<CompactionReport> {
+  private async compactSeries(list: readonly SeriesState[], force: boolean): Promise<CompactionReport> {
     const report: CompactionReport = { partitions: 0, candles: 0, bytesBefore: 0, bytesAfter: 0 };
     for (const series of list) {
       const files = this.filesBetween(series, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
       // The newest partition with candles is where live saves go: it is left to grow.
       for (const file of files.slice(0, -1)) {
         if (this.closing || this.closed) return report;
-        if (!isFragmented(file, this.config.maxCandlesPerBlock)) continue;
+        if (!isFragmented(file, this.config.maxCandlesPerBlock, force)) continue;
         const done = await this.compactFile(file);
         if (!done) continue;
         report.partitions += 1;
