@@ -40,7 +40,10 @@ export function encodeBlocks(
     const times = part.map((candle) => candle.columns.openTime(candle.row));
     const firstOpenTime = times[0]!;
     const lastOpenTime = times[times.length - 1]!;
-    const bytes = encodeBlock({ sequence, candleCount: part.length, firstOpenTime, lastOpenTime, codec }, payload);
+    const bytes = encodeBlock(
+      { sequence, candleCount: part.length, firstOpenTime, lastOpenTime, codec },
+      payload,
+    );
     chunks.push(bytes);
     blocks.push({
       location: {

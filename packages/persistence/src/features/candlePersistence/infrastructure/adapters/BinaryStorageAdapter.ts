@@ -38,6 +38,11 @@ import {
 } from '../../../../shared/storage/ftcd/BinaryStorageConfig';
 import { BlockFetcher } from '../../../../shared/storage/ftcd/BlockFetcher';
 import { type CandleRow, encodeBlocks } from '../../../../shared/storage/ftcd/blockEncoding';
+import {
+  type CompactionReport,
+  type CompactOptions,
+  isFragmented,
+} from '../../../../shared/storage/ftcd/compaction';
 import { DecodedBlockCache } from '../../../../shared/storage/ftcd/DecodedBlockCache';
 import {
   BLOCK_HEADER_SIZE,
@@ -47,7 +52,6 @@ import {
 } from '../../../../shared/storage/ftcd/ftcdLayout';
 import { PartitionFile } from '../../../../shared/storage/ftcd/PartitionFile';
 import { type BlockLocation, PartitionIndex } from '../../../../shared/storage/ftcd/PartitionIndex';
-import { type CompactOptions, type CompactionReport, isFragmented } from '../../../../shared/storage/ftcd/compaction';
 import { ResidentIndexes } from '../../../../shared/storage/ftcd/ResidentIndexes';
 import type {
   StorageHealth,
@@ -617,7 +621,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         if (!columns) {
           columns = await this.readBlock(file, block, generation, fetcher);
           if (changed()) return undefined;
-          if (decoded.size >= ITERATION_BLOCK_CACHE) decoded.delete(decoded.keys().next().value as BlockLocation);
+          if (decoded.size >= ITERATION_BLOCK_CACHE)
+            decoded.delete(decoded.keys().next().value as BlockLocation);
           decoded.set(block, columns);
         }
         rows.push({ columns, row: index.slotAt(position) });

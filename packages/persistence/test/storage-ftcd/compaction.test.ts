@@ -1,0 +1,291 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import { describe, expect, it } from 'vitest';
+import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
+import { inspectFtcdFile, verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
+import { useTempDirs } from './helpers';
+
+const MINUTE = 60_000;
+/** 20:00 UTC: four hours of 1m candles end the day, the rest go to the next day's file. */
+const START = Date.UTC(2025, 5, 1, 20);
+
+function candles(count: number, seed = 11, start = START): FootprintCandleDTO[] {
+  return generateFootprintCandles({
+    seed,
+    count,
+    bins: 12,
+    symbol: 'LTCUSDT',
+    tickValue: 0.01,
+    startPrice: 90,
+    emptyRatio: 0,
+    startTime: start,
+  });
+}
+
+const dayFile = (baseDir: string, day: string) => join(baseDir, 'binance', 'LTCUSDT', '1m', `${day}.ftcd`);
+const SEALED = '2025-06-01';
+const NEWEST = '2025-06-02';
+
+/** Saves one candle per call, awaited: one block per candle, as a live producer leaves a file. */
+async function saveLive(store: BinaryStorageAdapter, list: readonly FootprintCandleDTO[]): Promise<void> {
+  for (const candle of list) await store.save(candle);
+}
+
+async function blockCount(path: string): Promise<number> {
+  return (await inspectFtcdFile(path)).blocks.length;
+}
+
+describe('.ftcd compaction of sealed partitions', () => {
+  const tempDir = useTempDirs();
+
+  it('rewrites a live-written sealed day into full blocks: same candles, smaller file, newest day untouched', async () => {
+    const baseDir = await tempDir();
+    const all = candles(250);
+    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    try {
+      await saveLive(store, all);
+      expect(await blockCount(dayFile(baseDir, SEALED))).toBe(240);
+      const before = await store.findBySymbol('LTCUSDT', 'binance', '1m');
+      const sealedBytes = (await stat(dayFile(baseDir, SEALED))).size;
+      const newestBytes = (await stat(dayFile(baseDir, NEWEST))).size;
+
+      const report = await store.compact();
+      expect(report).toEqual({
+        partitions: 1,
+        candles: 240,
+        bytesBefore: sealedBytes,
+        bytesAfter: expect.any(Number),
+      });
+      expect(report.bytesAfter).toBeLessThan(sealedBytes * 0.7);
+      expect((await stat(dayFile(baseDir, SEALED))).size).toBe(report.bytesAfter);
+      // 240 candles in blocks of at most 256: one block.
+      expect(await blockCount(dayFile(baseDir, SEALED))).toBe(1);
+      expect((await stat(dayFile(baseDir, NEWEST))).size).toBe(newestBytes);
+
+      expect(await store.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(before);
+      expect(before).toEqual(all);
+      const iterated: FootprintCandleDTO[] = [];
+      for await (const candle of store.iterate()) iterated.push(candle);
+      expect(iterated).toEqual(all);
+      // Nothing left to do: a second run rewrites nothing.
+      expect((await store.compact()).partitions).toBe(0);
+      // The store goes on: an overwrite in the compacted day and a new candle.
+      const changed = { ...all[5]!, c: all[5]!.c + 0.01 };
+      expect(await store.save(changed)).toEqual({ written: 1, unchanged: 0 });
+      expect(await store.findBySymbol('LTCUSDT', 'binance', '1m', { limit: 6 })).toEqual([
+        ...all.slice(0, 5),
+        changed,
+      ]);
+    } finally {
+      await store.close();
+    }
+    const reopened = await BinaryStorageAdapter.open({ baseDir });
+    try {
+      const found = await reopened.findBySymbol('LTCUSDT', 'binance', '1m');
+      expect(found).toHaveLength(250);
+      expect(found.slice(6)).toEqual(all.slice(6));
+      expect(reopened.health()).toEqual({ status: 'ok', problems: [], repairs: [] });
+    } finally {
+      await reopened.close();
+    }
+    expect((await verifyStore(baseDir)).healthy).toBe(true);
+  });
+
+  it('compacts in the background once a series moves on to its next partition', async () => {
+    const baseDir = await tempDir();
+    const all = candles(245);
+    const store = await BinaryStorageAdapter.open({ baseDir });
+    try {
+      await saveLive(store, all);
+      // The first save to the next day looked back: the sealed day is compacted without being asked.
+      const deadline = Date.now() + 10_000;
+      while ((await blockCount(dayFile(baseDir, SEALED))) > 1 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await blockCount(dayFile(baseDir, SEALED))).toBe(1);
+      expect(await blockCount(dayFile(baseDir, NEWEST))).toBe(5);
+      expect(await store.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(all);
+      expect(store.health().problems).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a save to the sealed day while it is being compacted is never lost (the compaction gives up or comes first)', async () => {
+    const baseDir = await tempDir();
+    let expected = candles(250);
+    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    try {
+      await saveLive(store, expected);
+      const outcomes: number[] = [];
+      for (let round = 0; round < 8; round += 1) {
+        // Fragment the sealed day again (changed candles: a block each).
+        const resaved = expected
+          .slice(round * 20, round * 20 + 20)
+          .map((candle) => ({ ...candle, n: candle.n + 1 }));
+        await saveLive(store, resaved);
+        expected = expected.map((candle, index) => resaved[index - round * 20] ?? candle);
+        const target = (round * 37) % 240;
+        const overwrite = { ...expected[target]!, c: expected[target]!.c + 1 };
+        const compaction = store.compact();
+        // Even rounds race the overwrite against the compaction; odd rounds let the compaction finish first.
+        if (round % 2 === 1) outcomes.push((await compaction).partitions);
+        await store.save(overwrite);
+        if (round % 2 === 0) outcomes.push((await compaction).partitions);
+        expected = expected.map((candle, index) => (index === target ? overwrite : candle));
+        expect(await store.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(expected);
+      }
+      // A racing save made the compaction give up (it never replaces a file that changed since it read it);
+      // without the race it ran.
+      expect(outcomes.filter((_, round) => round % 2 === 0)).toContain(0);
+      expect(outcomes.filter((_, round) => round % 2 === 1)).toEqual([1, 1, 1, 1]);
+    } finally {
+      await store.close();
+    }
+    const reopened = await BinaryStorageAdapter.open({ baseDir });
+    try {
+      expect(await reopened.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(expected);
+      expect(reopened.health()).toEqual({ status: 'ok', problems: [], repairs: [] });
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('readers (the writer itself and read-only stores) get exact answers while files are replaced', async () => {
+    const baseDir = await tempDir();
+    const symbols = ['LTCUSDT', 'BTCUSDT', 'ETHUSDT'];
+    const bySymbol = new Map(
+      symbols.map((symbol, k) => [
+        symbol,
+        generateFootprintCandles({
+          seed: 40 + k,
+          count: 250,
+          bins: 8,
+          symbol,
+          tickValue: 0.01,
+          startPrice: 90,
+          emptyRatio: 0,
+          startTime: START,
+        }),
+      ]),
+    );
+    const writer = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    // indexMemoryBytes 0: the reader's indexes are released and reloaded from the files all the time.
+    const readers = [
+      await BinaryStorageAdapter.open({ baseDir, readOnly: true }),
+      await BinaryStorageAdapter.open({ baseDir, readOnly: true, indexMemoryBytes: 0, blockCacheBytes: 0 }),
+    ];
+    try {
+      for (const list of bySymbol.values()) await saveLive(writer, list);
+      for (const reader of readers) {
+        for (const [symbol, list] of bySymbol)
+          expect(await reader.findBySymbol(symbol, 'binance', '1m')).toEqual(list);
+      }
+      /** Exact answers from `store` until `running()` turns false (at least one round); returns the rounds. */
+      const queries = async (store: BinaryStorageAdapter, running: () => boolean): Promise<number> => {
+        let answered = 0;
+        do {
+          for (const [symbol, list] of bySymbol) {
+            expect(await store.findBySymbol(symbol, 'binance', '1m', { startTime: list[100]!.t })).toEqual(
+              list.slice(100),
+            );
+            const range = await store.findRange(symbol, 'binance', '1m', { endTime: list[239]!.t });
+            expect(range.length).toBe(240);
+            expect(range.candle(17)).toEqual(list[17]);
+            answered += 1;
+          }
+          let count = 0;
+          for await (const candle of store.iterate({ symbol: 'LTCUSDT' })) {
+            expect(candle).toEqual(bySymbol.get('LTCUSDT')![count]);
+            count += 1;
+          }
+          expect(count).toBe(250);
+        } while (running());
+        return answered;
+      };
+      let replaced = 0;
+      const answered: number[] = [];
+      for (let round = 0; round < 4; round += 1) {
+        // Fragment every sealed day again (changed candles, a block each), with no query running.
+        for (const [symbol, list] of bySymbol) {
+          const resaved = list
+            .slice(round * 40, round * 40 + 40)
+            .map((candle) => ({ ...candle, n: candle.n + 1 }));
+          await saveLive(writer, resaved);
+          bySymbol.set(
+            symbol,
+            list.map((candle, index) => resaved[index - round * 40] ?? candle),
+          );
+        }
+        // Then queries from every store while the writer replaces the files under them.
+        let compacting = true;
+        const checks = [writer, ...readers].map((store) => queries(store, () => compacting));
+        replaced += (await writer.compact()).partitions;
+        compacting = false;
+        answered.push(...(await Promise.all(checks)));
+      }
+      expect(replaced).toBe(3 * 4);
+      expect(answered.every((n) => n > 0)).toBe(true);
+      for (const store of [writer, ...readers]) expect(store.health().problems).toEqual([]);
+      // The readers follow the writer on the compacted files: a new candle shows up.
+      const next = candles(1, 99, START + 250 * MINUTE)[0]!;
+      await writer.save(next);
+      for (const reader of readers) {
+        expect(await reader.findLatest('LTCUSDT', 'binance', '1m', 1)).toEqual([next]);
+      }
+    } finally {
+      for (const reader of readers) await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('a query started while the path already holds the copy, and an iteration across the replacement, start over and stay exact', async () => {
+    const baseDir = await tempDir();
+    // 100-bin candles, one block each (written with maxCandlesPerBlock 1): the sealed day is larger
+    // than an iteration's 1 MiB read-ahead, so the iteration reads the file again after the swap.
+    const all = generateFootprintCandles({
+      seed: 3,
+      count: 1450,
+      bins: 100,
+      symbol: 'LTCUSDT',
+      tickValue: 0.01,
+      startPrice: 90,
+      emptyRatio: 0,
+      startTime: Date.UTC(2025, 5, 1),
+    });
+    const writer = await BinaryStorageAdapter.open({
+      baseDir,
+      maxCandlesPerBlock: 1,
+      compactSealedPartitions: false,
+    });
+    await writer.saveMany(all);
+    await writer.close();
+    expect((await stat(dayFile(baseDir, SEALED))).size).toBeGreaterThan(1 << 20);
+
+    const started: Promise<FootprintCandleDTO[]>[] = [];
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      compactSealedPartitions: false,
+      blockCacheBytes: 0,
+      probe: (point) => {
+        // The path holds the copy, the index is still the original's: this query's reads must notice.
+        if (point === 'compact:renamed') started.push(store.findBySymbol('LTCUSDT', 'binance', '1m'));
+      },
+    });
+    try {
+      const iterated: FootprintCandleDTO[] = [];
+      const iterator = store.iterate({ symbol: 'LTCUSDT' })[Symbol.asyncIterator]();
+      for (let k = 0; k < 100; k += 1) iterated.push((await iterator.next()).value as FootprintCandleDTO);
+      expect((await store.compact()).partitions).toBe(1);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next())
+        iterated.push(next.value);
+      expect(iterated.length).toBe(all.length);
+      expect(iterated).toEqual(all);
+      expect(started).toHaveLength(1);
+      expect(await started[0]).toEqual(all);
+      expect(store.health().problems).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
