@@ -37,6 +37,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting('storage.walMode', 'boolean', 'SQLite store: WAL journal'),
   setting('storage.cacheSize', 'integer', 'SQLite store: page cache size in KB'),
   setting('storage.mmapSize', 'integer', 'SQLite store: memory-mapped I/O size in bytes'),
+  setting(
+    'storage.compactSealedPartitions',
+    'boolean',
+    '.ftcd store: rewrite sealed partitions left in small blocks, in the background',
+  ),
   setting('healthCheckPort', 'integer', 'HTTP port of /health and /metrics (0 = ephemeral)'),
   setting('healthCheckHost', 'string', 'address the health server binds (default loopback only)'),
   setting('pollInterval', 'integer', 'queue poll interval in ms'),

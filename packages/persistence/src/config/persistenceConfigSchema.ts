@@ -11,6 +11,8 @@ const storageSchema = z.strictObject({
   walMode: z.boolean().default(true),
   cacheSize: z.number().int().positive().optional(),
   mmapSize: z.number().int().nonnegative().optional(),
+  /** `.ftcd` store: compact sealed partitions in the background (BinaryStorageConfig). */
+  compactSealedPartitions: z.boolean().default(true),
 });
 
 const validationSchema = z

@@ -12,8 +12,16 @@ export function defaultStorageSource(
   config: ResolvedPersistenceConfig,
   probe?: StorageProbe,
 ): CandleStorageFactory {
-  const { baseDir, useDatabase, organizeByExchange, maxCandlesPerBlock, walMode, cacheSize, mmapSize } =
-    config.storage;
+  const {
+    baseDir,
+    useDatabase,
+    organizeByExchange,
+    maxCandlesPerBlock,
+    walMode,
+    cacheSize,
+    mmapSize,
+    compactSealedPartitions,
+  } = config.storage;
   return () =>
     openCandleStore({
       baseDir,
@@ -23,6 +31,7 @@ export function defaultStorageSource(
       walMode,
       cacheSize,
       mmapSize,
+      compactSealedPartitions,
       probe,
     });
 }

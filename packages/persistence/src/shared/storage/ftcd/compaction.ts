@@ -21,15 +21,19 @@ export interface CompactOptions {
 }
 
 /**
- * Whether rewriting the file would pay: it holds more than twice the blocks
- * its candles need (live saves write a block per commit cycle; re-saves leave
- * superseded versions behind), or with `force` any more than they need.
- * Blocks in the file are counted by sequence number, dead ones included.
+ * Whether rewriting the file would pay. By default: its blocks hold on
+ * average under a quarter of `maxCandlesPerBlock` candles, and there are more
+ * than twice the blocks its candles need. Live saves leave a block per commit
+ * cycle (often one candle each); re-saves leave superseded versions behind.
+ * Blocks are counted by sequence number, dead ones included. With `force`:
+ * any more blocks than needed.
  */
 export function isFragmented(file: PartitionFile, maxCandlesPerBlock: number, force = false): boolean {
   if (!file.exists || file.quarantine || file.suspect || file.creating) return false;
   const candles = file.index.size;
   if (candles === 0) return false;
+  const blocks = file.nextSequence;
   const needed = Math.ceil(candles / maxCandlesPerBlock);
-  return file.nextSequence > (force ? needed : 2 * needed);
+  if (force) return blocks > needed;
+  return blocks > 2 * needed && candles / blocks < maxCandlesPerBlock / 4;
 }

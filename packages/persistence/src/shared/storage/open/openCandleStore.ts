@@ -30,6 +30,8 @@ export interface OpenCandleStoreOptions {
   blockCacheBytes?: number;
   /** `.ftcd`: memory budget of whole partition indexes (default 8 MiB, least recently used released). */
   indexMemoryBytes?: number;
+  /** `.ftcd`: compact sealed partitions left in many small blocks, in the background (default true). */
+  compactSealedPartitions?: boolean;
   /** Tests and tracing only: told of each write-path point (StorageProbe.ts). */
   probe?: StorageProbe;
 }
@@ -69,6 +71,7 @@ export async function openCandleStore(options: OpenCandleStoreOptions): Promise<
       compression: options.compression,
       blockCacheBytes: options.blockCacheBytes,
       indexMemoryBytes: options.indexMemoryBytes,
+      compactSealedPartitions: options.compactSealedPartitions,
       probe: options.probe,
     }),
   );

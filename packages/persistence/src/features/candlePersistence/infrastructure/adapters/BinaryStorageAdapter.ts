@@ -1,5 +1,6 @@
 import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CandleKey,
   type FootprintCandleDTO,
@@ -98,6 +99,19 @@ const STAGING_CANDLES = 64;
 const ITERATION_BLOCK_CACHE = 4;
 /** Read-ahead of `iterate()` per file, bytes (bounded memory). */
 const ITERATION_READ_BYTES = 1 << 20;
+/** Background compaction pauses this many times as long as it has just worked (see compactFile). */
+const BACKGROUND_PAUSE_FACTOR = 3;
+/** Background compaction runs when no commit cycle ended for this long (ms)… */
+const COMPACTION_IDLE_MS = 250;
+/** …or, under saves that never pause, once it has waited this long (ms). */
+const COMPACTION_MAX_DEFERRAL_MS = 10 * 60_000;
+
+/** Explicit (`compact()`) or background compaction, and whether any file qualifies. */
+interface CompactionMode {
+  readonly force: boolean;
+  /** Background: paced, and yielding to saves; `since` is when the work became pending. */
+  readonly background?: { readonly since: number };
+}
 /** Reads of a file that is replaced by its compacted copy meanwhile start over at most this often. */
 const MAX_REPLACED_RETRIES = 5;
 /** Largest single read of a range query; bigger spans are read in windows. */
@@ -132,6 +146,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private exclusiveTasks: (() => Promise<void>)[] = [];
   /** The compaction running or queued (one at a time). */
   private compacting: Promise<unknown> | undefined;
+  /** Series with fragmented sealed partitions, waiting for a quiet store (see compactBehind). */
+  private readonly compactionPending = new Set<SeriesState>();
+  private compactionPendingSince = 0;
+  private compactionTimer: NodeJS.Timeout | undefined;
+  /** When the last commit cycle ended (performance.now()): background compaction waits for quiet. */
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
   private closing: Promise<void> | undefined;
   private closed = false;
 
@@ -218,6 +238,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (!this.closing) {
       this.closing = (async () => {
         try {
+          clearTimeout(this.compactionTimer);
           await this.compacting?.catch(() => undefined);
           await this.drain();
           await Promise.all(this.creations);
@@ -278,6 +299,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           for (const save of batch) save.reject(error);
         }
       }
+      if (batch.length > 0) this.lastCommitAt = performance.now();
       // No append is in flight here: what must not overlap one runs now (each task settles its own promise).
       for (const task of this.exclusiveTasks.splice(0)) await task();
       // Between cycles no index is between a read and an append: release what is over budget.
@@ -529,13 +551,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   compact(options: CompactOptions = {}): Promise<CompactionReport> {
     this.assertOpen();
     if (this.config.readOnly) return Promise.reject(new StorageReadOnlyError());
-    return this.enqueueCompaction([...this.series.values()], options.force === true);
+    return this.enqueueCompaction([...this.series.values()], { force: options.force === true });
   }
 
-  private enqueueCompaction(series: readonly SeriesState[], force = false): Promise<CompactionReport> {
+  private enqueueCompaction(series: readonly SeriesState[], mode: CompactionMode): Promise<CompactionReport> {
     const run = (this.compacting ?? Promise.resolve())
       .catch(() => undefined)
-      .then(() => this.compactSeries(series, force));
+      .then(() => this.compactSeries(series, mode));
     this.compacting = run;
     const forget = () => {
       if (this.compacting === run) this.compacting = undefined;
@@ -544,15 +566,15 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     return run;
   }
 
-  private async compactSeries(list: readonly SeriesState[], force: boolean): Promise<CompactionReport> {
+  private async compactSeries(list: readonly SeriesState[], mode: CompactionMode): Promise<CompactionReport> {
     const report: CompactionReport = { partitions: 0, candles: 0, bytesBefore: 0, bytesAfter: 0 };
     for (const series of list) {
       const files = this.filesBetween(series, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
       // The newest partition with candles is where live saves go: it is left to grow.
       for (const file of files.slice(0, -1)) {
         if (this.closing || this.closed) return report;
-        if (!isFragmented(file, this.config.maxCandlesPerBlock, force)) continue;
-        const done = await this.compactFile(file);
+        if (!isFragmented(file, this.config.maxCandlesPerBlock, mode.force)) continue;
+        const done = await this.compactFile(file, mode);
         if (!done) continue;
         report.partitions += 1;
         report.candles += done.candles;
@@ -565,11 +587,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
 
   /**
    * When a cycle writes to a partition for the first time in this process,
-   * its series' older partitions are looked at once, in the background: at
-   * 00:00 UTC the day that just ended is sealed and compacted.
+   * its series' older partitions are looked at once. Fragmented ones are
+   * compacted in the background when the store is quiet (no commit cycle for
+   * COMPACTION_IDLE_MS; at the latest after COMPACTION_MAX_DEFERRAL_MS): at
+   * 00:00 UTC the day that just ended is sealed, and compacted between the
+   * bursts of saves of each new candle; a backfill at full speed is compacted
+   * after it.
    */
   private compactBehind(written: Iterable<PartitionFile>): void {
-    const series: SeriesState[] = [];
     for (const file of written) {
       if (file.olderPartitionsSettled) continue;
       file.olderPartitionsSettled = true;
@@ -577,11 +602,31 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       if (!isTimeframeName(timeframe)) continue;
       const state = this.seriesState(exchange, symbol, timeframe);
       const files = this.filesBetween(state, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-      const sealed = files.slice(0, -1);
-      if (sealed.some((older) => isFragmented(older, this.config.maxCandlesPerBlock))) series.push(state);
+      if (!files.slice(0, -1).some((older) => isFragmented(older, this.config.maxCandlesPerBlock))) continue;
+      if (this.compactionPending.size === 0) this.compactionPendingSince = Date.now();
+      this.compactionPending.add(state);
     }
-    if (series.length === 0) return;
-    this.enqueueCompaction(series).catch((error: unknown) => {
+    if (this.compactionPending.size > 0 && !this.compactionTimer) this.armCompaction(COMPACTION_IDLE_MS);
+  }
+
+  private armCompaction(delay: number): void {
+    this.compactionTimer = setTimeout(() => this.startPendingCompaction(), delay);
+    // Background work never keeps the process alive.
+    this.compactionTimer.unref();
+  }
+
+  private startPendingCompaction(): void {
+    this.compactionTimer = undefined;
+    if (this.closing || this.closed || this.compactionPending.size === 0) return;
+    const since = this.compactionPendingSince;
+    const wait = this.quietWait(since);
+    if (wait > 0) {
+      this.armCompaction(wait);
+      return;
+    }
+    const series = [...this.compactionPending];
+    this.compactionPending.clear();
+    this.enqueueCompaction(series, { force: false, background: { since } }).catch((error: unknown) => {
       this.report({
         code: 'FTCD_COMPACTION_FAILED',
         path: this.organizer.baseDir,
@@ -590,9 +635,21 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     });
   }
 
-  /** Compacts one file; undefined when it gave up (a save to it meanwhile, or the store closing). */
+  /** How long background compaction should still wait for a quiet store (0: go). */
+  private quietWait(pendingSince: number): number {
+    if (Date.now() - pendingSince >= COMPACTION_MAX_DEFERRAL_MS) return 0;
+    return Math.max(0, COMPACTION_IDLE_MS - (performance.now() - this.lastCommitAt));
+  }
+
+  /**
+   * Compacts one file; undefined when it gave up (a save to it meanwhile, or
+   * the store closing). In the background, after each block's worth of work
+   * it pauses three times as long and then until the store is quiet again, so
+   * saves and queries keep the thread.
+   */
   private async compactFile(
     file: PartitionFile,
+    mode: CompactionMode,
   ): Promise<{ candles: number; bytesBefore: number; bytesAfter: number } | undefined> {
     const generation = file.generation;
     const end = file.end;
@@ -614,6 +671,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const size = index.size;
     // A block's candles at a time, in time order: memory stays bounded by a block's worth.
     for (let first = 0; first < size; first += perBlock) {
+      const workStarted = performance.now();
       const rows: CandleRow[] = [];
       for (let position = first; position < Math.min(size, first + perBlock); position += 1) {
         const block = index.blockAt(position);
@@ -636,6 +694,19 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       chunks.push(...encoded.chunks);
       blocks.push(...encoded.blocks);
       offset = encoded.end;
+      // Let saves and queries in between (a day of live 1m blocks is ~0.1 s of decoding).
+      if (mode.background) {
+        await sleep(BACKGROUND_PAUSE_FACTOR * (performance.now() - workStarted));
+        for (
+          let wait = this.quietWait(mode.background.since);
+          wait > 0;
+          wait = this.quietWait(mode.background.since)
+        ) {
+          if (changed()) return undefined;
+          await sleep(wait);
+        }
+      } else await new Promise<void>((resolve) => setImmediate(resolve));
+      if (changed()) return undefined;
     }
     const temporary = `${file.path}.tmp`;
     let inode: number;
