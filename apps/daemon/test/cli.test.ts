@@ -144,9 +144,64 @@ describe.each(['ftcd', 'sqlite'])(`flowtrace CLI on a %s store (${entryCommand('
   });
 });
 
+describe('flowtrace compact', () => {
+  it('rewrites a live-written sealed day into full blocks; the store reads the same; refused while locked', async () => {
+    const baseDir = join(dir, 'compact-ftcd');
+    // 1m candles from 22:00: 120 in a day the last 30 seal, saved one at a time (a block each).
+    const live = generateFootprintCandles({
+      seed: 13,
+      count: 150,
+      bins: 8,
+      symbol: 'LTCUSDT',
+      tickValue: 0.01,
+      startPrice: 80,
+      startTime: Date.UTC(2025, 5, 1, 22),
+    });
+    const writer = await openCandleStore({ baseDir, compactSealedPartitions: false });
+    for (const candle of live) await writer.save(candle);
+    // While a writer holds the store, compact refuses (exit 1) and changes nothing.
+    const locked = await runCli(['compact', baseDir], dir);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/lock/i);
+    await writer.close();
+
+    const sealed = join(baseDir, 'binance', 'LTCUSDT', '1m', '2025-06-01.ftcd');
+    const before = readFileSync(sealed).length;
+    const result = await runCli(['compact', baseDir, '--format', 'json'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      partitions: number;
+      candles: number;
+      bytesBefore: number;
+      bytesAfter: number;
+    };
+    expect(report).toMatchObject({ partitions: 1, candles: 120, bytesBefore: before });
+    expect(readFileSync(sealed).length).toBe(report.bytesAfter);
+    expect(report.bytesAfter).toBeLessThan(before);
+    expect((await runCli(['verify', baseDir], dir)).code).toBe(0);
+    const reader = await openCandleStore({ baseDir, readOnly: true });
+    try {
+      expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(live);
+    } finally {
+      await reader.close();
+    }
+    // Nothing left to do.
+    expect((await runCli(['compact', baseDir], dir)).stdout).toContain('compacted 0 partition file(s)');
+  });
+});
+
 describe('flowtrace CLI usage', () => {
   it('--help for every command, and usage errors exit 2', async () => {
-    for (const command of ['series', 'query', 'export', 'import', 'inspect', 'verify', 'migrate']) {
+    for (const command of [
+      'series',
+      'query',
+      'export',
+      'import',
+      'inspect',
+      'verify',
+      'migrate',
+      'compact',
+    ]) {
       const { code, stdout } = await runCli([command, '--help'], dir);
       expect(code).toBe(0);
       expect(stdout).toContain(`Usage: flowtrace ${command}`);

@@ -1,4 +1,5 @@
 import { CliError } from './CliError';
+import { compactCommand, compactHelp } from './commands/compact';
 import { exportCommand, exportHelp } from './commands/export';
 import { importCommand, importHelp } from './commands/import';
 import { inspectCommand, inspectHelp } from './commands/inspect';
@@ -33,6 +34,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'copy a store into another format, or import legacy data; resumable',
     help: migrateHelp,
     run: migrateCommand,
+  },
+  compact: {
+    summary: 'rewrite sealed .ftcd partitions left in small blocks (not while the daemon runs)',
+    help: compactHelp,
+    run: compactCommand,
   },
 };
 

@@ -9,6 +9,7 @@ export * from './candle/findCandleRange';
 export * from './errors/StorageErrors';
 export * from './file/StorageOrganizer';
 export * from './ftcd/BinaryStorageConfig';
+export type * from './ftcd/compaction';
 export * from './ftcd/crc32c';
 export * from './ftcd/inspectFtcdFile';
 export type * from './ftcd/StorageProblem';

@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import { BinaryStorageAdapter } from '@flowtrace/persistence/features/candlePersistence';
+import { CliError } from '../CliError';
+import { detectStoreKind } from '../openStore';
+import type { Output } from '../output';
+
+export const compactHelp = `Usage: flowtrace compact <store> [--force] [--format text|json]
+
+Rewrites the sealed partitions of a .ftcd store (every partition of a series
+but its newest one) that live saves left in many small blocks, or that hold
+superseded versions: the latest version of every candle in full blocks, in a
+new file renamed over the old one. Reads of those files get faster and the
+files smaller; no candle changes. The daemon does this by itself in the
+background (storage.compactSealedPartitions); this command is for a store the
+daemon does not run on (it takes the writer's lock, so it exits 1 while the
+daemon holds the store). Crash-safe: the original stays until its complete,
+fsync'd copy replaces it. --force rewrites every sealed partition holding more
+blocks than its candles need.`;
+
+export async function compactCommand(argv: string[], out: Output): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { force: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
+  });
+  const [baseDir] = positionals;
+  if (!baseDir) throw new CliError('compact: missing <store>');
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new CliError('compact: --format must be text or json');
+  if (detectStoreKind(baseDir) !== 'ftcd')
+    throw new CliError('compact: only .ftcd stores are compacted (SQLite stores use VACUUM)', 1);
+  let store: BinaryStorageAdapter;
+  try {
+    // No background compaction: this command does it, and reports it.
+    store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+  } catch (error) {
+    throw new CliError(`compact: ${(error as Error).message}`, 1);
+  }
+  try {
+    const report = await store.compact({ force: values.force });
+    if (values.format === 'json') out.write(`${JSON.stringify(report)}\n`);
+    else {
+      const saved = report.bytesBefore - report.bytesAfter;
+      out.write(
+        `compacted ${report.partitions} partition file(s), ${report.candles} candles: ${report.bytesBefore} -> ${report.bytesAfter} bytes (${saved} saved)\n`,
+      );
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
