@@ -239,7 +239,7 @@ describe('.ftcd compaction of sealed partitions', () => {
     }
   });
 
-  it('a query started while the path already holds the copy, and an iteration across the replacement, start over and stay exact', async () => {
+  it('a query racing the swap, and an iteration across the replacement, start over and stay exact', async () => {
     const baseDir = await tempDir();
     // 100-bin candles, one block each (written with maxCandlesPerBlock 1): the sealed day is larger
     // than an iteration's 1 MiB read-ahead, so the iteration reads the file again after the swap.
@@ -268,8 +268,8 @@ describe('.ftcd compaction of sealed partitions', () => {
       compactSealedPartitions: false,
       blockCacheBytes: 0,
       probe: (point) => {
-        // The path holds the copy, the index is still the original's: this query's reads must notice.
-        if (point === 'compact:renamed') started.push(store.findBySymbol('LTCUSDT', 'binance', '1m'));
+        // Started with the original's index just before the rename: its reads may find the copy.
+        if (point === 'compact:synced') started.push(store.findBySymbol('LTCUSDT', 'binance', '1m'));
       },
     });
     try {

@@ -12,8 +12,8 @@
  *   this cycle has resolved.
  * - `compact:synced`: a compacted copy of a partition is written and fsync'd as
  *   `{path}.tmp`; the original file is untouched.
- * - `compact:renamed`: the copy has replaced the original (rename done, its
- *   directory not yet fsync'd, the in-memory index not yet switched).
+ * - `compact:renamed`: the copy has replaced the original and the in-memory
+ *   index follows it; the directory is not fsync'd yet.
  * - `sqlite:before-commit`: a group's rows are inserted inside the open transaction,
  *   COMMIT not yet run.
  * - `sqlite:committed`: COMMIT returned (synchronous=FULL: durable); no save of the

@@ -722,11 +722,16 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         await rm(temporary, { force: true });
         return undefined;
       }
-      this.config.probe?.('compact:synced', detail);
-      await rename(temporary, file.path);
-      this.config.probe?.('compact:renamed', detail);
-      // The path now holds the copy. Handles open on the original keep reading it (in-flight
-      // reads stay consistent); the next use opens the copy.
+      try {
+        this.config.probe?.('compact:synced', detail);
+        await rename(temporary, file.path);
+      } catch (error) {
+        await rm(temporary, { force: true }).catch(() => undefined);
+        throw error;
+      }
+      // The path now holds the copy; the index must follow at once (nothing may fail in between).
+      // Handles open on the original keep reading it, so in-flight reads stay consistent; the
+      // next use of the path opens the copy.
       const evicted = this.pool.evict(file.path);
       const replacement = new PartitionIndex();
       for (const { location, times } of blocks) replacement.addBlock(location, times);
@@ -737,6 +742,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       file.inode = inode;
       this.indexes.touch(file);
       await evicted;
+      this.config.probe?.('compact:renamed', detail);
       // Until this fsync a crash may bring back the original: it holds the same candles.
       await fsyncDirectory(dirname(file.path));
       return { candles: size, bytesBefore: end, bytesAfter: offset };
