@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
@@ -284,6 +284,39 @@ describe('.ftcd compaction of sealed partitions', () => {
       expect(started).toHaveLength(1);
       expect(await started[0]).toEqual(all);
       expect(store.health().problems).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a compaction that fails leaves the original in use: explicit calls reject, background ones report a problem until one succeeds', async () => {
+    const baseDir = await tempDir();
+    const all = candles(245);
+    const store = await BinaryStorageAdapter.open({ baseDir });
+    try {
+      // A directory where the copy would be written: opening the copy fails (EISDIR).
+      const blocker = `${dayFile(baseDir, SEALED)}.tmp`;
+      await saveLive(store, all.slice(0, 240));
+      await mkdir(blocker);
+      await saveLive(store, all.slice(240));
+      const deadline = Date.now() + 10_000;
+      while (store.health().problems.length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(store.health().problems).toEqual([
+        expect.objectContaining({
+          code: 'FTCD_COMPACTION_FAILED',
+          message: expect.stringContaining('EISDIR'),
+        }),
+      ]);
+      expect(store.health().status).toBe('degraded');
+      await expect(store.compact()).rejects.toMatchObject({ code: 'EISDIR' });
+      expect(await blockCount(dayFile(baseDir, SEALED))).toBe(240);
+      expect(await store.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(all);
+      // Cleared: the next compaction works and the problem is gone.
+      await rm(blocker, { recursive: true });
+      expect((await store.compact()).partitions).toBe(1);
+      expect(store.health()).toEqual({ status: 'ok', problems: [], repairs: [] });
+      expect(await store.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(all);
     } finally {
       await store.close();
     }

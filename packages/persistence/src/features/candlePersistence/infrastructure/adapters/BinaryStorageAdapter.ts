@@ -562,7 +562,11 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const forget = () => {
       if (this.compacting === run) this.compacting = undefined;
     };
-    run.then(forget, forget);
+    run.then(() => {
+      // A compaction that failed before (e.g. disk full) has worked since: no longer a problem.
+      this.forgetProblems('FTCD_COMPACTION_FAILED');
+      forget();
+    }, forget);
     return run;
   }
 
@@ -1210,6 +1214,11 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     await rm(path, { force: true });
     await fsyncDirectory(join(path, '..'));
     this.repairList.push({ kind: 'temporary-file-removed', path, bytes: size });
+  }
+
+  private forgetProblems(code: StorageProblem['code']): void {
+    for (let index = this.problemList.length - 1; index >= 0; index -= 1)
+      if (this.problemList[index]!.code === code) this.problemList.splice(index, 1);
   }
 
   private report(problem: StorageProblem): void {
