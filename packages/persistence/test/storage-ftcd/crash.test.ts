@@ -82,6 +82,7 @@ describe('.ftcd crash safety with real processes and SIGKILL', () => {
     let acknowledged = 0;
     let repairs = 0;
     let readerPolls = 0;
+    let compactions = 0;
     const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
     const pollReader = async () => {
       for (const symbol of ['BTCUSDT', 'ETHUSDT']) await reader.findBySymbol(symbol, 'binance', '1m');
@@ -103,6 +104,7 @@ describe('.ftcd crash safety with real processes and SIGKILL', () => {
       let open = 0;
       for (const line of lines) {
         const [kind, roundText, fromText, toText] = line.split(' ');
+        if (kind === 'C') compactions += Number(roundText);
         if (kind !== 'I' && kind !== 'A') continue;
         if (kind === 'I') open += 1;
         else open -= 1;
@@ -166,8 +168,10 @@ describe('.ftcd crash safety with real processes and SIGKILL', () => {
     const verification = await verifyStore(baseDir);
     expect(verification.unhealthy).toEqual([]);
     console.info(
-      `crash test: ${CYCLES} SIGKILLs, ${killedMidSave} with saves in flight, ${acknowledged} candle acks checked, ${repairs} torn tails repaired, ${readerPolls} read-only polls during writes`,
+      `crash test: ${CYCLES} SIGKILLs, ${killedMidSave} with saves in flight, ${acknowledged} candle acks checked, ${repairs} torn tails repaired, ${readerPolls} read-only polls during writes, ${compactions} partition files replaced by compaction`,
     );
+    // The writer compacted while it saved (and the reader read): files were replaced under both.
+    expect(compactions).toBeGreaterThan(0);
     expect(acknowledged).toBeGreaterThan(0);
     expect(readerPolls).toBeGreaterThan(CYCLES);
     expect(killedMidSave).toBeGreaterThanOrEqual(CYCLES - 2);
