@@ -12,26 +12,7 @@ export function defaultStorageSource(
   config: ResolvedPersistenceConfig,
   probe?: StorageProbe,
 ): CandleStorageFactory {
-  const {
-    baseDir,
-    useDatabase,
-    organizeByExchange,
-    maxCandlesPerBlock,
-    walMode,
-    cacheSize,
-    mmapSize,
-    compactSealedPartitions,
-  } = config.storage;
-  return () =>
-    openCandleStore({
-      baseDir,
-      useDatabase,
-      organizeByExchange,
-      maxCandlesPerBlock,
-      walMode,
-      cacheSize,
-      mmapSize,
-      compactSealedPartitions,
-      probe,
-    });
+  // The resolved storage options are exactly openCandleStore's (each store ignores the other's).
+  const options = { ...config.storage, probe };
+  return () => openCandleStore(options);
 }

@@ -150,6 +150,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private readonly compactionPending = new Set<SeriesState>();
   private compactionPendingSince = 0;
   private compactionTimer: NodeJS.Timeout | undefined;
+  /** Explicit compact() calls queued or running: background pacing is off while there are any. */
+  private explicitCompactions = 0;
   /** When the last commit cycle ended (performance.now()): background compaction waits for quiet. */
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   private closing: Promise<void> | undefined;
@@ -298,8 +300,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           // Only a bug gets here: fail the cycle's saves rather than leave them pending.
           for (const save of batch) save.reject(error);
         }
+        this.lastCommitAt = performance.now();
       }
-      if (batch.length > 0) this.lastCommitAt = performance.now();
       // No append is in flight here: what must not overlap one runs now (each task settles its own promise).
       for (const task of this.exclusiveTasks.splice(0)) await task();
       // Between cycles no index is between a read and an append: release what is over budget.
@@ -551,7 +553,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   compact(options: CompactOptions = {}): Promise<CompactionReport> {
     this.assertOpen();
     if (this.config.readOnly) return Promise.reject(new StorageReadOnlyError());
-    return this.enqueueCompaction([...this.series.values()], { force: options.force === true });
+    // A background compaction ahead of this one stops waiting for quiet moments.
+    this.explicitCompactions += 1;
+    const run = this.enqueueCompaction([...this.series.values()], { force: options.force === true });
+    const done = () => {
+      this.explicitCompactions -= 1;
+    };
+    run.then(done, done);
+    return run;
   }
 
   private enqueueCompaction(series: readonly SeriesState[], mode: CompactionMode): Promise<CompactionReport> {
@@ -641,7 +650,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
 
   /** How long background compaction should still wait for a quiet store (0: go). */
   private quietWait(pendingSince: number): number {
-    if (Date.now() - pendingSince >= COMPACTION_MAX_DEFERRAL_MS) return 0;
+    if (this.explicitCompactions > 0 || Date.now() - pendingSince >= COMPACTION_MAX_DEFERRAL_MS) return 0;
     return Math.max(0, COMPACTION_IDLE_MS - (performance.now() - this.lastCommitAt));
   }
 
@@ -699,7 +708,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       blocks.push(...encoded.blocks);
       offset = encoded.end;
       // Let saves and queries in between (a day of live 1m blocks is ~0.1 s of decoding).
-      if (mode.background) {
+      if (mode.background && this.explicitCompactions === 0) {
         await sleep(BACKGROUND_PAUSE_FACTOR * (performance.now() - workStarted));
         for (
           let wait = this.quietWait(mode.background.since);
