@@ -1,29 +1,16 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { inspectFtcdFile, verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
-import { useTempDirs } from './helpers';
+import { ltcCandlesFrom, ltcDayFile, useTempDirs } from './helpers';
 
 const MINUTE = 60_000;
 /** 20:00 UTC: four hours of 1m candles end the day, the rest go to the next day's file. */
 const START = Date.UTC(2025, 5, 1, 20);
 
-function candles(count: number, seed = 11, start = START): FootprintCandleDTO[] {
-  return generateFootprintCandles({
-    seed,
-    count,
-    bins: 12,
-    symbol: 'LTCUSDT',
-    tickValue: 0.01,
-    startPrice: 90,
-    emptyRatio: 0,
-    startTime: start,
-  });
-}
-
-const dayFile = (baseDir: string, day: string) => join(baseDir, 'binance', 'LTCUSDT', '1m', `${day}.ftcd`);
+const candles = (count: number, seed = 11, start = START) => ltcCandlesFrom(start, count, seed, 12);
+const dayFile = ltcDayFile;
 const SEALED = '2025-06-01';
 const NEWEST = '2025-06-02';
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { afterEach } from 'vitest';
 
 /** A fresh temp directory per call, removed after each test. */
@@ -15,3 +16,26 @@ export function useTempDirs(): () => Promise<string> {
     return dir;
   };
 }
+
+/** `count` LTCUSDT 1m candles (binance, tick 0.01) from `start` (aligned), `bins` bins each. */
+export function ltcCandlesFrom(
+  start: number,
+  count: number,
+  seed: number,
+  bins: number,
+): FootprintCandleDTO[] {
+  return generateFootprintCandles({
+    seed,
+    count,
+    bins,
+    symbol: 'LTCUSDT',
+    tickValue: 0.01,
+    startPrice: 90,
+    emptyRatio: 0,
+    startTime: start,
+  });
+}
+
+/** The `.ftcd` file of one day of binance LTCUSDT 1m candles. */
+export const ltcDayFile = (baseDir: string, day: string): string =>
+  join(baseDir, 'binance', 'LTCUSDT', '1m', `${day}.ftcd`);

@@ -1,30 +1,15 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { inspectFtcdFile, verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
 import type { BlockProbeDetail } from '../../src/shared/storage/StorageProbe';
-import { useTempDirs } from './helpers';
+import { ltcCandlesFrom, ltcDayFile, useTempDirs } from './helpers';
 
 const DAY = 86_400_000;
 const FIRST_DAY = Date.UTC(2025, 5, 1);
 
-/** 1m candles from `start` (aligned), `count` of them. */
-function candlesFrom(start: number, count: number, seed = 5) {
-  return generateFootprintCandles({
-    seed,
-    count,
-    bins: 6,
-    symbol: 'LTCUSDT',
-    tickValue: 0.01,
-    startPrice: 90,
-    emptyRatio: 0,
-    startTime: start,
-  });
-}
-
-const dayFile = (baseDir: string, day: string) => join(baseDir, 'binance', 'LTCUSDT', '1m', `${day}.ftcd`);
+const candlesFrom = (start: number, count: number, seed = 5) => ltcCandlesFrom(start, count, seed, 6);
+const dayFile = ltcDayFile;
 
 describe('.ftcd partitions created ahead (createPartitionsAhead)', () => {
   const tempDir = useTempDirs();
