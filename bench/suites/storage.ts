@@ -274,6 +274,20 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   // Warm: the default 32 MiB decoded-block cache, queries over WARM_DAYS days that fit in it,
   // after one priming pass (what a chart re-reading recent days sees).
   const warmStore = await BinaryStorageAdapter.open({ baseDir: concurrentDir });
+  /** One day from `startTime` as columns, reading `c` of every candle; returns the elapsed ms. */
+  const warmColumnsQuery = async (startTime: number): Promise<number> => {
+    const started = performance.now();
+    const view = await warmStore.findRange('BTCUSDT', 'binance', '1m', {
+      startTime,
+      endTime: startTime + (DAY_OF_1M - 1) * 60_000,
+    });
+    let closeSum = 0;
+    for (let index = 0; index < view.length; index += 1) closeSum += view.number(index, 'c');
+    const elapsed = performance.now() - started;
+    if (view.length !== DAY_OF_1M || !(closeSum > 0))
+      throw new Error(`warm findRange returned ${view.length}`);
+    return elapsed;
+  };
   const warmDays = Math.min(WARM_DAYS, days);
   const warm: number[] = [];
   const warmCpu: number[] = [];
@@ -289,16 +303,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     const elapsed = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     if (found.length !== DAY_OF_1M) throw new Error(`warm range query returned ${found.length} candles`);
-    const t1 = performance.now();
-    const view = await warmStore.findRange('BTCUSDT', 'binance', '1m', {
-      startTime,
-      endTime: startTime + (DAY_OF_1M - 1) * 60_000,
-    });
-    let closeSum = 0;
-    for (let index = 0; index < view.length; index += 1) closeSum += view.number(index, 'c');
-    const viewElapsed = performance.now() - t1;
-    if (view.length !== DAY_OF_1M || !(closeSum > 0))
-      throw new Error(`warm findRange returned ${view.length}`);
+    const viewElapsed = await warmColumnsQuery(startTime);
     if (q < 0) continue;
     warmView.push(viewElapsed);
     warm.push(elapsed);
@@ -308,17 +313,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   // query of the same day and pays for collecting the ~14 MB of objects that query built.
   const warmViewAlone: number[] = [];
   for (let q = 0; q < queries; q += 1) {
-    const startTime = first + (q % warmDays) * DAY_OF_1M * 60_000;
-    const t1 = performance.now();
-    const view = await warmStore.findRange('BTCUSDT', 'binance', '1m', {
-      startTime,
-      endTime: startTime + (DAY_OF_1M - 1) * 60_000,
-    });
-    let closeSum = 0;
-    for (let index = 0; index < view.length; index += 1) closeSum += view.number(index, 'c');
-    warmViewAlone.push(performance.now() - t1);
-    if (view.length !== DAY_OF_1M || !(closeSum > 0))
-      throw new Error(`warm findRange returned ${view.length}`);
+    warmViewAlone.push(await warmColumnsQuery(first + (q % warmDays) * DAY_OF_1M * 60_000));
   }
   warmViewAlone.sort((a, b) => a - b);
   await warmStore.close();
