@@ -62,15 +62,11 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/** Bytes of the `.ftcd` files below `dir`. */
 async function directoryBytes(dir: string): Promise<number> {
-  const { readdir, stat } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { stat } = await import('node:fs/promises');
   let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await directoryBytes(path);
-    else if (entry.name.endsWith('.ftcd')) total += (await stat(path)).size;
-  }
+  for (const file of await ftcdFiles(dir)) total += (await stat(file.path)).size;
   return total;
 }
 

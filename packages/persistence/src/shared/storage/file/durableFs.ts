@@ -39,21 +39,32 @@ export async function ensureDirectoryDurable(
 }
 
 /**
+ * Writes `chunks` as the whole file at `path` (replacing any), fsyncs it and
+ * returns its inode; on failure the file is removed. The caller renames it
+ * into place.
+ */
+export async function writeFileDurable(path: string, chunks: readonly Uint8Array[]): Promise<number> {
+  const handle = await open(path, 'w');
+  try {
+    await writeFully(handle, chunks, 0);
+    await handle.sync();
+    const { ino } = await handle.stat();
+    await handle.close();
+    return ino;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
  * Writes a whole new file atomically and durably: `{path}.tmp`, fsync, rename,
  * fsync the directory. Readers never see a partial file header.
  */
 export async function createFileDurable(path: string, chunks: readonly Uint8Array[]): Promise<void> {
   const temporary = `${path}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    await writeFully(handle, chunks, 0);
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
+  await writeFileDurable(temporary, chunks);
   await rename(temporary, path);
   await fsyncDirectory(dirname(path));
 }

@@ -1,5 +1,4 @@
 import { open } from 'node:fs/promises';
-import { writeFully } from './durableFs';
 
 /**
  * A whole file and its inode, read through one handle: the bytes are those of
@@ -12,21 +11,6 @@ export async function readFileImage(path: string): Promise<{ bytes: Uint8Array; 
   try {
     const { ino } = await handle.stat();
     return { bytes: await handle.readFile(), inode: ino };
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Writes `chunks` as a new file at `path` (replacing any), fsyncs it and
- * returns its inode. The caller renames it into place.
- */
-export async function writeFileDurable(path: string, chunks: readonly Uint8Array[]): Promise<number> {
-  const handle = await open(path, 'w');
-  try {
-    await writeFully(handle, chunks, 0);
-    await handle.sync();
-    return (await handle.stat()).ino;
   } finally {
     await handle.close();
   }

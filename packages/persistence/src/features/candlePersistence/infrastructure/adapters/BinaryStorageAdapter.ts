@@ -26,10 +26,11 @@ import {
   createFileDurable,
   ensureDirectoryDurable,
   fsyncDirectory,
+  writeFileDurable,
   writeFully,
 } from '../../../../shared/storage/file/durableFs';
 import { FileHandlePool } from '../../../../shared/storage/file/FileHandlePool';
-import { readFileImage, writeFileDurable } from '../../../../shared/storage/file/readFileImage';
+import { readFileImage } from '../../../../shared/storage/file/readFileImage';
 import { FTCD_EXTENSION, StorageOrganizer } from '../../../../shared/storage/file/StorageOrganizer';
 import { StoreLock } from '../../../../shared/storage/file/StoreLock';
 import {
@@ -722,13 +723,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       if (changed()) return undefined;
     }
     const temporary = `${file.path}.tmp`;
-    let inode: number;
-    try {
-      inode = await writeFileDurable(temporary, chunks);
-    } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
-      throw error;
-    }
+    const inode = await writeFileDurable(temporary, chunks);
     const detail = { path: file.path, bytesBefore: end, bytesAfter: offset };
     return this.exclusive(async () => {
       if (changed()) {
