@@ -207,6 +207,27 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     `decode: ${Math.round(decodeRate)} candles/s codec, ${Math.round(iterateRate)} iterate(), JSON.parse ${Math.round(jsonParseRate)}`,
   );
 
+  // --- opening the store: CRC-checked headers, no payload decoded (blocks in time order) ---
+  const storeFiles = await ftcdFiles(baseDir);
+  const openMs: number[] = [];
+  const readAllMs: number[] = [];
+  for (let round = 0; round < 9; round += 1) {
+    let t0 = performance.now();
+    for (const file of storeFiles) await readFile(file.path);
+    readAllMs.push(performance.now() - t0);
+    t0 = performance.now();
+    const opened = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    openMs.push(performance.now() - t0);
+    const listed = await opened.listSeries();
+    await opened.close();
+    if (listed[0]?.count !== count) throw new Error(`reopened store lists ${listed[0]?.count} candles`);
+  }
+  openMs.sort((a, b) => a - b);
+  readAllMs.sort((a, b) => a - b);
+  log(
+    `open: p50 ${percentile(openMs, 50).toFixed(1)} ms, readFile of its ${storeFiles.length} files ${percentile(readAllMs, 50).toFixed(1)} ms`,
+  );
+
   // --- one-day range queries ---
   // Cold: no decoded-block cache, every query reads (OS page cache is warm) and decodes its blocks.
   const writerForQueries = await BinaryStorageAdapter.open({ baseDir: concurrentDir, blockCacheBytes: 0 });
@@ -498,6 +519,18 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       goal: '>= 500k candles/s',
       goalMet: decodeColumnsRate >= 500_000,
       note: 'Inflate + every column of every candle into typed arrays (what CandleRange, the block cache and iterate() hold); the DTO figure above adds building ~400 heap objects per 50-bin candle (every double field of a JS object is boxed).',
+    },
+    {
+      suite: SUITE,
+      name: `open the store (${count.toLocaleString('en-US')} candles of ${BINS} bins), p50 of 9`,
+      unit: 'ms',
+      value: percentile(openMs, 50),
+      higherIsBetter: false,
+      baseline: {
+        name: `readFile of its ${storeFiles.length} .ftcd files`,
+        value: percentile(readAllMs, 50),
+      },
+      note: 'Read-only open, then listSeries(): every CRC checked, no payload inflated (blocks in time order: each file is a summary from its headers until first use).',
     },
     {
       suite: SUITE,

@@ -112,6 +112,34 @@ describe('BinarySerializer (the .ftcd block codec)', () => {
     expect([...times]).toEqual(candles.map((candle) => candle.t));
   });
 
+  it('reads the open times of a compressed block from a prefix of its stream', () => {
+    // Irregular times (a times column of ~3 bytes per candle, longer than the first prefix tried).
+    let time = Date.UTC(2025, 0, 1);
+    const candles = generateFootprintCandles({ seed: 5, count: 1000, bins: 50 }).map((candle, k) => {
+      time += 1000 + ((k * 7919) % 100_003);
+      return { ...candle, t: time };
+    });
+    const { codec, payload } = BinarySerializer.encodeBlock(candles);
+    expect(codec).toBe(CODEC_COLUMNAR_V1_DEFLATE);
+    const expected = candles.map((candle) => candle.t);
+    expect([...BinarySerializer.decodeBlockOpenTimes(codec, payload, 1000)]).toEqual(expected);
+    // Half the stream suffices: only a prefix is inflated (a whole-stream inflate would fail here).
+    const half = payload.subarray(0, payload.length >> 1);
+    expect([...BinarySerializer.decodeBlockOpenTimes(codec, half, 1000)]).toEqual(expected);
+    expect(() => BinarySerializer.unwrap(codec, half)).toThrow(
+      expect.objectContaining({ code: 'FLOWTRACE_FTCD_DECODE' }),
+    );
+    // A count above the header's, a stream that does not inflate, an uncompressed block.
+    expect(() => BinarySerializer.decodeBlockOpenTimes(codec, payload, 999)).toThrow(
+      expect.objectContaining({ code: 'FLOWTRACE_FTCD_DECODE' }),
+    );
+    expect(() => BinarySerializer.decodeBlockOpenTimes(codec, new Uint8Array(600).fill(0xff), 1000)).toThrow(
+      expect.objectContaining({ code: 'FLOWTRACE_FTCD_DECODE' }),
+    );
+    const plain = BinarySerializer.encodeBlock(candles, false);
+    expect([...BinarySerializer.decodeBlockOpenTimes(plain.codec, plain.payload, 1000)]).toEqual(expected);
+  });
+
   it('rejects truncated, padded or unknown payloads with FLOWTRACE_FTCD_DECODE', () => {
     const payload = BinarySerializer.encode(generateFootprintCandles({ seed: 4, count: 8, bins: 5 }));
     for (const bad of [payload.subarray(0, payload.length - 1), Buffer.concat([payload, Buffer.from([0])])]) {

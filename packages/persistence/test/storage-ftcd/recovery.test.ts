@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
+import { encodeBlock } from '../../src/shared/storage/ftcd/ftcdLayout';
 import { inspectFtcdFile, verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
 import { expectSameCandles } from '../contract/candleAssertions';
 import { useTempDirs } from './helpers';
@@ -158,11 +159,44 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
     await writer.close();
   });
 
+  it('finds a block whose CRC is valid but whose payload does not decode when the index is first built', async () => {
+    const baseDir = await tempDir();
+    const candles = dayCandles(9);
+    const { path, image, report } = await writeStore(baseDir, candles, 3);
+    // What a faulty writer could leave: block 1's header and a valid CRC over a payload of garbage.
+    const bad = report.blocks[1]!;
+    const garbage = new Uint8Array(bad.payloadLength).fill(0xff);
+    const forged = encodeBlock({ ...bad, codec: 2 }, garbage);
+    expect(forged.length).toBe(bad.totalLength);
+    const damaged = Buffer.from(image);
+    damaged.set(forged, bad.offset);
+    await writeFile(path, damaged);
+
+    const store = await BinaryStorageAdapter.open({ baseDir });
+    // Blocks in time order: opening reads only their headers (and checks every CRC).
+    expect(store.problems()).toEqual([]);
+    expect((await store.listSeries())[0]!.count).toBe(9);
+    // First use decodes the payloads: the block is skipped, reported and the file quarantined.
+    expectSameCandles(await store.findBySymbol('BTCUSDT', 'binance', '1m'), [
+      ...candles.slice(0, 3),
+      ...candles.slice(6),
+    ]);
+    expect(store.problems()).toMatchObject([{ code: 'FTCD_BAD_BLOCK_CONTENT', offset: bad.offset }]);
+    expect(store.health().status).not.toBe('healthy');
+    await expect(store.save({ ...candles[0]!, n: candles[0]!.n + 1 })).rejects.toMatchObject({
+      code: 'FLOWTRACE_FTCD_QUARANTINED',
+    });
+    await store.close();
+    expect(Buffer.compare(await readFile(path), damaged)).toBe(0);
+  });
+
   it('fails a read with a typed error when a block is damaged after open', async () => {
     const baseDir = await tempDir();
     const candles = dayCandles(6);
     const { path, image, report } = await writeStore(baseDir, candles, 3);
-    const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true, blockCacheBytes: 0 });
+    // Its index is built on first use: a read now, so the damage below comes after it.
+    expect(await reader.findLatest('BTCUSDT', 'binance', '1m', 1)).toHaveLength(1);
     const damaged = Buffer.from(image);
     damaged[report.blocks[1]!.offset + 60]! ^= 4;
     await writeFile(path, damaged);

@@ -3,7 +3,7 @@ import { BinarySerializer } from '../serialization/binary/BinarySerializer';
 import { decodeFileHeader, type FtcdIdentity } from './ftcdLayout';
 import { PartitionIndex } from './PartitionIndex';
 import type { StorageProblem } from './StorageProblem';
-import { scanBlocks } from './scanBlocks';
+import { type ScanResult, scanBlocks } from './scanBlocks';
 
 /** In-memory state of one `.ftcd` partition file. */
 export class PartitionFile {
@@ -51,6 +51,13 @@ export class PartitionFile {
   /**
    * Loads a whole file image. Returns where a torn tail starts (for the writer
    * to cut) and what is wrong; a problem quarantines the file.
+   *
+   * Every block's CRC is checked, but when each block begins after the previous
+   * one ends in time (no key is in two blocks: what live saves, batch saves and
+   * compaction write) the index is only a summary from the block headers. The
+   * keys come from the payloads when the file is first used (ResidentIndexes):
+   * inflating and decoding every payload would make opening a store cost as
+   * much as reading all of it.
    */
   loadImage(bytes: Uint8Array): { problems: StorageProblem[]; tornTailAt: number | undefined } {
     this.reset();
@@ -82,9 +89,37 @@ export class PartitionFile {
     }
     this.exists = true;
     this.end = headerLength;
-    const outcome = this.ingest(bytes, headerLength, 0);
+    const scan = scanBlocks(bytes, headerLength, 0, 0);
+    if (this.summarize(scan)) return { problems: [], tornTailAt: scan.tornTailAt };
+    const outcome = this.ingestScan(bytes, scan, 0);
     this.index.trim();
     return outcome;
+  }
+
+  /**
+   * Makes the index a summary of the scanned blocks when they are sound and in
+   * time order, each starting after the previous one's last open time; false
+   * (nothing changed) otherwise. Within a block, open times are ascending and
+   * distinct, so then every key is in exactly one block and the candle count
+   * is the sum of the headers' counts.
+   */
+  private summarize(scan: ScanResult): boolean {
+    if (scan.corruptions.length > 0 || scan.blocks.length === 0) return false;
+    let count = 0;
+    let previousLast = Number.NEGATIVE_INFINITY;
+    for (const block of scan.blocks) {
+      const { candleCount, firstOpenTime: first, lastOpenTime: last } = block;
+      const spanAgrees = candleCount === 1 ? first === last : candleCount > 1 && last > first;
+      if (!spanAgrees || !(first > previousLast) || first < this.bounds.start || !(last < this.bounds.end))
+        return false;
+      previousLast = last;
+      count += candleCount;
+    }
+    const lastBlock = scan.blocks[scan.blocks.length - 1]!;
+    this.index = PartitionIndex.summary(count, scan.blocks[0]!.firstOpenTime, lastBlock.lastOpenTime);
+    this.nextSequence = lastBlock.sequence + 1;
+    this.end = scan.validEnd;
+    return true;
   }
 
   /**
@@ -96,7 +131,15 @@ export class PartitionFile {
     start: number,
     baseOffset: number,
   ): { problems: StorageProblem[]; tornTailAt: number | undefined } {
-    const outcome = this.indexBlocks(this.index, bytes, start, baseOffset, this.nextSequence);
+    return this.ingestScan(bytes, scanBlocks(bytes, start, this.nextSequence, baseOffset), baseOffset);
+  }
+
+  private ingestScan(
+    bytes: Uint8Array,
+    scan: ScanResult,
+    baseOffset: number,
+  ): { problems: StorageProblem[]; tornTailAt: number | undefined } {
+    const outcome = this.indexBlocks(this.index, bytes, scan, baseOffset);
     if (outcome.nextSequence !== undefined) this.nextSequence = outcome.nextSequence;
     this.end = Math.max(this.end, outcome.validEnd);
     const { problems } = outcome;
@@ -128,7 +171,7 @@ export class PartitionFile {
       };
       return { index, problems: [problem] };
     }
-    const { problems } = this.indexBlocks(index, bytes, headerLength, 0, 0);
+    const { problems } = this.indexBlocks(index, bytes, scanBlocks(bytes, headerLength, 0, 0), 0);
     index.trim();
     return { index, problems };
   }
@@ -137,16 +180,14 @@ export class PartitionFile {
   private indexBlocks(
     index: PartitionIndex,
     bytes: Uint8Array,
-    start: number,
+    scan: ScanResult,
     baseOffset: number,
-    firstSequence: number,
   ): {
     problems: StorageProblem[];
     tornTailAt: number | undefined;
     validEnd: number;
     nextSequence: number | undefined;
   } {
-    const scan = scanBlocks(bytes, start, firstSequence, baseOffset);
     let nextSequence: number | undefined;
     const problems: StorageProblem[] = scan.corruptions.map((corruption) => ({
       code: 'FTCD_CORRUPT_BLOCK',
@@ -159,7 +200,7 @@ export class PartitionFile {
       const payload = bytes.subarray(payloadStart, payloadStart + block.payloadLength);
       let times: Float64Array;
       try {
-        times = BinarySerializer.decodeOpenTimes(BinarySerializer.unwrap(block.codec, payload));
+        times = BinarySerializer.decodeBlockOpenTimes(block.codec, payload, block.candleCount);
       } catch (error) {
         problems.push({
           code: 'FTCD_BAD_BLOCK_CONTENT',

@@ -111,10 +111,16 @@ export class PartitionIndex {
    * blocks. This index itself is left intact: readers that hold it go on.
    */
   release(): PartitionIndex {
-    const summary = new PartitionIndex(
-      this.count > 0 ? { firstTime: this.firstTime, lastTime: this.lastTime } : undefined,
-    );
-    summary.count = this.count;
+    return PartitionIndex.summary(this.count, this.firstTime, this.lastTime);
+  }
+
+  /**
+   * A non-resident index that knows only its size and first and last open
+   * time (the file's blocks give the rest when it is loaded).
+   */
+  static summary(count: number, firstTime: number, lastTime: number): PartitionIndex {
+    const summary = new PartitionIndex(count > 0 ? { firstTime, lastTime } : undefined);
+    summary.count = count;
     summary.liveKeys = new Int32Array(0);
     summary.blockOffsets = new Float64Array(0);
     summary.blockFirstTimes = new Float64Array(0);

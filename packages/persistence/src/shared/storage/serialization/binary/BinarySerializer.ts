@@ -126,12 +126,50 @@ export class BinarySerializer {
 
   /** Only the open times (the first column): what an index needs, without decoding the rest. */
   static decodeOpenTimes(payload: Uint8Array): Float64Array {
-    const reader = new ByteReader(payload);
-    const count = readCount(reader, payload);
-    const times = new Float64Array(count);
-    decodeGroup(reader, times, new Float64Array(count), 0, count);
-    return times;
+    return decodeOpenTimes(payload, payload.length);
   }
+
+  /**
+   * The open times of a block stored with `codec`. They are the start of the
+   * payload, so a compressed block is inflated only as far as they need: a
+   * prefix of its DEFLATE stream, longer each time the times do not fit yet.
+   * Indexing a file of large blocks thus costs a fraction of decoding it.
+   * `maxCount` bounds the count read (the block header's candle count).
+   */
+  static decodeBlockOpenTimes(codec: number, stored: Uint8Array, maxCount: number): Float64Array {
+    if (codec === CODEC_COLUMNAR_V1_DEFLATE) {
+      for (let take = OPEN_TIMES_FIRST_PREFIX; take < stored.length; take *= 4) {
+        let prefix: Uint8Array;
+        try {
+          // Z_SYNC_FLUSH: a cut stream yields what it holds instead of "unexpected end of file".
+          prefix = inflateRawSync(stored.subarray(0, take), { finishFlush: constants.Z_SYNC_FLUSH });
+        } catch (error) {
+          throw new FtcdDecodeError('Block payload does not inflate', { cause: error });
+        }
+        try {
+          return decodeOpenTimes(prefix, maxCount);
+        } catch (error) {
+          // The times end beyond this prefix: take a longer one.
+          if (!(error instanceof FtcdDecodeError)) throw error;
+        }
+      }
+    }
+    const payload = BinarySerializer.unwrap(codec, stored);
+    return decodeOpenTimes(payload, Math.min(maxCount, payload.length));
+  }
+}
+
+/** Compressed bytes inflated first when only a block's open times are needed. */
+const OPEN_TIMES_FIRST_PREFIX = 512;
+
+/** The open times at the start of `payload` (a whole payload, or a prefix of one holding at most `maxCount` candles). */
+function decodeOpenTimes(payload: Uint8Array, maxCount: number): Float64Array {
+  const reader = new ByteReader(payload);
+  const count = reader.varint();
+  if (count > maxCount) throw new FtcdDecodeError(`Implausible candle count ${count}`);
+  const times = new Float64Array(count);
+  decodeGroup(reader, times, new Float64Array(count), 0, count);
+  return times;
 }
 
 /** `compress` of a payload view into the shared writer: the result owns its bytes. */
