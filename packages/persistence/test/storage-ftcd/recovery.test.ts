@@ -190,6 +190,35 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
     expect(Buffer.compare(await readFile(path), damaged)).toBe(0);
   });
 
+  it('finds a one-candle block whose payload does not decode when a read decodes it', async () => {
+    const baseDir = await tempDir();
+    const candles = dayCandles(3);
+    const { path, image, report } = await writeStore(baseDir, candles, 1);
+    const bad = report.blocks[1]!;
+    const forged = encodeBlock({ ...bad, codec: 2 }, new Uint8Array(bad.payloadLength).fill(0xff));
+    const damaged = Buffer.from(image);
+    damaged.set(forged, bad.offset);
+    await writeFile(path, damaged);
+
+    const store = await BinaryStorageAdapter.open({ baseDir });
+    // A block of one candle is indexed from its header: its payload is first decoded by a read.
+    expect(await store.findLatest('BTCUSDT', 'binance', '1m', 1)).toHaveLength(1);
+    expect(store.problems()).toEqual([]);
+    await expect(store.findBySymbol('BTCUSDT', 'binance', '1m')).rejects.toMatchObject({
+      code: 'FLOWTRACE_FTCD_DECODE',
+    });
+    expect(store.problems()).toMatchObject([{ code: 'FTCD_BAD_BLOCK_CONTENT', offset: bad.offset }]);
+    await expect(store.save({ ...candles[0]!, n: candles[0]!.n + 1 })).rejects.toMatchObject({
+      code: 'FLOWTRACE_FTCD_QUARANTINED',
+    });
+    // The other blocks stay readable.
+    expectSameCandles(
+      await store.findBySymbol('BTCUSDT', 'binance', '1m', { endTime: candles[0]!.t }),
+      candles.slice(0, 1),
+    );
+    await store.close();
+  });
+
   it('fails a read with a typed error when a block is damaged after open', async () => {
     const baseDir = await tempDir();
     const candles = dayCandles(6);

@@ -200,7 +200,15 @@ export class PartitionFile {
       const payload = bytes.subarray(payloadStart, payloadStart + block.payloadLength);
       let times: Float64Array;
       try {
-        times = BinarySerializer.decodeBlockOpenTimes(block.codec, payload, block.candleCount);
+        // One or two candles: the header's first and last open time are all of them (a live save
+        // writes such a block per candle; inflating each would dominate indexing a live day). The
+        // payload is checked against them when it is read.
+        times =
+          block.candleCount === 1 && block.firstOpenTime === block.lastOpenTime
+            ? Float64Array.of(block.firstOpenTime)
+            : block.candleCount === 2 && block.firstOpenTime < block.lastOpenTime
+              ? Float64Array.of(block.firstOpenTime, block.lastOpenTime)
+              : BinarySerializer.decodeBlockOpenTimes(block.codec, payload, block.candleCount);
       } catch (error) {
         problems.push({
           code: 'FTCD_BAD_BLOCK_CONTENT',

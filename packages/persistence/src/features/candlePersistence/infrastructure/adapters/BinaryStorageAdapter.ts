@@ -882,7 +882,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
               }
               const slot = index.slotAt(position);
               const openTime = index.timeAt(position);
-              if (decoded.openTime(slot) !== openTime) await this.rowMismatch(file, generation);
+              if (decoded.openTime(slot) !== openTime) await this.rowMismatch(file, generation, block);
               handedOut = openTime;
               // Built right before it is handed out: the object dies young.
               yield decoded.candle(slot);
@@ -950,7 +950,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }
     }
     for (let k = 0; k < blocks.length; k += 1) {
-      if (decoded.get(blocks[k]!)!.openTime(slots[k]!) !== times[k]) await this.rowMismatch(file, generation);
+      if (decoded.get(blocks[k]!)!.openTime(slots[k]!) !== times[k])
+        await this.rowMismatch(file, generation, blocks[k]!);
     }
     if (descending) {
       for (let k = blocks.length - 1; k >= 0; k -= 1) into.push(decoded.get(blocks[k]!)!, slots[k]!);
@@ -994,7 +995,33 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       file.quarantine ??= problem;
       throw new FtcdCorruptBlockError(`${problem.message} in ${file.path}`);
     }
-    return BinarySerializer.decodeBlockColumns(header.codec, bytes.subarray(BLOCK_HEADER_SIZE));
+    let columns: DecodedBlock;
+    try {
+      columns = BinarySerializer.decodeBlockColumns(header.codec, bytes.subarray(BLOCK_HEADER_SIZE));
+    } catch (error) {
+      if (error instanceof FtcdDecodeError) throw this.badBlockContent(file, block, error.message);
+      throw error;
+    }
+    if (columns.count !== block.candleCount)
+      throw this.badBlockContent(file, block, 'Block candle count disagrees with its header');
+    return columns;
+  }
+
+  /**
+   * A block whose CRC is valid but whose payload does not decode or disagrees
+   * with its index entry (only a faulty writer makes one): reported, and the
+   * file quarantined, as when building the index finds it.
+   */
+  private badBlockContent(file: PartitionFile, block: BlockLocation, message: string): FtcdDecodeError {
+    const problem: StorageProblem = {
+      code: 'FTCD_BAD_BLOCK_CONTENT',
+      path: file.path,
+      offset: block.offset,
+      message,
+    };
+    this.report(problem);
+    file.quarantine ??= problem;
+    return new FtcdDecodeError(`${message} (block at offset ${block.offset} of ${file.path})`);
   }
 
   // ------------------------------------------------------- files and index
@@ -1011,9 +1038,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   }
 
   /** A decoded block does not hold the open time the index puts at that slot. */
-  private async rowMismatch(file: PartitionFile, generation: number): Promise<never> {
+  private async rowMismatch(file: PartitionFile, generation: number, block: BlockLocation): Promise<never> {
     if (await this.replacedSince(file, generation)) throw new PartitionReplacedError(file.path);
-    throw new FtcdDecodeError(`A block of ${file.path} does not hold the open times its index expects`);
+    throw this.badBlockContent(file, block, 'Block does not hold the open times its index expects');
   }
 
   /** The file's whole index (reloaded if released); outside commit cycles, trims the others to budget. */
