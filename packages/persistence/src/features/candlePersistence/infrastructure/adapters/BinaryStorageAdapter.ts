@@ -30,7 +30,7 @@ import {
   writeFully,
 } from '../../../../shared/storage/file/durableFs';
 import { FileHandlePool } from '../../../../shared/storage/file/FileHandlePool';
-import { readFileImage } from '../../../../shared/storage/file/readFileImage';
+import { type FileImage, readFileImage } from '../../../../shared/storage/file/readFileImage';
 import { FTCD_EXTENSION, StorageOrganizer } from '../../../../shared/storage/file/StorageOrganizer';
 import { StoreLock } from '../../../../shared/storage/file/StoreLock';
 import {
@@ -117,6 +117,8 @@ interface CompactionMode {
 const MAX_REPLACED_RETRIES = 5;
 /** Largest single read of a range query; bigger spans are read in windows. */
 const RANGE_READ_BYTES = 8 << 20;
+/** Partition files read ahead of the one being loaded when a series' files are (re)scanned. */
+const FILE_READ_AHEAD = 4;
 
 /**
  * `CandleStoragePort` over `.ftcd` block files (docs/formats/ftcd.md):
@@ -1122,6 +1124,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       throw error;
     }
     const series = this.seriesState(exchange, symbol, timeframe);
+    const toLoad: PartitionFile[] = [];
     for (const entry of entries.sort()) {
       if (entry.endsWith(`${FTCD_EXTENSION}.tmp`)) {
         if (!this.config.readOnly) await this.removeTemporary(join(dir, entry));
@@ -1152,18 +1155,30 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         );
         series.partitions.set(partition, file);
       }
+      toLoad.push(file);
+    }
+    // Reads run a few files ahead of loading (CPU-bound: CRCs, headers), so I/O waits overlap it.
+    const reads: (Promise<FileImage | Error> | undefined)[] = [];
+    const startRead = (k: number) => {
+      const file = toLoad[k];
+      if (file) reads[k] = readFileImage(file.path).catch((error: unknown) => error as Error);
+    };
+    for (let k = 0; k < FILE_READ_AHEAD; k += 1) startRead(k);
+    for (let k = 0; k < toLoad.length; k += 1) {
+      const file = toLoad[k]!;
+      const image = await reads[k]!;
+      reads[k] = undefined;
+      startRead(k + FILE_READ_AHEAD);
       try {
-        await this.loadFileImage(file, await readFileImage(file.path));
+        if (image instanceof Error) throw image;
+        await this.loadFileImage(file, image);
       } catch (error) {
-        this.report({ code: 'FTCD_IO_ERROR', path, message: (error as Error).message });
+        this.report({ code: 'FTCD_IO_ERROR', path: file.path, message: (error as Error).message });
       }
     }
   }
 
-  private async loadFileImage(
-    file: PartitionFile,
-    { bytes: image, inode }: { bytes: Uint8Array; inode: number },
-  ): Promise<void> {
+  private async loadFileImage(file: PartitionFile, { bytes: image, inode }: FileImage): Promise<void> {
     const { problems, tornTailAt } = file.loadImage(image);
     file.inode = inode;
     for (const problem of problems) this.report(problem);
