@@ -238,3 +238,85 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
     await reader.close();
   });
 });
+
+describe('.ftcd recovery: files over 64 KiB are opened from their block headers', () => {
+  const tempDir = useTempDirs();
+  /** Four uncompressed blocks of 100 candles of 50 bins: ~200 KB, well over the whole-read size. */
+  const largeDay = () =>
+    generateFootprintCandles({ seed: 9, count: 400, startTime: DAY, bins: 50, emptyRatio: 0 });
+
+  it('reads a healthy file exactly, and a damaged middle payload is found on first use', async () => {
+    const baseDir = await tempDir();
+    const candles = largeDay();
+    const { path, image, report } = await writeStore(baseDir, candles, 100);
+    expect(image.length).toBeGreaterThan(3 * 64 * 1024);
+    expect(report.blocks).toHaveLength(4);
+
+    const healthy = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    expect((await healthy.listSeries())[0]!.count).toBe(400);
+    expectSameCandles(await healthy.findBySymbol('BTCUSDT', 'binance', '1m'), candles);
+    await healthy.close();
+
+    const damaged = Buffer.from(image);
+    damaged[report.blocks[1]!.offset + 5000]! ^= 1;
+    await writeFile(path, damaged);
+    const store = await BinaryStorageAdapter.open({ baseDir });
+    // Only the headers and the last block were read: the damage is not seen yet.
+    expect(store.problems()).toEqual([]);
+    expect((await store.listSeries())[0]!.count).toBe(400);
+    // Building the index on first use checks every block: skipped, reported, quarantined.
+    expectSameCandles(await store.findBySymbol('BTCUSDT', 'binance', '1m'), [
+      ...candles.slice(0, 100),
+      ...candles.slice(200),
+    ]);
+    expect(store.problems()).toMatchObject([
+      { code: 'FTCD_CORRUPT_BLOCK', offset: report.blocks[1]!.offset },
+    ]);
+    await expect(store.save({ ...candles[0]!, n: candles[0]!.n + 1 })).rejects.toMatchObject({
+      code: 'FLOWTRACE_FTCD_QUARANTINED',
+    });
+    await store.close();
+    expect(Buffer.compare(await readFile(path), damaged)).toBe(0);
+  });
+
+  it('a damaged last block or block header, and a torn tail, are found on open as in a small file', async () => {
+    const baseDir = await tempDir();
+    const candles = largeDay();
+    const { path, image, report } = await writeStore(baseDir, candles, 100);
+    const last = report.blocks[3]!;
+
+    const cases: { name: string; bytes: Buffer; problem?: { code: string; offset: number } }[] = [];
+    const lastPayload = Buffer.from(image);
+    lastPayload[last.offset + 5000]! ^= 1;
+    cases.push({
+      name: 'last payload',
+      bytes: lastPayload,
+      problem: { code: 'FTCD_CORRUPT_BLOCK', offset: last.offset },
+    });
+    const middleHeader = Buffer.from(image);
+    middleHeader[report.blocks[2]!.offset + 20]! ^= 1;
+    cases.push({
+      name: 'middle header',
+      bytes: middleHeader,
+      problem: { code: 'FTCD_CORRUPT_BLOCK', offset: report.blocks[2]!.offset },
+    });
+    cases.push({ name: 'torn tail', bytes: Buffer.from(image.subarray(0, last.offset + 1000)) });
+
+    for (const { name, bytes, problem } of cases) {
+      await writeFile(path, bytes);
+      const store = await BinaryStorageAdapter.open({ baseDir });
+      if (problem) {
+        expect(store.problems(), name).toMatchObject([problem]);
+        expect((await stat(path)).size, name).toBe(bytes.length);
+      } else {
+        expect(store.problems(), name).toEqual([]);
+        expect(store.health().repairs, name).toEqual([
+          { kind: 'torn-tail-truncated', path, offset: last.offset, bytes: 1000 },
+        ]);
+        expect((await stat(path)).size, name).toBe(last.offset);
+        expectSameCandles(await store.findBySymbol('BTCUSDT', 'binance', '1m'), candles.slice(0, 300));
+      }
+      await store.close();
+    }
+  });
+});

@@ -1,9 +1,10 @@
 import type { PartitionBounds } from '../file/StorageOrganizer';
 import { BinarySerializer } from '../serialization/binary/BinarySerializer';
-import { decodeFileHeader, type FtcdIdentity } from './ftcdLayout';
+import { decodeFileHeader, type FtcdFileHeader, type FtcdIdentity } from './ftcdLayout';
 import { PartitionIndex } from './PartitionIndex';
 import type { StorageProblem } from './StorageProblem';
 import { type ScanResult, scanBlocks } from './scanBlocks';
+import type { HeaderWalk } from './walkBlockHeaders';
 
 /** In-memory state of one `.ftcd` partition file. */
 export class PartitionFile {
@@ -64,13 +65,7 @@ export class PartitionFile {
     let headerLength: number;
     try {
       const header = decodeFileHeader(bytes);
-      const { exchange, symbol, timeframe, partition } = this.identity;
-      if (
-        header.exchange !== exchange ||
-        header.symbol !== symbol ||
-        header.timeframe !== timeframe ||
-        header.partition !== partition
-      ) {
+      if (!this.isIdentityOf(header)) {
         return this.fail({
           code: 'FTCD_IDENTITY_MISMATCH',
           path: this.path,
@@ -94,6 +89,34 @@ export class PartitionFile {
     const outcome = this.ingestScan(bytes, scan, 0);
     this.index.trim();
     return outcome;
+  }
+
+  /**
+   * Loads the file from its headers alone (walkBlockHeaders: every header and
+   * the last block checked, the other payloads not read) when that walk found
+   * it sound and its blocks are in time order: the index is then the same
+   * summary `loadImage` would make. False, with nothing loaded, otherwise: the
+   * caller loads the whole image instead, which classifies what is wrong.
+   */
+  loadHeaders(walk: HeaderWalk): boolean {
+    this.reset();
+    if (!this.isIdentityOf(walk.fileHeader)) return false;
+    this.exists = true;
+    this.end = walk.fileHeader.length;
+    if (this.summarize({ blocks: walk.blocks, corruptions: [], tornTailAt: undefined, validEnd: walk.end }))
+      return true;
+    this.reset();
+    return false;
+  }
+
+  private isIdentityOf(header: FtcdFileHeader): boolean {
+    const { exchange, symbol, timeframe, partition } = this.identity;
+    return (
+      header.exchange === exchange &&
+      header.symbol === symbol &&
+      header.timeframe === timeframe &&
+      header.partition === partition
+    );
   }
 
   /**

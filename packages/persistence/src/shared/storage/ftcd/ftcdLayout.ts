@@ -10,7 +10,7 @@ export const BLOCK_HEADER_SIZE = 44;
 const HEADER_CRC_SPAN = 36;
 /** A block payload larger than this is treated as a corrupt length. */
 export const MAX_PAYLOAD_LENGTH = 256 * 1024 * 1024;
-const MAX_FILE_HEADER = 4 + 2 + 2 + 4 * 256 + 4;
+export const MAX_FILE_HEADER = 4 + 2 + 2 + 4 * 256 + 4;
 
 export interface FtcdIdentity {
   exchange: string;

@@ -60,6 +60,7 @@ import type {
   StorageProblem,
   StorageRepair,
 } from '../../../../shared/storage/ftcd/StorageProblem';
+import { type FileOpening, readForOpening } from '../../../../shared/storage/ftcd/walkBlockHeaders';
 import {
   BinarySerializer,
   type DecodedBlock,
@@ -1158,20 +1159,25 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       toLoad.push(file);
     }
     // Reads run a few files ahead of loading (CPU-bound: CRCs, headers), so I/O waits overlap it.
-    const reads: (Promise<FileImage | Error> | undefined)[] = [];
+    const reads: (Promise<FileOpening | Error> | undefined)[] = [];
     const startRead = (k: number) => {
       const file = toLoad[k];
-      if (file) reads[k] = readFileImage(file.path).catch((error: unknown) => error as Error);
+      if (file) reads[k] = readForOpening(file.path).catch((error: unknown) => error as Error);
     };
     for (let k = 0; k < FILE_READ_AHEAD; k += 1) startRead(k);
     for (let k = 0; k < toLoad.length; k += 1) {
       const file = toLoad[k]!;
-      const image = await reads[k]!;
+      const opening = await reads[k]!;
       reads[k] = undefined;
       startRead(k + FILE_READ_AHEAD);
       try {
-        if (image instanceof Error) throw image;
-        await this.loadFileImage(file, image);
+        if (opening instanceof Error) throw opening;
+        if ('walk' in opening && file.loadHeaders(opening.walk)) {
+          file.inode = opening.inode;
+          this.indexes.touch(file);
+          continue;
+        }
+        await this.loadFileImage(file, 'image' in opening ? opening.image : await readFileImage(file.path));
       } catch (error) {
         this.report({ code: 'FTCD_IO_ERROR', path: file.path, message: (error as Error).message });
       }

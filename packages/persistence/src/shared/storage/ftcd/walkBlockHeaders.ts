@@ -1,0 +1,114 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import type { FileImage } from '../file/readFileImage';
+import {
+  BLOCK_HEADER_SIZE,
+  blockCrcValid,
+  decodeFileHeader,
+  type FtcdFileHeader,
+  MAX_FILE_HEADER,
+  readBlockHeader,
+} from './ftcdLayout';
+import type { ScannedBlock } from './scanBlocks';
+
+/** A file's header and block headers, read without its payloads. */
+export interface HeaderWalk {
+  readonly fileHeader: FtcdFileHeader;
+  /** Every block, in file order, numbered from 0 without a gap. */
+  readonly blocks: ScannedBlock[];
+  /** File offset just after the last block: the file's size. */
+  readonly end: number;
+}
+
+/** Bytes read at once while block headers are close together. */
+const HEADER_WINDOW = 64 * 1024;
+/** Bytes read for the next header after a block larger than a quarter of the window. */
+const HEADER_READ = 4 * 1024;
+
+/**
+ * Walks the block headers of a file of `size` bytes through `handle`, reading
+ * the payloads of neither block but the last (whose block CRC it checks, as
+ * a crash could have left it incomplete). Each header's own CRC is checked.
+ * Headers close together are read a window at a time; after a large block
+ * only the next header's page is read, so a file of a few large blocks costs a
+ * few small reads instead of reading it all.
+ *
+ * Returns undefined unless the file is plainly sound: a valid file header,
+ * block headers that all check, sequences 0, 1, 2, … and a last block that ends
+ * exactly at `size` with a valid CRC. Anything else (a tail, a bad header, a
+ * gap) is for a whole-file scan to classify (scanBlocks).
+ */
+export async function walkBlockHeaders(handle: FileHandle, size: number): Promise<HeaderWalk | undefined> {
+  const buffer = new Uint8Array(HEADER_WINDOW);
+  let bufferStart = 0;
+  let bufferLength = 0;
+  // Small until the first block shows how far apart headers are.
+  let readLength = HEADER_READ;
+  const bytesAt = async (position: number, length: number): Promise<Uint8Array | undefined> => {
+    if (position < bufferStart || position + length > bufferStart + bufferLength) {
+      const want = Math.min(Math.max(readLength, length), size - position, buffer.length);
+      if (want < length) return undefined;
+      const { bytesRead } = await handle.read(buffer, 0, want, position);
+      bufferStart = position;
+      bufferLength = bytesRead;
+      if (bytesRead < length) return undefined;
+    }
+    return buffer.subarray(position - bufferStart, position - bufferStart + length);
+  };
+
+  const head = await bytesAt(0, Math.min(size, MAX_FILE_HEADER));
+  if (!head) return undefined;
+  let fileHeader: FtcdFileHeader;
+  try {
+    fileHeader = decodeFileHeader(head);
+  } catch {
+    return undefined;
+  }
+  const blocks: ScannedBlock[] = [];
+  let position = fileHeader.length;
+  while (position < size) {
+    const headerBytes = await bytesAt(position, BLOCK_HEADER_SIZE);
+    const header = headerBytes && readBlockHeader(headerBytes, 0);
+    if (!header || header.sequence !== blocks.length) return undefined;
+    const totalLength = BLOCK_HEADER_SIZE + header.payloadLength;
+    if (position + totalLength > size) return undefined;
+    blocks.push({ ...header, offset: position, totalLength });
+    readLength = totalLength > HEADER_WINDOW / 4 ? HEADER_READ : HEADER_WINDOW;
+    position += totalLength;
+  }
+  const last = blocks[blocks.length - 1];
+  if (last) {
+    const bytes = new Uint8Array(last.totalLength);
+    const { bytesRead } = await handle.read(bytes, 0, last.totalLength, last.offset);
+    if (bytesRead < last.totalLength || !blockCrcValid(bytes, 0, last.payloadLength)) return undefined;
+  }
+  return { fileHeader, blocks, end: position };
+}
+
+/** Files up to this size are read whole when opened: one read costs no more than walking their headers. */
+const WHOLE_FILE_BYTES = 64 * 1024;
+
+/** What opening a partition file read: its headers (a large, plainly sound file) or all of it. */
+export type FileOpening =
+  | { readonly walk: HeaderWalk; readonly inode: number }
+  | { readonly image: FileImage };
+
+/**
+ * Reads what opening a partition file needs, through one handle (the bytes
+ * and inode are of one file even if the path is replaced meanwhile): the
+ * headers when the file is larger than 64 KiB and plainly sound, else the
+ * whole file.
+ */
+export async function readForOpening(path: string): Promise<FileOpening> {
+  const handle = await open(path, 'r');
+  try {
+    const { ino, size } = await handle.stat();
+    if (size > WHOLE_FILE_BYTES) {
+      const walk = await walkBlockHeaders(handle, size);
+      if (walk) return { walk, inode: ino };
+    }
+    // Positioned reads above leave the file position at 0: this reads the file to its end.
+    return { image: { bytes: await handle.readFile(), inode: ino } };
+  } finally {
+    await handle.close();
+  }
+}
