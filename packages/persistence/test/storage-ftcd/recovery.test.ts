@@ -30,6 +30,29 @@ async function writeStore(baseDir: string, candles: FootprintCandleDTO[], perBlo
   return { path, image: await readFile(path), report };
 }
 
+/**
+ * Opens `baseDir` as a writer whose only file holds `candles` with one damaged
+ * block that opening does not see: no problem and the full count on open, then
+ * the first read returns `kept`, reports `problem` and quarantines the file.
+ */
+async function expectFoundOnFirstUse(
+  baseDir: string,
+  candles: FootprintCandleDTO[],
+  kept: FootprintCandleDTO[],
+  problem: { code: string; offset: number },
+): Promise<void> {
+  const store = await BinaryStorageAdapter.open({ baseDir });
+  expect(store.problems()).toEqual([]);
+  expect((await store.listSeries())[0]!.count).toBe(candles.length);
+  expectSameCandles(await store.findBySymbol('BTCUSDT', 'binance', '1m'), kept);
+  expect(store.problems()).toMatchObject([problem]);
+  expect(store.health().status).not.toBe('healthy');
+  await expect(store.save({ ...candles[0]!, n: candles[0]!.n + 1 })).rejects.toMatchObject({
+    code: 'FLOWTRACE_FTCD_QUARANTINED',
+  });
+  await store.close();
+}
+
 describe('.ftcd recovery: torn tails', () => {
   const tempDir = useTempDirs();
 
@@ -172,21 +195,12 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
     damaged.set(forged, bad.offset);
     await writeFile(path, damaged);
 
-    const store = await BinaryStorageAdapter.open({ baseDir });
-    // Blocks in time order: opening reads only their headers (and checks every CRC).
-    expect(store.problems()).toEqual([]);
-    expect((await store.listSeries())[0]!.count).toBe(9);
-    // First use decodes the payloads: the block is skipped, reported and the file quarantined.
-    expectSameCandles(await store.findBySymbol('BTCUSDT', 'binance', '1m'), [
-      ...candles.slice(0, 3),
-      ...candles.slice(6),
-    ]);
-    expect(store.problems()).toMatchObject([{ code: 'FTCD_BAD_BLOCK_CONTENT', offset: bad.offset }]);
-    expect(store.health().status).not.toBe('healthy');
-    await expect(store.save({ ...candles[0]!, n: candles[0]!.n + 1 })).rejects.toMatchObject({
-      code: 'FLOWTRACE_FTCD_QUARANTINED',
+    // Blocks in time order: opening reads only their headers (and checks every CRC). First use
+    // decodes the payloads: the block is skipped, reported and the file quarantined.
+    await expectFoundOnFirstUse(baseDir, candles, [...candles.slice(0, 3), ...candles.slice(6)], {
+      code: 'FTCD_BAD_BLOCK_CONTENT',
+      offset: bad.offset,
     });
-    await store.close();
     expect(Buffer.compare(await readFile(path), damaged)).toBe(0);
   });
 
@@ -260,22 +274,12 @@ describe('.ftcd recovery: files over 64 KiB are opened from their block headers'
     const damaged = Buffer.from(image);
     damaged[report.blocks[1]!.offset + 5000]! ^= 1;
     await writeFile(path, damaged);
-    const store = await BinaryStorageAdapter.open({ baseDir });
-    // Only the headers and the last block were read: the damage is not seen yet.
-    expect(store.problems()).toEqual([]);
-    expect((await store.listSeries())[0]!.count).toBe(400);
-    // Building the index on first use checks every block: skipped, reported, quarantined.
-    expectSameCandles(await store.findBySymbol('BTCUSDT', 'binance', '1m'), [
-      ...candles.slice(0, 100),
-      ...candles.slice(200),
-    ]);
-    expect(store.problems()).toMatchObject([
-      { code: 'FTCD_CORRUPT_BLOCK', offset: report.blocks[1]!.offset },
-    ]);
-    await expect(store.save({ ...candles[0]!, n: candles[0]!.n + 1 })).rejects.toMatchObject({
-      code: 'FLOWTRACE_FTCD_QUARANTINED',
+    // Only the headers and the last block were read on open; building the index on first use
+    // checks every block: skipped, reported, quarantined.
+    await expectFoundOnFirstUse(baseDir, candles, [...candles.slice(0, 100), ...candles.slice(200)], {
+      code: 'FTCD_CORRUPT_BLOCK',
+      offset: report.blocks[1]!.offset,
     });
-    await store.close();
     expect(Buffer.compare(await readFile(path), damaged)).toBe(0);
   });
 
