@@ -1,10 +1,15 @@
 import type { PartitionBounds } from '../file/StorageOrganizer';
 import { BinarySerializer } from '../serialization/binary/BinarySerializer';
+import { BlockTimeline } from './BlockTimeline';
 import { decodeFileHeader, type FtcdFileHeader, type FtcdIdentity } from './ftcdLayout';
 import { PartitionIndex } from './PartitionIndex';
 import type { StorageProblem } from './StorageProblem';
 import { type ScanResult, scanBlocks } from './scanBlocks';
 import type { HeaderWalk } from './walkBlockHeaders';
+
+/** Open times of a block indexed from its header (reused: PartitionIndex.addBlock copies them). */
+const ONE_TIME = new Float64Array(1);
+const TWO_TIMES = new Float64Array(2);
 
 /** In-memory state of one `.ftcd` partition file. */
 export class PartitionFile {
@@ -103,8 +108,7 @@ export class PartitionFile {
     if (!this.isIdentityOf(walk.fileHeader)) return false;
     this.exists = true;
     this.end = walk.fileHeader.length;
-    if (this.summarize({ blocks: walk.blocks, corruptions: [], tornTailAt: undefined, validEnd: walk.end }))
-      return true;
+    if (this.summarizeTimeline(walk.timeline, walk.end)) return true;
     this.reset();
     return false;
   }
@@ -121,27 +125,29 @@ export class PartitionFile {
 
   /**
    * Makes the index a summary of the scanned blocks when they are sound and in
-   * time order, each starting after the previous one's last open time; false
-   * (nothing changed) otherwise. Within a block, open times are ascending and
-   * distinct, so then every key is in exactly one block and the candle count
-   * is the sum of the headers' counts.
+   * time order (see BlockTimeline) inside the partition; false (nothing
+   * changed) otherwise.
    */
   private summarize(scan: ScanResult): boolean {
-    if (scan.corruptions.length > 0 || scan.blocks.length === 0) return false;
-    let count = 0;
-    let previousLast = Number.NEGATIVE_INFINITY;
-    for (const block of scan.blocks) {
-      const { candleCount, firstOpenTime: first, lastOpenTime: last } = block;
-      const spanAgrees = candleCount === 1 ? first === last : candleCount > 1 && last > first;
-      if (!spanAgrees || !(first > previousLast) || first < this.bounds.start || !(last < this.bounds.end))
-        return false;
-      previousLast = last;
-      count += candleCount;
-    }
-    const lastBlock = scan.blocks[scan.blocks.length - 1]!;
-    this.index = PartitionIndex.summary(count, scan.blocks[0]!.firstOpenTime, lastBlock.lastOpenTime);
-    this.nextSequence = lastBlock.sequence + 1;
-    this.end = scan.validEnd;
+    if (scan.corruptions.length > 0) return false;
+    const timeline = new BlockTimeline();
+    for (const block of scan.blocks)
+      timeline.add(block.candleCount, block.firstOpenTime, block.lastOpenTime, block.sequence);
+    return this.summarizeTimeline(timeline, scan.validEnd);
+  }
+
+  private summarizeTimeline(timeline: BlockTimeline, end: number): boolean {
+    // In order, every block lies between the first block's first and the last block's last time.
+    if (
+      timeline.blocks === 0 ||
+      !timeline.inOrder ||
+      timeline.firstOpenTime < this.bounds.start ||
+      !(timeline.lastOpenTime < this.bounds.end)
+    )
+      return false;
+    this.index = PartitionIndex.summary(timeline.candles, timeline.firstOpenTime, timeline.lastOpenTime);
+    this.nextSequence = timeline.lastSequence + 1;
+    this.end = end;
     return true;
   }
 
@@ -219,19 +225,23 @@ export class PartitionFile {
       message: corruption.message,
     }));
     for (const block of scan.blocks) {
-      const payloadStart = block.offset - baseOffset + (block.totalLength - block.payloadLength);
-      const payload = bytes.subarray(payloadStart, payloadStart + block.payloadLength);
       let times: Float64Array;
       try {
         // One or two candles: the header's first and last open time are all of them (a live save
         // writes such a block per candle; inflating each would dominate indexing a live day). The
-        // payload is checked against them when it is read.
-        times =
-          block.candleCount === 1 && block.firstOpenTime === block.lastOpenTime
-            ? Float64Array.of(block.firstOpenTime)
-            : block.candleCount === 2 && block.firstOpenTime < block.lastOpenTime
-              ? Float64Array.of(block.firstOpenTime, block.lastOpenTime)
-              : BinarySerializer.decodeBlockOpenTimes(block.codec, payload, block.candleCount);
+        // payload is checked against them when it is read. addBlock keeps neither argument.
+        if (block.candleCount === 1 && block.firstOpenTime === block.lastOpenTime) {
+          times = ONE_TIME;
+          times[0] = block.firstOpenTime;
+        } else if (block.candleCount === 2 && block.firstOpenTime < block.lastOpenTime) {
+          times = TWO_TIMES;
+          times[0] = block.firstOpenTime;
+          times[1] = block.lastOpenTime;
+        } else {
+          const payloadStart = block.offset - baseOffset + (block.totalLength - block.payloadLength);
+          const payload = bytes.subarray(payloadStart, payloadStart + block.payloadLength);
+          times = BinarySerializer.decodeBlockOpenTimes(block.codec, payload, block.candleCount);
+        }
       } catch (error) {
         problems.push({
           code: 'FTCD_BAD_BLOCK_CONTENT',
@@ -241,7 +251,9 @@ export class PartitionFile {
         });
         continue;
       }
-      const outside = times.some((time) => !(time >= this.bounds.start && time < this.bounds.end));
+      let outside = false;
+      for (let slot = 0; slot < times.length; slot += 1)
+        if (!(times[slot]! >= this.bounds.start && times[slot]! < this.bounds.end)) outside = true;
       if (times.length !== block.candleCount || outside) {
         problems.push({
           code: 'FTCD_BAD_BLOCK_CONTENT',

@@ -104,30 +104,48 @@ export function encodeBlock(header: Omit<BlockHeader, 'payloadLength'>, payload:
   return bytes;
 }
 
+/** Reads an unsigned 32-bit little-endian integer (no DataView: headers are read once per block). */
+function u32(bytes: Uint8Array, offset: number): number {
+  return (
+    (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>>
+    0
+  );
+}
+
+const F64_BYTES = new Uint8Array(8);
+const F64 = new Float64Array(F64_BYTES.buffer);
+/** Byte order of this host's typed arrays (s390x is big-endian). */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Reads a little-endian float64 through a scratch array (no DataView per header). */
+function f64(bytes: Uint8Array, offset: number): number {
+  if (HOST_LITTLE_ENDIAN) for (let k = 0; k < 8; k += 1) F64_BYTES[k] = bytes[offset + k]!;
+  else for (let k = 0; k < 8; k += 1) F64_BYTES[7 - k] = bytes[offset + k]!;
+  return F64[0]!;
+}
+
 /** The block header at `offset` when its magic and header CRC are valid, else undefined. */
 export function readBlockHeader(bytes: Uint8Array, offset: number): BlockHeader | undefined {
   if (offset + BLOCK_HEADER_SIZE > bytes.length) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, BLOCK_HEADER_SIZE);
-  if (view.getUint32(0, true) !== BLOCK_MAGIC) return undefined;
-  if (view.getUint32(36, true) !== crc32c(bytes, 0, offset, offset + HEADER_CRC_SPAN)) return undefined;
+  if (u32(bytes, offset) !== BLOCK_MAGIC) return undefined;
+  if (u32(bytes, offset + 36) !== crc32c(bytes, 0, offset, offset + HEADER_CRC_SPAN)) return undefined;
   return {
-    payloadLength: view.getUint32(4, true),
-    sequence: view.getUint32(8, true),
-    candleCount: view.getUint32(12, true),
-    firstOpenTime: view.getFloat64(16, true),
-    lastOpenTime: view.getFloat64(24, true),
+    payloadLength: u32(bytes, offset + 4),
+    sequence: u32(bytes, offset + 8),
+    candleCount: u32(bytes, offset + 12),
+    firstOpenTime: f64(bytes, offset + 16),
+    lastOpenTime: f64(bytes, offset + 24),
     codec: bytes[offset + 32]!,
   };
 }
 
 /** Whether the block at `offset` (header already valid, payload fully inside `bytes`) has a valid block CRC. */
 export function blockCrcValid(bytes: Uint8Array, offset: number, payloadLength: number): boolean {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, BLOCK_HEADER_SIZE);
   const crc = crc32c(
     bytes,
     crc32c(bytes, 0, offset, offset + 40),
     offset + BLOCK_HEADER_SIZE,
     offset + BLOCK_HEADER_SIZE + payloadLength,
   );
-  return view.getUint32(40, true) === crc;
+  return u32(bytes, offset + 40) === crc;
 }

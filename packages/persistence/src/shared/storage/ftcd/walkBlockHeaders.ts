@@ -1,5 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import type { FileImage } from '../file/readFileImage';
+import { BlockTimeline } from './BlockTimeline';
 import {
   BLOCK_HEADER_SIZE,
   blockCrcValid,
@@ -8,13 +9,12 @@ import {
   MAX_FILE_HEADER,
   readBlockHeader,
 } from './ftcdLayout';
-import type { ScannedBlock } from './scanBlocks';
 
-/** A file's header and block headers, read without its payloads. */
+/** A file's header and what its block headers say, read without its payloads. */
 export interface HeaderWalk {
   readonly fileHeader: FtcdFileHeader;
-  /** Every block, in file order, numbered from 0 without a gap. */
-  readonly blocks: ScannedBlock[];
+  /** Every block, numbered from 0 without a gap. */
+  readonly timeline: BlockTimeline;
   /** File offset just after the last block: the file's size. */
   readonly end: number;
 }
@@ -43,45 +43,50 @@ export async function walkBlockHeaders(handle: FileHandle, size: number): Promis
   let bufferLength = 0;
   // Small until the first block shows how far apart headers are.
   let readLength = HEADER_READ;
-  const bytesAt = async (position: number, length: number): Promise<Uint8Array | undefined> => {
-    if (position < bufferStart || position + length > bufferStart + bufferLength) {
-      const want = Math.min(Math.max(readLength, length), size - position, buffer.length);
-      if (want < length) return undefined;
-      const { bytesRead } = await handle.read(buffer, 0, want, position);
-      bufferStart = position;
-      bufferLength = bytesRead;
-      if (bytesRead < length) return undefined;
-    }
-    return buffer.subarray(position - bufferStart, position - bufferStart + length);
+  /** Reads from `position` into the buffer; false when fewer than `length` bytes are there. */
+  const fill = async (position: number, length: number): Promise<boolean> => {
+    const want = Math.min(Math.max(readLength, length), size - position, buffer.length);
+    if (want < length) return false;
+    const { bytesRead } = await handle.read(buffer, 0, want, position);
+    bufferStart = position;
+    bufferLength = bytesRead;
+    return bytesRead >= length;
   };
+  const inBuffer = (position: number, length: number) =>
+    position >= bufferStart && position + length <= bufferStart + bufferLength;
 
-  const head = await bytesAt(0, Math.min(size, MAX_FILE_HEADER));
-  if (!head) return undefined;
+  const headLength = Math.min(size, MAX_FILE_HEADER);
+  if (!(await fill(0, headLength))) return undefined;
   let fileHeader: FtcdFileHeader;
   try {
-    fileHeader = decodeFileHeader(head);
+    fileHeader = decodeFileHeader(buffer.subarray(0, headLength));
   } catch {
     return undefined;
   }
-  const blocks: ScannedBlock[] = [];
+  const timeline = new BlockTimeline();
   let position = fileHeader.length;
+  let lastOffset = -1;
+  let lastLength = 0;
   while (position < size) {
-    const headerBytes = await bytesAt(position, BLOCK_HEADER_SIZE);
-    const header = headerBytes && readBlockHeader(headerBytes, 0);
-    if (!header || header.sequence !== blocks.length) return undefined;
+    // Awaits only when the next header is outside the buffer: most headers of small blocks are in it.
+    if (!inBuffer(position, BLOCK_HEADER_SIZE) && !(await fill(position, BLOCK_HEADER_SIZE)))
+      return undefined;
+    const header = readBlockHeader(buffer.subarray(0, bufferLength), position - bufferStart);
+    if (!header || header.sequence !== timeline.blocks) return undefined;
     const totalLength = BLOCK_HEADER_SIZE + header.payloadLength;
     if (position + totalLength > size) return undefined;
-    blocks.push({ ...header, offset: position, totalLength });
+    timeline.add(header.candleCount, header.firstOpenTime, header.lastOpenTime, header.sequence);
+    lastOffset = position;
+    lastLength = totalLength;
     readLength = totalLength > HEADER_WINDOW / 4 ? HEADER_READ : HEADER_WINDOW;
     position += totalLength;
   }
-  const last = blocks[blocks.length - 1];
-  if (last) {
-    const bytes = new Uint8Array(last.totalLength);
-    const { bytesRead } = await handle.read(bytes, 0, last.totalLength, last.offset);
-    if (bytesRead < last.totalLength || !blockCrcValid(bytes, 0, last.payloadLength)) return undefined;
+  if (lastOffset >= 0) {
+    const bytes = new Uint8Array(lastLength);
+    const { bytesRead } = await handle.read(bytes, 0, lastLength, lastOffset);
+    if (bytesRead < lastLength || !blockCrcValid(bytes, 0, lastLength - BLOCK_HEADER_SIZE)) return undefined;
   }
-  return { fileHeader, blocks, end: position };
+  return { fileHeader, timeline, end: position };
 }
 
 /** Files up to this size are read whole when opened: one read costs no more than walking their headers. */
