@@ -39,8 +39,9 @@ const HEADER_READ = 4 * 1024;
  */
 export async function walkBlockHeaders(handle: FileHandle, size: number): Promise<HeaderWalk | undefined> {
   const buffer = new Uint8Array(HEADER_WINDOW);
+  /** The bytes read last (a view of `buffer`), from file offset `bufferStart`. */
+  let lastRead = buffer.subarray(0, 0);
   let bufferStart = 0;
-  let bufferLength = 0;
   // Small until the first block shows how far apart headers are.
   let readLength = HEADER_READ;
   /** Reads from `position` into the buffer; false when fewer than `length` bytes are there. */
@@ -49,17 +50,17 @@ export async function walkBlockHeaders(handle: FileHandle, size: number): Promis
     if (want < length) return false;
     const { bytesRead } = await handle.read(buffer, 0, want, position);
     bufferStart = position;
-    bufferLength = bytesRead;
+    lastRead = buffer.subarray(0, bytesRead);
     return bytesRead >= length;
   };
   const inBuffer = (position: number, length: number) =>
-    position >= bufferStart && position + length <= bufferStart + bufferLength;
+    position >= bufferStart && position + length <= bufferStart + lastRead.length;
 
   const headLength = Math.min(size, MAX_FILE_HEADER);
   if (!(await fill(0, headLength))) return undefined;
   let fileHeader: FtcdFileHeader;
   try {
-    fileHeader = decodeFileHeader(buffer.subarray(0, headLength));
+    fileHeader = decodeFileHeader(lastRead.subarray(0, headLength));
   } catch {
     return undefined;
   }
@@ -71,7 +72,7 @@ export async function walkBlockHeaders(handle: FileHandle, size: number): Promis
     // Awaits only when the next header is outside the buffer: most headers of small blocks are in it.
     if (!inBuffer(position, BLOCK_HEADER_SIZE) && !(await fill(position, BLOCK_HEADER_SIZE)))
       return undefined;
-    const header = readBlockHeader(buffer.subarray(0, bufferLength), position - bufferStart);
+    const header = readBlockHeader(lastRead, position - bufferStart);
     if (!header || header.sequence !== timeline.blocks) return undefined;
     const totalLength = BLOCK_HEADER_SIZE + header.payloadLength;
     if (position + totalLength > size) return undefined;

@@ -165,8 +165,7 @@ const OPEN_TIMES_FIRST_PREFIX = 512;
 /** The open times at the start of `payload` (a whole payload, or a prefix of one holding at most `maxCount` candles). */
 function decodeOpenTimes(payload: Uint8Array, maxCount: number): Float64Array {
   const reader = new ByteReader(payload);
-  const count = reader.varint();
-  if (count > maxCount) throw new FtcdDecodeError(`Implausible candle count ${count}`);
+  const count = readCount(reader, maxCount);
   const times = new Float64Array(count);
   decodeGroup(reader, times, new Float64Array(count), 0, count);
   return times;
@@ -190,9 +189,10 @@ function identityRows(count: number): Int32Array {
   return rows;
 }
 
-function readCount(reader: ByteReader, payload: Uint8Array): number {
+/** The candle count that starts a payload; more than `maxCount` (a candle takes at least a byte) is corrupt. */
+function readCount(reader: ByteReader, maxCount: number): number {
   const count = reader.varint();
-  if (count > payload.length) throw new FtcdDecodeError(`Implausible candle count ${count}`);
+  if (count > maxCount) throw new FtcdDecodeError(`Implausible candle count ${count}`);
   return count;
 }
 
@@ -301,7 +301,7 @@ function decodePayload(payload: Uint8Array): BinaryCandle[] {
  */
 function decodeColumns(payload: Uint8Array, ownColumns = true): CandleColumns {
   const reader = new ByteReader(payload);
-  const count = readCount(reader, payload);
+  const count = readCount(reader, payload.length);
   const scratch = new Float64Array(count);
   const n = {} as Record<CandleNumberField, Float64Array>;
   const times = new Float64Array(count);
