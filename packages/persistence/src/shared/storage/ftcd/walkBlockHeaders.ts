@@ -101,8 +101,8 @@ export type FileOpening =
 /**
  * Reads what opening a partition file needs, through one handle (the bytes
  * and inode are of one file even if the path is replaced meanwhile): the
- * headers when the file is larger than 64 KiB and plainly sound, else the
- * whole file.
+ * headers when the file is larger than 64 KiB, plainly sound and its blocks
+ * in time order, else the whole file.
  */
 export async function readForOpening(path: string): Promise<FileOpening> {
   const handle = await open(path, 'r');
@@ -110,7 +110,8 @@ export async function readForOpening(path: string): Promise<FileOpening> {
     const { ino, size } = await handle.stat();
     if (size > WHOLE_FILE_BYTES) {
       const walk = await walkBlockHeaders(handle, size);
-      if (walk) return { walk, inode: ino };
+      // Blocks out of time order need the whole file anyway (their index is built on open).
+      if (walk?.timeline.inOrder) return { walk, inode: ino };
     }
     // Positioned reads above leave the file position at 0: this reads the file to its end.
     return { image: { bytes: await handle.readFile(), inode: ino } };
