@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FileHandlePool } from '../file/FileHandlePool';
 import type { PartitionFile } from './PartitionFile';
 import type { PartitionIndex } from './PartitionIndex';
@@ -86,7 +87,7 @@ export class ResidentIndexes {
       this.touch(file);
       return file.index;
     }
-    const { index, problems } = file.rebuildIndex(bytes.subarray(0, bytesRead));
+    const { index, problems } = await file.rebuildIndex(bytes.subarray(0, bytesRead), yieldToEventLoop);
     if (bytesRead < end) {
       problems.push({
         code: 'FTCD_IO_ERROR',

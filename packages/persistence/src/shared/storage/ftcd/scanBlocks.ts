@@ -32,6 +32,14 @@ export interface ScanResult {
   tornTailAt: number | undefined;
   /** File offset just after the last valid block (or the scan start when none). */
   validEnd: number;
+  /**
+   * Set when the scan stopped early at its block budget: the offset (within
+   * `bytes`) of the next block, where a further scan resumes with
+   * `nextSequence` as exactly as if this one had gone on.
+   */
+  resumeAt: number | undefined;
+  /** The sequence the next block should have. */
+  nextSequence: number;
 }
 
 function isAllZero(bytes: Uint8Array, from: number): boolean {
@@ -60,12 +68,16 @@ function findNextValidBlock(bytes: Uint8Array, from: number): number {
  * - a bad header CRC or a bad block CRC on a complete block: corruption. The
  *   scan resynchronises on the next valid block so everything after stays
  *   readable; corruption is never classified as a torn tail.
+ *
+ * `maxBlocks` stops the scan after that many valid blocks (`resumeAt`), so a
+ * caller can scan a large file in slices and let the event loop run between.
  */
 export function scanBlocks(
   bytes: Uint8Array,
   start: number,
   expectedSequence: number,
   baseOffset = 0,
+  maxBlocks = Number.POSITIVE_INFINITY,
 ): ScanResult {
   const blocks: ScannedBlock[] = [];
   const corruptions: ScanCorruption[] = [];
@@ -73,7 +85,12 @@ export function scanBlocks(
   let nextSequence = expectedSequence;
   let tornTailAt: number | undefined;
   let validEnd = baseOffset + start;
+  let resumeAt: number | undefined;
   while (position < bytes.length) {
+    if (blocks.length >= maxBlocks) {
+      resumeAt = position;
+      break;
+    }
     const remaining = bytes.length - position;
     if (remaining < BLOCK_HEADER_SIZE || isAllZero(bytes, position)) {
       tornTailAt = baseOffset + position;
@@ -131,5 +148,5 @@ export function scanBlocks(
     position += totalLength;
     validEnd = baseOffset + position;
   }
-  return { blocks, corruptions, tornTailAt, validEnd };
+  return { blocks, corruptions, tornTailAt, validEnd, resumeAt, nextSequence };
 }
