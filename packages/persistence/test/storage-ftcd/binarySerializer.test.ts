@@ -112,6 +112,30 @@ describe('BinarySerializer (the .ftcd block codec)', () => {
     expect([...times]).toEqual(candles.map((candle) => candle.t));
   });
 
+  it('inflates blocks of any compression ratio whole (the output buffer is sized from the stored bytes)', () => {
+    const varied = generateFootprintCandles({ seed: 5, count: 256, bins: 50 });
+    // One flat candle 256 times (each at its own time): its columns deflate to below a sixth.
+    const flat = { ...varied[0]!, aggs: varied[0]!.aggs.map((bin) => ({ tp: bin.tp, bv: 1, sv: 1, v: 2 })) };
+    const repetitive = varied.map((candle) => ({ ...flat, t: candle.t, ct: candle.ct }));
+    for (const candles of [varied.slice(0, 1), varied, repetitive]) {
+      const { codec, payload } = BinarySerializer.encodeBlock(candles);
+      expect(codec).toBe(CODEC_COLUMNAR_V1_DEFLATE);
+      const raw = BinarySerializer.unwrap(codec, payload);
+      expect(new Uint8Array(raw)).toEqual(BinarySerializer.encodeBlock(candles, false).payload);
+      expectSameCandles(BinarySerializer.decodeBlock(codec, payload), candles);
+      const columns = BinarySerializer.decodeBlockColumns(codec, payload);
+      expectSameCandles(
+        candles.map((_, row) => columns.candle(row)),
+        candles,
+      );
+    }
+    // The first output buffer is under 6x the stored bytes: this one inflates in several pieces.
+    const { payload } = BinarySerializer.encodeBlock(repetitive);
+    expect(BinarySerializer.unwrap(CODEC_COLUMNAR_V1_DEFLATE, payload).length).toBeGreaterThan(
+      payload.length * 6,
+    );
+  });
+
   it('reads the open times of a compressed block from a prefix of its stream', () => {
     // Irregular times (a times column of ~3 bytes per candle, longer than the first prefix tried).
     let time = Date.UTC(2025, 0, 1);
