@@ -60,4 +60,60 @@ describe('.ftcd reads running at the same time as other reads and writes', () =>
       await store.close();
     }
   });
+
+  it('a read-only query looks again only at the files it reads, each when it reaches it', async () => {
+    const baseDir = await tempDir();
+    const DAY = 86_400_000;
+    const start = Date.UTC(2025, 2, 1);
+    const day = (n: number, count: number, seed: number) =>
+      generateFootprintCandles({
+        seed,
+        count,
+        bins: 4,
+        symbol: 'LTCUSDT',
+        emptyRatio: 0,
+        startTime: start + n * DAY,
+      });
+    const writer = await BinaryStorageAdapter.open({ baseDir, createPartitionsAhead: false });
+    const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    /** Bytes of a partition the reader has looked at (white box: what it has not read must stay untouched). */
+    const readerEnd = (partition: string): number => {
+      const series = Reflect.get(reader, 'series') as Map<
+        string,
+        { partitions: Map<string, { end: number }> }
+      >;
+      return [...series.values()][0]!.partitions.get(partition)!.end;
+    };
+    try {
+      await writer.saveMany([...day(0, 10, 1), ...day(1, 10, 2), ...day(2, 10, 3)]);
+      expect(await reader.listSeries()).toMatchObject([{ count: 30 }]);
+      const firstDayEnd = readerEnd('2025-03-01');
+
+      // The writer appends to the first and the last day.
+      const lateFirst = day(0, 20, 4).slice(10);
+      const lateLast = day(2, 20, 5).slice(10);
+      await writer.saveMany([...lateFirst, ...lateLast]);
+      const lastDay = await reader.findBySymbol('LTCUSDT', 'binance', '1m', {
+        startTime: start + 2 * DAY,
+        endTime: start + 3 * DAY - 1,
+      });
+      expect(lastDay.map((candle) => candle.t)).toEqual([...day(2, 10, 3), ...lateLast].map((c) => c.t));
+      // The first day's file was not looked at by that query.
+      expect(readerEnd('2025-03-01')).toBe(firstDayEnd);
+      const firstDay = await reader.findBySymbol('LTCUSDT', 'binance', '1m', { endTime: start + DAY - 1 });
+      expect(firstDay).toHaveLength(20);
+      expectSameCandles(firstDay.slice(10), lateFirst);
+      expect(readerEnd('2025-03-01')).toBeGreaterThan(firstDayEnd);
+
+      // A new partition file is found by the next query, and the latest candles are its.
+      const fourth = day(3, 5, 6);
+      await writer.saveMany(fourth);
+      expectSameCandles(await reader.findLatest('LTCUSDT', 'binance', '1m', 5), fourth);
+      expect(await reader.listSeries()).toMatchObject([{ count: 55 }]);
+      expect(reader.health()).toMatchObject({ status: 'ok', problems: [] });
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
 });

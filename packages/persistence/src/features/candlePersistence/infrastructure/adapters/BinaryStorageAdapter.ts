@@ -788,14 +788,22 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   ): Promise<CandleRange> {
     this.assertOpen();
     const query = resolveQuery(options);
-    if (this.config.readOnly) await this.refreshSeries(exchange, symbol, timeframe);
+    const readOnly = this.config.readOnly;
+    // Read-only: new partition files now; blocks appended to (or a compacted copy of) a known file
+    // when the query reaches it, so a query costs no more for the years of files it does not read.
+    if (readOnly) await this.refreshSeries(exchange, symbol, timeframe, false);
     const series = this.series.get(seriesKeyToString({ exchange, symbol, timeframe }));
     const result = new CandleRangeBuilder();
     if (!series || query.limit === 0) return result.build();
-    const files = this.filesBetween(series, query.startTime, query.endTime);
+    // Read-only, a file empty when last looked at may have candles now.
+    const files = this.filesBetween(series, query.startTime, query.endTime, readOnly);
     const descending = query.order === 'desc';
     if (descending) files.reverse();
     for (const file of files) {
+      if (readOnly) {
+        if (file.exists) await this.refreshFile(file);
+        if (file.index.size === 0) continue;
+      }
       // A compaction may replace the file during the reads: read it again (nothing is added before).
       for (let attempt = 1; ; attempt += 1) {
         const generation = file.generation;
@@ -899,11 +907,20 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     }
   }
 
-  private filesBetween(series: SeriesState, start: number, end: number): PartitionFile[] {
+  /** The series' partition files overlapping [start, end] in time order; with candles only unless `includeEmpty`. */
+  private filesBetween(
+    series: SeriesState,
+    start: number,
+    end: number,
+    includeEmpty = false,
+  ): PartitionFile[] {
     return [...series.partitions.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, file]) => file)
-      .filter((file) => file.index.size > 0 && file.bounds.end > start && file.bounds.start <= end);
+      .filter(
+        (file) =>
+          (includeEmpty || file.index.size > 0) && file.bounds.end > start && file.bounds.start <= end,
+      );
   }
 
   /**
@@ -1113,8 +1130,16 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     }
   }
 
-  /** Loads new partition files of a series and (read-only) blocks appended to known ones. */
-  private async refreshSeries(exchange: string, symbol: string, timeframe: TimeframeName): Promise<void> {
+  /**
+   * Loads new partition files of a series and, read-only and unless told not
+   * to, blocks appended to known ones.
+   */
+  private async refreshSeries(
+    exchange: string,
+    symbol: string,
+    timeframe: TimeframeName,
+    refreshKnownFiles = true,
+  ): Promise<void> {
     if (!isSafeName(exchange) || !isSafeName(symbol)) return;
     const dir = this.organizer.seriesDir(exchange, symbol, timeframe);
     let entries: string[];
@@ -1145,7 +1170,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }
       let file = series.partitions.get(partition);
       if (file?.exists) {
-        if (this.config.readOnly) await this.refreshFile(file);
+        if (this.config.readOnly && refreshKnownFiles) await this.refreshFile(file);
         continue;
       }
       if (!file) {
