@@ -79,6 +79,7 @@ describe('.ftcd index rebuilt on first use, in slices', () => {
     const baseDir = await tempDir();
     await writeOneSecondDay(baseDir, 300);
     const store = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    await store.listSeries(); // a reader loads its series when first used
     const path = onlyPartition(store).path;
     await store.close();
     const pristine = new Uint8Array(await readFile(path));
@@ -145,6 +146,7 @@ describe('.ftcd index rebuilt on first use, in slices', () => {
     const count = 20_000;
     await writeOneSecondDay(baseDir, count);
     const store = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    await store.listSeries(); // a reader loads its series when first used
     const file = onlyPartition(store);
     const bytes = new Uint8Array(await readFile(file.path));
     await store.close();

@@ -42,6 +42,12 @@ export class StorageReadOnlyError extends FlowTracePersistenceError {
   }
 }
 
+/** A read-only store was asked for at a path that is not a directory (nothing to read). */
+export class StoreNotFoundError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_STORE_NOT_FOUND';
+  readonly retryable = false;
+}
+
 /** Another live process holds the store's writer lock. */
 export class StorageLockedError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_STORAGE_LOCKED';

@@ -21,6 +21,7 @@ import {
   StorageClosedError,
   StorageReadOnlyError,
   StorageWriteError,
+  StoreNotFoundError,
 } from '../../../../shared/storage/errors/StorageErrors';
 import {
   createFileDurable,
@@ -184,10 +185,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (!resolved.readOnly) {
       await ensureDirectoryDurable('/', organizer.baseDir.split('/').filter(Boolean), new Set());
       lock = await StoreLock.acquire(organizer.baseDir);
-    }
+    } else await assertStoreDirectory(organizer.baseDir);
     const adapter = new BinaryStorageAdapter(resolved, lock);
     try {
-      await adapter.scanTree();
+      // A reader loads a series when it first queries it (refreshSeries), listSeries() and
+      // iterate() everything: opening costs nothing however many years the store holds.
+      if (!resolved.readOnly) await adapter.scanTree();
     } catch (error) {
       await adapter.close();
       throw error;
@@ -1311,6 +1314,18 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private assertOpen(): void {
     if (this.closed || this.closing) throw new StorageClosedError('.ftcd candle store');
   }
+}
+
+/** A read-only store needs its directory: a mistyped path fails here, not as an empty store. */
+async function assertStoreDirectory(baseDir: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(baseDir)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    isDirectory = false;
+  }
+  if (!isDirectory) throw new StoreNotFoundError(`Cannot open read-only: ${baseDir} is not a directory`);
 }
 
 async function listDirectories(path: string): Promise<string[]> {
