@@ -4,14 +4,7 @@ import { FtcdDecodeError } from '../../errors/StorageErrors';
 import { ByteReader } from './ByteReader';
 import { ByteWriter } from './ByteWriter';
 import { BinTable, decodeBinColumns, encodeBinColumns } from './binColumns';
-import {
-  BIN_FIELDS,
-  type BinField,
-  CandleColumns,
-  type CandleNumberField,
-  OPTIONAL_BIN_FIELDS,
-  type OptionalBinField,
-} from './CandleColumns';
+import { BIN_FIELDS, CandleColumns, type CandleNumberField, OPTIONAL_BIN_FIELDS } from './CandleColumns';
 import {
   decodeGroup,
   encodeGroup,
@@ -362,21 +355,29 @@ function decodeColumns(payload: Uint8Array, ownColumns = true): CandleColumns {
   // a live-written block holds one candle, and ten small backing stores per block were a large
   // part of reading such a day.
   const binCount = table.binCount;
-  const valueBuffer = new Float64Array(BIN_FIELDS.length * binCount);
-  const ownedValues = {} as Record<BinField, Float64Array>;
-  BIN_FIELDS.forEach((field, k) => {
-    const column = valueBuffer.subarray(k * binCount, (k + 1) * binCount);
-    column.set(values[field]);
-    ownedValues[field] = column;
-  });
-  const flagBuffer = new Uint8Array(OPTIONAL_BIN_FIELDS.length * binCount);
-  const ownedPresent = {} as Record<OptionalBinField, Uint8Array>;
-  OPTIONAL_BIN_FIELDS.forEach((field, k) => {
-    const column = flagBuffer.subarray(k * binCount, (k + 1) * binCount);
-    column.set(present[field]);
-    ownedPresent[field] = column;
-  });
+  const ownedValues = copiedIntoOneBuffer(values, BIN_FIELDS, new Float64Array(BIN_FIELDS.length * binCount));
+  const ownedPresent = copiedIntoOneBuffer(
+    present,
+    OPTIONAL_BIN_FIELDS,
+    new Uint8Array(OPTIONAL_BIN_FIELDS.length * binCount),
+  );
   return CandleColumns.wrap(count, n, text, x, binStarts, ownedValues, ownedPresent);
+}
+
+/** Copies of the `fields` columns of `columns` (all of one length), as consecutive views of `buffer`. */
+function copiedIntoOneBuffer<Field extends string, Column extends Float64Array | Uint8Array>(
+  columns: Record<Field, Column>,
+  fields: readonly Field[],
+  buffer: Column,
+): Record<Field, Column> {
+  const length = buffer.length / fields.length;
+  const copies = {} as Record<Field, Column>;
+  fields.forEach((field, k) => {
+    const column = buffer.subarray(k * length, (k + 1) * length) as Column;
+    column.set(columns[field]);
+    copies[field] = column;
+  });
+  return copies;
 }
 
 /** The columns of one decoded block; `candle(index)` builds a fresh DTO. */
