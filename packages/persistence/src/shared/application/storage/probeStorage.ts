@@ -12,7 +12,7 @@ const PROBE_FILE = '.flowtrace-probe';
  * and directories): a fault on any one of them keeps the breaker open, instead
  * of health flapping between 503 and 200 while candle writes keep failing.
  */
-export function createStorageProbe(storage: CandleStoragePort, baseDir: string): () => Promise<void> {
+export function createWritabilityCheck(storage: CandleStoragePort, baseDir: string): () => Promise<void> {
   return async () => {
     await storage.flush();
     await mkdir(baseDir, { recursive: true });

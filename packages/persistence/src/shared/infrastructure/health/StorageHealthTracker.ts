@@ -14,10 +14,10 @@ export interface StorageHealthSnapshot {
 }
 
 /** Checks storage without writing a candle: flushes the store and fsyncs a probe file. */
-export type StorageProbe = () => Promise<void>;
+export type WritabilityCheck = () => Promise<void>;
 
 export interface StorageHealthTrackerOptions {
-  probe: StorageProbe;
+  probe: WritabilityCheck;
   logger: LoggerPort;
   /** First delay between probes while failing; doubles up to `maxProbeDelayMs`. */
   initialProbeDelayMs?: number;

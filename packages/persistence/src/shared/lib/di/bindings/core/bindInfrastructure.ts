@@ -13,7 +13,7 @@ import {
   type CandleStorageSource,
   ManagedCandleStorage,
 } from '../../../../application/storage/ManagedCandleStorage';
-import { createStorageProbe } from '../../../../application/storage/probeStorage';
+import { createWritabilityCheck } from '../../../../application/storage/probeStorage';
 import { JsonlRejectedCandleLog } from '../../../../infrastructure/consumer/audit/JsonlRejectedCandleLog';
 import { QueueConsumer } from '../../../../infrastructure/consumer/QueueConsumer';
 import { SocketConsumer } from '../../../../infrastructure/consumer/SocketConsumer';
@@ -55,7 +55,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
     .bind(P.StorageHealthTracker)
     .toResolvedValue(
       (managed: ManagedCandleStorage, config: ResolvedPersistenceConfig, logger: LoggerPort) =>
-        new StorageHealthTracker({ probe: createStorageProbe(managed, config.storage.baseDir), logger }),
+        new StorageHealthTracker({ probe: createWritabilityCheck(managed, config.storage.baseDir), logger }),
       [P.ManagedStorage, P.Config, P.Logger],
     )
     .inSingletonScope();
