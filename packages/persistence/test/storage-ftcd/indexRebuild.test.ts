@@ -5,6 +5,7 @@ import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infra
 import { decodeFileHeader } from '../../src/shared/storage/ftcd/ftcdLayout';
 import type { PartitionFile } from '../../src/shared/storage/ftcd/PartitionFile';
 import { type ScanResult, scanBlocks } from '../../src/shared/storage/ftcd/scanBlocks';
+import { expectSameCandles } from '../contract/candleAssertions';
 import { useTempDirs } from './helpers';
 
 const START = Date.UTC(2025, 0, 1);
@@ -163,5 +164,62 @@ describe('.ftcd index rebuilt on first use, in slices', () => {
     expect(index.size).toBe(count - 1);
     expect(index.positionOf(START + 15_000 * 1000)).toBe(-1);
     expect(index.timeAt(index.positionOf(START + 15_001 * 1000))).toBe(START + 15_001 * 1000);
+  });
+
+  it('saves, overwrites and queries that arrive while the index is being built in slices are all exact', async () => {
+    const baseDir = await tempDir();
+    const count = 30_000;
+    await writeOneSecondDay(baseDir, count);
+    const all = generateFootprintCandles({
+      seed: 7,
+      count: count + 100,
+      bins: 1,
+      timeframe: '1s',
+      symbol: 'ONESUSDT',
+      tickValue: 0.01,
+      startPrice: 90,
+      emptyRatio: 0,
+      startTime: START,
+    });
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      maxCandlesPerBlock: 1,
+      compactSealedPartitions: false,
+      createPartitionsAhead: false,
+    });
+    try {
+      const file = onlyPartition(store);
+      expect(file.index.resident).toBe(false);
+      // All at once: the first of them starts the build, the others wait for it or run between slices.
+      const replaced = { ...all[123]!, c: all[123]!.c + 1 };
+      const [firstQuery, , , latest, saved] = await Promise.all([
+        store.findBySymbol('ONESUSDT', 'binance', '1s', { startTime: START, endTime: START + 9_000 }),
+        store.saveMany(all.slice(count, count + 50)),
+        store.save(replaced),
+        store.findLatest('ONESUSDT', 'binance', '1s', 3),
+        store.saveMany(all.slice(count + 50)),
+      ]);
+      expectSameCandles(firstQuery, all.slice(0, 10));
+      expect(saved).toEqual({ written: 50, unchanged: 0 });
+      // The latest candles are either the day's end or the new ones, depending on when the query ran.
+      expect([
+        START + (count - 1) * 1000,
+        START + (count + 49) * 1000,
+        START + (count + 99) * 1000,
+      ]).toContain(latest.at(-1)!.t);
+      expect(file.index.size).toBe(count + 100);
+      const expected = all.map((candle, k) => (k === 123 ? replaced : candle));
+      expectSameCandles(await store.findBySymbol('ONESUSDT', 'binance', '1s'), expected);
+      expect(store.health()).toMatchObject({ status: 'ok', problems: [] });
+    } finally {
+      await store.close();
+    }
+    const reopened = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    expect((await reopened.listSeries())[0]).toMatchObject({ count: count + 100 });
+    expectSameCandles(
+      await reopened.findBySymbol('ONESUSDT', 'binance', '1s', { startTime: START + 123_000, limit: 1 }),
+      [{ ...all[123]!, c: all[123]!.c + 1 }],
+    );
+    await reopened.close();
   });
 });
