@@ -54,6 +54,50 @@ describe('.ftcd read-only stores load a series when it is first used', () => {
     }
   });
 
+  it('a query loads only the partition files it reads', async () => {
+    const baseDir = await tempDir();
+    const DAY = 86_400_000;
+    const days = [0, 1, 2, 3].map((day) =>
+      generateFootprintCandles({
+        seed: 10 + day,
+        count: 5,
+        bins: 2,
+        emptyRatio: 0,
+        startTime: START + day * DAY,
+      }),
+    );
+    const writer = await BinaryStorageAdapter.open({ baseDir, createPartitionsAhead: false });
+    await writer.saveMany(days.flat());
+    await writer.close();
+
+    const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    /** Partition names the reader knows of, and which of them it has loaded. */
+    const partitions = () => {
+      const [state] = (
+        Reflect.get(reader, 'series') as Map<string, { partitions: Map<string, { exists: boolean }> }>
+      ).values();
+      const all = [...state!.partitions].sort(([a], [b]) => (a < b ? -1 : 1));
+      return { known: all.length, loaded: all.filter(([, file]) => file.exists).map(([name]) => name) };
+    };
+    try {
+      expectSameCandles(await reader.findLatest('BTCUSDT', 'binance', '1m', 5), days[3]!);
+      expect(partitions()).toEqual({ known: 4, loaded: ['2025-04-04'] });
+      const second = await reader.findBySymbol('BTCUSDT', 'binance', '1m', {
+        startTime: START + DAY,
+        endTime: START + 2 * DAY - 1,
+      });
+      expectSameCandles(second, days[1]!);
+      expect(partitions()).toEqual({ known: 4, loaded: ['2025-04-02', '2025-04-04'] });
+      // Queries at once over files nobody loaded yet: each file is loaded once, answers are exact.
+      const answers = await Promise.all([0, 1, 2].map(() => reader.findBySymbol('BTCUSDT', 'binance', '1m')));
+      for (const answer of answers) expectSameCandles(answer, days.flat());
+      expect(partitions().loaded).toHaveLength(4);
+      expect(reader.health()).toMatchObject({ status: 'ok', problems: [] });
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('a store written after the reader opened is found by its first query', async () => {
     const baseDir = await tempDir();
     const writer = await BinaryStorageAdapter.open({ baseDir });

@@ -141,6 +141,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private readonly indexes: ResidentIndexes;
   /** Read-only: the refresh in progress per file (see refreshFile). */
   private readonly refreshes = new Map<PartitionFile, Promise<void>>();
+  /** Partition files being loaded from disk (see loadPartitions). */
+  private readonly loads = new Map<PartitionFile, Promise<void>>();
   private queue: PendingSave[] = [];
   /** Partition files being created ahead of their first candle (see createNextPartitions). */
   private readonly creations = new Set<Promise<void>>();
@@ -792,9 +794,10 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     this.assertOpen();
     const query = resolveQuery(options);
     const readOnly = this.config.readOnly;
-    // Read-only: new partition files now; blocks appended to (or a compacted copy of) a known file
-    // when the query reaches it, so a query costs no more for the years of files it does not read.
-    if (readOnly) await this.refreshSeries(exchange, symbol, timeframe, false);
+    // Read-only: new partition files are registered now; each file is loaded, or its appended
+    // blocks (or compacted copy) picked up, when the query reaches it: a query costs no more for
+    // the years of files it does not read.
+    if (readOnly) await this.refreshSeries(exchange, symbol, timeframe, true);
     const series = this.series.get(seriesKeyToString({ exchange, symbol, timeframe }));
     const result = new CandleRangeBuilder();
     if (!series || query.limit === 0) return result.build();
@@ -805,6 +808,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     for (const file of files) {
       if (readOnly) {
         if (file.exists) await this.refreshFile(file);
+        else await this.loadPartitions([file]);
         if (file.index.size === 0) continue;
       }
       // A compaction may replace the file during the reads: read it again (nothing is added before).
@@ -1134,14 +1138,16 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   }
 
   /**
-   * Loads new partition files of a series and, read-only and unless told not
-   * to, blocks appended to known ones.
+   * Loads new partition files of a series and (read-only) blocks appended to
+   * known ones. With `registerOnly` (read-only queries) new files are only
+   * registered, and nothing is read: the query loads or refreshes each file
+   * it reaches.
    */
   private async refreshSeries(
     exchange: string,
     symbol: string,
     timeframe: TimeframeName,
-    refreshKnownFiles = true,
+    registerOnly = false,
   ): Promise<void> {
     if (!isSafeName(exchange) || !isSafeName(symbol)) return;
     const dir = this.organizer.seriesDir(exchange, symbol, timeframe);
@@ -1173,7 +1179,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }
       let file = series.partitions.get(partition);
       if (file?.exists) {
-        if (this.config.readOnly && refreshKnownFiles) await this.refreshFile(file);
+        if (this.config.readOnly && !registerOnly) await this.refreshFile(file);
         continue;
       }
       if (!file) {
@@ -1186,6 +1192,33 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }
       toLoad.push(file);
     }
+    if (!registerOnly) await this.loadPartitions(toLoad);
+  }
+
+  /**
+   * Loads partition files from disk (a writer also repairs torn tails). A file
+   * already being loaded (two read-only queries reaching it at once, or a
+   * listing) is waited for, not loaded twice.
+   */
+  private loadPartitions(files: readonly PartitionFile[]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    const fresh: PartitionFile[] = [];
+    for (const file of files) {
+      const loading = this.loads.get(file);
+      if (loading) pending.push(loading);
+      else fresh.push(file);
+    }
+    if (fresh.length > 0) {
+      const batch = this.readPartitions(fresh).finally(() => {
+        for (const file of fresh) if (this.loads.get(file) === batch) this.loads.delete(file);
+      });
+      for (const file of fresh) this.loads.set(file, batch);
+      pending.push(batch);
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  private async readPartitions(toLoad: readonly PartitionFile[]): Promise<void> {
     // Reads run a few files ahead of loading (CPU-bound: CRCs, headers), so I/O waits overlap it.
     const reads: (Promise<FileOpening | Error> | undefined)[] = [];
     const startRead = (k: number) => {
