@@ -190,8 +190,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     } else await assertStoreDirectory(organizer.baseDir);
     const adapter = new BinaryStorageAdapter(resolved, lock);
     try {
-      // A reader loads a series when it first queries it (refreshSeries), listSeries() and
-      // iterate() everything: opening costs nothing however many years the store holds.
+      // A reader loads a partition file when a query first reaches it (findRange), listSeries()
+      // and iterate() all of them: opening costs nothing however many years the store holds.
       if (!resolved.readOnly) await adapter.scanTree();
     } catch (error) {
       await adapter.close();
