@@ -9,16 +9,18 @@ const DAY = 86_400_000;
 const START = Date.UTC(2025, 5, 1);
 
 /** Every partition file the store tracks (white box: the bound is on what it keeps in memory). */
-function partitionFiles(store: BinaryStorageAdapter): { index: PartitionIndex }[] {
+function partitionFiles(store: BinaryStorageAdapter): { index: PartitionIndex; loaded: boolean }[] {
   const series = Reflect.get(store, 'series') as Map<
     string,
-    { partitions: Map<string, { index: PartitionIndex }> }
+    { partitions: Map<string, { index: PartitionIndex; loaded: boolean }> }
   >;
   return [...series.values()].flatMap((state) => [...state.partitions.values()]);
 }
 
 const residentCount = (store: BinaryStorageAdapter): number =>
-  partitionFiles(store).filter((file) => file.index.resident).length;
+  partitionFiles(store).filter((file) => file.loaded && file.index.resident).length;
+const loadedCount = (store: BinaryStorageAdapter): number =>
+  partitionFiles(store).filter((file) => file.loaded).length;
 
 // Partitions created ahead would add an empty index outside the budget's count; not what is tested here.
 
@@ -108,8 +110,11 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
       createPartitionsAhead: false,
     });
     // Opening builds no whole index: each file is a summary from its block headers until used.
+    // Only the newest partition and the one before it are read; listSeries() reads the rest.
     expect(residentCount(reopened)).toBe(0);
+    expect(loadedCount(reopened)).toBe(2);
     expect((await reopened.listSeries())[0]!.count).toBe(candles.length + 1);
+    expect(loadedCount(reopened)).toBe(partitionFiles(reopened).length);
     expect(residentCount(reopened)).toBe(0);
     expect(reopened.problems()).toEqual([]);
     expectSameCandles(await reopened.findBySymbol('BTCUSDT', 'binance', '1m'), expected);

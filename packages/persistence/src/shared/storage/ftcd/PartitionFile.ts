@@ -21,6 +21,13 @@ export class PartitionFile {
   index = new PartitionIndex();
   /** Whether the file exists on disk (false until its first block is durable). */
   exists = false;
+  /**
+   * Whether what is on disk has been looked at: the file read (headers or
+   * whole) or known not to exist yet. Found on disk but not read, `exists`,
+   * `end` and the index say nothing yet: the file is loaded before its first
+   * use (see BinaryStorageAdapter.loadPartitions).
+   */
+  loaded = false;
   /** File offset where the next block goes: just after the last valid block. */
   end = 0;
   nextSequence = 0;

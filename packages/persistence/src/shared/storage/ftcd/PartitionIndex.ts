@@ -11,6 +11,12 @@ export interface BlockLocation {
 }
 
 const INITIAL_CAPACITY = 64;
+// Columns start empty and shared (nothing is ever written to a zero-length array): a store
+// registers every partition file on open, and most are never loaded by the process.
+const EMPTY_FLOAT64 = new Float64Array(0);
+const EMPTY_UINT32 = new Uint32Array(0);
+const EMPTY_UINT8 = new Uint8Array(0);
+const EMPTY_INT32 = new Int32Array(0);
 const MIN_DEAD_BLOCKS_TO_COMPACT = 64;
 /** Bytes per block in the block columns (offset, first and last time, length, sequence, count, codec, live keys). */
 const BYTES_PER_BLOCK = 8 + 8 + 8 + 4 + 4 + 4 + 1 + 4;
@@ -38,21 +44,21 @@ export class PartitionIndex {
   /** False for a summary made by `release()`: only size, firstTime and lastTime answer. */
   readonly resident: boolean = true;
   /** Block columns by ordinal (append order). */
-  private blockOffsets = new Float64Array(INITIAL_CAPACITY);
-  private blockFirstTimes = new Float64Array(INITIAL_CAPACITY);
-  private blockLastTimes = new Float64Array(INITIAL_CAPACITY);
-  private blockLengths = new Uint32Array(INITIAL_CAPACITY);
-  private blockSequences = new Uint32Array(INITIAL_CAPACITY);
-  private blockCandleCounts = new Uint32Array(INITIAL_CAPACITY);
-  private blockCodecs = new Uint8Array(INITIAL_CAPACITY);
+  private blockOffsets = EMPTY_FLOAT64;
+  private blockFirstTimes = EMPTY_FLOAT64;
+  private blockLastTimes = EMPTY_FLOAT64;
+  private blockLengths = EMPTY_UINT32;
+  private blockSequences = EMPTY_UINT32;
+  private blockCandleCounts = EMPTY_UINT32;
+  private blockCodecs = EMPTY_UINT8;
   /** Keys whose latest version is in each block; 0 = dead block. */
-  private liveKeys = new Int32Array(INITIAL_CAPACITY);
+  private liveKeys = EMPTY_INT32;
   private blockCount = 0;
   /** BlockLocation objects handed out by `blockAt`, by ordinal, until their block dies. */
   private readonly handedOut = new Map<number, BlockLocation>();
-  private times = new Float64Array(INITIAL_CAPACITY);
-  private blockOrdinals = new Int32Array(INITIAL_CAPACITY);
-  private slots = new Int32Array(INITIAL_CAPACITY);
+  private times = EMPTY_FLOAT64;
+  private blockOrdinals = EMPTY_INT32;
+  private slots = EMPTY_INT32;
   private count = 0;
   private liveBlocks = 0;
 

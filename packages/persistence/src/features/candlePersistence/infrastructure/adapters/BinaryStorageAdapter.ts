@@ -143,6 +143,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private readonly refreshes = new Map<PartitionFile, Promise<void>>();
   /** Partition files being loaded from disk (see loadPartitions). */
   private readonly loads = new Map<PartitionFile, Promise<void>>();
+  /** Why a partition file's last load failed (cleared when one succeeds). */
+  private readonly loadFailures = new Map<PartitionFile, unknown>();
   private queue: PendingSave[] = [];
   /** Partition files being created ahead of their first candle (see createNextPartitions). */
   private readonly creations = new Set<Promise<void>>();
@@ -192,7 +194,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     try {
       // A reader loads a partition file when a query first reaches it (findRange), listSeries()
       // and iterate() all of them: opening costs nothing however many years the store holds.
-      if (!resolved.readOnly) await adapter.scanTree();
+      // A writer registers every file, and loads only where saves go: each series' newest
+      // partition with candles (where a crash leaves a torn tail) and the one before it (sealed
+      // most recently, maybe not compacted yet). Every other file is loaded (and repaired) before
+      // its first use, so opening costs per series, not per file ever written.
+      if (!resolved.readOnly) {
+        await adapter.scanTree(true);
+        await adapter.loadRecentPartitions();
+      }
     } catch (error) {
       await adapter.close();
       throw error;
@@ -253,6 +262,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           await this.compacting?.catch(() => undefined);
           await this.drain();
           await Promise.all(this.creations);
+          // A load may be repairing a torn tail through the pool.
+          await Promise.all([...this.loads.values()].map((load) => load.catch(() => undefined)));
         } finally {
           this.closed = true;
           this.blockCache.clear();
@@ -319,12 +330,20 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   }
 
   private async commit(batch: readonly PendingSave[]): Promise<void> {
+    await this.loadBeforeWriting(batch);
     const staged = new Map<PartitionFile, Map<number, CandleRow>>();
     const outcomes: ({ result: SaveResult; files: Set<PartitionFile> } | { error: unknown })[] = [];
     const decodedBlocks = new Map<BlockLocation, DecodedBlock>();
     for (const save of batch) {
       try {
         const { files } = save;
+        const unread = files.find((file) => !file.loaded);
+        if (unread) {
+          throw new StorageWriteError(
+            `Partition ${unread.path} could not be read, so nothing is written to it; the save can be retried`,
+            { cause: this.loadFailures.get(unread) },
+          );
+        }
         const quarantined = files.find((file) => file.quarantine);
         if (quarantined) {
           throw new PartitionQuarantinedError(
@@ -390,6 +409,25 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         );
       } else save.resolve(outcome.result);
     });
+  }
+
+  /**
+   * Loads the partition files a cycle writes to that are on disk but not read
+   * yet: a file's index, end and sequence must be known (and a torn tail cut)
+   * before anything is appended to it. A file that fails to load fails the
+   * saves into it (retryable); the next cycle tries again.
+   */
+  private async loadBeforeWriting(batch: readonly PendingSave[]): Promise<void> {
+    const unread = new Set<PartitionFile>();
+    for (const { files } of batch) {
+      let previous: PartitionFile | undefined;
+      for (const file of files) {
+        // A batch's candles are mostly of one partition: skip the set for runs of it.
+        if (file !== previous && !file.loaded) unread.add(file);
+        previous = file;
+      }
+    }
+    if (unread.size > 0) await this.loadPartitions([...unread]);
   }
 
   /** The stored version of a key (a row of its decoded block), synchronously when nothing must be read. */
@@ -564,7 +602,10 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (this.config.readOnly) return Promise.reject(new StorageReadOnlyError());
     // A background compaction ahead of this one stops waiting for quiet moments.
     this.explicitCompactions += 1;
-    const run = this.enqueueCompaction([...this.series.values()], { force: options.force === true });
+    // Every sealed partition is a candidate, also those no save or query has loaded yet.
+    const run = this.loadPartitions(this.unloadedFiles()).then(() =>
+      this.enqueueCompaction([...this.series.values()], { force: options.force === true }),
+    );
     const done = () => {
       this.explicitCompactions -= 1;
     };
@@ -801,16 +842,16 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const series = this.series.get(seriesKeyToString({ exchange, symbol, timeframe }));
     const result = new CandleRangeBuilder();
     if (!series || query.limit === 0) return result.build();
-    // Read-only, a file empty when last looked at may have candles now.
-    const files = this.filesBetween(series, query.startTime, query.endTime, readOnly);
+    // Files not loaded yet, and (read-only) files empty when last looked at, may hold candles.
+    const files = this.filesBetween(series, query.startTime, query.endTime, true);
     const descending = query.order === 'desc';
     if (descending) files.reverse();
     for (const file of files) {
       if (readOnly) {
         if (file.exists) await this.refreshFile(file);
         else await this.loadPartitions([file]);
-        if (file.index.size === 0) continue;
-      }
+      } else if (!file.loaded) await this.loadPartitions([file]);
+      if (file.index.size === 0) continue;
       // A compaction may replace the file during the reads: read it again (nothing is added before).
       for (let attempt = 1; ; attempt += 1) {
         const generation = file.generation;
@@ -845,6 +886,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   async listSeries(): Promise<SeriesInfo[]> {
     this.assertOpen();
     if (this.config.readOnly) await this.scanTree();
+    else await this.loadPartitions(this.unloadedFiles());
     const infos: SeriesInfo[] = [];
     for (const series of this.series.values()) {
       let count = 0;
@@ -877,6 +919,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       )
       .sort(compareSeries);
     for (const series of matching) {
+      if (!this.config.readOnly)
+        await this.loadPartitions(this.filesBetween(series, start, end, true).filter((file) => !file.loaded));
       for (const file of this.filesBetween(series, start, end)) {
         // The open time last handed out: a file replaced by its compacted copy meanwhile is resumed after it.
         let handedOut = Number.NEGATIVE_INFINITY;
@@ -1108,9 +1152,55 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         { exchange: key.exchange, symbol: key.symbol, timeframe: key.timeframe, partition },
         bounds,
       );
+      // The writer registered every file on open and creates the others itself: nothing to read.
+      file.loaded = true;
       series.partitions.set(partition, file);
     }
     return file;
+  }
+
+  /** Registered partition files not loaded yet. */
+  private unloadedFiles(): PartitionFile[] {
+    const files: PartitionFile[] = [];
+    for (const series of this.series.values())
+      for (const file of series.partitions.values()) if (!file.loaded) files.push(file);
+    return files;
+  }
+
+  /**
+   * Writer, on open: per series, the newest partition files down to the first
+   * one holding candles, and the one before that. A crash mid-append leaves
+   * its torn tail in the former (repaired and reported now, as the health
+   * status shows right after a restart); the latter is the partition sealed
+   * last, which background compaction looks at when saves resume.
+   */
+  private async loadRecentPartitions(): Promise<void> {
+    const recent: PartitionFile[][] = [];
+    for (const series of this.series.values())
+      recent.push(
+        [...series.partitions.entries()]
+          .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))
+          .map(([, file]) => file),
+      );
+    // Round by round across series (each round's reads overlap), until every series has its two.
+    const withCandles = new Map<PartitionFile[], number>();
+    for (let depth = 0; ; depth += 1) {
+      const round: PartitionFile[] = [];
+      for (const files of recent) {
+        if ((withCandles.get(files) ?? 0) >= 2) continue;
+        const file = files[depth];
+        if (file) round.push(file);
+      }
+      if (round.length === 0) return;
+      await this.loadPartitions(round);
+      for (const files of recent) {
+        const file = files[depth];
+        if (!file) continue;
+        const found = withCandles.get(files) ?? 0;
+        // The newest file with candles counts, and then any file (the one before it).
+        if (found > 0 || file.index.size > 0) withCandles.set(files, found + 1);
+      }
+    }
   }
 
   private seriesState(exchange: string, symbol: string, timeframe: TimeframeName): SeriesState {
@@ -1123,15 +1213,18 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     return series;
   }
 
-  /** Finds every series directory and loads (or, read-only, refreshes) its partition files. */
-  private async scanTree(): Promise<void> {
+  /**
+   * Finds every series directory and loads (or, read-only, refreshes) its
+   * partition files; with `registerOnly`, only registers the files not known yet.
+   */
+  private async scanTree(registerOnly = false): Promise<void> {
     const baseDir = this.organizer.baseDir;
     for (const exchange of await listDirectories(baseDir)) {
       if (!isSafeName(exchange)) continue;
       for (const symbol of await listDirectories(join(baseDir, exchange))) {
         if (!isSafeName(symbol)) continue;
         for (const timeframe of await listDirectories(join(baseDir, exchange, symbol))) {
-          if (isTimeframeName(timeframe)) await this.refreshSeries(exchange, symbol, timeframe);
+          if (isTimeframeName(timeframe)) await this.refreshSeries(exchange, symbol, timeframe, registerOnly);
         }
       }
     }
@@ -1236,10 +1329,13 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         if ('walk' in opening && file.loadHeaders(opening.walk)) {
           file.inode = opening.inode;
           this.indexes.touch(file);
-          continue;
-        }
-        await this.loadFileImage(file, 'image' in opening ? opening.image : await readFileImage(file.path));
+        } else
+          await this.loadFileImage(file, 'image' in opening ? opening.image : await readFileImage(file.path));
+        file.loaded = true;
+        this.loadFailures.delete(file);
       } catch (error) {
+        // Not loaded: the next use tries again (a writer refuses to append to it meanwhile).
+        this.loadFailures.set(file, error);
         this.report({ code: 'FTCD_IO_ERROR', path: file.path, message: (error as Error).message });
       }
     }
