@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +153,8 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
       await rmdir(path);
       await rename(aside, path);
       expect(await store.save(late)).toEqual({ written: 1, unchanged: 0 });
+      // The read failure is over: health no longer reports it.
+      expect(store.problems()).toEqual([]);
       expectSameCandles(await store.findLatest('BTCUSDT', 'binance', '1m', 100), [
         ...btc[0]!,
         late,
@@ -161,6 +163,38 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
       ]);
     } finally {
       await store.close();
+    }
+  });
+
+  it('a partition file removed by hand after open holds nothing: a save into its day creates it again', async () => {
+    const baseDir = await tempDir();
+    const btc = days(3, 11);
+    await writeDays(baseDir, btc);
+    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    try {
+      expect(loadedPartitions(store)).not.toContain(dayName(0));
+      await rm(dayFile(baseDir, 'BTCUSDT', 0));
+      // A re-sent candle of that day is stored again (written, not "unchanged"), with no error.
+      expect(await store.save(btc[0]![2]!)).toEqual({ written: 1, unchanged: 0 });
+      expect(store.problems()).toEqual([]);
+      expectSameCandles(await store.findLatest('BTCUSDT', 'binance', '1m', 100), [
+        btc[0]![2]!,
+        ...btc[1]!,
+        ...btc[2]!,
+      ]);
+    } finally {
+      await store.close();
+    }
+    // On disk: the new file holds that candle and passes inspection.
+    const report = await inspectFtcdFile(dayFile(baseDir, 'BTCUSDT', 0));
+    expect(report).toMatchObject({ candles: 1 });
+    const reopened = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    try {
+      expect(
+        await reopened.findBySymbol('BTCUSDT', 'binance', '1m', { endTime: START + DAY - 1 }),
+      ).toHaveLength(1);
+    } finally {
+      await reopened.close();
     }
   });
 

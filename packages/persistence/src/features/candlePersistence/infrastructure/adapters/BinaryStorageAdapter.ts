@@ -1331,13 +1331,31 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           this.indexes.touch(file);
         } else
           await this.loadFileImage(file, 'image' in opening ? opening.image : await readFileImage(file.path));
-        file.loaded = true;
-        this.loadFailures.delete(file);
+        this.markLoaded(file);
       } catch (error) {
+        if (!this.config.readOnly && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+          // Removed by hand since the writer registered it (nothing else renames or removes a
+          // writer's files): it holds nothing now, as if removed before opening, and the next
+          // save into its partition creates it again instead of failing until a restart.
+          file.reset();
+          this.markLoaded(file);
+          continue;
+        }
         // Not loaded: the next use tries again (a writer refuses to append to it meanwhile).
         this.loadFailures.set(file, error);
         this.report({ code: 'FTCD_IO_ERROR', path: file.path, message: (error as Error).message });
       }
+    }
+  }
+
+  /** A file read (or found gone): a read failure reported before is over. */
+  private markLoaded(file: PartitionFile): void {
+    file.loaded = true;
+    if (!this.loadFailures.delete(file)) return;
+    for (let index = this.problemList.length - 1; index >= 0; index -= 1) {
+      const problem = this.problemList[index]!;
+      if (problem.code === 'FTCD_IO_ERROR' && problem.path === file.path && problem.offset === undefined)
+        this.problemList.splice(index, 1);
     }
   }
 
