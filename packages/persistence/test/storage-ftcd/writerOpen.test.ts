@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { inspectFtcdFile } from '../../src/shared/storage/ftcd/inspectFtcdFile';
 import { expectSameCandles } from '../contract/candleAssertions';
@@ -193,6 +193,28 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
       expect(
         await reopened.findBySymbol('BTCUSDT', 'binance', '1m', { endTime: START + DAY - 1 }),
       ).toHaveLength(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('a series directory removed by hand while the writer runs is made again by the next save into it', async () => {
+    const baseDir = await tempDir();
+    const btc = days(4, 31);
+    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    try {
+      await store.saveMany(btc[0]!);
+      // The writer creates the next day's file ahead, in the background: removed with the rest.
+      await vi.waitFor(() => stat(dayFile(baseDir, 'BTCUSDT', 1)));
+      await rm(join(baseDir, 'binance'), { recursive: true });
+      // Day 3's file is new, in directories the writer made before: they are made again.
+      expect(await store.saveMany(btc[3]!)).toEqual({ written: 5, unchanged: 0 });
+    } finally {
+      await store.close();
+    }
+    const reopened = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    try {
+      expectSameCandles(await reopened.findLatest('BTCUSDT', 'binance', '1m', 100), btc[3]!);
     } finally {
       await reopened.close();
     }

@@ -476,13 +476,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     try {
       probe?.('block:before-write', detail);
       if (header) {
-        const { exchange, symbol, timeframe } = file.identity;
-        await ensureDirectoryDurable(
-          this.organizer.baseDir,
-          [exchange, symbol, timeframe],
-          this.knownDirectories,
-        );
-        await createFileDurable(file.path, chunks);
+        await this.createPartitionFile(file, chunks);
         file.exists = true;
       } else {
         await this.pool.use(file.path, async (handle) => {
@@ -502,6 +496,23 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     for (const { location, times } of encoded.blocks) file.index.addBlock(location, times);
     file.end = encoded.end;
     file.nextSequence += encoded.blocks.length;
+  }
+
+  /** Creates a partition file whole, and its series directories when they are not known to exist. */
+  private async createPartitionFile(file: PartitionFile, chunks: readonly Uint8Array[]): Promise<void> {
+    const { exchange, symbol, timeframe } = file.identity;
+    const segments = [exchange, symbol, timeframe];
+    await ensureDirectoryDurable(this.organizer.baseDir, segments, this.knownDirectories);
+    try {
+      await createFileDurable(file.path, chunks);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // A series directory removed by hand since it was made or found: made again, once.
+      for (let depth = 1; depth <= segments.length; depth += 1)
+        this.knownDirectories.delete(join(this.organizer.baseDir, ...segments.slice(0, depth)));
+      await ensureDirectoryDurable(this.organizer.baseDir, segments, this.knownDirectories);
+      await createFileDurable(file.path, chunks);
+    }
   }
 
   /**
@@ -529,12 +540,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       if (!newest) continue;
       const next = this.partitionFor({ exchange, symbol, timeframe, openTime });
       const header = encodeFileHeader(next.identity);
-      const creation = ensureDirectoryDurable(
-        this.organizer.baseDir,
-        [exchange, symbol, timeframe],
-        this.knownDirectories,
-      )
-        .then(() => createFileDurable(next.path, [header]))
+      const creation = this.createPartitionFile(next, [header])
         .then(
           () => {
             if (next.exists) return;
