@@ -1357,12 +1357,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   /** A file read (or found gone): a read failure reported before is over. */
   private markLoaded(file: PartitionFile): void {
     file.loaded = true;
-    if (!this.loadFailures.delete(file)) return;
-    for (let index = this.problemList.length - 1; index >= 0; index -= 1) {
-      const problem = this.problemList[index]!;
-      if (problem.code === 'FTCD_IO_ERROR' && problem.path === file.path && problem.offset === undefined)
-        this.problemList.splice(index, 1);
-    }
+    // Only the whole-file failure of a load (no offset), not damage found inside the file.
+    if (this.loadFailures.delete(file))
+      this.forgetProblems(
+        'FTCD_IO_ERROR',
+        (problem) => problem.path === file.path && problem.offset === undefined,
+      );
   }
 
   private async loadFileImage(file: PartitionFile, { bytes: image, inode }: FileImage): Promise<void> {
@@ -1449,9 +1449,14 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     this.repairList.push({ kind: 'temporary-file-removed', path, bytes: size });
   }
 
-  private forgetProblems(code: StorageProblem['code']): void {
-    for (let index = this.problemList.length - 1; index >= 0; index -= 1)
-      if (this.problemList[index]!.code === code) this.problemList.splice(index, 1);
+  private forgetProblems(
+    code: StorageProblem['code'],
+    matches: (problem: StorageProblem) => boolean = () => true,
+  ): void {
+    for (let index = this.problemList.length - 1; index >= 0; index -= 1) {
+      const problem = this.problemList[index]!;
+      if (problem.code === code && matches(problem)) this.problemList.splice(index, 1);
+    }
   }
 
   private report(problem: StorageProblem): void {
