@@ -1,3 +1,4 @@
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import {
   BinarySerializer,
   CODEC_COLUMNAR_V1,
   CODEC_COLUMNAR_V1_DEFLATE,
+  deflateOptionsFor,
 } from '../../src/shared/storage/serialization/binary/BinarySerializer';
 import { candleBodyArbitrary } from '../contract/candleArbitraries';
 import { expectSameCandles } from '../contract/candleAssertions';
@@ -134,6 +136,25 @@ describe('BinarySerializer (the .ftcd block codec)', () => {
     expect(BinarySerializer.unwrap(CODEC_COLUMNAR_V1_DEFLATE, payload).length).toBeGreaterThan(
       payload.length * 6,
     );
+  });
+
+  it('compresses with zlib state sized to the payload exactly as well as with the defaults', () => {
+    const candles = generateFootprintCandles({ seed: 11, count: 80, bins: 50 });
+    // One candle (~550 B) up to 80 (~45 KB): every window size from 2^10 to 2^15.
+    const windows = new Set<number>();
+    for (const count of [1, 2, 3, 5, 8, 13, 21, 34, 55, 80]) {
+      const raw = BinarySerializer.encodeBlock(candles.slice(0, count), false).payload;
+      const options = deflateOptionsFor(raw.length);
+      windows.add(options.windowBits ?? 0);
+      const sized = deflateRawSync(raw, options);
+      const defaults = deflateRawSync(raw, { level: 1, strategy: constants.Z_RLE });
+      expect(new Uint8Array(inflateRawSync(sized))).toEqual(raw);
+      expect(sized.length, `${count} candles, ${raw.length} B`).toBeLessThanOrEqual(defaults.length);
+      expect(new Uint8Array(BinarySerializer.encodeBlock(candles.slice(0, count)).payload)).toEqual(
+        new Uint8Array(sized),
+      );
+    }
+    expect([...windows].sort()).toEqual([10, 11, 12, 13, 14, 15]);
   });
 
   it('reads the open times of a compressed block from a prefix of its stream', () => {
