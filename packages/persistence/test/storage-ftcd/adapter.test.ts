@@ -141,4 +141,23 @@ describe('openCandleStore', () => {
       expect(ftcdFiles).toBe(!useDatabase);
     }
   });
+
+  it('passes the .ftcd writer options through, and rejects a bad one', async () => {
+    const candles = generateFootprintCandles({ seed: 7, count: 3, bins: 2 });
+    const nextDay = partitionPath('', '2025-06-02');
+    for (const createPartitionsAhead of [true, false]) {
+      const baseDir = await tempDir();
+      const store = await openCandleStore({ baseDir, createPartitionsAhead, verifyInBackground: false });
+      await store.saveMany(candles);
+      await store.close();
+      const created = await readFile(join(baseDir, nextDay)).then(
+        () => true,
+        () => false,
+      );
+      expect(created).toBe(createPartitionsAhead);
+    }
+    await expect(
+      openCandleStore({ baseDir: await tempDir(), verifyInBackground: 'yes' as unknown as boolean }),
+    ).rejects.toMatchObject({ code: 'FLOWTRACE_INVALID_STORAGE_CONFIG' });
+  });
 });

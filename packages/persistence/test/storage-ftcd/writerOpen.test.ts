@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it, vi } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
@@ -43,7 +44,11 @@ function loadedPartitions(store: BinaryStorageAdapter, symbol = 'BTCUSDT'): stri
 
 /** Saves each day in three calls (three blocks per file), then closes. */
 async function writeDays(baseDir: string, byDay: FootprintCandleDTO[][]): Promise<void> {
-  const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+  const store = await BinaryStorageAdapter.open({
+    baseDir,
+    compactSealedPartitions: false,
+    verifyInBackground: false,
+  });
   for (const day of byDay) {
     await store.saveMany(day.slice(0, 2));
     await store.saveMany(day.slice(2, 4));
@@ -72,7 +77,11 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
     const tornBytes = Math.floor(last.totalLength / 2);
     await writeFile(tornPath, Buffer.concat([intact, intact.subarray(last.offset, last.offset + tornBytes)]));
 
-    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      compactSealedPartitions: false,
+      verifyInBackground: false,
+    });
     try {
       // The newest partition (created ahead, empty), the newest with candles, and the one before.
       expect(loadedPartitions(store)).toEqual([dayName(4), dayName(5), dayName(6)]);
@@ -106,7 +115,11 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
       expectSameCandles(await store.findLatest('ETHUSDT', 'binance', '1m', 30), eth.flat());
       await store.close();
 
-      const reopened = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+      const reopened = await BinaryStorageAdapter.open({
+        baseDir,
+        compactSealedPartitions: false,
+        verifyInBackground: false,
+      });
       try {
         const fromDay1 = await reopened.findBySymbol('BTCUSDT', 'binance', '1m', { startTime: START + DAY });
         expectSameCandles(fromDay1, [...btc[1]!, ...btc[2]!, ...expectedDay3, ...btc[4]!, ...btc[5]!]);
@@ -125,6 +138,59 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
     }
   });
 
+  it('in the background, a writer reads the files opening skipped: their damage reaches health() with no save or query', async () => {
+    const baseDir = await tempDir();
+    const btc = days(6, 1);
+    await writeDays(baseDir, btc);
+    const damagedPath = dayFile(baseDir, 'BTCUSDT', 0);
+    const middle = (await inspectFtcdFile(damagedPath)).blocks[1]!;
+    const damaged = await readFile(damagedPath);
+    damaged[middle.offset + middle.totalLength - 3]! ^= 1;
+    await writeFile(damagedPath, damaged);
+    const tornPath = dayFile(baseDir, 'BTCUSDT', 1);
+    const intact = await readFile(tornPath);
+    const last = (await inspectFtcdFile(tornPath)).blocks.at(-1)!;
+    const tornBytes = Math.floor(last.totalLength / 2);
+    await writeFile(tornPath, Buffer.concat([intact, intact.subarray(last.offset, last.offset + tornBytes)]));
+
+    // Default options: verifyInBackground is on.
+    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    try {
+      expect(loadedPartitions(store)).toEqual([dayName(4), dayName(5), dayName(6)]);
+      expect(store.health()).toMatchObject({ status: 'ok', problems: [], repairs: [] });
+      await vi.waitFor(() => expect(loadedPartitions(store)).toHaveLength(7), {
+        timeout: 20_000,
+        interval: 50,
+      });
+      expect(store.health()).toMatchObject({
+        status: 'degraded',
+        problems: [{ code: 'FTCD_CORRUPT_BLOCK', path: damagedPath }],
+        repairs: [{ kind: 'torn-tail-truncated', path: tornPath, offset: intact.length, bytes: tornBytes }],
+      });
+      expect((await stat(tornPath)).size).toBe(intact.length);
+      expect((await stat(damagedPath)).size).toBe(damaged.length);
+      // Nothing else changed: every readable candle is there, and saves go on.
+      const fresh = { ...btc[5]!.at(-1)!, t: btc[5]!.at(-1)!.t + 60_000, ct: btc[5]!.at(-1)!.ct + 60_000 };
+      expect(await store.save(fresh)).toEqual({ written: 1, unchanged: 0 });
+      expect((await store.listSeries())[0]!.count).toBe(30 - 2 + 1); // day 0's damaged block held two
+    } finally {
+      await store.close();
+    }
+    // Off: nothing reads them (the same store, its remaining damage untouched).
+    const quiet = await BinaryStorageAdapter.open({
+      baseDir,
+      compactSealedPartitions: false,
+      verifyInBackground: false,
+    });
+    try {
+      await setTimeout(1_000);
+      expect(loadedPartitions(quiet)).toEqual([dayName(4), dayName(5), dayName(6)]);
+      expect(quiet.health().problems).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('a partition file that cannot be read is never written over: saves into it fail, retryably, until it can', async () => {
     const baseDir = await tempDir();
     const btc = days(3, 7);
@@ -135,7 +201,11 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
     await rename(path, aside);
     await mkdir(path);
 
-    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      compactSealedPartitions: false,
+      verifyInBackground: false,
+    });
     try {
       const late = {
         ...btc[0]![4]!,
@@ -170,7 +240,11 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
     const baseDir = await tempDir();
     const btc = days(3, 11);
     await writeDays(baseDir, btc);
-    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      compactSealedPartitions: false,
+      verifyInBackground: false,
+    });
     try {
       expect(loadedPartitions(store)).not.toContain(dayName(0));
       await rm(dayFile(baseDir, 'BTCUSDT', 0));
@@ -201,7 +275,11 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
   it('a series directory removed by hand while the writer runs is made again by the next save into it', async () => {
     const baseDir = await tempDir();
     const btc = days(4, 31);
-    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      compactSealedPartitions: false,
+      verifyInBackground: false,
+    });
     try {
       await store.saveMany(btc[0]!);
       // The writer creates the next day's file ahead, in the background: removed with the rest.
@@ -223,13 +301,21 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
   it('compact() also compacts the sealed partitions nobody loaded since open', async () => {
     const baseDir = await tempDir();
     const btc = days(4, 21);
-    const writer = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    const writer = await BinaryStorageAdapter.open({
+      baseDir,
+      compactSealedPartitions: false,
+      verifyInBackground: false,
+    });
     // Live-style: one block per candle.
     for (const candle of btc.flat()) await writer.save(candle);
     await writer.close();
     const sizes = await Promise.all([0, 1].map((day) => stat(dayFile(baseDir, 'BTCUSDT', day))));
 
-    const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    const store = await BinaryStorageAdapter.open({
+      baseDir,
+      compactSealedPartitions: false,
+      verifyInBackground: false,
+    });
     try {
       expect(loadedPartitions(store)).toEqual([dayName(2), dayName(3), dayName(4)]);
       const report = await store.compact();

@@ -33,6 +33,13 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
    * background. Default true.
    */
   compactSealedPartitions?: boolean;
+  /**
+   * Writer: read the partition files that opening does not load (each
+   * series' older ones) one at a time while the store is quiet, so damage in
+   * files nothing has used yet shows in `health()` soon after a start rather
+   * than on their first use. Default true.
+   */
+  verifyInBackground?: boolean;
   /** Tests and tracing only: told synchronously of each write-path point (StorageProbe.ts). */
   probe?: StorageProbe;
 }
@@ -61,6 +68,7 @@ const schema = z
     partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), granularity).default({}),
     createPartitionsAhead: z.boolean().default(true),
     compactSealedPartitions: z.boolean().default(true),
+    verifyInBackground: z.boolean().default(true),
   })
   .passthrough();
 
@@ -83,7 +91,8 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
   }
   const { baseDir, readOnly, maxCandlesPerBlock, compression, maxOpenFiles, blockCacheBytes, partitioning } =
     parsed.data;
-  const { indexMemoryBytes, createPartitionsAhead, compactSealedPartitions } = parsed.data;
+  const { indexMemoryBytes, createPartitionsAhead, compactSealedPartitions, verifyInBackground } =
+    parsed.data;
   return Object.freeze({
     baseDir,
     readOnly,
@@ -95,6 +104,7 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
     partitioning,
     createPartitionsAhead,
     compactSealedPartitions,
+    verifyInBackground,
     probe: config.probe,
   });
 }

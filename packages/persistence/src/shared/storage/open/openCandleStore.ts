@@ -30,8 +30,12 @@ export interface OpenCandleStoreOptions {
   blockCacheBytes?: number;
   /** `.ftcd`: memory budget of whole partition indexes (default 8 MiB, least recently used released). */
   indexMemoryBytes?: number;
+  /** `.ftcd` writer: create each series' next partition file ahead, in the background (default true). */
+  createPartitionsAhead?: boolean;
   /** `.ftcd`: compact sealed partitions left in many small blocks, in the background (default true). */
   compactSealedPartitions?: boolean;
+  /** `.ftcd` writer: read the files opening skips while the store is quiet, so damage shows in health() (default true). */
+  verifyInBackground?: boolean;
   /** Tests and tracing only: told of each write-path point (StorageProbe.ts). */
   probe?: StorageProbe;
 }
@@ -71,7 +75,9 @@ export async function openCandleStore(options: OpenCandleStoreOptions): Promise<
       compression: options.compression,
       blockCacheBytes: options.blockCacheBytes,
       indexMemoryBytes: options.indexMemoryBytes,
+      createPartitionsAhead: options.createPartitionsAhead,
       compactSealedPartitions: options.compactSealedPartitions,
+      verifyInBackground: options.verifyInBackground,
       probe: options.probe,
     }),
   );

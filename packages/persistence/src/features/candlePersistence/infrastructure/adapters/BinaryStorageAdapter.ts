@@ -108,6 +108,10 @@ const BACKGROUND_PAUSE_FACTOR = 3;
 const COMPACTION_IDLE_MS = 250;
 /** …or, under saves that never pause, once it has waited this long (ms). */
 const COMPACTION_MAX_DEFERRAL_MS = 10 * 60_000;
+/** Background verification (verifyInBackground) loads files for about this long per turn (ms)… */
+const VERIFY_TURN_MS = 4;
+/** …and, under saves that never pause, waits at most this long for a quiet moment (ms). */
+const VERIFY_MAX_WAIT_MS = 1_000;
 
 /** Explicit (`compact()`) or background compaction, and whether any file qualifies. */
 interface CompactionMode {
@@ -159,6 +163,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private readonly compactionPending = new Set<SeriesState>();
   private compactionPendingSince = 0;
   private compactionTimer: NodeJS.Timeout | undefined;
+  /** Writer: partition files opening did not load, read one at a time in quiet moments (see verifyInBackground). */
+  private unverified: PartitionFile[] = [];
+  private verifyTimer: NodeJS.Timeout | undefined;
   /** Explicit compact() calls queued or running: background pacing is off while there are any. */
   private explicitCompactions = 0;
   /** When the last commit cycle ended (performance.now()): background compaction waits for quiet. */
@@ -201,6 +208,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       if (!resolved.readOnly) {
         await adapter.scanTree(true);
         await adapter.loadRecentPartitions();
+        if (resolved.verifyInBackground) adapter.startBackgroundVerify();
       }
     } catch (error) {
       await adapter.close();
@@ -259,6 +267,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       this.closing = (async () => {
         try {
           clearTimeout(this.compactionTimer);
+          clearTimeout(this.verifyTimer);
+          this.unverified = [];
           await this.compacting?.catch(() => undefined);
           await this.drain();
           await Promise.all(this.creations);
@@ -702,6 +712,49 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         message: `Compaction failed (the original files are intact): ${(error as Error).message}`,
       });
     });
+  }
+
+  /**
+   * Writer: the files opening left unread are read (CRC-checked, a torn tail
+   * cut), newest first, so damage in a file that nothing has used yet reaches
+   * health() without a save or query. Each turn waits for a quiet moment (no
+   * commit cycle running or ended within COMPACTION_IDLE_MS; under saves that
+   * never pause that long, VERIFY_MAX_WAIT_MS at most), loads files for about
+   * VERIFY_TURN_MS, then pauses three times as long as it worked.
+   */
+  private startBackgroundVerify(): void {
+    // Oldest first in the array: pop() takes the newest, the files most likely to be used soon.
+    this.unverified = this.unloadedFiles().sort((a, b) => a.bounds.start - b.bounds.start);
+    if (this.unverified.length > 0) this.armBackgroundVerify(COMPACTION_IDLE_MS, performance.now());
+  }
+
+  private armBackgroundVerify(delay: number, waitingSince: number): void {
+    this.verifyTimer = setTimeout(() => void this.verifyTurn(waitingSince), delay);
+    // Background work never keeps the process alive.
+    this.verifyTimer.unref();
+  }
+
+  private async verifyTurn(waitingSince: number): Promise<void> {
+    this.verifyTimer = undefined;
+    if (this.closing || this.closed) return;
+    const now = performance.now();
+    const quietIn = COMPACTION_IDLE_MS - (now - this.lastCommitAt);
+    if ((this.cycle || quietIn > 0) && now - waitingSince < VERIFY_MAX_WAIT_MS) {
+      this.armBackgroundVerify(Math.max(quietIn, COMPACTION_IDLE_MS / 5), waitingSince);
+      return;
+    }
+    const started = performance.now();
+    while (performance.now() - started < VERIFY_TURN_MS) {
+      let file = this.unverified.pop();
+      while (file?.loaded) file = this.unverified.pop();
+      if (!file || this.closing || this.closed) return;
+      // A file that fails to load is reported by the load (FTCD_IO_ERROR) and tried again on its next use.
+      await this.loadPartitions([file]);
+    }
+    if (this.unverified.length > 0) {
+      const pause = BACKGROUND_PAUSE_FACTOR * (performance.now() - started);
+      this.armBackgroundVerify(pause, performance.now() + pause);
+    }
   }
 
   /** How long background compaction should still wait for a quiet store (0: go). */
