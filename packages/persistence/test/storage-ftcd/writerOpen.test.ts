@@ -57,6 +57,21 @@ async function writeDays(baseDir: string, byDay: FootprintCandleDTO[][]): Promis
   await store.close();
 }
 
+/** BTCUSDT day 0: a damaged middle block. Day 1: a torn tail (half of a copy of its last block). */
+async function damageOldDays(baseDir: string) {
+  const damagedPath = dayFile(baseDir, 'BTCUSDT', 0);
+  const middle = (await inspectFtcdFile(damagedPath)).blocks[1]!;
+  const damaged = await readFile(damagedPath);
+  damaged[middle.offset + middle.totalLength - 3]! ^= 1;
+  await writeFile(damagedPath, damaged);
+  const tornPath = dayFile(baseDir, 'BTCUSDT', 1);
+  const intact = await readFile(tornPath);
+  const last = (await inspectFtcdFile(tornPath)).blocks.at(-1)!;
+  const tornBytes = Math.floor(last.totalLength / 2);
+  await writeFile(tornPath, Buffer.concat([intact, intact.subarray(last.offset, last.offset + tornBytes)]));
+  return { damagedPath, damaged, tornPath, intact, tornBytes };
+}
+
 describe('.ftcd writer open: files are registered, and each is loaded when first used', () => {
   const tempDir = useTempDirs();
 
@@ -65,17 +80,7 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
     const btc = days(6, 1);
     const eth = days(6, 50, 'ETHUSDT');
     await writeDays(baseDir, [...btc, ...eth]);
-    // Day 0: a damaged middle block. Day 1: a torn tail (half of a copy of its last block).
-    const damagedPath = dayFile(baseDir, 'BTCUSDT', 0);
-    const middle = (await inspectFtcdFile(damagedPath)).blocks[1]!;
-    const damaged = await readFile(damagedPath);
-    damaged[middle.offset + middle.totalLength - 3]! ^= 1;
-    await writeFile(damagedPath, damaged);
-    const tornPath = dayFile(baseDir, 'BTCUSDT', 1);
-    const intact = await readFile(tornPath);
-    const last = (await inspectFtcdFile(tornPath)).blocks.at(-1)!;
-    const tornBytes = Math.floor(last.totalLength / 2);
-    await writeFile(tornPath, Buffer.concat([intact, intact.subarray(last.offset, last.offset + tornBytes)]));
+    const { damagedPath, damaged, tornPath, intact, tornBytes } = await damageOldDays(baseDir);
 
     const store = await BinaryStorageAdapter.open({
       baseDir,
@@ -142,16 +147,7 @@ describe('.ftcd writer open: files are registered, and each is loaded when first
     const baseDir = await tempDir();
     const btc = days(6, 1);
     await writeDays(baseDir, btc);
-    const damagedPath = dayFile(baseDir, 'BTCUSDT', 0);
-    const middle = (await inspectFtcdFile(damagedPath)).blocks[1]!;
-    const damaged = await readFile(damagedPath);
-    damaged[middle.offset + middle.totalLength - 3]! ^= 1;
-    await writeFile(damagedPath, damaged);
-    const tornPath = dayFile(baseDir, 'BTCUSDT', 1);
-    const intact = await readFile(tornPath);
-    const last = (await inspectFtcdFile(tornPath)).blocks.at(-1)!;
-    const tornBytes = Math.floor(last.totalLength / 2);
-    await writeFile(tornPath, Buffer.concat([intact, intact.subarray(last.offset, last.offset + tornBytes)]));
+    const { damagedPath, damaged, tornPath, intact, tornBytes } = await damageOldDays(baseDir);
 
     // Default options: verifyInBackground is on.
     const store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
