@@ -63,6 +63,7 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
   const { join } = await import('node:path');
   const { statSync, existsSync } = await import('node:fs');
   const { default: Database } = await import('better-sqlite3');
+  const { openSqliteJsonBaseline } = await import('../lib/sqliteJsonBaseline');
   const { generateFootprintCandles } = await import('@flowtrace/core');
   const { FlatBufferSerializer, SQLiteFlatBufferStorage } = await import(
     '@flowtrace/persistence/shared/storage'
@@ -85,15 +86,7 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
 
   // --- baseline: JSON rows, one transaction per batch, WAL + synchronous=FULL ---
   const baselinePath = join(tmpDir, 'baseline-json.db');
-  const baseline = new Database(baselinePath);
-  baseline.pragma('journal_mode = WAL');
-  baseline.pragma('synchronous = FULL');
-  baseline.exec(`CREATE TABLE candles (exchange TEXT NOT NULL, symbol TEXT NOT NULL, timeframe TEXT NOT NULL,
-    open_time INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (exchange, symbol, timeframe, open_time)) WITHOUT ROWID`);
-  const insert = baseline.prepare('INSERT OR REPLACE INTO candles VALUES (?, ?, ?, ?, ?)');
-  const insertBatch = baseline.transaction((batch: typeof candles) => {
-    for (const c of batch) insert.run(c.ex, c.s, c.i, c.t, JSON.stringify(c));
-  });
+  const { db: baseline, insertBatch } = openSqliteJsonBaseline(baselinePath);
   let started = performance.now();
   for (const batch of batches) insertBatch(batch);
   const baselineSaveRate = count / ((performance.now() - started) / 1000);

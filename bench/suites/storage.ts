@@ -89,7 +89,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   const { existsSync, statSync } = await import('node:fs');
   const { open, mkdir } = await import('node:fs/promises');
   const { readdir, readFile } = await import('node:fs/promises');
-  const { default: Database } = await import('better-sqlite3');
+  const { openSqliteJsonBaseline } = await import('../lib/sqliteJsonBaseline');
   const core = await import('@flowtrace/core');
   const { BinaryStorageAdapter } = await import('@flowtrace/persistence/features/candlePersistence');
   const { BinarySerializer } = await import('@flowtrace/persistence/shared/storage');
@@ -129,22 +129,10 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   const jsonlSaveRate = count / (jsonlSaveMs / 1000);
 
   // --- baseline 2: better-sqlite3 JSON rows, one transaction per batch ---
-  const openSqliteBaseline = (path: string) => {
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.exec(`CREATE TABLE candles (exchange TEXT NOT NULL, symbol TEXT NOT NULL, timeframe TEXT NOT NULL,
-      open_time INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (exchange, symbol, timeframe, open_time)) WITHOUT ROWID`);
-    const insert = db.prepare('INSERT OR REPLACE INTO candles VALUES (?, ?, ?, ?, ?)');
-    const insertBatch = db.transaction((batch: typeof candles) => {
-      for (const c of batch) insert.run(c.ex, c.s, c.i, c.t, JSON.stringify(c));
-    });
-    return { db, insertBatch };
-  };
   const sqlitePath = join(tmpDir, 'baseline-json.db');
-  let sqlite!: ReturnType<typeof openSqliteBaseline>['db'];
+  let sqlite!: ReturnType<typeof openSqliteJsonBaseline>['db'];
   const sqliteSaveMs = await warmThenTime(async (pass) => {
-    const baseline = openSqliteBaseline(
+    const baseline = openSqliteJsonBaseline(
       pass === 'measured' ? sqlitePath : join(tmpDir, 'baseline-warm-up.db'),
     );
     const t0 = performance.now();

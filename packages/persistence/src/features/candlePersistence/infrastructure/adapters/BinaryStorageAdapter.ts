@@ -164,7 +164,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private compactionPendingSince = 0;
   private compactionTimer: NodeJS.Timeout | undefined;
   /** Writer: partition files opening did not load, read one at a time in quiet moments (see verifyInBackground). */
-  private unverified: PartitionFile[] = [];
+  private unverified: PartitionFile[] | undefined;
   private verifyTimer: NodeJS.Timeout | undefined;
   /** Explicit compact() calls queued or running: background pacing is off while there are any. */
   private explicitCompactions = 0;
@@ -268,7 +268,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         try {
           clearTimeout(this.compactionTimer);
           clearTimeout(this.verifyTimer);
-          this.unverified = [];
+          this.unverified = undefined;
           await this.compacting?.catch(() => undefined);
           await this.drain();
           await Promise.all(this.creations);
@@ -723,9 +723,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
    * VERIFY_TURN_MS, then pauses three times as long as it worked.
    */
   private startBackgroundVerify(): void {
-    // Oldest first in the array: pop() takes the newest, the files most likely to be used soon.
-    this.unverified = this.unloadedFiles().sort((a, b) => a.bounds.start - b.bounds.start);
-    if (this.unverified.length > 0) this.armBackgroundVerify(COMPACTION_IDLE_MS, performance.now());
+    this.armBackgroundVerify(COMPACTION_IDLE_MS, performance.now());
   }
 
   private armBackgroundVerify(delay: number, waitingSince: number): void {
@@ -737,21 +735,25 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private async verifyTurn(waitingSince: number): Promise<void> {
     this.verifyTimer = undefined;
     if (this.closing || this.closed) return;
-    const now = performance.now();
-    const quietIn = COMPACTION_IDLE_MS - (now - this.lastCommitAt);
-    if ((this.cycle || quietIn > 0) && now - waitingSince < VERIFY_MAX_WAIT_MS) {
+    const quietIn = this.untilQuiet();
+    if ((this.cycle || quietIn > 0) && performance.now() - waitingSince < VERIFY_MAX_WAIT_MS) {
       this.armBackgroundVerify(Math.max(quietIn, COMPACTION_IDLE_MS / 5), waitingSince);
       return;
     }
+    // Listed on the first turn, not while opening. Oldest first in the array: pop() takes the
+    // newest, the files most likely to be used soon.
+    const unverified = (this.unverified ??= this.unloadedFiles().sort(
+      (a, b) => a.bounds.start - b.bounds.start,
+    ));
     const started = performance.now();
     while (performance.now() - started < VERIFY_TURN_MS) {
-      let file = this.unverified.pop();
-      while (file?.loaded) file = this.unverified.pop();
+      let file = unverified.pop();
+      while (file?.loaded) file = unverified.pop();
       if (!file || this.closing || this.closed) return;
       // A file that fails to load is reported by the load (FTCD_IO_ERROR) and tried again on its next use.
       await this.loadPartitions([file]);
     }
-    if (this.unverified.length > 0) {
+    if (unverified.length > 0) {
       const pause = BACKGROUND_PAUSE_FACTOR * (performance.now() - started);
       this.armBackgroundVerify(pause, performance.now() + pause);
     }
@@ -760,6 +762,11 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   /** How long background compaction should still wait for a quiet store (0: go). */
   private quietWait(pendingSince: number): number {
     if (this.explicitCompactions > 0 || Date.now() - pendingSince >= COMPACTION_MAX_DEFERRAL_MS) return 0;
+    return this.untilQuiet();
+  }
+
+  /** ms until no commit cycle has ended for COMPACTION_IDLE_MS (0: quiet now). */
+  private untilQuiet(): number {
     return Math.max(0, COMPACTION_IDLE_MS - (performance.now() - this.lastCommitAt));
   }
 
