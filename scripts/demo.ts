@@ -101,82 +101,113 @@ function directoryBytes(dir: string): number {
 }
 
 let daemon = startDaemon();
-await waitForSocket();
-
-const source = existsSync(tradesFile)
-  ? { label: `real trades from ${tradesFile}`, trades: readTradesCsv(tradesFile), total: 152_763 }
-  : {
-      label: 'seeded synthetic trades (../shared/data not found beside the repository)',
-      trades: syntheticTrades(150_000),
-      total: 150_000,
-    };
-log(`replaying ${source.label} into ${timeframes.join('/')} footprint candles`);
-
-const builder = new FootprintBuilder({
-  exchange: 'binance',
-  symbol: 'LTCUSDT',
-  asset: 'LTC',
-  timeframes,
-  tickValue: 0.01,
+// Whatever goes wrong below, the daemon must not outlive the demo: it shares the demo's
+// stdout/stderr, so an orphaned daemon would also keep whoever reads them waiting forever.
+process.once('exit', () => {
+  if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
 });
-const publisher = new HybridPublisher({ socketPath, queuePath, requestTimeoutMs: 2_000 });
-const published = new Map<string, FootprintCandleDTO>();
-const via = { socket: 0, queue: 0 };
-const inFlight = new Set<Promise<void>>();
-const publish = async (candle: FootprintCandleDTO) => {
-  published.set(
-    candleKeyToString({
-      exchange: candle.ex,
-      symbol: candle.s,
-      timeframe: candle.i as TimeframeName,
-      openTime: candle.t,
-    }),
-    candle,
-  );
-  const task = publisher.publish({ type: 'candle:complete', payload: candle }).then((r) => {
-    via[r.via]++;
+try {
+  await waitForSocket();
+
+  const source = existsSync(tradesFile)
+    ? { label: `real trades from ${tradesFile}`, trades: readTradesCsv(tradesFile), total: 152_763 }
+    : {
+        label: 'seeded synthetic trades (../shared/data not found beside the repository)',
+        trades: syntheticTrades(150_000),
+        total: 150_000,
+      };
+  log(`replaying ${source.label} into ${timeframes.join('/')} footprint candles`);
+
+  const builder = new FootprintBuilder({
+    exchange: 'binance',
+    symbol: 'LTCUSDT',
+    asset: 'LTC',
+    timeframes,
+    tickValue: 0.01,
   });
-  inFlight.add(task);
-  void task.finally(() => inFlight.delete(task));
-  if (inFlight.size >= 256) await Promise.race(inFlight);
-};
+  const publisher = new HybridPublisher({ socketPath, queuePath, requestTimeoutMs: 2_000 });
+  const published = new Map<string, FootprintCandleDTO>();
+  const via = { socket: 0, queue: 0 };
+  const inFlight = new Set<Promise<void>>();
+  const publish = async (candle: FootprintCandleDTO) => {
+    published.set(
+      candleKeyToString({
+        exchange: candle.ex,
+        symbol: candle.s,
+        timeframe: candle.i as TimeframeName,
+        openTime: candle.t,
+      }),
+      candle,
+    );
+    const task = publisher.publish({ type: 'candle:complete', payload: candle }).then((r) => {
+      via[r.via]++;
+    });
+    inFlight.add(task);
+    // The failure itself surfaces through Promise.race/Promise.all below.
+    task.finally(() => inFlight.delete(task)).catch(() => undefined);
+    if (inFlight.size >= 256) await Promise.race(inFlight);
+  };
 
-let trades = 0;
-let killedAt: number | undefined;
-let daemonDown = false;
-const started = performance.now();
-for await (const trade of source.trades) {
-  trades++;
-  for (const candle of builder.push(trade)) await publish(candle);
-  if (killedAt === undefined && trades >= source.total / 2) {
-    killedAt = trades;
-    log(`half-way (${trades.toLocaleString('en-US')} trades): killing the daemon with SIGKILL …`);
-    daemon.kill('SIGKILL');
-    await exited(daemon);
-    daemonDown = true;
-    log('daemon killed; the publisher keeps going and spills candles to the durable queue');
-  } else if (daemonDown && killedAt !== undefined && trades >= killedAt + 5_000) {
-    daemonDown = false;
-    daemon = startDaemon();
-    await waitForSocket();
-    log('daemon restarted: it drains the queue while new candles arrive over the socket');
+  let trades = 0;
+  let killedAt: number | undefined;
+  let daemonDown = false;
+  const started = performance.now();
+  for await (const trade of source.trades) {
+    trades++;
+    for (const candle of builder.push(trade)) await publish(candle);
+    if (killedAt === undefined && trades >= source.total / 2) {
+      killedAt = trades;
+      log(`half-way (${trades.toLocaleString('en-US')} trades): killing the daemon with SIGKILL …`);
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+      daemonDown = true;
+      log('daemon killed; the publisher keeps going and spills candles to the durable queue');
+    } else if (daemonDown && killedAt !== undefined && trades >= killedAt + 5_000) {
+      daemonDown = false;
+      daemon = startDaemon();
+      await waitForSocket();
+      log('daemon restarted: it drains the queue while new candles arrive over the socket');
+    }
   }
-}
-for (const candle of builder.flush()) await publish({ ...candle, x: true });
-await Promise.all(inFlight);
-await publisher.close();
-log(
-  `published ${published.size} candles from ${trades.toLocaleString('en-US')} trades in ${((performance.now() - started) / 1000).toFixed(1)} s: ${via.socket} acknowledged over the socket, ${via.queue} via the queue`,
-);
+  for (const candle of builder.flush()) await publish({ ...candle, x: true });
+  await Promise.all(inFlight);
+  await publisher.close();
+  log(
+    `published ${published.size} candles from ${trades.toLocaleString('en-US')} trades in ${((performance.now() - started) / 1000).toFixed(1)} s: ${via.socket} acknowledged over the socket, ${via.queue} via the queue`,
+  );
 
-// Give the restarted daemon's poller time to drain what was queued, then stop it gracefully.
-const drainDeadline = Date.now() + 30_000;
-const store = () => openCandleStore({ baseDir: storeDir, readOnly: true });
-let missing = published.size;
-while (Date.now() < drainDeadline) {
+  // Give the restarted daemon's poller time to drain what was queued, then stop it gracefully.
+  const drainDeadline = Date.now() + 30_000;
+  const store = () => openCandleStore({ baseDir: storeDir, readOnly: true });
+  let missing = published.size;
+  while (Date.now() < drainDeadline) {
+    const reader = await store();
+    try {
+      let found = 0;
+      for await (const candle of reader.iterate()) {
+        const key = candleKeyToString({
+          exchange: candle.ex,
+          symbol: candle.s,
+          timeframe: candle.i as TimeframeName,
+          openTime: candle.t,
+        });
+        if (published.has(key)) found++;
+      }
+      missing = published.size - found;
+    } finally {
+      await reader.close();
+    }
+    if (missing === 0) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  daemon.kill('SIGTERM');
+  const code = await exited(daemon);
+  log(`daemon stopped (exit code ${code})`);
+
   const reader = await store();
   try {
-    let found = 0;
+    const series = await reader.listSeries();
+    let identical = 0;
     for await (const candle of reader.iterate()) {
       const key = candleKeyToString({
         exchange: candle.ex,
@@ -184,67 +215,55 @@ while (Date.now() < drainDeadline) {
         timeframe: candle.i as TimeframeName,
         openTime: candle.t,
       });
-      if (published.has(key)) found++;
+      if (JSON.stringify(published.get(key)) === JSON.stringify(candle)) identical++;
     }
-    missing = published.size - found;
+    const storedCount = series.reduce((n, s) => n + s.count, 0);
+    const bytes = directoryBytes(storeDir);
+    console.log('\nstored series:');
+    console.table(
+      series.map((s) => ({
+        exchange: s.exchange,
+        symbol: s.symbol,
+        timeframe: s.timeframe,
+        first: new Date(s.firstOpenTime).toISOString(),
+        last: new Date(s.lastOpenTime).toISOString(),
+        candles: s.count,
+      })),
+    );
+    console.log(
+      `store: ${storeDir}, ${bytes.toLocaleString('en-US')} bytes for ${storedCount} candles = ${(bytes / Math.max(1, storedCount)).toFixed(1)} bytes per candle (bins included)`,
+    );
+    console.log(
+      `published ${published.size}, stored identical ${identical}, lost ${published.size - identical}`,
+    );
+    const hourly = await reader.findBySymbol('LTCUSDT', 'binance', '1h', { limit: 5 });
+    console.log('\nfirst hourly candles:');
+    console.table(
+      hourly.map((c) => ({
+        open: new Date(c.t).toISOString().slice(0, 16),
+        o: c.o,
+        h: c.h,
+        l: c.l,
+        c: c.c,
+        volume: c.v,
+        delta: c.d,
+        trades: c.n,
+        bins: c.aggs.length,
+      })),
+    );
+    if (identical !== published.size || code !== 0) process.exitCode = 1;
   } finally {
     await reader.close();
   }
-  if (missing === 0) break;
-  await new Promise((r) => setTimeout(r, 250));
-}
-daemon.kill('SIGTERM');
-const code = await exited(daemon);
-log(`daemon stopped (exit code ${code})`);
-
-const reader = await store();
-try {
-  const series = await reader.listSeries();
-  let identical = 0;
-  for await (const candle of reader.iterate()) {
-    const key = candleKeyToString({
-      exchange: candle.ex,
-      symbol: candle.s,
-      timeframe: candle.i as TimeframeName,
-      openTime: candle.t,
-    });
-    if (JSON.stringify(published.get(key)) === JSON.stringify(candle)) identical++;
+} catch (error) {
+  console.error(`[demo] failed: ${(error as Error).stack ?? String(error)}`);
+  process.exitCode = 1;
+  if (daemon.exitCode === null && daemon.signalCode === null) {
+    daemon.kill('SIGTERM');
+    const stopped = await Promise.race([
+      exited(daemon),
+      new Promise((r) => setTimeout(r, 15_000, 'timeout')),
+    ]);
+    if (stopped === 'timeout') daemon.kill('SIGKILL');
   }
-  const storedCount = series.reduce((n, s) => n + s.count, 0);
-  const bytes = directoryBytes(storeDir);
-  console.log('\nstored series:');
-  console.table(
-    series.map((s) => ({
-      exchange: s.exchange,
-      symbol: s.symbol,
-      timeframe: s.timeframe,
-      first: new Date(s.firstOpenTime).toISOString(),
-      last: new Date(s.lastOpenTime).toISOString(),
-      candles: s.count,
-    })),
-  );
-  console.log(
-    `store: ${storeDir}, ${bytes.toLocaleString('en-US')} bytes for ${storedCount} candles = ${(bytes / Math.max(1, storedCount)).toFixed(1)} bytes per candle (bins included)`,
-  );
-  console.log(
-    `published ${published.size}, stored identical ${identical}, lost ${published.size - identical}`,
-  );
-  const hourly = await reader.findBySymbol('LTCUSDT', 'binance', '1h', { limit: 5 });
-  console.log('\nfirst hourly candles:');
-  console.table(
-    hourly.map((c) => ({
-      open: new Date(c.t).toISOString().slice(0, 16),
-      o: c.o,
-      h: c.h,
-      l: c.l,
-      c: c.c,
-      volume: c.v,
-      delta: c.d,
-      trades: c.n,
-      bins: c.aggs.length,
-    })),
-  );
-  if (identical !== published.size || code !== 0) process.exitCode = 1;
-} finally {
-  await reader.close();
 }

@@ -276,6 +276,42 @@ describe('.ftcd compaction of sealed partitions', () => {
     }
   });
 
+  it('a read-only iteration reaching a file replaced since it started reads the compacted copy', async () => {
+    const baseDir = await tempDir();
+    // Three days of 1m candles, one block each: two sealed days to compact, the newest untouched.
+    const all = generateFootprintCandles({
+      seed: 5,
+      count: 2 * 1440 + 60,
+      bins: 4,
+      symbol: 'LTCUSDT',
+      tickValue: 0.01,
+      startPrice: 90,
+      emptyRatio: 0,
+      startTime: Date.UTC(2025, 5, 1),
+    });
+    const backfill = await BinaryStorageAdapter.open({ baseDir, maxCandlesPerBlock: 1 });
+    await backfill.saveMany(all);
+    await backfill.close();
+    // Opened before the files are replaced, with no index kept whole: every file it reaches is loaded then.
+    const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true, indexMemoryBytes: 0 });
+    const writer = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    try {
+      const iterator = reader.iterate({ symbol: 'LTCUSDT' })[Symbol.asyncIterator]();
+      const iterated: FootprintCandleDTO[] = [(await iterator.next()).value as FootprintCandleDTO];
+      // Both sealed days are replaced, the second before the iteration has touched it.
+      expect((await writer.compact()).partitions).toBe(2);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next())
+        iterated.push(next.value);
+      expect(iterated.length).toBe(all.length);
+      expect(iterated).toEqual(all);
+      expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(all);
+      expect(reader.health().problems).toEqual([]);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
   it('a compaction that fails leaves the original in use: explicit calls reject, background ones report a problem until one succeeds', async () => {
     const baseDir = await tempDir();
     const all = candles(245);

@@ -1,8 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { PartitionReplacedError } from '../errors/StorageErrors';
 import type { FileHandlePool } from '../file/FileHandlePool';
 import type { PartitionFile } from './PartitionFile';
 import type { PartitionIndex } from './PartitionIndex';
 import type { StorageProblem } from './StorageProblem';
+
+/** Replacements of one file while its index is loaded before load() gives up (each is a compaction). */
+const MAX_RELOADS = 8;
 
 /**
  * Keeps the whole indexes of the recently used partition files within a byte
@@ -18,7 +22,7 @@ import type { StorageProblem } from './StorageProblem';
 export class ResidentIndexes {
   /** Files with a resident index, least recently used first (Set order is insertion order). */
   private readonly recent = new Set<PartitionFile>();
-  private readonly loading = new Map<PartitionFile, Promise<PartitionIndex>>();
+  private readonly loading = new Map<PartitionFile, Promise<PartitionIndex | undefined>>();
 
   constructor(
     private readonly pool: FileHandlePool,
@@ -34,12 +38,33 @@ export class ResidentIndexes {
       this.touch(file);
       return file.index;
     }
-    let pending = this.loading.get(file);
-    if (!pending) {
-      pending = this.reload(file).finally(() => this.loading.delete(file));
-      this.loading.set(file, pending);
+    return this.load(file);
+  }
+
+  /**
+   * Reloads until an index is whole: while one reload reads the file, the file
+   * may be replaced by its compacted copy, or loaded whole by someone else,
+   * and both leave a new summary in its place (a summary is what a whole-file
+   * load makes), which is loaded again from the file now there.
+   */
+  private async load(file: PartitionFile): Promise<PartitionIndex> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (file.index.resident) {
+        this.touch(file);
+        return file.index;
+      }
+      let pending = this.loading.get(file);
+      if (!pending) {
+        pending = this.reload(file).finally(() => this.loading.delete(file));
+        this.loading.set(file, pending);
+      }
+      const index = await pending;
+      if (index) {
+        this.touch(file);
+        return index;
+      }
+      if (attempt >= MAX_RELOADS) throw new PartitionReplacedError(file.path);
     }
-    return pending;
   }
 
   /** Marks the file's (resident) index most recently used. */
@@ -73,7 +98,8 @@ export class ResidentIndexes {
     this.recent.clear();
   }
 
-  private async reload(file: PartitionFile): Promise<PartitionIndex> {
+  /** The reloaded index; undefined when the file's index was replaced meanwhile (see load()). */
+  private async reload(file: PartitionFile): Promise<PartitionIndex | undefined> {
     const released = file.index;
     const end = file.end;
     const bytes = new Uint8Array(end);
@@ -84,8 +110,7 @@ export class ResidentIndexes {
     });
     if (bytesRead < 0) {
       await this.reloadReplaced(file);
-      this.touch(file);
-      return file.index;
+      return file.index.resident ? file.index : undefined;
     }
     const { index, problems } = await file.rebuildIndex(bytes.subarray(0, bytesRead), yieldToEventLoop);
     if (bytesRead < end) {
@@ -98,10 +123,7 @@ export class ResidentIndexes {
     }
     for (const problem of problems) this.report(problem);
     // A whole-file load (open, a read-only refresh of a new file) may have replaced it meanwhile: that one is newer.
-    if (file.index !== released) {
-      this.touch(file);
-      return file.index;
-    }
+    if (file.index !== released) return file.index.resident ? file.index : undefined;
     if (problems.length > 0) file.quarantine ??= problems[0];
     file.index = index;
     this.touch(file);

@@ -742,9 +742,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     }
     // Listed on the first turn, not while opening. Oldest first in the array: pop() takes the
     // newest, the files most likely to be used soon.
-    const unverified = (this.unverified ??= this.unloadedFiles().sort(
-      (a, b) => a.bounds.start - b.bounds.start,
-    ));
+    this.unverified ??= this.unloadedFiles().sort((a, b) => a.bounds.start - b.bounds.start);
+    const unverified = this.unverified;
     const started = performance.now();
     while (performance.now() - started < VERIFY_TURN_MS) {
       let file = unverified.pop();
