@@ -207,6 +207,21 @@ describe('.ftcd compaction of sealed partitions', () => {
         // Then queries from every store while the writer replaces the files under them.
         let compacting = true;
         const checks = [writer, ...readers].map((store) => queries(store, () => compacting));
+        // And readers opened meanwhile, which know the files only from their headers until they use them.
+        const freshReaders = async (): Promise<number> => {
+          let answers = 0;
+          do {
+            const fresh = await BinaryStorageAdapter.open({ baseDir, readOnly: true, indexMemoryBytes: 0 });
+            try {
+              answers += await queries(fresh, () => false);
+              expect(fresh.health().problems).toEqual([]);
+            } finally {
+              await fresh.close();
+            }
+          } while (compacting);
+          return answers;
+        };
+        checks.push(freshReaders());
         replaced += (await writer.compact()).partitions;
         compacting = false;
         answered.push(...(await Promise.all(checks)));
