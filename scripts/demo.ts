@@ -86,6 +86,14 @@ async function waitForSocket(timeoutMs = 30_000): Promise<void> {
   throw new Error(`daemon socket ${socketPath} did not come up within ${timeoutMs} ms`);
 }
 
+const keyOf = (candle: FootprintCandleDTO): string =>
+  candleKeyToString({
+    exchange: candle.ex,
+    symbol: candle.s,
+    timeframe: candle.i as TimeframeName,
+    openTime: candle.t,
+  });
+
 function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null
     ? Promise.resolve(child.exitCode)
@@ -130,15 +138,7 @@ try {
   const via = { socket: 0, queue: 0 };
   const inFlight = new Set<Promise<void>>();
   const publish = async (candle: FootprintCandleDTO) => {
-    published.set(
-      candleKeyToString({
-        exchange: candle.ex,
-        symbol: candle.s,
-        timeframe: candle.i as TimeframeName,
-        openTime: candle.t,
-      }),
-      candle,
-    );
+    published.set(keyOf(candle), candle);
     const task = publisher.publish({ type: 'candle:complete', payload: candle }).then((r) => {
       via[r.via]++;
     });
@@ -185,13 +185,7 @@ try {
     try {
       let found = 0;
       for await (const candle of reader.iterate()) {
-        const key = candleKeyToString({
-          exchange: candle.ex,
-          symbol: candle.s,
-          timeframe: candle.i as TimeframeName,
-          openTime: candle.t,
-        });
-        if (published.has(key)) found++;
+        if (published.has(keyOf(candle))) found++;
       }
       missing = published.size - found;
     } finally {
@@ -209,13 +203,7 @@ try {
     const series = await reader.listSeries();
     let identical = 0;
     for await (const candle of reader.iterate()) {
-      const key = candleKeyToString({
-        exchange: candle.ex,
-        symbol: candle.s,
-        timeframe: candle.i as TimeframeName,
-        openTime: candle.t,
-      });
-      if (JSON.stringify(published.get(key)) === JSON.stringify(candle)) identical++;
+      if (JSON.stringify(published.get(keyOf(candle))) === JSON.stringify(candle)) identical++;
     }
     const storedCount = series.reduce((n, s) => n + s.count, 0);
     const bytes = directoryBytes(storeDir);

@@ -16,7 +16,10 @@
  *
  * The measuring runs in a child process with the `flowtrace-source` condition
  * (workspace packages resolve to their TypeScript sources): this file re-runs
- * itself with `--storage-worker`.
+ * itself with `--storage-worker`. The one-day range queries run in reader
+ * processes of their own (`--query-worker`, started by that worker on the
+ * stores it wrote), once with default V8 flags and once with a larger young
+ * generation.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +28,9 @@ import type { BenchContext, BenchFigure } from '../lib/types';
 
 const SUITE = 'storage';
 const WORKER_FLAG = '--storage-worker';
-/** A second worker: the DTO range queries again, under a larger V8 young generation. */
-const DTO_QUERY_WORKER_FLAG = '--dto-query-worker';
-/** `node --max-semi-space-size` (MiB) of that worker; V8's default on 64-bit is 16. */
+/** The range-query worker (runQueryWorker), a reader's process of its own. */
+const QUERY_WORKER_FLAG = '--query-worker';
+/** `node --max-semi-space-size` (MiB) of its second run; V8's default on 64-bit is 16. */
 const SEMI_SPACE_MB = 32;
 const BATCH = 1000;
 const BINS = 50;
@@ -145,30 +148,112 @@ const columnsQuery = (store: BinaryStorageAdapter) => async (startTime: number, 
   if (view.length !== DAY_OF_1M || !(closeSum > 0)) throw new Error(`findRange returned ${view.length} rows`);
 };
 
+/** What runQueryWorker measured (ms, each list sorted). */
+interface QueryTimings {
+  /** The first query of each day (builds its index: opening reads block headers only). */
+  firstUse: number[];
+  coldDto: number[];
+  coldDtoCpu: number[];
+  coldColumns: number[];
+  baseline: number[];
+  warmDto: number[];
+  warmDtoCpu: number[];
+  warmColumns: number[];
+}
+
 /**
- * The DTO range queries of runWorker (cold, then warm over `warmDays`) on the store it wrote,
- * in this process (started with other V8 flags); prints their timings as one JSON line.
+ * Every one-day range-query pass, in a process of its own (a reader's, with a fresh heap: the
+ * worker that wrote the stores carries a heap grown by generating and writing them, which
+ * doubled DTO query times), on the store and SQLite baseline runWorker wrote; prints the
+ * timings as one JSON line. Started twice: default V8 flags and --max-semi-space-size.
  */
-async function runDtoQueryWorker(
+async function runQueryWorker(
   baseDir: string,
+  sqlitePath: string,
   first: number,
   days: number,
   warmDays: number,
   queries: number,
-) {
+): Promise<void> {
   const { BinaryStorageAdapter } = await import('@flowtrace/persistence/features/candlePersistence');
+  const { default: Database } = await import('better-sqlite3');
+  // Cold: no decoded-block cache, every query reads (OS page cache is warm) and decodes its blocks.
   const cold = await BinaryStorageAdapter.open({ baseDir, blockCacheBytes: 0, readOnly: true });
-  // Each day's index built first, as in runWorker.
+  // Opening read block headers only: each day's index is built on first use. Built here, unmeasured
+  // by the passes (which measure reading and decoding), timed on its own for a note.
+  const firstUse: number[] = [];
   for (let day = 0; day < days; day += 1) {
     const startTime = first + day * DAY_OF_1M * 60_000;
+    const t0 = performance.now();
     await cold.findBySymbol('BTCUSDT', 'binance', '1m', { startTime, endTime: startTime, limit: 1 });
+    firstUse.push(performance.now() - t0);
   }
-  const coldWall = (await timePass(first, queries, days, dtoQuery(cold))).wall;
+  firstUse.sort((x, y) => x - y);
+  const coldDto = await timePass(first, queries, days, dtoQuery(cold));
+  const coldColumns = await timePass(first, queries, days, columnsQuery(cold));
   await cold.close();
+  const sqlite = new Database(sqlitePath, { readonly: true });
+  const selectDay = sqlite.prepare<[string, string, string, number, number], { json: string }>(
+    'SELECT json FROM candles WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ? ORDER BY open_time',
+  );
+  const baseline = await timePass(first, queries, days, async (startTime, endTime) => {
+    const rows = selectDay
+      .all('binance', 'BTCUSDT', '1m', startTime, endTime)
+      .map((row) => JSON.parse(row.json));
+    if (rows.length !== DAY_OF_1M) throw new Error(`baseline range query returned ${rows.length} rows`);
+  });
+  sqlite.close();
+  // Warm: the default 32 MiB decoded-block cache, queries over `warmDays` days that fit in it
+  // (what a chart re-reading recent days sees).
   const warm = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
-  const warmWall = (await timePass(first, queries, warmDays, dtoQuery(warm))).wall;
+  const warmDto = await timePass(first, queries, warmDays, dtoQuery(warm));
+  const warmColumns = await timePass(first, queries, warmDays, columnsQuery(warm));
   await warm.close();
-  console.log(`timings ${JSON.stringify({ cold: coldWall, warm: warmWall })}`);
+  const timings: QueryTimings = {
+    firstUse,
+    coldDto: coldDto.wall,
+    coldDtoCpu: coldDto.cpu,
+    coldColumns: coldColumns.wall,
+    baseline: baseline.wall,
+    warmDto: warmDto.wall,
+    warmDtoCpu: warmDto.cpu,
+    warmColumns: warmColumns.wall,
+  };
+  console.log(`timings ${JSON.stringify(timings)}`);
+}
+
+/** Runs runQueryWorker in a new process with `nodeFlags`; resolves with its timings. */
+function queryTimings(
+  nodeFlags: readonly string[],
+  args: readonly (string | number)[],
+): Promise<QueryTimings> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        ...nodeFlags,
+        '--expose-gc',
+        '--conditions=flowtrace-source',
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        QUERY_WORKER_FLAG,
+        ...args.map(String),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = output.split('\n').find((candidate) => candidate.startsWith('timings '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('timings '.length)) as QueryTimings);
+      else reject(new Error(`query worker exited with code ${code}`));
+    });
+  });
 }
 
 async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string): Promise<void> {
@@ -251,7 +336,10 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     return performance.now() - t0;
   });
   const peer003SaveRate = peer003Count / (peer003SaveMs / 1000);
-  const peer003Bytes = (await directoryBytes(peer003Dir)) / peer003Count;
+  // Its .json files (directoryBytes counts .ftcd files only).
+  const peer003Bytes =
+    (await readdir(peer003Dir)).reduce((sum, name) => sum + statSync(join(peer003Dir, name)).size, 0) /
+    peer003Count;
   log(`peer 003 (file per candle): ${Math.round(peer003SaveRate)} candles/s over ${peer003Count} candles`);
 
   // --- .ftcd: sequential batches, then the same batches concurrently (group commit) ---
@@ -332,6 +420,8 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   for await (const _ of reader.iterate()) iterated += 1;
   const iterateRate = iterated / ((performance.now() - started) / 1000);
   if (iterated !== count) throw new Error(`iterate() returned ${iterated} candles`);
+  // Closed now: its caches would otherwise stay in the heap the range queries below are timed in.
+  await reader.close();
   log(
     `decode: ${Math.round(decodeRate)} candles/s codec, ${Math.round(iterateRate)} iterate(), JSON.parse ${Math.round(jsonParseRate)}`,
   );
@@ -358,43 +448,20 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     `open: p50 ${percentile(openMs, 50).toFixed(1)} ms, readFile of its ${storeFiles.length} files ${percentile(readAllMs, 50).toFixed(1)} ms`,
   );
 
-  // --- one-day range queries ---
-  // Each kind of query runs in a pass of its own (days cycled), after a full collection (the
-  // worker runs with --expose-gc): a day of DTOs is ~14 MB of objects, and collecting one kind's
-  // garbage inside another kind's timings measured the collector, not the query.
+  // --- one-day range queries: in reader processes of their own (runQueryWorker) ---
+  sqlite.close();
   const days = Math.floor(count / DAY_OF_1M);
-  // Cold: no decoded-block cache, every query reads (OS page cache is warm) and decodes its blocks.
-  const writerForQueries = await BinaryStorageAdapter.open({ baseDir: concurrentDir, blockCacheBytes: 0 });
-  const selectDay = sqlite.prepare<[string, string, string, number, number], { json: string }>(
-    'SELECT json FROM candles WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ? ORDER BY open_time',
+  const warmDays = Math.min(WARM_DAYS, days);
+  const queryArgs = [concurrentDir, sqlitePath, first, days, warmDays, queries];
+  const plain = await queryTimings([], queryArgs);
+  // The same passes with a larger young generation: a day of DTOs then dies young instead of
+  // being promoted and collected by the old generation's collector.
+  const tuned = await queryTimings([`--max-semi-space-size=${SEMI_SPACE_MB}`], queryArgs);
+  const { firstUse, coldDto: ours, coldDtoCpu: oursCpu, coldColumns: oursView, baseline: theirs } = plain;
+  const { warmDto: warm, warmDtoCpu: warmCpu, warmColumns: warmView } = plain;
+  log(
+    `range query (DTO) with --max-semi-space-size=${SEMI_SPACE_MB}: cold p99 ${percentile(tuned.coldDto, 99).toFixed(1)} ms, warm p99 ${percentile(tuned.warmDto, 99).toFixed(1)} ms`,
   );
-  // Opening read block headers only: each day's index is built on first use. Built here, unmeasured
-  // by the queries below (which measure reading and decoding), timed on its own for the note.
-  const firstUse: number[] = [];
-  for (let day = 0; day < days; day += 1) {
-    const startTime = first + day * DAY_OF_1M * 60_000;
-    const t0 = performance.now();
-    await writerForQueries.findBySymbol('BTCUSDT', 'binance', '1m', {
-      startTime,
-      endTime: startTime,
-      limit: 1,
-    });
-    firstUse.push(performance.now() - t0);
-  }
-  firstUse.sort((a, b) => a - b);
-  const cold = await timePass(first, queries, days, dtoQuery(writerForQueries));
-  const ours = cold.wall;
-  const oursCpu = cold.cpu;
-  const oursView = (await timePass(first, queries, days, columnsQuery(writerForQueries))).wall;
-  await writerForQueries.close();
-  const theirs = (
-    await timePass(first, queries, days, async (startTime, endTime) => {
-      const rows = selectDay
-        .all('binance', 'BTCUSDT', '1m', startTime, endTime)
-        .map((row) => JSON.parse(row.json));
-      if (rows.length !== DAY_OF_1M) throw new Error(`baseline range query returned ${rows.length} rows`);
-    })
-  ).wall;
 
   // Peer 003 has no range query: list the series directory, keep the names in range, read and parse each.
   const peer003Days = Math.max(1, Math.floor(peer003Count / DAY_OF_1M));
@@ -418,56 +485,9 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   }
   peer003Query.sort((a, b) => a - b);
 
-  // Warm: the default 32 MiB decoded-block cache, queries over WARM_DAYS days that fit in it,
-  // after PRIMING_ROUNDS unmeasured rounds (what a chart re-reading recent days sees).
-  const warmStore = await BinaryStorageAdapter.open({ baseDir: concurrentDir });
-  const warmDays = Math.min(WARM_DAYS, days);
-  const warmDto = await timePass(first, queries, warmDays, dtoQuery(warmStore));
-  const warm = warmDto.wall;
-  const warmCpu = warmDto.cpu;
-  const warmView = (await timePass(first, queries, warmDays, columnsQuery(warmStore))).wall;
-  await warmStore.close();
-  // The same DTO queries in a process with a larger young generation: a day of DTOs then dies
-  // young instead of being promoted and collected by the old generation's collector.
-  const tuned = await new Promise<{ cold: number[]; warm: number[] }>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        `--max-semi-space-size=${SEMI_SPACE_MB}`,
-        '--expose-gc',
-        '--conditions=flowtrace-source',
-        '--import',
-        'tsx',
-        fileURLToPath(import.meta.url),
-        DTO_QUERY_WORKER_FLAG,
-        concurrentDir,
-        String(first),
-        String(days),
-        String(warmDays),
-        String(queries),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = output.split('\n').find((candidate) => candidate.startsWith('timings '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice('timings '.length)));
-      else reject(new Error(`DTO query worker exited with code ${code}`));
-    });
-  });
-  log(
-    `range query (DTO) with --max-semi-space-size=${SEMI_SPACE_MB}: cold p99 ${percentile(tuned.cold, 99).toFixed(1)} ms, warm p99 ${percentile(tuned.warm, 99).toFixed(1)} ms`,
-  );
-  const warmCpuNote = `${queries} queries in a pass of their own, after ${PRIMING_ROUNDS} unmeasured rounds; CPU time of the query: p50 ${percentile(warmCpu, 50).toFixed(1)} ms, p99 ${percentile(warmCpu, 99).toFixed(1)} ms`;
+  const warmCpuNote = `${queries} queries in a pass of their own in a reader process of its own (read-only store), after ${PRIMING_ROUNDS} unmeasured rounds; CPU time of the query: p50 ${percentile(warmCpu, 50).toFixed(1)} ms, p99 ${percentile(warmCpu, 99).toFixed(1)} ms`;
   log(`range query (warm cache, ${warmDays} days): ${warmCpuNote}`);
-  await reader.close();
-  sqlite.close();
-  const cpuNote = `${queries} queries in a pass of their own, after ${PRIMING_ROUNDS} unmeasured rounds; CPU time of the query (this process, excludes waiting for a busy core): p50 ${percentile(oursCpu, 50).toFixed(1)} ms, p99 ${percentile(oursCpu, 99).toFixed(1)} ms; each day's index was built before (opening reads block headers only; a first query of one candle per day, building it, took p50 ${percentile(firstUse, 50).toFixed(1)} ms, max ${firstUse[firstUse.length - 1]?.toFixed(1)} ms)`;
+  const cpuNote = `${queries} queries in a pass of their own in a reader process of its own (read-only store), after ${PRIMING_ROUNDS} unmeasured rounds; CPU time of the query (that process, GC threads included): p50 ${percentile(oursCpu, 50).toFixed(1)} ms, p99 ${percentile(oursCpu, 99).toFixed(1)} ms; each day's index was built before (opening reads block headers only; a first query of one candle per day, building it, took p50 ${percentile(firstUse, 50).toFixed(1)} ms, max ${firstUse[firstUse.length - 1]?.toFixed(1)} ms)`;
   log(`range query (cold, no block cache): ${cpuNote}`);
 
   // --- a day saved live (one block per candle), before and after compaction ---
@@ -701,7 +721,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   ];
   const viewNote =
     'findRange(): the day as a CandleRange (read + CRC + inflate + decode to columns), then one field (c) of every candle read through the view; no candle objects';
-  const passNote = `${queries} queries of one kind in a pass of their own (each kind, the baseline too, after a full GC and ${PRIMING_ROUNDS} unmeasured rounds)`;
+  const passNote = `${queries} queries of one kind in a pass of their own in a reader process of its own (each kind, the baseline too, after a full GC and ${PRIMING_ROUNDS} unmeasured rounds)`;
   figures.push(
     {
       suite: SUITE,
@@ -755,30 +775,21 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       note: warmCpuNote,
     },
   );
-  const tunedNote = `the same ${queries} queries in another process, started with node --max-semi-space-size=${SEMI_SPACE_MB} (V8's young generation twice its default, so that a day of DTOs, ~14 MB of objects, dies young; set it with NODE_OPTIONS in the process that reads, see docs/operations.md); baseline: the pass above, default flags`;
+  const tunedNote = `the same ${queries} queries in another reader process, started with node --max-semi-space-size=${SEMI_SPACE_MB} (V8's young generation twice its default, so that a day of DTOs, ~14 MB of objects, dies young; set it with NODE_OPTIONS in the process that reads, see docs/operations.md); baseline: the pass above, default flags`;
+  const tunedFigure = (label: string, tunedMs: number[], defaultMs: number[]): BenchFigure => ({
+    suite: SUITE,
+    name: `range query, one day of 1m candles (${DAY_OF_1M}), ${label}, p99, node --max-semi-space-size=${SEMI_SPACE_MB}`,
+    unit: 'ms',
+    value: percentile(tunedMs, 99),
+    higherIsBetter: false,
+    baseline: { name: 'the same queries, default V8 flags', value: percentile(defaultMs, 99) },
+    goal: 'p99 <= 5 ms',
+    goalMet: percentile(tunedMs, 99) <= 5,
+    note: `${tunedNote}; p50 ${percentile(tunedMs, 50).toFixed(2)} ms`,
+  });
   figures.push(
-    {
-      suite: SUITE,
-      name: `range query, one day of 1m candles (${DAY_OF_1M}), cold (no block cache), p99, node --max-semi-space-size=${SEMI_SPACE_MB}`,
-      unit: 'ms',
-      value: percentile(tuned.cold, 99),
-      higherIsBetter: false,
-      baseline: { name: 'the same queries, default V8 flags', value: percentile(ours, 99) },
-      goal: 'p99 <= 5 ms',
-      goalMet: percentile(tuned.cold, 99) <= 5,
-      note: `${tunedNote}; p50 ${percentile(tuned.cold, 50).toFixed(2)} ms`,
-    },
-    {
-      suite: SUITE,
-      name: `range query, one day of 1m candles (${DAY_OF_1M}), warm (decoded-block cache, ${warmDays} days cycled), p99, node --max-semi-space-size=${SEMI_SPACE_MB}`,
-      unit: 'ms',
-      value: percentile(tuned.warm, 99),
-      higherIsBetter: false,
-      baseline: { name: 'the same queries, default V8 flags', value: percentile(warm, 99) },
-      goal: 'p99 <= 5 ms',
-      goalMet: percentile(tuned.warm, 99) <= 5,
-      note: `${tunedNote}; p50 ${percentile(tuned.warm, 50).toFixed(2)} ms`,
-    },
+    tunedFigure('cold (no block cache)', tuned.coldDto, ours),
+    tunedFigure(`warm (decoded-block cache, ${warmDays} days cycled)`, tuned.warmDto, warm),
   );
   const peer003Name = 'one JSON file per candle, temp + fsync + rename (peer 003)';
   const peer003Note = `Peer 003 baseline over the first ${peer003Count} candles only (a file, an fsync and a rename each), batches of ${BATCH} written concurrently; ${peer003Bytes.toFixed(0)} B/candle on disk (file sizes, not blocks). It fsyncs no directory, so even its renames are not durable.`;
@@ -956,7 +967,14 @@ async function writeJsonFileAtomically(path: string, text: string): Promise<void
 
 if (process.argv[2] === WORKER_FLAG) {
   await runWorker(process.argv[3] as string, process.argv[4] === 'quick', process.argv[5] ?? '');
-} else if (process.argv[2] === DTO_QUERY_WORKER_FLAG) {
-  const [baseDir, first, days, warmDays, queries] = process.argv.slice(3);
-  await runDtoQueryWorker(baseDir as string, Number(first), Number(days), Number(warmDays), Number(queries));
+} else if (process.argv[2] === QUERY_WORKER_FLAG) {
+  const [baseDir, sqlitePath, first, days, warmDays, queries] = process.argv.slice(3);
+  await runQueryWorker(
+    baseDir as string,
+    sqlitePath as string,
+    Number(first),
+    Number(days),
+    Number(warmDays),
+    Number(queries),
+  );
 }
