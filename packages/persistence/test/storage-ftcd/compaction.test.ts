@@ -1,4 +1,5 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { copyFile, cp, mkdir, rm, stat } from 'node:fs/promises';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
@@ -321,6 +322,58 @@ describe('.ftcd compaction of sealed partitions', () => {
       expect(iterated).toEqual(all);
       expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(all);
       expect(reader.health().problems).toEqual([]);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('a read-only refresh whose file is replaced between reading the appended bytes and using them reads the copy', async () => {
+    const baseDir = await tempDir();
+    const copyDir = await tempDir();
+    // The sealed day saved live (a block per candle), and the next day.
+    const all = candles(245);
+    const writer = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    await saveLive(writer, all);
+    let swap: (() => void) | undefined;
+    // No index kept whole: the refresh below must reload the day's index from the file, and finds the copy.
+    const reader = await BinaryStorageAdapter.open({
+      baseDir,
+      readOnly: true,
+      indexMemoryBytes: 0,
+      probe: (point, detail) => {
+        if (point === 'refresh:read' && 'bytes' in detail && detail.path === dayFile(baseDir, SEALED)) {
+          swap?.();
+          swap = undefined;
+        }
+      },
+    });
+    try {
+      expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(all);
+      // The writer appends a new version of a sealed-day candle, then stops.
+      const changed = { ...all[10]!, n: all[10]!.n + 1 };
+      await writer.save(changed);
+      await writer.close();
+      const expected = all.map((candle, index) => (index === 10 ? changed : candle));
+      // The compacted copy of the day as it is now, made elsewhere and put beside it.
+      await cp(baseDir, copyDir, { recursive: true });
+      const compactor = await BinaryStorageAdapter.open({ baseDir: copyDir, compactSealedPartitions: false });
+      expect((await compactor.compact()).partitions).toBe(1);
+      await compactor.close();
+      await copyFile(dayFile(copyDir, SEALED), `${dayFile(baseDir, SEALED)}.copy`);
+      // Right after the reader has read the appended block, the copy replaces the file (as compaction
+      // renames), and the reader's idle handle of the original is closed, as its pool does when a store
+      // has more files than maxOpenFiles (white box): reloading the released index opens the copy.
+      swap = () => {
+        renameSync(`${dayFile(baseDir, SEALED)}.copy`, dayFile(baseDir, SEALED));
+        void (Reflect.get(reader, 'pool') as { evict(path: string): Promise<void> }).evict(
+          dayFile(baseDir, SEALED),
+        );
+      };
+      expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(expected);
+      expect(swap).toBeUndefined();
+      expect(reader.health().problems).toEqual([]);
+      expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(expected);
     } finally {
       await reader.close();
       await writer.close();

@@ -14,6 +14,8 @@
  *   `{path}.tmp`; the original file is untouched.
  * - `compact:renamed`: the copy has replaced the original and the in-memory
  *   index follows it; the directory is not fsync'd yet.
+ * - `refresh:read` (read-only stores): the bytes another process appended to a
+ *   partition file since the last look are read, not yet added to the index.
  * - `sqlite:before-commit`: a group's rows are inserted inside the open transaction,
  *   COMMIT not yet run.
  * - `sqlite:committed`: COMMIT returned (synchronous=FULL: durable); no save of the
@@ -25,6 +27,7 @@ export type StorageProbePoint =
   | 'block:synced'
   | 'compact:synced'
   | 'compact:renamed'
+  | 'refresh:read'
   | 'sqlite:before-commit'
   | 'sqlite:committed';
 
@@ -54,7 +57,20 @@ export interface CompactionProbeDetail {
   readonly bytesAfter: number;
 }
 
-export type StorageProbeDetail = BlockProbeDetail | SqliteProbeDetail | CompactionProbeDetail;
+export interface RefreshProbeDetail {
+  /** The partition file a read-only store looked at again. */
+  readonly path: string;
+  /** Offset of the first appended byte read (the end of what the store knew). */
+  readonly position: number;
+  /** How many appended bytes were read. */
+  readonly bytes: number;
+}
+
+export type StorageProbeDetail =
+  | BlockProbeDetail
+  | SqliteProbeDetail
+  | CompactionProbeDetail
+  | RefreshProbeDetail;
 
 /**
  * Called synchronously at each point. An exception it throws propagates as a

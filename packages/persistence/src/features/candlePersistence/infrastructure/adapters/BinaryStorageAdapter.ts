@@ -185,7 +185,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       config.indexMemoryBytes,
       (problem) => this.report(problem),
       // Only a writer replaces files: a read-only store picks up the copy, the writer never needs to.
-      (file) => (config.readOnly ? this.refreshFile(file) : Promise.resolve()),
+      // Not queued behind the file's refresh (refreshFile): that refresh may be the one waiting for
+      // this reload, and would wait forever; a refresh that read the original checks the generation.
+      (file) => (config.readOnly ? this.reloadReplaced(file) : Promise.resolve()),
     );
   }
 
@@ -1472,6 +1474,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     if (size <= file.end) return;
     const bytes = new Uint8Array(size - file.end);
     const start = file.end;
+    const generation = file.generation;
     const replaced = await this.pool.use(file.path, async (handle) => {
       // Replaced since the stat above: the appended bytes would be another file's.
       if (file.inode !== undefined && (await handle.stat()).ino !== file.inode) return true;
@@ -1479,8 +1482,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       return false;
     });
     if (replaced) return this.reloadReplaced(file);
+    this.config.probe?.('refresh:read', { path: file.path, position: start, bytes: bytes.length });
     // New blocks are added to the whole index (reloaded up to `start` if it was released).
     await this.residentIndex(file);
+    // Reloading it found the file replaced by its compacted copy since the read above: the copy,
+    // loaded whole, holds these blocks too, and the bytes read belong to the original.
+    if (file.generation !== generation) return;
     const { problems } = file.ingest(bytes, 0, start);
     for (const problem of problems) this.report(problem);
   }
