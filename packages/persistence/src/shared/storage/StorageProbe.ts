@@ -1,5 +1,6 @@
 /**
- * Named moments inside a store's write path, reported synchronously to an
+ * Named moments inside a store's write path (and one of a read-only store's
+ * refresh), reported synchronously to an
  * optional `probe` for tests and tracing (the chaos suite SIGKILLs the process
  * exactly there). Production never sets one.
  *
