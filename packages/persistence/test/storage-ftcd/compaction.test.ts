@@ -161,7 +161,13 @@ describe('.ftcd compaction of sealed partitions', () => {
     // indexMemoryBytes 0: the reader's indexes are released and reloaded from the files all the time.
     const readers = [
       await BinaryStorageAdapter.open({ baseDir, readOnly: true }),
-      await BinaryStorageAdapter.open({ baseDir, readOnly: true, indexMemoryBytes: 0, blockCacheBytes: 0 }),
+      await BinaryStorageAdapter.open({
+        baseDir,
+        readOnly: true,
+        indexMemoryBytes: 0,
+        blockCacheBytes: 0,
+        maxOpenFiles: 1,
+      }),
     ];
     try {
       for (const list of bySymbol.values()) await saveLive(writer, list);
@@ -212,7 +218,12 @@ describe('.ftcd compaction of sealed partitions', () => {
         const freshReaders = async (): Promise<number> => {
           let answers = 0;
           do {
-            const fresh = await BinaryStorageAdapter.open({ baseDir, readOnly: true, indexMemoryBytes: 0 });
+            const fresh = await BinaryStorageAdapter.open({
+              baseDir,
+              readOnly: true,
+              indexMemoryBytes: 0,
+              maxOpenFiles: 1,
+            });
             try {
               answers += await queries(fresh, () => false);
               expect(fresh.health().problems).toEqual([]);
