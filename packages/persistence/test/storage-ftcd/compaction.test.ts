@@ -391,6 +391,90 @@ describe('.ftcd compaction of sealed partitions', () => {
     }
   });
 
+  it('readers of every kind stay exact while the writer re-saves sealed candles and compacts their day over and over', async () => {
+    const baseDir = await tempDir();
+    const all = candles(250);
+    const writer = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+    await writer.saveMany(all);
+    /** Every version of every candle ever saved, by open time (a reader may see any of them). */
+    const versions = new Map(all.map((candle) => [candle.t, new Set([JSON.stringify(candle)])]));
+    const latest = new Map(all.map((candle) => [candle.t, candle]));
+    const readers = [
+      await BinaryStorageAdapter.open({ baseDir, readOnly: true }),
+      // No index kept whole, no decoded block cached, one idle handle: every read reloads and reopens.
+      await BinaryStorageAdapter.open({
+        baseDir,
+        readOnly: true,
+        indexMemoryBytes: 0,
+        blockCacheBytes: 0,
+        maxOpenFiles: 1,
+      }),
+    ];
+    const expectKnown = (found: readonly FootprintCandleDTO[]) => {
+      expect(found).toHaveLength(all.length);
+      for (const candle of found) expect(versions.get(candle.t)?.has(JSON.stringify(candle))).toBe(true);
+    };
+    let writing = true;
+    const read = async (store: BinaryStorageAdapter): Promise<number> => {
+      let rounds = 0;
+      while (writing || rounds === 0) {
+        expectKnown(await store.findBySymbol('LTCUSDT', 'binance', '1m'));
+        const iterated: FootprintCandleDTO[] = [];
+        for await (const candle of store.iterate({ symbol: 'LTCUSDT' })) iterated.push(candle);
+        expectKnown(iterated);
+        const range = await store.findRange('LTCUSDT', 'binance', '1m', { endTime: all[239]!.t });
+        expectKnown([...range.toArray(), ...all.slice(240)]);
+        rounds += 1;
+      }
+      return rounds;
+    };
+    const freshReads = async (): Promise<number> => {
+      let rounds = 0;
+      while (writing || rounds === 0) {
+        const fresh = await BinaryStorageAdapter.open({
+          baseDir,
+          readOnly: true,
+          indexMemoryBytes: 0,
+          maxOpenFiles: 1,
+        });
+        try {
+          expectKnown(await fresh.findBySymbol('LTCUSDT', 'binance', '1m'));
+          expect(fresh.health().problems).toEqual([]);
+        } finally {
+          await fresh.close();
+        }
+        rounds += 1;
+      }
+      return rounds;
+    };
+    try {
+      const reading = [...readers.map(read), freshReads()];
+      let compactions = 0;
+      // Re-saves of sealed-day candles (a block each, appended to the sealed file), a compaction every 5.
+      for (let save = 1; save <= 60; save += 1) {
+        const index = (save * 37) % 240;
+        const changed = { ...latest.get(all[index]!.t)!, n: all[index]!.n + save };
+        versions.get(changed.t)!.add(JSON.stringify(changed));
+        latest.set(changed.t, changed);
+        await writer.save(changed);
+        if (save % 5 === 0) compactions += (await writer.compact()).partitions;
+      }
+      writing = false;
+      const rounds = await Promise.all(reading);
+      expect(compactions).toBe(12);
+      expect(rounds.every((n) => n > 0)).toBe(true);
+      const final = [...latest.values()].sort((a, b) => a.t - b.t);
+      for (const reader of readers) {
+        expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(final);
+        expect(reader.health().problems).toEqual([]);
+      }
+    } finally {
+      writing = false;
+      for (const reader of readers) await reader.close();
+      await writer.close();
+    }
+  });
+
   it('a compaction that fails leaves the original in use: explicit calls reject, background ones report a problem until one succeeds', async () => {
     const baseDir = await tempDir();
     const all = candles(245);
