@@ -10,7 +10,8 @@
  *    meanwhile go to the queue, and the restarted daemon drains it;
  * 5. stops the daemon and prints what was stored, checking every published candle.
  *
- * Environment: FLOWTRACE_DATA_DIR (default ./data), FLOWTRACE_HEALTH_CHECK_PORT (default 3001).
+ * Environment: FLOWTRACE_DATA_DIR (default ./data), FLOWTRACE_HEALTH_CHECK_PORT (default 0: an
+ * ephemeral port, so that a busy 3001 cannot stop the demo; the demo itself never calls it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -61,7 +62,12 @@ function startDaemon(): ChildProcess {
     process.execPath,
     ['--conditions=flowtrace-source', '--import', tsx, join(root, 'apps', 'daemon', 'src', 'daemon.ts')],
     {
-      env: { ...process.env, FLOWTRACE_DATA_DIR: dataDir, FLOWTRACE_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        FLOWTRACE_DATA_DIR: dataDir,
+        FLOWTRACE_HEALTH_CHECK_PORT: process.env.FLOWTRACE_HEALTH_CHECK_PORT ?? '0',
+        FLOWTRACE_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );
@@ -69,9 +75,14 @@ function startDaemon(): ChildProcess {
   return daemon;
 }
 
-async function waitForSocket(timeoutMs = 30_000): Promise<void> {
+async function waitForSocket(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    // A daemon that failed to start (its error is above) will not bring the socket up.
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `the daemon exited (code ${child.exitCode ?? child.signalCode}) before its socket came up`,
+      );
     const ok = await new Promise<boolean>((r) => {
       const s = connect(socketPath);
       s.once('connect', () => {
@@ -115,7 +126,7 @@ process.once('exit', () => {
   if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
 });
 try {
-  await waitForSocket();
+  await waitForSocket(daemon);
 
   const source = existsSync(tradesFile)
     ? { label: `real trades from ${tradesFile}`, trades: readTradesCsv(tradesFile), total: 152_763 }
@@ -165,7 +176,7 @@ try {
     } else if (daemonDown && killedAt !== undefined && trades >= killedAt + 5_000) {
       daemonDown = false;
       daemon = startDaemon();
-      await waitForSocket();
+      await waitForSocket(daemon);
       log('daemon restarted: it drains the queue while new candles arrive over the socket');
     }
   }
