@@ -75,6 +75,18 @@ function startDaemon(): ChildProcess {
   return daemon;
 }
 
+/** Whether a daemon accepts connections on the socket right now. */
+function socketAccepts(): Promise<boolean> {
+  return new Promise<boolean>((r) => {
+    const s = connect(socketPath);
+    s.once('connect', () => {
+      s.destroy();
+      r(true);
+    });
+    s.once('error', () => r(false));
+  });
+}
+
 async function waitForSocket(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -83,15 +95,7 @@ async function waitForSocket(child: ChildProcess, timeoutMs = 30_000): Promise<v
       throw new Error(
         `the daemon exited (code ${child.exitCode ?? child.signalCode}) before its socket came up`,
       );
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(socketPath);
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
+    if (await socketAccepts()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`daemon socket ${socketPath} did not come up within ${timeoutMs} ms`);
@@ -119,6 +123,14 @@ function directoryBytes(dir: string): number {
   }, 0);
 }
 
+// Another daemon serving this data directory would hold the store's lock, and its socket would
+// answer in place of the demo's own daemon (which could not start): the demo would kill nothing.
+if (await socketAccepts()) {
+  console.error(
+    `[demo] a daemon is already serving ${socketPath}: stop it, or point FLOWTRACE_DATA_DIR at another directory`,
+  );
+  process.exit(1);
+}
 let daemon = startDaemon();
 // Whatever goes wrong below, the daemon must not outlive the demo: it shares the demo's
 // stdout/stderr, so an orphaned daemon would also keep whoever reads them waiting forever.

@@ -13,14 +13,21 @@ afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+function newDataDir(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flowtrace-demo-'));
+  dataDirs.push(dataDir);
+  return dataDir;
+}
+
 /**
  * Runs `pnpm demo`'s script in its own process group with `env` added; resolves with its exit
  * code and output. At DEMO_DEADLINE_MS it kills the group (demo and daemon) and fails with the
  * output, rather than a bare test timeout.
  */
-async function runDemo(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'flowtrace-demo-'));
-  dataDirs.push(dataDir);
+async function runDemo(
+  env: Record<string, string>,
+  dataDir = newDataDir(),
+): Promise<{ code: number | null; output: string }> {
   const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   const child = spawn(
     process.execPath,
@@ -80,6 +87,25 @@ describe('pnpm demo (the README main command)', () => {
         expect(output).toContain('the daemon exited (code 1) before its socket came up');
       } finally {
         busy.close();
+      }
+    },
+    DEMO_DEADLINE_MS + 10_000,
+  );
+
+  it(
+    'refuses to run beside a daemon already serving its data directory',
+    async () => {
+      const dataDir = newDataDir();
+      // Something accepting connections on the demo's socket path, as a running daemon does.
+      const running = createServer((socket) => socket.destroy());
+      await new Promise<void>((r) => running.listen(join(dataDir, 'flowtrace.sock'), r));
+      try {
+        const { code, output } = await runDemo({}, dataDir);
+        expect(code, output).toBe(1);
+        expect(output).toContain('a daemon is already serving');
+        expect(output).not.toContain('daemon started');
+      } finally {
+        running.close();
       }
     },
     DEMO_DEADLINE_MS + 10_000,
