@@ -91,7 +91,7 @@ async function waitForSocket(child: ChildProcess, timeoutMs = 30_000): Promise<v
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     // A daemon that failed to start (its error is above) will not bring the socket up.
-    if (child.exitCode !== null || child.signalCode !== null)
+    if (!running(child))
       throw new Error(
         `the daemon exited (code ${child.exitCode ?? child.signalCode}) before its socket came up`,
       );
@@ -109,10 +109,14 @@ const keyOf = (candle: FootprintCandleDTO): string =>
     openTime: candle.t,
   });
 
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null
-    ? Promise.resolve(child.exitCode)
-    : new Promise((r) => child.once('exit', (code) => r(code)));
+  return running(child)
+    ? new Promise((r) => child.once('exit', (code) => r(code)))
+    : Promise.resolve(child.exitCode);
 }
 
 function directoryBytes(dir: string): number {
@@ -135,7 +139,7 @@ let daemon = startDaemon();
 // Whatever goes wrong below, the daemon must not outlive the demo: it shares the demo's
 // stdout/stderr, so an orphaned daemon would also keep whoever reads them waiting forever.
 process.once('exit', () => {
-  if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+  if (running(daemon)) daemon.kill('SIGKILL');
 });
 try {
   await waitForSocket(daemon);
@@ -269,12 +273,9 @@ try {
 } catch (error) {
   console.error(`[demo] failed: ${(error as Error).stack ?? String(error)}`);
   process.exitCode = 1;
-  if (daemon.exitCode === null && daemon.signalCode === null) {
+  // A graceful stop: the daemon bounds it itself (stopTimeoutMs), then exits.
+  if (running(daemon)) {
     daemon.kill('SIGTERM');
-    const stopped = await Promise.race([
-      exited(daemon),
-      new Promise((r) => setTimeout(r, 15_000, 'timeout')),
-    ]);
-    if (stopped === 'timeout') daemon.kill('SIGKILL');
+    await exited(daemon);
   }
 }

@@ -13,15 +13,13 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { DAY_OF_1M, PRIMING_ROUNDS, timePass } from '../lib/rangeQueryPass';
 import type { BenchContext, BenchFigure } from '../lib/types';
 
 const SUITE = 'storage-sqlite';
 const WORKER_FLAG = '--storage-sqlite-worker';
 const BATCH = 1000;
 const BINS = 50;
-const DAY_OF_1M = 1440;
-/** Unmeasured rounds over the days before each range-query pass (as in the storage suite). */
-const PRIMING_ROUNDS = 3;
 
 export default async function storageSqliteSuite(ctx: BenchContext): Promise<BenchFigure[]> {
   const self = fileURLToPath(import.meta.url);
@@ -151,50 +149,36 @@ async function runWorker(tmpDir: string, quick: boolean): Promise<void> {
     'SELECT json FROM candles WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ? ORDER BY open_time',
   );
   const days = Math.floor(count / DAY_OF_1M);
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  const zeroCopy: number[] = [];
   const { FlatBufferCandle, readCandleInPlace } = await import('@flowtrace/persistence/shared/storage');
-  const dayRange = (q: number) => {
-    const startTime = first + (q % days) * DAY_OF_1M * 60_000;
-    return { startTime, endTime: startTime + (DAY_OF_1M - 1) * 60_000 };
-  };
-  // One pass per variant, each after a full collection and PRIMING_ROUNDS unmeasured rounds over
-  // the days: interleaving them would bill one variant for the garbage the previous one left (the
-  // JSON baseline allocates ~7 MB per query).
-  const timePass = async (into: number[], query: (q: number) => Promise<void>): Promise<void> => {
-    (globalThis as { gc?: () => void }).gc?.();
-    const prime = PRIMING_ROUNDS * days;
-    for (let q = 0; q < prime + queries; q++) {
-      const t0 = performance.now();
-      await query(q);
-      if (q >= prime) into.push(performance.now() - t0);
-    }
-  };
-  await timePass(ours, async (q) => {
-    const found = await reader.findBySymbol('BTCUSDT', 'binance', '1m', dayRange(q));
-    if (found.length !== DAY_OF_1M) throw new Error(`range query returned ${found.length} candles`);
-  });
+  // One pass per variant (timePass: after a full collection and PRIMING_ROUNDS unmeasured rounds
+  // over the days): interleaving them would bill one variant for the garbage the previous one left
+  // (the JSON baseline allocates ~7 MB per query).
+  const ours = (
+    await timePass(first, queries, days, async (startTime, endTime) => {
+      const found = await reader.findBySymbol('BTCUSDT', 'binance', '1m', { startTime, endTime });
+      if (found.length !== DAY_OF_1M) throw new Error(`range query returned ${found.length} candles`);
+    })
+  ).wall;
   const table = new FlatBufferCandle();
-  await timePass(zeroCopy, async (q) => {
-    // Zero-copy: the blobs, reading one field (the close) of each candle in place.
-    const blobs = await reader.findBlobsBySymbol('BTCUSDT', 'binance', '1m', dayRange(q));
-    let closeSum = 0;
-    for (const blob of blobs) closeSum += readCandleInPlace(blob, table).c();
-    if (blobs.length !== DAY_OF_1M || !(closeSum > 0)) throw new Error('zero-copy range query failed');
-  });
-  await timePass(theirs, async (q) => {
-    const { startTime, endTime } = dayRange(q);
-    const rows = selectDay
-      .all('binance', 'BTCUSDT', '1m', startTime, endTime)
-      .map((row) => JSON.parse(row.json));
-    if (rows.length !== DAY_OF_1M) throw new Error(`baseline range query returned ${rows.length} rows`);
-  });
+  const zeroCopy = (
+    await timePass(first, queries, days, async (startTime, endTime) => {
+      // Zero-copy: the blobs, reading one field (the close) of each candle in place.
+      const blobs = await reader.findBlobsBySymbol('BTCUSDT', 'binance', '1m', { startTime, endTime });
+      let closeSum = 0;
+      for (const blob of blobs) closeSum += readCandleInPlace(blob, table).c();
+      if (blobs.length !== DAY_OF_1M || !(closeSum > 0)) throw new Error('zero-copy range query failed');
+    })
+  ).wall;
+  const theirs = (
+    await timePass(first, queries, days, async (startTime, endTime) => {
+      const rows = selectDay
+        .all('binance', 'BTCUSDT', '1m', startTime, endTime)
+        .map((row) => JSON.parse(row.json));
+      if (rows.length !== DAY_OF_1M) throw new Error(`baseline range query returned ${rows.length} rows`);
+    })
+  ).wall;
   await reader.close();
   baseline.close();
-  ours.sort((a, b) => a - b);
-  theirs.sort((a, b) => a - b);
-  zeroCopy.sort((a, b) => a - b);
 
   const baselineName = 'better-sqlite3 JSON rows, 1 tx/batch, synchronous=FULL';
   const rangeNote = `${queries} queries of one kind in a pass of their own (the baseline's too), each pass after a full GC and ${PRIMING_ROUNDS} unmeasured rounds over the ${days} days`;

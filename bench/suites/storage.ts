@@ -24,6 +24,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BinaryStorageAdapter } from '@flowtrace/persistence/features/candlePersistence';
+import { DAY_OF_1M, PRIMING_ROUNDS, timePass } from '../lib/rangeQueryPass';
 import type { BenchContext, BenchFigure } from '../lib/types';
 
 const SUITE = 'storage';
@@ -34,30 +35,19 @@ const QUERY_WORKER_FLAG = '--query-worker';
 const SEMI_SPACE_MB = 32;
 const BATCH = 1000;
 const BINS = 50;
-const DAY_OF_1M = 1440;
 /** Candles written one file each for the peer-003 baseline (a file + fsync + rename per candle is slow). */
 const PEER003_CANDLES = 3_000;
 /** One-day range queries over the peer-003 files (each reads 1,440 files). */
 const PEER003_QUERIES = 20;
 /** Distinct days the warm range-query figures cycle over (~4.2 MB decoded each, inside the 32 MiB cache). */
 const WARM_DAYS = 4;
-/**
- * Unmeasured rounds over the days before a query pass is timed: the first round fills the
- * decoded-block cache, and V8 promotes what the cache holds during the next ones (scavenges of
- * 7-19 ms, seen with --trace-gc); the steady state after that is what a long-running reader sees.
- */
-const PRIMING_ROUNDS = 3;
 
 export default async function storageSuite(ctx: BenchContext): Promise<BenchFigure[]> {
   const self = fileURLToPath(import.meta.url);
   const args = [self, WORKER_FLAG, ctx.tmpDir, ctx.quick ? 'quick' : 'full', ctx.sharedDataDir ?? ''];
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', '--conditions=flowtrace-source', '--import', 'tsx', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, ['--conditions=flowtrace-source', '--import', 'tsx', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const figures: BenchFigure[] = [];
   let output = '';
   child.stdout.setEncoding('utf8');
@@ -100,38 +90,6 @@ async function ftcdFiles(dir: string): Promise<{ path: string; name: string }[]>
     else if (entry.name.endsWith('.ftcd')) found.push({ path, name: entry.name });
   }
   return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-/**
- * Timings (ms, sorted) of `queries` calls of `query` on one-day ranges (days 0..cycle-1 from
- * `first`, in turn) after PRIMING_ROUNDS unmeasured rounds, and their CPU time. Each pass starts with a
- * full collection (the workers run with --expose-gc): a day of DTOs is ~14 MB of objects, and
- * collecting one kind's garbage inside another kind's timings measured the collector.
- */
-async function timePass(
-  first: number,
-  queries: number,
-  cycle: number,
-  query: (startTime: number, endTime: number) => Promise<void>,
-): Promise<{ wall: number[]; cpu: number[] }> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const prime = PRIMING_ROUNDS * cycle;
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let q = 0; q < prime + queries; q += 1) {
-    const startTime = first + (q % cycle) * DAY_OF_1M * 60_000;
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await query(startTime, startTime + (DAY_OF_1M - 1) * 60_000);
-    const elapsed = performance.now() - t0;
-    const used = process.cpuUsage(cpu0);
-    if (q < prime) continue;
-    wall.push(elapsed);
-    cpu.push((used.user + used.system) / 1000);
-  }
-  wall.sort((x, y) => x - y);
-  cpu.sort((x, y) => x - y);
-  return { wall, cpu };
 }
 
 /** The day as DTOs (findBySymbol, the port's range query). */
@@ -420,7 +378,6 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   for await (const _ of reader.iterate()) iterated += 1;
   const iterateRate = iterated / ((performance.now() - started) / 1000);
   if (iterated !== count) throw new Error(`iterate() returned ${iterated} candles`);
-  // Closed now: its caches would otherwise stay in the heap the range queries below are timed in.
   await reader.close();
   log(
     `decode: ${Math.round(decodeRate)} candles/s codec, ${Math.round(iterateRate)} iterate(), JSON.parse ${Math.round(jsonParseRate)}`,

@@ -20,6 +20,46 @@ async function saveLive(store: BinaryStorageAdapter, list: readonly FootprintCan
   for (const candle of list) await store.save(candle);
 }
 
+/**
+ * A read-only store that keeps no index whole and one idle file handle (options may add more):
+ * every read reloads its indexes and reopens its files, where replacements show.
+ */
+function openStarvedReader(
+  baseDir: string,
+  options: Partial<Parameters<typeof BinaryStorageAdapter.open>[0]> = {},
+): Promise<BinaryStorageAdapter> {
+  return BinaryStorageAdapter.open({
+    baseDir,
+    readOnly: true,
+    indexMemoryBytes: 0,
+    maxOpenFiles: 1,
+    ...options,
+  });
+}
+
+/**
+ * Until `running()` turns false (at least once): opens a starved reader, which knows the files only
+ * from their headers, runs `read` on it, checks it reports no problem, and closes it. Returns the rounds.
+ */
+async function readFreshWhile(
+  baseDir: string,
+  running: () => boolean,
+  read: (store: BinaryStorageAdapter) => Promise<unknown>,
+): Promise<number> {
+  let rounds = 0;
+  do {
+    const fresh = await openStarvedReader(baseDir);
+    try {
+      await read(fresh);
+      expect(fresh.health().problems).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+    rounds += 1;
+  } while (running());
+  return rounds;
+}
+
 async function blockCount(path: string): Promise<number> {
   return (await inspectFtcdFile(path)).blocks.length;
 }
@@ -161,13 +201,7 @@ describe('.ftcd compaction of sealed partitions', () => {
     // indexMemoryBytes 0: the reader's indexes are released and reloaded from the files all the time.
     const readers = [
       await BinaryStorageAdapter.open({ baseDir, readOnly: true }),
-      await BinaryStorageAdapter.open({
-        baseDir,
-        readOnly: true,
-        indexMemoryBytes: 0,
-        blockCacheBytes: 0,
-        maxOpenFiles: 1,
-      }),
+      await openStarvedReader(baseDir, { blockCacheBytes: 0 }),
     ];
     try {
       for (const list of bySymbol.values()) await saveLive(writer, list);
@@ -215,25 +249,13 @@ describe('.ftcd compaction of sealed partitions', () => {
         let compacting = true;
         const checks = [writer, ...readers].map((store) => queries(store, () => compacting));
         // And readers opened meanwhile, which know the files only from their headers until they use them.
-        const freshReaders = async (): Promise<number> => {
-          let answers = 0;
-          do {
-            const fresh = await BinaryStorageAdapter.open({
-              baseDir,
-              readOnly: true,
-              indexMemoryBytes: 0,
-              maxOpenFiles: 1,
-            });
-            try {
-              answers += await queries(fresh, () => false);
-              expect(fresh.health().problems).toEqual([]);
-            } finally {
-              await fresh.close();
-            }
-          } while (compacting);
-          return answers;
-        };
-        checks.push(freshReaders());
+        checks.push(
+          readFreshWhile(
+            baseDir,
+            () => compacting,
+            (fresh) => queries(fresh, () => false),
+          ),
+        );
         replaced += (await writer.compact()).partitions;
         compacting = false;
         answered.push(...(await Promise.all(checks)));
@@ -401,14 +423,7 @@ describe('.ftcd compaction of sealed partitions', () => {
     const latest = new Map(all.map((candle) => [candle.t, candle]));
     const readers = [
       await BinaryStorageAdapter.open({ baseDir, readOnly: true }),
-      // No index kept whole, no decoded block cached, one idle handle: every read reloads and reopens.
-      await BinaryStorageAdapter.open({
-        baseDir,
-        readOnly: true,
-        indexMemoryBytes: 0,
-        blockCacheBytes: 0,
-        maxOpenFiles: 1,
-      }),
+      await openStarvedReader(baseDir, { blockCacheBytes: 0 }),
     ];
     const expectKnown = (found: readonly FootprintCandleDTO[]) => {
       expect(found).toHaveLength(all.length);
@@ -428,27 +443,15 @@ describe('.ftcd compaction of sealed partitions', () => {
       }
       return rounds;
     };
-    const freshReads = async (): Promise<number> => {
-      let rounds = 0;
-      while (writing || rounds === 0) {
-        const fresh = await BinaryStorageAdapter.open({
-          baseDir,
-          readOnly: true,
-          indexMemoryBytes: 0,
-          maxOpenFiles: 1,
-        });
-        try {
-          expectKnown(await fresh.findBySymbol('LTCUSDT', 'binance', '1m'));
-          expect(fresh.health().problems).toEqual([]);
-        } finally {
-          await fresh.close();
-        }
-        rounds += 1;
-      }
-      return rounds;
-    };
     try {
-      const reading = [...readers.map(read), freshReads()];
+      const reading = [
+        ...readers.map(read),
+        readFreshWhile(
+          baseDir,
+          () => writing,
+          async (fresh) => expectKnown(await fresh.findBySymbol('LTCUSDT', 'binance', '1m')),
+        ),
+      ];
       let compactions = 0;
       // Re-saves of sealed-day candles (a block each, appended to the sealed file), a compaction every 5.
       for (let save = 1; save <= 60; save += 1) {
