@@ -27,6 +27,25 @@ describe('CandleColumns', () => {
     );
   });
 
+  it('clear() forgets every row and keeps its arrays: rows appended after it are exact, nothing of before shows', () => {
+    const columns = CandleColumns.from(candles);
+    const arrays = { t: columns.numbers.t, tp: columns.bins.tp, bq: columns.present.bq };
+    columns.clear();
+    expect(columns.count).toBe(0);
+    expect(columns.binCount).toBe(0);
+    expect(columns.text.s).toHaveLength(0);
+    // Other candles, optional bin fields absent: flags left by the earlier rows must not leak.
+    const next = generateFootprintCandles({ seed: 9, count: 10, bins: 3, withQuoteVolumes: false });
+    for (const candle of next) columns.append(candle);
+    expectSameCandles(
+      next.map((_, row) => columns.candle(row)),
+      next,
+    );
+    expect(columns.numbers.t).toBe(arrays.t);
+    expect(columns.bins.tp).toBe(arrays.tp);
+    expect(columns.present.bq).toBe(arrays.bq);
+  });
+
   it('rowEquals follows candlesEqual: -0 differs from 0, an absent optional bin field from a present one', () => {
     const [base] = candles as [(typeof candles)[number]];
     const variants = [

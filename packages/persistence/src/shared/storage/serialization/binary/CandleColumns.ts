@@ -120,6 +120,17 @@ export class CandleColumns {
     return 256 + this.binCount * 59 + this.rows * (20 * 8 + 6 * 8 + 1 + 4);
   }
 
+  /** Bytes of the typed arrays allocated (capacity, not rows in use). */
+  get capacityBytes(): number {
+    return this.flags.length * (CANDLE_NUMBER_FIELDS.length * 8 + 1 + 4) + this.bins.tp.length * 59;
+  }
+
+  /** Forgets every row, keeping the arrays for the next rows to be appended. */
+  clear(): void {
+    this.rows = 0;
+    for (const field of CANDLE_TEXT_FIELDS) this.text[field].length = 0;
+  }
+
   openTime(row: number): number {
     return this.numbers.t[row]!;
   }
