@@ -5,10 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { encodeBlock } from '../../src/shared/storage/ftcd/ftcdLayout';
 import { inspectFtcdFile, verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
+import { BinarySerializer } from '../../src/shared/storage/serialization/binary/BinarySerializer';
 import { expectSameCandles } from '../contract/candleAssertions';
 import { useTempDirs } from './helpers';
 
 const DAY = Date.UTC(2025, 5, 1);
+
+type BlockReportEntry = Awaited<ReturnType<typeof inspectFtcdFile>>['blocks'][number];
 
 function dayCandles(count: number, seed = 1): FootprintCandleDTO[] {
   return generateFootprintCandles({ seed, count, startTime: DAY, bins: { min: 1, max: 6 }, emptyRatio: 0 });
@@ -203,6 +206,40 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
     });
     expect(Buffer.compare(await readFile(path), damaged)).toBe(0);
   });
+
+  for (const [what, forge] of [
+    [
+      'open times out of order',
+      (bad: BlockReportEntry, three: FootprintCandleDTO[]) =>
+        encodeBlock(bad, BinarySerializer.encodeBlock([three[2]!, three[0]!, three[1]!], false).payload),
+    ],
+    [
+      'open times other than its header says',
+      (bad: BlockReportEntry, three: FootprintCandleDTO[]) =>
+        encodeBlock(
+          { ...bad, firstOpenTime: bad.firstOpenTime + 30_000 },
+          BinarySerializer.encodeBlock(three, false).payload,
+        ),
+    ],
+  ] as const) {
+    it(`finds a CRC-valid block whose payload decodes to ${what} when the index is first built`, async () => {
+      const baseDir = await tempDir();
+      const candles = dayCandles(9);
+      const { path, image, report } = await writeStore(baseDir, candles, 3);
+      const bad = report.blocks[1]!;
+      const forged = forge(bad, candles.slice(3, 6));
+      const damaged = Buffer.concat([
+        image.subarray(0, bad.offset),
+        forged,
+        image.subarray(bad.offset + bad.totalLength),
+      ]);
+      await writeFile(path, damaged);
+      await expectFoundOnFirstUse(baseDir, candles, [...candles.slice(0, 3), ...candles.slice(6)], {
+        code: 'FTCD_BAD_BLOCK_CONTENT',
+        offset: bad.offset,
+      });
+    });
+  }
 
   it('finds a one-candle block whose payload does not decode when a read decodes it', async () => {
     const baseDir = await tempDir();

@@ -286,17 +286,13 @@ export class PartitionFile {
         });
         continue;
       }
-      let outside = false;
-      for (let slot = 0; slot < times.length; slot += 1)
-        if (!(times[slot]! >= this.bounds.start && times[slot]! < this.bounds.end)) outside = true;
-      if (times.length !== block.candleCount || outside) {
+      const wrong = blockTimesProblem(times, block, this.bounds);
+      if (wrong) {
         problems.push({
           code: 'FTCD_BAD_BLOCK_CONTENT',
           path: this.path,
           offset: block.offset,
-          message: outside
-            ? 'Block holds candles outside its partition'
-            : 'Block candle count disagrees with its header',
+          message: wrong,
         });
         continue;
       }
@@ -321,4 +317,26 @@ export class PartitionFile {
     this.quarantine = problem;
     return { problems: [problem], tornTailAt: undefined };
   }
+}
+
+/**
+ * Why a block's decoded open times cannot be indexed (docs/formats/ftcd.md,
+ * "Recovery"), or undefined: they must be as many as the header says, strictly
+ * ascending, start and end at the header's first and last open time, and lie
+ * inside the partition. Only a faulty writer leaves a CRC-valid block that fails.
+ */
+function blockTimesProblem(
+  times: ArrayLike<number>,
+  header: { candleCount: number; firstOpenTime: number; lastOpenTime: number },
+  bounds: PartitionBounds,
+): string | undefined {
+  if (times.length !== header.candleCount) return 'Block candle count disagrees with its header';
+  for (let slot = 0; slot < times.length; slot += 1) {
+    const time = times[slot]!;
+    if (!(time >= bounds.start && time < bounds.end)) return 'Block holds candles outside its partition';
+    if (slot > 0 && !(time > times[slot - 1]!)) return 'Block open times are not strictly ascending';
+  }
+  if (times[0] !== header.firstOpenTime || times[times.length - 1] !== header.lastOpenTime)
+    return 'Block open times disagree with its header';
+  return undefined;
 }
