@@ -101,11 +101,13 @@ const STAGING_CANDLES = 64;
 /** Staging columns grown larger than this (a big saveMany) are dropped after their cycle, not kept for reuse. */
 const MAX_REUSED_STAGING_BYTES = 4 * 1024 * 1024;
 
+/** The columns of a settled cycle, emptied for the next one; undefined when too large to keep. */
 function reusableStaging(columns: CandleColumns): CandleColumns | undefined {
   if (columns.capacityBytes > MAX_REUSED_STAGING_BYTES) return undefined;
   columns.clear();
   return columns;
 }
+
 /** How many decoded blocks `iterate()` keeps at a time (bounded memory). */
 const ITERATION_BLOCK_CACHE = 4;
 /** Read-ahead of `iterate()` per file, bytes (bounded memory). */
@@ -266,7 +268,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }
       files = this.partitionsOf(keys);
     } catch (error) {
-      // No queued save uses these columns yet: drop them rather than hold the rejected rows.
+      // No queued save uses these columns yet: forget the rejected rows rather than hold them.
       if (this.queue.length === 0) this.staging.clear();
       throw error;
     }
