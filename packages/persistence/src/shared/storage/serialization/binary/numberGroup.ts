@@ -231,8 +231,9 @@ function predictionScratch(length: number): Float64Array {
 }
 
 /**
- * target[j] = p_j for j in [start, end): the prediction at `exponent`, with
- * one function for the writer (`writePredicted`) and the reader (`addPrediction`).
+ * target[j] = p_j for j in [start, end): the writer's prediction at
+ * `exponent` (`writePredicted`). The reader (`addPredictionInto`) repeats
+ * these operations in the same order, fused with its own pass.
  */
 function predictInto(
   prediction: Prediction,
@@ -294,46 +295,109 @@ export function decodeGroup(
     return -1;
   }
   if (exponent > MAX_EXPONENT) throw new FtcdDecodeError(`Bad exponent ${exponent}`);
-  if (kind === KIND_PLAIN) {
-    readZigzagRun(reader, ints, start, end);
-  } else if (kind === KIND_DELTA) {
-    readZigzagRun(reader, ints, start, end);
-    let previous = 0;
-    for (let j = start; j < end; j += 1) {
-      previous += ints[j]!;
-      ints[j] = previous;
-    }
-  } else if (kind === KIND_PREDICTED) {
-    if (!prediction || minExponentOf(prediction) > exponent) {
-      throw new FtcdDecodeError('PREDICTED group without a usable prediction');
-    }
-    readZigzagRun(reader, ints, start, end);
-    addPrediction(prediction, ints, start, end, exponent);
-  } else {
+  if (kind !== KIND_PLAIN && kind !== KIND_DELTA && kind !== KIND_PREDICTED) {
     throw new FtcdDecodeError(`Unknown group kind ${kind}`);
   }
-  if (exponent === 0) out.set(ints.subarray(start, end), start);
-  else {
-    const scale = POW10[exponent]!;
-    for (let j = start; j < end; j += 1) out[j] = ints[j]! / scale;
+  if (kind === KIND_PREDICTED && (!prediction || minExponentOf(prediction) > exponent)) {
+    throw new FtcdDecodeError('PREDICTED group without a usable prediction');
   }
+  readZigzagRun(reader, ints, start, end);
+  // One pass after the varints: running sum or prediction, then the scaling (fused, not three passes).
+  if (kind === KIND_PLAIN) scaleInto(out, ints, start, end, exponent);
+  else if (kind === KIND_DELTA) accumulateInto(out, ints, start, end, exponent);
+  else addPredictionInto(out, prediction!, ints, start, end, exponent);
   return exponent;
 }
 
+/** out[j] = ints[j] / 10^exponent. */
+function scaleInto(
+  out: Float64Array,
+  ints: Float64Array,
+  start: number,
+  end: number,
+  exponent: number,
+): void {
+  if (exponent === 0) {
+    out.set(ints.subarray(start, end), start);
+    return;
+  }
+  const scale = POW10[exponent]!;
+  for (let j = start; j < end; j += 1) out[j] = ints[j]! / scale;
+}
+
+/** ints[j] = ints[start] + … + ints[j] (DELTA), and out[j] = ints[j] / 10^exponent. */
+function accumulateInto(
+  out: Float64Array,
+  ints: Float64Array,
+  start: number,
+  end: number,
+  exponent: number,
+): void {
+  const scale = POW10[exponent]!;
+  let previous = 0;
+  for (let j = start; j < end; j += 1) {
+    previous += ints[j]!;
+    ints[j] = previous;
+    out[j] = exponent === 0 ? previous : previous / scale;
+  }
+}
+
 /**
- * ints[j] = p_j + ints[j] for the residuals already in ints, with p_j from
- * `predictInto`, the writer's own prediction: the sums are bit-identical.
+ * ints[j] = p_j + ints[j] for the residuals already in ints, and
+ * out[j] = ints[j] / 10^exponent. p_j is computed with the same operations,
+ * in the same order, as `predictInto` (the writer's prediction), so the sums
+ * are bit-identical; it is inlined per kind here because this is the hottest
+ * loop of every read.
  */
-function addPrediction(
+function addPredictionInto(
+  out: Float64Array,
   prediction: Prediction,
   ints: Float64Array,
   start: number,
   end: number,
   exponent: number,
 ): void {
-  const predicted = predictionScratch(end);
-  predictInto(prediction, predicted, start, end, exponent);
-  for (let j = start; j < end; j += 1) ints[j] = predicted[j]! + ints[j]!;
+  const { a, b, ea, eb } = prediction;
+  const scale = POW10[exponent]!;
+  switch (prediction.kind) {
+    case PREDICT_SUM: {
+      const sa = POW10[exponent - ea]!;
+      const sb = POW10[exponent - eb]!;
+      for (let j = start; j < end; j += 1) {
+        const r = a[j]! * sa + b[j]! * sb + ints[j]!;
+        ints[j] = r;
+        out[j] = r / scale;
+      }
+      return;
+    }
+    case PREDICT_PRODUCT: {
+      const sp = POW10[exponent - ea - eb]!;
+      for (let j = start; j < end; j += 1) {
+        const r = a[j]! * b[j]! * sp + ints[j]!;
+        ints[j] = r;
+        out[j] = r / scale;
+      }
+      return;
+    }
+    case PREDICT_DIFFERENCE: {
+      const sa = POW10[exponent - ea]!;
+      const sb = POW10[exponent - eb]!;
+      for (let j = start; j < end; j += 1) {
+        const r = a[j]! * sa - b[j]! * sb + ints[j]!;
+        ints[j] = r;
+        out[j] = r / scale;
+      }
+      return;
+    }
+    default: {
+      const exponents = prediction.exponents!;
+      for (let j = start; j < end; j += 1) {
+        const r = a[j]! * POW10[exponent - exponents[j]!]! + ints[j]!;
+        ints[j] = r;
+        out[j] = r / scale;
+      }
+    }
+  }
 }
 
 /**
