@@ -56,6 +56,31 @@ describe('configuration precedence: defaults < file < FLOWTRACE_* < flags', () =
     });
   });
 
+  it('takes the .ftcd tuning from the environment and flags, partitioning from a file', () => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, "storage:\n  partitioning:\n    1m: month\n    '1h': year\n");
+    const config = loadDaemonConfig(
+      parseCommandLine([
+        '--config',
+        file,
+        '--storage-block-cache-bytes',
+        '0',
+        '--storage-compression',
+        'false',
+      ]),
+      { FLOWTRACE_STORAGE_MAX_OPEN_FILES: '512', FLOWTRACE_STORAGE_VERIFY_IN_BACKGROUND: 'off' },
+    );
+    expect(config.persistence.storage).toMatchObject({
+      partitioning: { '1m': 'month', '1h': 'year' },
+      maxOpenFiles: 512,
+      verifyInBackground: false,
+      blockCacheBytes: 0,
+      compression: false,
+    });
+    for (const path of ['storage.indexMemoryBytes', 'storage.createPartitionsAhead'])
+      expect(SETTINGS.map((s) => s.path)).toContain(path);
+  });
+
   it('rejects malformed values with the variable or flag named', () => {
     expect(() => configFromEnv({ FLOWTRACE_BATCH_SIZE: '1.5' })).toThrow(/FLOWTRACE_BATCH_SIZE.*integer/);
     expect(() => configFromEnv({ FLOWTRACE_STORAGE_USE_DATABASE: 'maybe' })).toThrow(DaemonConfigError);
@@ -99,11 +124,14 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
 
   it('a bad config file gives a clear error naming every problem and exit code 78', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'batchSize: -1\npollInterval: soon\nstorage:\n  baseDir: ""\nnoSuchSetting: 1\n');
+    writeFileSync(
+      file,
+      'batchSize: -1\npollInterval: soon\nstorage:\n  baseDir: ""\n  partitioning:\n    1m: week\nnoSuchSetting: 1\n',
+    );
     const { code, output } = await runDaemonOnce(['--config', file], { cwd: dir });
     expect(code).toBe(78);
     expect(output).toContain('invalid configuration');
-    for (const path of ['batchSize', 'pollInterval', 'storage.baseDir'])
+    for (const path of ['batchSize', 'pollInterval', 'storage.baseDir', 'storage.partitioning.1m'])
       expect(output).toContain(`- ${path}:`);
     expect(output).toMatch(/noSuchSetting/);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ftcdTuningSchemas } from '../shared/storage/ftcd/BinaryStorageConfig';
 
 /** Linux limits `sun_path` to 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
@@ -11,8 +12,16 @@ const storageSchema = z.strictObject({
   walMode: z.boolean().default(true),
   cacheSize: z.number().int().positive().optional(),
   mmapSize: z.number().int().nonnegative().optional(),
-  /** `.ftcd` store: compact sealed partitions in the background (BinaryStorageConfig). */
-  compactSealedPartitions: z.boolean().default(true),
+  // `.ftcd` tuning (BinaryStorageConfig, which holds the defaults of the optional ones; the
+  // SQLite store ignores them). Checked here so a bad value fails bootstrap() with its path.
+  partitioning: ftcdTuningSchemas.partitioning.optional(),
+  compression: ftcdTuningSchemas.compression.optional(),
+  maxOpenFiles: ftcdTuningSchemas.maxOpenFiles.optional(),
+  blockCacheBytes: ftcdTuningSchemas.blockCacheBytes.optional(),
+  indexMemoryBytes: ftcdTuningSchemas.indexMemoryBytes.optional(),
+  createPartitionsAhead: ftcdTuningSchemas.createPartitionsAhead.optional(),
+  compactSealedPartitions: ftcdTuningSchemas.compactSealedPartitions.default(true),
+  verifyInBackground: ftcdTuningSchemas.verifyInBackground.optional(),
 });
 
 const validationSchema = z
@@ -34,7 +43,7 @@ const validationSchema = z
 /**
  * The seed's `PersistenceBootstrapConfig` plus optional FlowTrace additions
  * (`healthCheckHost`, `maxConnections`, `stopTimeoutMs`, `rejectedLogPath`,
- * `validation.windowSize/windowMs`). Defaults are listed in docs/persistence.md.
+ * `validation.windowSize/windowMs`, the `.ftcd` tuning under `storage`). Defaults are listed in docs/persistence.md.
  */
 export const persistenceConfigSchema = z.strictObject({
   socketPath: z

@@ -44,31 +44,46 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
   probe?: StorageProbe;
 }
 
-const granularity = z.enum(['day', 'month', 'year']);
+/**
+ * The `.ftcd` tuning options as plain data, without defaults: the one
+ * definition of their limits, used here (with the defaults) and by the
+ * persistence config (bootstrap, daemon), where a bad value must fail at the
+ * boundary with its path rather than when the store opens.
+ */
+export const ftcdTuningSchemas = {
+  partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), z.enum(['day', 'month', 'year'])),
+  compression: z.boolean(),
+  maxOpenFiles: z.number().int().min(1).max(100_000),
+  blockCacheBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40),
+  indexMemoryBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40),
+  createPartitionsAhead: z.boolean(),
+  compactSealedPartitions: z.boolean(),
+  verifyInBackground: z.boolean(),
+} as const;
+
+const tuning = ftcdTuningSchemas;
 
 const schema = z
   .object({
     baseDir: z.string().min(1),
     readOnly: z.boolean().default(false),
     maxCandlesPerBlock: z.number().int().min(1).max(1_000_000).default(256),
-    compression: z.boolean().default(true),
-    maxOpenFiles: z.number().int().min(1).max(100_000).default(128),
-    blockCacheBytes: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 40)
-      .default(32 << 20),
-    indexMemoryBytes: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 40)
-      .default(8 << 20),
-    partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), granularity).default({}),
-    createPartitionsAhead: z.boolean().default(true),
-    compactSealedPartitions: z.boolean().default(true),
-    verifyInBackground: z.boolean().default(true),
+    compression: tuning.compression.default(true),
+    maxOpenFiles: tuning.maxOpenFiles.default(128),
+    blockCacheBytes: tuning.blockCacheBytes.default(32 << 20),
+    indexMemoryBytes: tuning.indexMemoryBytes.default(8 << 20),
+    partitioning: tuning.partitioning.default({}),
+    createPartitionsAhead: tuning.createPartitionsAhead.default(true),
+    compactSealedPartitions: tuning.compactSealedPartitions.default(true),
+    verifyInBackground: tuning.verifyInBackground.default(true),
   })
   .passthrough();
 

@@ -26,6 +26,8 @@ export interface OpenCandleStoreOptions {
   partitioning?: Partial<Record<TimeframeName, PartitionGranularity>>;
   /** `.ftcd`: DEFLATE block payloads when it pays. */
   compression?: boolean;
+  /** `.ftcd`: idle file handles kept open (default 128); above the number of series written at once avoids reopening files. */
+  maxOpenFiles?: number;
   /** `.ftcd`: bytes of decoded blocks kept for repeated reads (LRU); 0 disables. */
   blockCacheBytes?: number;
   /** `.ftcd`: memory budget of whole partition indexes (default 8 MiB, least recently used released). */
@@ -73,6 +75,7 @@ export async function openCandleStore(options: OpenCandleStoreOptions): Promise<
       maxCandlesPerBlock,
       partitioning: options.partitioning,
       compression: options.compression,
+      maxOpenFiles: options.maxOpenFiles,
       blockCacheBytes: options.blockCacheBytes,
       indexMemoryBytes: options.indexMemoryBytes,
       createPartitionsAhead: options.createPartitionsAhead,
