@@ -31,6 +31,8 @@ const SUITE = 'storage';
 const WORKER_FLAG = '--storage-worker';
 /** The range-query worker (runQueryWorker), a reader's process of its own. */
 const QUERY_WORKER_FLAG = '--query-worker';
+/** The live-written day's range-query worker (runLiveDayWorker). */
+const LIVE_DAY_WORKER_FLAG = '--live-day-worker';
 /** `node --max-semi-space-size` (MiB) of its second run; V8's default on 64-bit is 16. */
 const SEMI_SPACE_MB = 32;
 const BATCH = 1000;
@@ -185,6 +187,15 @@ function queryTimings(
   nodeFlags: readonly string[],
   args: readonly (string | number)[],
 ): Promise<QueryTimings> {
+  return workerTimings<QueryTimings>(QUERY_WORKER_FLAG, args, nodeFlags);
+}
+
+/** Runs this file as the reader worker `flag` in a new process; resolves with the timings it prints. */
+function workerTimings<T>(
+  flag: string,
+  args: readonly (string | number)[],
+  nodeFlags: readonly string[] = [],
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -195,7 +206,7 @@ function queryTimings(
         '--import',
         'tsx',
         fileURLToPath(import.meta.url),
-        QUERY_WORKER_FLAG,
+        flag,
         ...args.map(String),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -208,10 +219,31 @@ function queryTimings(
     child.once('error', reject);
     child.once('exit', (code) => {
       const line = output.split('\n').find((candidate) => candidate.startsWith('timings '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice('timings '.length)) as QueryTimings);
-      else reject(new Error(`query worker exited with code ${code}`));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('timings '.length)) as T);
+      else reject(new Error(`${flag} worker exited with code ${code}`));
     });
   });
+}
+
+/** What runLiveDayWorker measured (ms, sorted). */
+interface LiveDayTimings {
+  dto: number[];
+  columns: number[];
+}
+
+/**
+ * The live-written day's cold range queries (no decoded-block cache) in a reader process of
+ * its own: a pass of DTO queries, then a pass of findRange queries, each after a full GC and
+ * PRIMING_ROUNDS unmeasured queries (timePass), as for the other range-query figures.
+ */
+async function runLiveDayWorker(baseDir: string, first: number, queries: number): Promise<void> {
+  const { BinaryStorageAdapter } = await import('@flowtrace/persistence/features/candlePersistence');
+  const store = await BinaryStorageAdapter.open({ baseDir, blockCacheBytes: 0, readOnly: true });
+  const dto = await timePass(first, queries, 1, dtoQuery(store));
+  const columns = await timePass(first, queries, 1, columnsQuery(store));
+  await store.close();
+  const timings: LiveDayTimings = { dto: dto.wall, columns: columns.wall };
+  console.log(`timings ${JSON.stringify(timings)}`);
 }
 
 async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string): Promise<void> {
@@ -464,30 +496,14 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   for (const candle of liveDay) await liveDayStore.save(candle);
   await liveDayStore.close();
   const liveDayQueries = quick ? 20 : 60;
-  const coldDay = async (): Promise<{ dto: number[]; columns: number[]; bytes: number }> => {
-    const store = await BinaryStorageAdapter.open({
-      baseDir: liveDayDir,
-      blockCacheBytes: 0,
-      compactSealedPartitions: false,
-    });
-    const dto: number[] = [];
-    const columns: number[] = [];
-    const startTime = liveDay[0]!.t;
-    const endTime = liveDay[DAY_OF_1M - 1]!.t;
-    for (let q = 0; q < liveDayQueries; q += 1) {
-      let t0 = performance.now();
-      const found = await store.findBySymbol('BTCUSDT', 'binance', '1m', { startTime, endTime });
-      dto.push(performance.now() - t0);
-      if (found.length !== DAY_OF_1M) throw new Error(`live-day query returned ${found.length}`);
-      t0 = performance.now();
-      const view = await store.findRange('BTCUSDT', 'binance', '1m', { startTime, endTime });
-      columns.push(performance.now() - t0);
-      if (view.length !== DAY_OF_1M) throw new Error(`live-day findRange returned ${view.length}`);
-    }
-    await store.close();
-    dto.sort((a, b) => a - b);
-    columns.sort((a, b) => a - b);
-    return { dto, columns, bytes: await directoryBytes(liveDayDir) };
+  // Timed like the other range queries: in a reader process of its own, one kind per pass.
+  const coldDay = async (): Promise<LiveDayTimings & { bytes: number }> => {
+    const timings = await workerTimings<LiveDayTimings>(LIVE_DAY_WORKER_FLAG, [
+      liveDayDir,
+      liveDay[0]!.t,
+      liveDayQueries,
+    ]);
+    return { ...timings, bytes: await directoryBytes(liveDayDir) };
   };
   const liveBefore = await coldDay();
   const compactingStore = await BinaryStorageAdapter.open({
@@ -808,7 +824,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       value: percentile(liveAfter.dto, 50),
       higherIsBetter: false,
       baseline: { name: 'the same day before compaction', value: percentile(liveBefore.dto, 50) },
-      note: `${DAY_OF_1M} ${BINS}-bin candles each saved alone (${DAY_OF_1M} blocks), then compact(): ${liveDayCompaction.bytesBefore} -> ${liveDayCompaction.bytesAfter} bytes, ${Math.round(compactionRate)} candles/s compacted; as columns (findRange) p50 ${percentile(liveBefore.columns, 50).toFixed(1)} -> ${percentile(liveAfter.columns, 50).toFixed(1)} ms`,
+      note: `${DAY_OF_1M} ${BINS}-bin candles each saved alone (${DAY_OF_1M} blocks), then compact(); ${liveDayQueries} queries of one kind per pass in a reader process of its own (after a full GC and ${PRIMING_ROUNDS} unmeasured queries), before and after: ${liveDayCompaction.bytesBefore} -> ${liveDayCompaction.bytesAfter} bytes, ${Math.round(compactionRate)} candles/s compacted; as columns (findRange) p50 ${percentile(liveBefore.columns, 50).toFixed(1)} -> ${percentile(liveAfter.columns, 50).toFixed(1)} ms`,
     },
     {
       suite: SUITE,
@@ -934,4 +950,7 @@ if (process.argv[2] === WORKER_FLAG) {
     Number(warmDays),
     Number(queries),
   );
+} else if (process.argv[2] === LIVE_DAY_WORKER_FLAG) {
+  const [baseDir, first, queries] = process.argv.slice(3);
+  await runLiveDayWorker(baseDir as string, Number(first), Number(queries));
 }
