@@ -107,6 +107,14 @@ export class StorageOrganizer {
     return { start, end };
   }
 
+  /** The granularity a partition name is written in (whatever the configuration), or undefined. */
+  nameGranularity(partition: string): PartitionGranularity | undefined {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(partition)) return 'day';
+    if (/^\d{4}-\d{2}$/.test(partition)) return 'month';
+    if (/^\d{4}$/.test(partition)) return 'year';
+    return undefined;
+  }
+
   seriesDir(exchange: string, symbol: string, timeframe: string): string {
     const exchangeProblem = explainUnsafeName(exchange);
     if (exchangeProblem) throw new PathTraversalError(`Exchange name "${exchange}" ${exchangeProblem}`);

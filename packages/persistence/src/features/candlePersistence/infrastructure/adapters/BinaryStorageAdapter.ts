@@ -1353,10 +1353,15 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       const path = join(dir, entry);
       const bounds = this.organizer.boundsOf(timeframe, partition);
       if (!bounds) {
+        const configured = this.organizer.granularityOf(timeframe);
+        const named = this.organizer.nameGranularity(partition);
         this.report({
           code: 'FTCD_UNEXPECTED_FILE',
           path,
-          message: `Not a ${this.organizer.granularityOf(timeframe)} partition name`,
+          message:
+            named && named !== configured
+              ? `A ${named} partition, but ${timeframe} is partitioned by ${configured} (partitioning): its candles are not read until partitioning is set back`
+              : `Not a ${configured} partition name`,
         });
         continue;
       }
