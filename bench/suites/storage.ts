@@ -95,18 +95,23 @@ async function ftcdFiles(dir: string): Promise<{ path: string; name: string }[]>
 }
 
 /** The day as DTOs (findBySymbol, the port's range query). */
-const dtoQuery = (store: BinaryStorageAdapter) => async (startTime: number, endTime: number) => {
-  const found = await store.findBySymbol('BTCUSDT', 'binance', '1m', { startTime, endTime });
-  if (found.length !== DAY_OF_1M) throw new Error(`range query returned ${found.length} candles`);
-};
+const dtoQuery =
+  (store: BinaryStorageAdapter, symbol = 'BTCUSDT') =>
+  async (startTime: number, endTime: number) => {
+    const found = await store.findBySymbol(symbol, 'binance', '1m', { startTime, endTime });
+    if (found.length !== DAY_OF_1M) throw new Error(`range query returned ${found.length} candles`);
+  };
 
 /** The day as a CandleRange (columns, no candle objects), reading one field of every candle. */
-const columnsQuery = (store: BinaryStorageAdapter) => async (startTime: number, endTime: number) => {
-  const view = await store.findRange('BTCUSDT', 'binance', '1m', { startTime, endTime });
-  let closeSum = 0;
-  for (let index = 0; index < view.length; index += 1) closeSum += view.number(index, 'c');
-  if (view.length !== DAY_OF_1M || !(closeSum > 0)) throw new Error(`findRange returned ${view.length} rows`);
-};
+const columnsQuery =
+  (store: BinaryStorageAdapter, symbol = 'BTCUSDT') =>
+  async (startTime: number, endTime: number) => {
+    const view = await store.findRange(symbol, 'binance', '1m', { startTime, endTime });
+    let closeSum = 0;
+    for (let index = 0; index < view.length; index += 1) closeSum += view.number(index, 'c');
+    if (view.length !== DAY_OF_1M || !(closeSum > 0))
+      throw new Error(`findRange returned ${view.length} rows`);
+  };
 
 /** What runQueryWorker measured (ms, each list sorted). */
 interface QueryTimings {
@@ -236,11 +241,16 @@ interface LiveDayTimings {
  * its own: a pass of DTO queries, then a pass of findRange queries, each after a full GC and
  * PRIMING_ROUNDS unmeasured queries (timePass), as for the other range-query figures.
  */
-async function runLiveDayWorker(baseDir: string, first: number, queries: number): Promise<void> {
+async function runLiveDayWorker(
+  baseDir: string,
+  first: number,
+  queries: number,
+  symbol: string,
+): Promise<void> {
   const { BinaryStorageAdapter } = await import('@flowtrace/persistence/features/candlePersistence');
   const store = await BinaryStorageAdapter.open({ baseDir, blockCacheBytes: 0, readOnly: true });
-  const dto = await timePass(first, queries, 1, dtoQuery(store));
-  const columns = await timePass(first, queries, 1, columnsQuery(store));
+  const dto = await timePass(first, queries, 1, dtoQuery(store, symbol));
+  const columns = await timePass(first, queries, 1, columnsQuery(store, symbol));
   await store.close();
   const timings: LiveDayTimings = { dto: dto.wall, columns: columns.wall };
   console.log(`timings ${JSON.stringify(timings)}`);
@@ -502,6 +512,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       liveDayDir,
       liveDay[0]!.t,
       liveDayQueries,
+      'BTCUSDT',
     ]);
     return { ...timings, bytes: await directoryBytes(liveDayDir) };
   };
@@ -532,6 +543,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
         json: number;
         candles: number;
         bins: number;
+        realDay: LiveDayTimings | undefined;
         repeated: number;
         saveRate: number;
         jsonlSaveRate: number;
@@ -615,7 +627,29 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     const realJsonParse = realRate(() => {
       for (const line of realLines) JSON.parse(line);
     });
+    // A day of real candles for the range query: 1440 consecutive ones (the set starts mid-day),
+    // re-timed to one UTC day, saved in batches as the generated days were (full blocks).
+    let realDay: LiveDayTimings | undefined;
+    if (realCandles.length >= DAY_OF_1M) {
+      const dayStart = Math.ceil(realCandles[0]!.t / dayMs) * dayMs;
+      const offset = dayStart - realCandles[0]!.t;
+      const dayCandles = realCandles
+        .slice(0, DAY_OF_1M)
+        .map((candle) => ({ ...candle, t: candle.t + offset, ct: candle.ct + offset }));
+      const realDayDir = join(tmpDir, 'ftcd-real-day');
+      const realDayStore = await BinaryStorageAdapter.open({ baseDir: realDayDir });
+      for (let index = 0; index < dayCandles.length; index += BATCH)
+        await realDayStore.saveMany(dayCandles.slice(index, index + BATCH));
+      await realDayStore.close();
+      realDay = await workerTimings<LiveDayTimings>(LIVE_DAY_WORKER_FLAG, [
+        realDayDir,
+        dayStart,
+        quick ? 60 : 300,
+        'LTCUSDT',
+      ]);
+    }
     real = {
+      realDay,
       repeated: repeated.length,
       saveRate: repeated.length / (realSaveMs / 1000),
       jsonlSaveRate: repeated.length / (realJsonlMs / 1000),
@@ -895,6 +929,21 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
         note: `${realNote} Blocks of 256 candles.`,
       },
     );
+    if (real.realDay) {
+      const { dto, columns } = real.realDay;
+      figures.push({
+        suite: SUITE,
+        name: `range query, one day of real LTCUSDT 1m candles (${DAY_OF_1M}), cold (no block cache), p99`,
+        unit: 'ms',
+        value: percentile(dto, 99),
+        higherIsBetter: false,
+        baseline: {
+          name: `the same for the ${BINS}-bin generated days (above), p99`,
+          value: percentile(ours, 99),
+        },
+        note: `${DAY_OF_1M} consecutive real candles re-timed to one UTC day, saved in batches of ${BATCH}; ${dto.length} queries in a reader process of its own (after a full GC and ${PRIMING_ROUNDS} unmeasured queries): p50 ${percentile(dto, 50).toFixed(2)} ms; as columns (findRange) p50 ${percentile(columns, 50).toFixed(2)}, p99 ${percentile(columns, 99).toFixed(2)} ms. The goal is stated, and checked, on the generated days: this is for context.`,
+      });
+    }
     if (real.sealedDays > 0)
       figures.push({
         suite: SUITE,
@@ -1041,6 +1090,6 @@ if (process.argv[2] === WORKER_FLAG) {
     Number(queries),
   );
 } else if (process.argv[2] === LIVE_DAY_WORKER_FLAG) {
-  const [baseDir, first, queries] = process.argv.slice(3);
-  await runLiveDayWorker(baseDir as string, Number(first), Number(queries));
+  const [baseDir, first, queries, symbol] = process.argv.slice(3);
+  await runLiveDayWorker(baseDir as string, Number(first), Number(queries), symbol ?? 'BTCUSDT');
 }
