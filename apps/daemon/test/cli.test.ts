@@ -213,3 +213,42 @@ describe('flowtrace CLI usage', () => {
     expect(missing.stderr).toContain('does not exist');
   });
 });
+
+describe(`flowtrace CLI on a store written with another partitioning (${entryCommand('cli').label})`, () => {
+  it('reads every series in the granularity of its files (the daemon set 1m by month, 5m by year)', async () => {
+    const baseDir = join(dir, 'ftcd-repartitioned');
+    const store = await openCandleStore({ baseDir, partitioning: { '1m': 'month', '5m': 'year' } });
+    await store.saveMany([...candles1m, ...candles5m]);
+    await store.close();
+    const { code, stdout, stderr } = await runCli(['series', baseDir, '--format', 'json'], dir);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const series = JSON.parse(stdout) as Array<{ timeframe: string; count: number }>;
+    expect(series.map((s) => [s.timeframe, s.count])).toEqual([
+      ['1m', 300],
+      ['5m', 40],
+    ]);
+    const query = await runCli(
+      [
+        'query',
+        baseDir,
+        '--exchange',
+        'binance',
+        '--symbol',
+        'LTCUSDT',
+        '--timeframe',
+        '1m',
+        '--format',
+        'jsonl',
+      ],
+      dir,
+    );
+    expect(query.code).toBe(0);
+    expect(
+      query.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(candles1m);
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFootprintCandles } from '@flowtrace/core';
@@ -110,5 +110,80 @@ describe(`flowtrace migrate (${entryCommand('cli').label})`, () => {
     expect(legacy.stderr).toContain('legacy formats can be read, not written');
     const unknown = await runCli(['migrate', '--from', `parquet:${dir}`, '--to', `ftcd:${dir}`], dir);
     expect(unknown.code).toBe(2);
+  });
+
+  it('repartitions a store: --partitioning sets the target granularity, every candle identical', async () => {
+    const target = join(dir, 'monthly');
+    const moved = await runCli(
+      [
+        'migrate',
+        '--from',
+        `ftcd:${join(dir, 'source')}`,
+        '--to',
+        `ftcd:${target}`,
+        '--partitioning',
+        '1m=month,5m=year',
+      ],
+      dir,
+    );
+    expect(moved.code, moved.stdout + moved.stderr).toBe(0);
+    expect(moved.stdout).toContain('validation (full): 1500 compared, 1500 identical');
+    // Day files in the source (1200 1m candles span a day boundary), month files in the target.
+    const names = (path: string) => readdirSync(path).filter((name) => name.endsWith('.ftcd'));
+    expect(
+      names(join(dir, 'source', 'binance', 'LTCUSDT', '1m')).every((name) =>
+        /^\d{4}-\d{2}-\d{2}\.ftcd$/.test(name),
+      ),
+    ).toBe(true);
+    expect(
+      names(join(target, 'binance', 'LTCUSDT', '1m')).every((name) => /^\d{4}-\d{2}\.ftcd$/.test(name)),
+    ).toBe(true);
+    expect(names(join(target, 'bybit', 'BTCUSDT', '5m')).every((name) => /^\d{4}\.ftcd$/.test(name))).toBe(
+      true,
+    );
+    // Read back with the defaults: each series in the granularity of its files.
+    const store = await openCandleStore({ baseDir: target, readOnly: true });
+    try {
+      expect(await store.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles.slice(0, 1200));
+      expect(await store.findBySymbol('BTCUSDT', 'bybit', '5m')).toEqual(candles.slice(1200));
+    } finally {
+      await store.close();
+    }
+
+    for (const [value, message] of [
+      ['1m=week', 'granularity must be one of day, month, year'],
+      ['2m=day', 'must be <timeframe>=<granularity>'],
+      ['1m', 'granularity must be one of day, month, year'],
+    ] as const) {
+      const bad = await runCli(
+        [
+          'migrate',
+          '--from',
+          `ftcd:${join(dir, 'source')}`,
+          '--to',
+          `ftcd:${join(dir, 'never')}`,
+          '--partitioning',
+          value,
+        ],
+        dir,
+      );
+      expect(bad.code, value).toBe(2);
+      expect(bad.stderr).toContain(message);
+    }
+    const toSqlite = await runCli(
+      [
+        'migrate',
+        '--from',
+        `ftcd:${join(dir, 'source')}`,
+        '--to',
+        `sqlite:${join(dir, 'never')}`,
+        '--partitioning',
+        '1m=month',
+      ],
+      dir,
+    );
+    expect(toSqlite.code).toBe(2);
+    expect(toSqlite.stderr).toContain('--partitioning applies to an ftcd: target only');
+    expect(existsSync(join(dir, 'never'))).toBe(false);
   });
 });

@@ -1,7 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TimeframeName } from '@flowtrace/core';
 import type { CandleStoragePort } from '@flowtrace/persistence/features/candlePersistence';
-import { openCandleStore, SQLITE_DATABASE_FILE } from '@flowtrace/persistence/shared/storage';
+import {
+  openCandleStore,
+  type PartitionGranularity,
+  SQLITE_DATABASE_FILE,
+} from '@flowtrace/persistence/shared/storage';
 import { CliError } from './CliError';
 
 export type StoreKind = 'ftcd' | 'sqlite' | 'sqlite-by-exchange';
@@ -24,7 +29,13 @@ export function detectStoreKind(baseDir: string): StoreKind {
 
 export async function openStore(
   baseDir: string,
-  options: { readOnly: boolean; kind?: StoreKind; create?: boolean },
+  options: {
+    readOnly: boolean;
+    kind?: StoreKind;
+    create?: boolean;
+    /** `.ftcd`: partition granularity of new series (existing ones keep theirs). */
+    partitioning?: Partial<Record<TimeframeName, PartitionGranularity>>;
+  },
 ): Promise<{ store: CandleStoragePort; kind: StoreKind }> {
   const kind = options.kind ?? (options.create && !existsSync(baseDir) ? 'ftcd' : detectStoreKind(baseDir));
   const store = await openCandleStore({
@@ -32,6 +43,7 @@ export async function openStore(
     readOnly: options.readOnly,
     useDatabase: kind !== 'ftcd',
     organizeByExchange: kind === 'sqlite-by-exchange',
+    ...(options.partitioning ? { partitioning: options.partitioning } : {}),
   });
   return { store, kind };
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isTimeframeName, TIMEFRAME_NAMES, type TimeframeName } from '@flowtrace/core';
 import {
   type CandleStoragePort,
   InMemoryCandleStorage,
@@ -13,6 +14,7 @@ import {
   type ReportFormat,
   StorageMigrator,
 } from '@flowtrace/persistence/shared/migration';
+import type { PartitionGranularity } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
 import { openStore, type StoreKind } from '../openStore';
 import type { Output } from '../output';
@@ -35,6 +37,10 @@ Options:
   --checkpoint <file>       resume from (and record progress in) this file; a
                             killed migration run again with it continues where it stopped
   --batch-size <n>          candles per durable batch (default 1000)
+  --partitioning <tf>=<g>[,...]  an ftcd target's partition granularity per
+                            timeframe, g one of day, month, year (e.g. 1m=month,1h=year):
+                            how to repartition a store (its series keep the granularity
+                            they were created with)
   --dry-run                 read, validate and count; write nothing
   --exchange/--symbol/--timeframe <v>  only the matching series
   --on-invalid skip|stop    a candle failing validation is skipped and reported (default) or stops the run
@@ -69,6 +75,28 @@ function parseEndpoint(text: string | undefined, flag: string): Endpoint {
   return { kind, path } as Endpoint;
 }
 
+const GRANULARITIES: readonly PartitionGranularity[] = ['day', 'month', 'year'];
+
+/** `1m=month,1h=year` → `{ '1m': 'month', '1h': 'year' }`, every entry checked. */
+function parsePartitioning(text: string): Partial<Record<TimeframeName, PartitionGranularity>> {
+  const partitioning: Partial<Record<TimeframeName, PartitionGranularity>> = {};
+  for (const entry of text.split(',')) {
+    const [timeframe, granularity, extra] = entry.trim().split('=');
+    if (extra !== undefined || !isTimeframeName(timeframe)) {
+      throw new CliError(
+        `migrate: --partitioning entry "${entry}" must be <timeframe>=<granularity> with timeframe one of ${TIMEFRAME_NAMES.join(', ')}`,
+      );
+    }
+    if (!GRANULARITIES.includes(granularity as PartitionGranularity)) {
+      throw new CliError(
+        `migrate: --partitioning ${timeframe}=${granularity ?? ''}: granularity must be one of ${GRANULARITIES.join(', ')}`,
+      );
+    }
+    partitioning[timeframe] = granularity as PartitionGranularity;
+  }
+  return partitioning;
+}
+
 async function openSource(endpoint: Endpoint): Promise<{ source: MigrationSource; close(): Promise<void> }> {
   switch (endpoint.kind) {
     case 'legacy-ftcd':
@@ -96,6 +124,7 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
       to: { type: 'string' },
       checkpoint: { type: 'string' },
       'batch-size': { type: 'string', default: '1000' },
+      partitioning: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       exchange: { type: 'string' },
       symbol: { type: 'string' },
@@ -110,6 +139,9 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
   const from = parseEndpoint(values.from, '--from');
   const to = parseEndpoint(values.to, '--to');
   if (to.kind.startsWith('legacy')) throw new CliError('migrate: legacy formats can be read, not written');
+  const partitioning = values.partitioning === undefined ? undefined : parsePartitioning(values.partitioning);
+  if (partitioning && to.kind !== 'ftcd')
+    throw new CliError('migrate: --partitioning applies to an ftcd: target only');
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new CliError('migrate: --batch-size must be a positive integer');
@@ -134,7 +166,14 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
     // A dry run writes nothing, so it needs no target on disk (it may not exist yet).
     target = values['dry-run']
       ? await InMemoryCandleStorage.open()
-      : (await openStore(to.path, { readOnly: false, create: true, kind: to.kind as StoreKind })).store;
+      : (
+          await openStore(to.path, {
+            readOnly: false,
+            create: true,
+            kind: to.kind as StoreKind,
+            partitioning,
+          })
+        ).store;
     const migrator = new StorageMigrator({
       source: source.source,
       target,

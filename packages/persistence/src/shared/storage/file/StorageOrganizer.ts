@@ -57,9 +57,13 @@ export class StorageOrganizer {
     return this.partitioning[timeframe];
   }
 
-  partitionOf(timeframe: TimeframeName, openTime: number): string {
+  /** The partition holding `openTime`, in `granularity` (default: the timeframe's configured one). */
+  partitionOf(
+    timeframe: TimeframeName,
+    openTime: number,
+    granularity: PartitionGranularity = this.granularityOf(timeframe),
+  ): string {
     // Called for every saved candle: memoise per (granularity, UTC day).
-    const granularity = this.granularityOf(timeframe);
     const cacheKey = `${granularity}${Math.floor(openTime / DAY_MS)}`;
     let name = this.partitionNames.get(cacheKey);
     if (name === undefined) {
@@ -82,9 +86,15 @@ export class StorageOrganizer {
         : year;
   }
 
-  /** Bounds of a partition name of the timeframe's granularity, or undefined when the name is not one. */
-  boundsOf(timeframe: TimeframeName, partition: string): PartitionBounds | undefined {
-    const granularity = this.granularityOf(timeframe);
+  /**
+   * Bounds of a partition name in `granularity` (default: the timeframe's
+   * configured one), or undefined when the name is not one.
+   */
+  boundsOf(
+    timeframe: TimeframeName,
+    partition: string,
+    granularity: PartitionGranularity = this.granularityOf(timeframe),
+  ): PartitionBounds | undefined {
     const pattern =
       granularity === 'day'
         ? /^(\d{4})-(\d{2})-(\d{2})$/
@@ -97,7 +107,7 @@ export class StorageOrganizer {
     const month = match[2] === undefined ? 0 : Number(match[2]) - 1;
     const day = match[3] === undefined ? 1 : Number(match[3]);
     const start = utc(year, month, day);
-    if (this.partitionOf(timeframe, start) !== partition) return undefined;
+    if (this.partitionOf(timeframe, start, granularity) !== partition) return undefined;
     const end =
       granularity === 'day'
         ? utc(year, month, day + 1)
@@ -126,8 +136,14 @@ export class StorageOrganizer {
     return this.inside(resolve(this.baseDir, exchange, symbol, timeframe));
   }
 
-  partitionPath(exchange: string, symbol: string, timeframe: TimeframeName, partition: string): string {
-    if (!this.boundsOf(timeframe, partition))
+  partitionPath(
+    exchange: string,
+    symbol: string,
+    timeframe: TimeframeName,
+    partition: string,
+    granularity: PartitionGranularity = this.granularityOf(timeframe),
+  ): string {
+    if (!this.boundsOf(timeframe, partition, granularity))
       throw new PathTraversalError(`Bad partition name "${partition}"`);
     return this.inside(resolve(this.seriesDir(exchange, symbol, timeframe), `${partition}${FTCD_EXTENSION}`));
   }

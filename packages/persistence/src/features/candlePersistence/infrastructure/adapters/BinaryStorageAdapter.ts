@@ -32,7 +32,11 @@ import {
 } from '../../../../shared/storage/file/durableFs';
 import { FileHandlePool } from '../../../../shared/storage/file/FileHandlePool';
 import { type FileImage, readFileImage } from '../../../../shared/storage/file/readFileImage';
-import { FTCD_EXTENSION, StorageOrganizer } from '../../../../shared/storage/file/StorageOrganizer';
+import {
+  FTCD_EXTENSION,
+  type PartitionGranularity,
+  StorageOrganizer,
+} from '../../../../shared/storage/file/StorageOrganizer';
 import { StoreLock } from '../../../../shared/storage/file/StoreLock';
 import {
   type BinaryStorageConfig,
@@ -81,6 +85,13 @@ interface SeriesState {
   readonly timeframe: TimeframeName;
   /** Partition name → file; names sort chronologically. */
   readonly partitions: Map<string, PartitionFile>;
+  /**
+   * The granularity of this series' partition files, fixed once known: the
+   * one its files on disk are named in, else (a new series) `partitioning`'s.
+   * Changing `partitioning` on an existing store so applies to new series
+   * only, and never hides a file written before.
+   */
+  granularity?: PartitionGranularity;
 }
 
 interface PendingSave {
@@ -568,7 +579,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       const openTime = file.bounds.end;
       if (openTime > MAX_OPEN_TIME || !isTimeframeName(timeframe)) continue;
       const series = this.seriesState(exchange, symbol, timeframe);
-      if (series.partitions.has(this.organizer.partitionOf(timeframe, openTime))) continue;
+      if (series.partitions.has(this.organizer.partitionOf(timeframe, openTime, series.granularity)))
+        continue;
       // Only ahead of the newest partition: a rewrite of older data must not fill gaps with files.
       let newest = true;
       for (const name of series.partitions.keys()) if (name > partition) newest = false;
@@ -1232,11 +1244,20 @@ export class BinaryStorageAdapter implements CandleStoragePort {
 
   private partitionFor(key: CandleKey): PartitionFile {
     const series = this.seriesState(key.exchange, key.symbol, key.timeframe);
-    const partition = this.organizer.partitionOf(key.timeframe, key.openTime);
+    // A series without files gets the configured granularity, for good.
+    series.granularity ??= this.organizer.granularityOf(key.timeframe);
+    const { granularity } = series;
+    const partition = this.organizer.partitionOf(key.timeframe, key.openTime, granularity);
     let file = series.partitions.get(partition);
     if (!file) {
-      const path = this.organizer.partitionPath(key.exchange, key.symbol, key.timeframe, partition);
-      const bounds = this.organizer.boundsOf(key.timeframe, partition)!;
+      const path = this.organizer.partitionPath(
+        key.exchange,
+        key.symbol,
+        key.timeframe,
+        partition,
+        granularity,
+      );
+      const bounds = this.organizer.boundsOf(key.timeframe, partition, granularity)!;
       file = new PartitionFile(
         path,
         { exchange: key.exchange, symbol: key.symbol, timeframe: key.timeframe, partition },
@@ -1293,6 +1314,31 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     }
   }
 
+  /**
+   * The granularity a series directory's partition files are named in, or
+   * undefined when it holds none. Files of several (copied in by hand, or left
+   * by a version that wrote a changed `partitioning` into existing series): the
+   * configured one when among them, else the most common; the others are
+   * reported and not read.
+   */
+  private granularityOfFiles(
+    timeframe: TimeframeName,
+    entries: readonly string[],
+  ): PartitionGranularity | undefined {
+    const counts = new Map<PartitionGranularity, number>();
+    for (const entry of entries) {
+      if (!entry.endsWith(FTCD_EXTENSION)) continue;
+      const named = this.organizer.nameGranularity(entry.slice(0, -FTCD_EXTENSION.length));
+      if (named) counts.set(named, (counts.get(named) ?? 0) + 1);
+    }
+    const configured = this.organizer.granularityOf(timeframe);
+    if (counts.size === 0 || counts.has(configured)) return counts.size === 0 ? undefined : configured;
+    let chosen: PartitionGranularity | undefined;
+    for (const [granularity, count] of counts)
+      if (!chosen || count > counts.get(chosen)!) chosen = granularity;
+    return chosen;
+  }
+
   private seriesState(exchange: string, symbol: string, timeframe: TimeframeName): SeriesState {
     const id = seriesKeyToString({ exchange, symbol, timeframe });
     let series = this.series.get(id);
@@ -1342,6 +1388,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       throw error;
     }
     const series = this.seriesState(exchange, symbol, timeframe);
+    series.granularity ??= this.granularityOfFiles(timeframe, entries);
+    const granularity = series.granularity ?? this.organizer.granularityOf(timeframe);
     const toLoad: PartitionFile[] = [];
     for (const entry of entries.sort()) {
       if (entry.endsWith(`${FTCD_EXTENSION}.tmp`)) {
@@ -1351,17 +1399,16 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       if (!entry.endsWith(FTCD_EXTENSION)) continue;
       const partition = entry.slice(0, -FTCD_EXTENSION.length);
       const path = join(dir, entry);
-      const bounds = this.organizer.boundsOf(timeframe, partition);
+      const bounds = this.organizer.boundsOf(timeframe, partition, granularity);
       if (!bounds) {
-        const configured = this.organizer.granularityOf(timeframe);
         const named = this.organizer.nameGranularity(partition);
         this.report({
           code: 'FTCD_UNEXPECTED_FILE',
           path,
           message:
-            named && named !== configured
-              ? `A ${named} partition, but ${timeframe} is partitioned by ${configured} (partitioning): its candles are not read until partitioning is set back`
-              : `Not a ${configured} partition name`,
+            named && named !== granularity
+              ? `A ${named} partition in a series partitioned by ${granularity}: a series is read in one granularity, so its candles are not read`
+              : `Not a ${granularity} partition name`,
         });
         continue;
       }
