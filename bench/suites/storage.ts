@@ -287,17 +287,19 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   };
 
   // --- baseline 1: JSON lines, one append + fsync per batch ---
-  const jsonlSaveMs = await warmThenTime(async (pass) => {
-    const jsonl = await open(join(tmpDir, `baseline-${pass}.jsonl`), 'a');
-    const t0 = performance.now();
-    for (const batch of batches) {
-      await jsonl.write(`${batch.map((c) => JSON.stringify(c)).join('\n')}\n`);
-      await jsonl.datasync();
-    }
-    const elapsed = performance.now() - t0;
-    await jsonl.close();
-    return elapsed;
-  });
+  const timeJsonLines = (written: readonly (typeof candles)[], name: string) =>
+    warmThenTime(async (pass) => {
+      const jsonl = await open(join(tmpDir, `${name}-${pass}.jsonl`), 'a');
+      const t0 = performance.now();
+      for (const batch of written) {
+        await jsonl.write(`${batch.map((c) => JSON.stringify(c)).join('\n')}\n`);
+        await jsonl.datasync();
+      }
+      const elapsed = performance.now() - t0;
+      await jsonl.close();
+      return elapsed;
+    });
+  const jsonlSaveMs = await timeJsonLines(batches, 'baseline');
   const jsonlSaveRate = count / (jsonlSaveMs / 1000);
 
   // --- baseline 2: better-sqlite3 JSON rows, one transaction per batch ---
@@ -602,17 +604,7 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       await store.close();
       return elapsed;
     });
-    const realJsonlMs = await warmThenTime(async (pass) => {
-      const jsonl = await open(join(tmpDir, `baseline-real-${pass}.jsonl`), 'a');
-      const t0 = performance.now();
-      for (const batch of realBatches) {
-        await jsonl.write(`${batch.map((c) => JSON.stringify(c)).join('\n')}\n`);
-        await jsonl.datasync();
-      }
-      const elapsed = performance.now() - t0;
-      await jsonl.close();
-      return elapsed;
-    });
+    const realJsonlMs = await timeJsonLines(realBatches, 'baseline-real');
     const realPayloads: ReturnType<typeof BinarySerializer.encodeBlock>[] = [];
     for (let index = 0; index < repeated.length; index += 256)
       realPayloads.push(BinarySerializer.encodeBlock(repeated.slice(index, index + 256)));
