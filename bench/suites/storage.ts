@@ -346,14 +346,18 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
 
   // --- .ftcd: sequential batches, then the same batches concurrently (group commit) ---
   const baseDir = join(tmpDir, 'ftcd');
-  const ftcdSaveMs = (mode: 'sequential' | 'concurrent', measuredDir: string) =>
+  const ftcdSaveMs = (
+    mode: 'sequential' | 'concurrent',
+    measuredDir: string,
+    written: readonly (typeof candles)[] = batches,
+  ) =>
     warmThenTime(async (pass) => {
       const store = await BinaryStorageAdapter.open({
-        baseDir: pass === 'measured' ? measuredDir : join(tmpDir, `ftcd-${mode}-warm-up`),
+        baseDir: pass === 'measured' ? measuredDir : `${measuredDir}-warm-up`,
       });
       const t0 = performance.now();
-      if (mode === 'sequential') for (const batch of batches) await store.saveMany(batch);
-      else await Promise.all(batches.map((batch) => store.saveMany(batch)));
+      if (mode === 'sequential') for (const batch of written) await store.saveMany(batch);
+      else await Promise.all(written.map((batch) => store.saveMany(batch)));
       const elapsed = performance.now() - t0;
       await store.close();
       return elapsed;
@@ -373,22 +377,30 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
   });
   let lines = candles.map((c) => JSON.stringify(c));
   const rounds = quick ? 2 : 3;
-  const rate = (fn: () => void, candlesPerCall = count): number => {
+  const rate = (fn: () => void, candlesPerCall: number): number => {
     fn();
     const t0 = performance.now();
     for (let round = 0; round < rounds; round += 1) fn();
     return (rounds * candlesPerCall) / ((performance.now() - t0) / 1000);
   };
-  const decodeRate = rate(() => {
-    for (const { codec, payload } of payloads) BinarySerializer.decodeBlock(codec, payload);
+  // Blocks into DTOs, the same blocks into columns (CandleColumns: what cached, streamed and
+  // CandleRange reads decode to), and JSON.parse of the same candles; candles/s each.
+  const decodeRates = (blocks: typeof payloads, jsonLines: readonly string[]) => ({
+    dto: rate(() => {
+      for (const { codec, payload } of blocks) BinarySerializer.decodeBlock(codec, payload);
+    }, jsonLines.length),
+    columns: rate(() => {
+      for (const { codec, payload } of blocks) BinarySerializer.decodeBlockColumns(codec, payload);
+    }, jsonLines.length),
+    jsonParse: rate(() => {
+      for (const line of jsonLines) JSON.parse(line);
+    }, jsonLines.length),
   });
-  // The same blocks into columns (CandleColumns): what cached, streamed and CandleRange reads decode to.
-  const decodeColumnsRate = rate(() => {
-    for (const { codec, payload } of payloads) BinarySerializer.decodeBlockColumns(codec, payload);
-  });
-  const jsonParseRate = rate(() => {
-    for (const line of lines) JSON.parse(line);
-  });
+  const {
+    dto: decodeRate,
+    columns: decodeColumnsRate,
+    jsonParse: jsonParseRate,
+  } = decodeRates(payloads, lines);
   // Compressing a live block (one candle): zlib state sized to the payload vs zlib's defaults.
   const { constants: zlibConstants, deflateRawSync } = await import('node:zlib');
   const oneCandlePayload = BinarySerializer.encodeBlock(candles.slice(0, 1), false).payload;
@@ -596,29 +608,15 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
     const realBatches: (typeof realCandles)[] = [];
     for (let index = 0; index < repeated.length; index += BATCH)
       realBatches.push(repeated.slice(index, index + BATCH));
-    const realSaveMs = await warmThenTime(async (pass) => {
-      const store = await BinaryStorageAdapter.open({ baseDir: join(tmpDir, `ftcd-real-saves-${pass}`) });
-      const t0 = performance.now();
-      for (const batch of realBatches) await store.saveMany(batch);
-      const elapsed = performance.now() - t0;
-      await store.close();
-      return elapsed;
-    });
+    const realSaveMs = await ftcdSaveMs('sequential', join(tmpDir, 'ftcd-real-saves'), realBatches);
     const realJsonlMs = await timeJsonLines(realBatches, 'baseline-real');
     const realPayloads: ReturnType<typeof BinarySerializer.encodeBlock>[] = [];
     for (let index = 0; index < repeated.length; index += 256)
       realPayloads.push(BinarySerializer.encodeBlock(repeated.slice(index, index + 256)));
-    const realLines = repeated.map((c) => JSON.stringify(c));
-    const realRate = (fn: () => void) => rate(fn, repeated.length);
-    const realDecodeColumns = realRate(() => {
-      for (const { codec, payload } of realPayloads) BinarySerializer.decodeBlockColumns(codec, payload);
-    });
-    const realDecode = realRate(() => {
-      for (const { codec, payload } of realPayloads) BinarySerializer.decodeBlock(codec, payload);
-    });
-    const realJsonParse = realRate(() => {
-      for (const line of realLines) JSON.parse(line);
-    });
+    const realRates = decodeRates(
+      realPayloads,
+      repeated.map((c) => JSON.stringify(c)),
+    );
     // A day of real candles for the range query: 1440 consecutive ones (the set starts mid-day),
     // re-timed to one UTC day, saved in batches as the generated days were (full blocks).
     let realDay: LiveDayTimings | undefined;
@@ -645,9 +643,9 @@ async function runWorker(tmpDir: string, quick: boolean, sharedDataDir: string):
       repeated: repeated.length,
       saveRate: repeated.length / (realSaveMs / 1000),
       jsonlSaveRate: repeated.length / (realJsonlMs / 1000),
-      decodeRate: realDecode,
-      decodeColumnsRate: realDecodeColumns,
-      jsonParseRate: realJsonParse,
+      decodeRate: realRates.dto,
+      decodeColumnsRate: realRates.columns,
+      jsonParseRate: realRates.jsonParse,
       liveBytes,
       sealedDays: sealedFiles.length,
       sealedBeforeBytes: sealedBefore / Math.max(1, sealedCandles),

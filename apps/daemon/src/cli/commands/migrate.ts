@@ -14,7 +14,7 @@ import {
   type ReportFormat,
   StorageMigrator,
 } from '@flowtrace/persistence/shared/migration';
-import type { PartitionGranularity } from '@flowtrace/persistence/shared/storage';
+import { PARTITION_GRANULARITIES, type PartitionGranularity } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
 import { openStore, type StoreKind } from '../openStore';
 import type { Output } from '../output';
@@ -75,8 +75,6 @@ function parseEndpoint(text: string | undefined, flag: string): Endpoint {
   return { kind, path } as Endpoint;
 }
 
-const GRANULARITIES: readonly PartitionGranularity[] = ['day', 'month', 'year'];
-
 /** `1m=month,1h=year` → `{ '1m': 'month', '1h': 'year' }`, every entry checked. */
 function parsePartitioning(text: string): Partial<Record<TimeframeName, PartitionGranularity>> {
   const partitioning: Partial<Record<TimeframeName, PartitionGranularity>> = {};
@@ -87,9 +85,9 @@ function parsePartitioning(text: string): Partial<Record<TimeframeName, Partitio
         `migrate: --partitioning entry "${entry}" must be <timeframe>=<granularity> with timeframe one of ${TIMEFRAME_NAMES.join(', ')}`,
       );
     }
-    if (!GRANULARITIES.includes(granularity as PartitionGranularity)) {
+    if (!(PARTITION_GRANULARITIES as readonly string[]).includes(granularity ?? '')) {
       throw new CliError(
-        `migrate: --partitioning ${timeframe}=${granularity ?? ''}: granularity must be one of ${GRANULARITIES.join(', ')}`,
+        `migrate: --partitioning ${timeframe}=${granularity ?? ''}: granularity must be one of ${PARTITION_GRANULARITIES.join(', ')}`,
       );
     }
     partitioning[timeframe] = granularity as PartitionGranularity;

@@ -2,7 +2,9 @@ import { resolve, sep } from 'node:path';
 import { explainUnsafeName, isTimeframeName, TIMEFRAME_NAMES, type TimeframeName } from '@flowtrace/core';
 import { PathTraversalError } from '../errors/StorageErrors';
 
-export type PartitionGranularity = 'day' | 'month' | 'year';
+/** The partition file granularities, finest first. */
+export const PARTITION_GRANULARITIES = ['day', 'month', 'year'] as const;
+export type PartitionGranularity = (typeof PARTITION_GRANULARITIES)[number];
 
 export interface StorageOrganizationConfig {
   /** Root directory of the store. */
@@ -27,6 +29,13 @@ const DEFAULT_PARTITIONING: Readonly<Record<TimeframeName, PartitionGranularity>
 });
 
 export const FTCD_EXTENSION = '.ftcd';
+
+/** Partition file names (without the extension) per granularity: UTC year, month, day. */
+const PARTITION_NAME_PATTERNS: Readonly<Record<PartitionGranularity, RegExp>> = Object.freeze({
+  day: /^(\d{4})-(\d{2})-(\d{2})$/,
+  month: /^(\d{4})-(\d{2})$/,
+  year: /^(\d{4})$/,
+});
 const DAY_MS = 86_400_000;
 
 export interface PartitionBounds {
@@ -95,13 +104,7 @@ export class StorageOrganizer {
     partition: string,
     granularity: PartitionGranularity = this.granularityOf(timeframe),
   ): PartitionBounds | undefined {
-    const pattern =
-      granularity === 'day'
-        ? /^(\d{4})-(\d{2})-(\d{2})$/
-        : granularity === 'month'
-          ? /^(\d{4})-(\d{2})$/
-          : /^(\d{4})$/;
-    const match = pattern.exec(partition);
+    const match = PARTITION_NAME_PATTERNS[granularity].exec(partition);
     if (!match) return undefined;
     const year = Number(match[1]);
     const month = match[2] === undefined ? 0 : Number(match[2]) - 1;
@@ -119,10 +122,9 @@ export class StorageOrganizer {
 
   /** The granularity a partition name is written in (whatever the configuration), or undefined. */
   nameGranularity(partition: string): PartitionGranularity | undefined {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(partition)) return 'day';
-    if (/^\d{4}-\d{2}$/.test(partition)) return 'month';
-    if (/^\d{4}$/.test(partition)) return 'year';
-    return undefined;
+    return PARTITION_GRANULARITIES.find((granularity) =>
+      PARTITION_NAME_PATTERNS[granularity].test(partition),
+    );
   }
 
   seriesDir(exchange: string, symbol: string, timeframe: string): string {

@@ -1,7 +1,7 @@
 import { TIMEFRAME_NAMES } from '@flowtrace/core';
 import { z } from 'zod';
 import { InvalidStorageConfigError } from '../errors/StorageErrors';
-import type { StorageOrganizationConfig } from '../file/StorageOrganizer';
+import { PARTITION_GRANULARITIES, type StorageOrganizationConfig } from '../file/StorageOrganizer';
 import type { StorageProbe } from '../StorageProbe';
 
 export interface BinaryStorageConfig extends StorageOrganizationConfig {
@@ -51,7 +51,7 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
  * boundary with its path rather than when the store opens.
  */
 export const ftcdTuningSchemas = {
-  partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), z.enum(['day', 'month', 'year'])),
+  partitioning: z.partialRecord(z.enum(TIMEFRAME_NAMES), z.enum(PARTITION_GRANULARITIES)),
   compression: z.boolean(),
   maxOpenFiles: z.number().int().min(1).max(100_000),
   blockCacheBytes: z

@@ -1331,8 +1331,9 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       const named = this.organizer.nameGranularity(entry.slice(0, -FTCD_EXTENSION.length));
       if (named) counts.set(named, (counts.get(named) ?? 0) + 1);
     }
+    if (counts.size === 0) return undefined;
     const configured = this.organizer.granularityOf(timeframe);
-    if (counts.size === 0 || counts.has(configured)) return counts.size === 0 ? undefined : configured;
+    if (counts.has(configured)) return configured;
     let chosen: PartitionGranularity | undefined;
     for (const [granularity, count] of counts)
       if (!chosen || count > counts.get(chosen)!) chosen = granularity;
