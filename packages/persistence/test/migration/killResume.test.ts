@@ -33,16 +33,17 @@ const KILL_AT = 450_000;
 
 type ChildLine =
   | { type: 'opened'; health: { status: string; problems: unknown[]; repairs: unknown[] } | null }
-  | ({ type: 'progress'; peakRssKb: number } & MigrationProgress)
+  | ({ type: 'progress'; peakRssKb: number; retainedKb?: number } & MigrationProgress)
   | { type: 'result'; result: MigrationResult; peakRssKb: number; markdown: string };
 
 function runChild(
   args: readonly string[],
   onLine: (line: ChildLine, child: ChildProcessWithoutNullStreams) => void,
+  nodeArgs: readonly string[] = [],
 ) {
   const child = spawn(
     process.execPath,
-    ['--conditions=flowtrace-source', '--import', tsxLoaderUrl, childScript, ...args],
+    [...nodeArgs, '--conditions=flowtrace-source', '--import', tsxLoaderUrl, childScript, ...args],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
     },
@@ -189,14 +190,28 @@ describe('1M-candle migration killed with SIGKILL and resumed', () => {
     // objects: ~0.5 GB of heap even with shared bins).
     expect(peakMb).toBeLessThan(1024);
 
-    // The migrator's own memory, without a target index: a dry run streaming 500k candles must not grow
-    // after the first 100k (holding the 400k candles read after that would take > 200 MB).
+    // The migrator's own memory, without a target index: a dry run streaming 500k candles must not hold what
+    // it read. Holding the 400k candles read after the first 100k would take > 200 MB. What stays reachable
+    // after a full collection is the exact measure; peak RSS, what the OS sees, only gets a loose bound:
+    // V8 grows its heap in one step of tens of MB at a point that depends on the Node version (seen: +59 MB
+    // after 100k on Node 22, +73 MB on Node 24, after which RSS stays flat for 2M candles).
     let dryEarlyKb = 0;
+    let dryEarlyRetainedKb = Number.NaN;
+    let dryMaxRetainedKb = 0;
     let dryFinal: Extract<ChildLine, { type: 'result' }> | undefined;
-    const dry = runChild(['dry-run', sourceDir, '-', '-', String(BATCH)], (line) => {
-      if (line.type === 'progress' && line.migrated <= 100_000) dryEarlyKb = line.peakRssKb;
-      if (line.type === 'result') dryFinal = line;
-    });
+    const dry = runChild(
+      ['dry-run', sourceDir, '-', '-', String(BATCH)],
+      (line) => {
+        if (line.type === 'progress' && line.retainedKb !== undefined) {
+          if (line.migrated <= 100_000) {
+            dryEarlyKb = line.peakRssKb;
+            dryEarlyRetainedKb = line.retainedKb;
+          } else dryMaxRetainedKb = Math.max(dryMaxRetainedKb, line.retainedKb);
+        }
+        if (line.type === 'result') dryFinal = line;
+      },
+      ['--expose-gc'],
+    );
     const dryExit = await dry.exited;
     expect(dryExit.code, dryExit.stderr).toBe(0);
     expect(dryFinal!.result.totals).toMatchObject({
@@ -205,9 +220,11 @@ describe('1M-candle migration killed with SIGKILL and resumed', () => {
       written: 0,
     });
     console.log(
-      `[migration 1M] dry run of 500k: peak RSS at 100k ${(dryEarlyKb / 1024).toFixed(0)} MB, at end ${(dryFinal!.peakRssKb / 1024).toFixed(0)} MB ` +
-        `(${dryFinal!.result.rate.toFixed(0)} candles/s read)`,
+      `[migration 1M] dry run of 500k: reachable after GC at 100k ${(dryEarlyRetainedKb / 1024).toFixed(1)} MB, ` +
+        `at most ${(dryMaxRetainedKb / 1024).toFixed(1)} MB after; peak RSS at 100k ${(dryEarlyKb / 1024).toFixed(0)} MB, ` +
+        `at end ${(dryFinal!.peakRssKb / 1024).toFixed(0)} MB (${dryFinal!.result.rate.toFixed(0)} candles/s read)`,
     );
-    expect((dryFinal!.peakRssKb - dryEarlyKb) / 1024).toBeLessThan(64);
+    expect((dryMaxRetainedKb - dryEarlyRetainedKb) / 1024).toBeLessThan(16);
+    expect((dryFinal!.peakRssKb - dryEarlyKb) / 1024).toBeLessThan(128);
   }, 240_000);
 });
