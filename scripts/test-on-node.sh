@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the README's install and test commands on another Node.js version, in a
+# Runs .ci/run (the README's install and test commands) on another Node.js version, in a
 # fresh clone of this checkout's HEAD, without touching the Node on PATH.
 #
 #   scripts/test-on-node.sh 22          # newest 22.x
@@ -44,7 +44,7 @@ cd "$work/ws/flowtrace"
 export PATH="$work/npm-global/bin:$node_home/bin:$PATH" npm_config_prefix="$work/npm-global" \
   npm_config_nodedir="$node_home" CI=true
 echo "node $(node -v), npm $(npm -v)"
-# The README's test command.
-npm install -g pnpm@10.34.9 >/dev/null && pnpm install --frozen-lockfile && pnpm test
+# What CI runs: the README's test command (and, as root, the optional Debian tools).
+bash .ci/run
 rm -rf "$work"
 echo "node $version: install and tests passed"

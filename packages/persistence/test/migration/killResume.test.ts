@@ -194,7 +194,7 @@ describe('1M-candle migration killed with SIGKILL and resumed', () => {
     // it read. Holding the 400k candles read after the first 100k would take > 200 MB. What stays reachable
     // after a full collection is the exact measure; peak RSS, what the OS sees, only gets a loose bound:
     // V8 grows its heap in one step of tens of MB at a point that depends on the Node version (seen: +59 MB
-    // after 100k on Node 22, +73 MB on Node 24, after which RSS stays flat for 2M candles).
+    // after 100k on Node 22, +73 to +96 MB on Node 24, after which RSS stays flat for 2M candles).
     let dryEarlyKb = 0;
     let dryEarlyRetainedKb = Number.NaN;
     let dryMaxRetainedKb = 0;
@@ -224,6 +224,7 @@ describe('1M-candle migration killed with SIGKILL and resumed', () => {
         `at most ${(dryMaxRetainedKb / 1024).toFixed(1)} MB after; peak RSS at 100k ${(dryEarlyKb / 1024).toFixed(0)} MB, ` +
         `at end ${(dryFinal!.peakRssKb / 1024).toFixed(0)} MB (${dryFinal!.result.rate.toFixed(0)} candles/s read)`,
     );
+    expect(dryMaxRetainedKb).toBeGreaterThan(0); // measured after 100k too, not only before
     expect((dryMaxRetainedKb - dryEarlyRetainedKb) / 1024).toBeLessThan(16);
     expect((dryFinal!.peakRssKb - dryEarlyKb) / 1024).toBeLessThan(128);
   }, 240_000);
