@@ -103,6 +103,101 @@ describe('BinarySerializer (the .ftcd block codec)', () => {
     }
   });
 
+  it('round-trips decimals at every exponent whose totals hold, or nearly hold, as predicted', () => {
+    // The predictions (v = bv + sv, bq = tp·bv, candle totals = sums of the bins, d = bv − sv)
+    // pay only on related values; here the values are decimals of up to 16 digits at exponents
+    // 0–12, the relations computed in binary64 as a producer would, and each relation is kept,
+    // broken, or the field left out at random: every path must decide exactness, not assume it.
+    const decimal = (digits: number, exponent: number) =>
+      fc.maxSafeNat().map((k) => (k % 10 ** digits) / 10 ** exponent);
+    const related = <T>(kept: T, broken: fc.Arbitrary<T>) =>
+      fc.oneof({ weight: 9, arbitrary: fc.constant(kept) }, { weight: 1, arbitrary: broken });
+    const candle = fc
+      .record({
+        ep: fc.integer({ min: 0, max: 10 }),
+        eq: fc.integer({ min: 0, max: 12 }),
+        digits: fc.integer({ min: 1, max: 16 }),
+        low: fc.maxSafeNat(),
+        bins: fc.integer({ min: 0, max: 60 }),
+        body: candleBodyArbitrary,
+      })
+      .chain(({ ep, eq, digits, low, bins, body }) => {
+        const first = (low % 10 ** Math.min(digits, 15)) / 10 ** ep;
+        const bin = (k: number) =>
+          fc
+            .record({
+              bv: decimal(digits, eq),
+              sv: decimal(digits, eq),
+              quote: fc.constantFrom('all', 'all', 'all', 'none', 'bq', 'q'),
+            })
+            .chain(({ bv, sv, quote }) => {
+              const tp = first + k / 10 ** ep;
+              return fc.record({
+                tp: fc.constant(tp),
+                bv: fc.constant(bv),
+                sv: fc.constant(sv),
+                v: related(bv + sv, decimal(digits, eq)),
+                bq: related(tp * bv, decimal(16, ep + eq)),
+                sq: related(tp * sv, decimal(16, ep + eq)),
+                quote: fc.constant(quote),
+              });
+            });
+        return fc.tuple(
+          fc.tuple(...Array.from({ length: bins }, (_, k) => bin(k))),
+          fc.constant({ ep, eq, digits, body }),
+        );
+      })
+      .chain(([rows, { ep, eq, digits, body }]) => {
+        let bv = 0;
+        let sv = 0;
+        let bq = 0;
+        let sq = 0;
+        const aggs = rows.map((row): FootprintCandleDTO['aggs'][number] => {
+          bv += row.bv;
+          sv += row.sv;
+          bq += row.bq;
+          sq += row.sq;
+          const bin: FootprintCandleDTO['aggs'][number] = { tp: row.tp, bv: row.bv, sv: row.sv, v: row.v };
+          if (row.quote === 'all' || row.quote === 'bq') bin.bq = row.bq;
+          if (row.quote === 'all') bin.sq = row.sq;
+          if (row.quote === 'all' || row.quote === 'q') bin.q = row.bq + row.sq;
+          return bin;
+        });
+        return fc.record({
+          body: fc.constant(body),
+          aggs: fc.constant(aggs),
+          tv: fc.constant(1 / 10 ** ep),
+          bv: related(bv, decimal(digits, eq)),
+          sv: related(sv, decimal(digits, eq)),
+          v: related(bv + sv, decimal(digits, eq)),
+          bq: related(bq, decimal(16, ep + eq)),
+          sq: related(sq, decimal(16, ep + eq)),
+          q: related(bq + sq, decimal(16, ep + eq)),
+          d: related(bv - sv, decimal(digits, eq)),
+        });
+      })
+      .map(
+        ({ body, ...numbers }): FootprintCandleDTO => ({
+          ...body,
+          ...numbers,
+          ex: 'binance',
+          s: 'BTCUSDT',
+          i: '1m',
+          t: 1_700_000_000_000,
+        }),
+      );
+    fc.assert(
+      fc.property(fc.array(candle, { minLength: 1, maxLength: 8 }), (candles) => {
+        const timed = candles.map((c, k) => ({ ...c, t: c.t + k * 60_000 }));
+        for (const compression of [true, false]) {
+          const { codec, payload } = BinarySerializer.encodeBlock(timed, compression);
+          expectSameCandles(BinarySerializer.decodeBlock(codec, payload), timed);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('uses DEFLATE only when it pays, and open times decode without the rest', () => {
     const candles = generateFootprintCandles({ seed: 3, count: 64, bins: 20 });
     const compressed = BinarySerializer.encodeBlock(candles);
