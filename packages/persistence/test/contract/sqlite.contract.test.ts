@@ -4,7 +4,7 @@ import { describeCandleStorageContract } from './candleStorageContract';
 describeCandleStorageContract('SQLiteFlatBufferStorage (one database)', {
   open: (dir) => SQLiteFlatBufferStorage.open({ baseDir: dir }),
   reopens: true,
-  propertyRuns: 30,
+  propertyRuns: 150,
 });
 
 // Small pages make iteration cross page boundaries even with the contract's few candles.
@@ -12,5 +12,5 @@ describeCandleStorageContract('SQLiteFlatBufferStorage (organizeByExchange, 2-ca
   open: (dir) =>
     SQLiteFlatBufferStorage.open({ baseDir: dir, organizeByExchange: true, maxCandlesPerBlock: 2 }),
   reopens: true,
-  propertyRuns: 20,
+  propertyRuns: 100,
 });
