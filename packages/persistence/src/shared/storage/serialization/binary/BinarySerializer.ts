@@ -3,8 +3,8 @@ import type { FootprintCandleDTO } from '@flowtrace/core';
 import { FtcdDecodeError } from '../../errors/StorageErrors';
 import { ByteReader } from './ByteReader';
 import { ByteWriter } from './ByteWriter';
-import { BinTable, decodeBinColumns, encodeBinColumns } from './binColumns';
-import { BIN_FIELDS, CandleColumns, type CandleNumberField, OPTIONAL_BIN_FIELDS } from './CandleColumns';
+import { BinTable, decodeBinColumns, encodeBinColumns, SCRATCH } from './binColumns';
+import { CandleColumns, type CandleNumberField, OPTIONAL_BIN_FIELDS } from './CandleColumns';
 import {
   decodeGroup,
   encodeGroup,
@@ -15,7 +15,13 @@ import {
   PREDICT_SUM,
   type Prediction,
 } from './numberGroup';
-import { decodeFlagColumn, decodeTextColumn, encodeFlagColumn, encodeTextColumn } from './textColumns';
+import {
+  decodeFlagColumn,
+  decodeFlagColumnInto,
+  decodeTextColumn,
+  encodeFlagColumn,
+  encodeTextColumn,
+} from './textColumns';
 
 /** A candle as a block holds it: exactly the wire DTO (every field, optional bin fields when present). */
 export type BinaryCandle = FootprintCandleDTO;
@@ -49,6 +55,11 @@ const CANDLE_COLUMNS = [
 /** Candle-level volume columns written after the bins, predicted from them (see the format document). */
 const TOTAL_COLUMNS = ['bv', 'sv', 'v', 'bq', 'sq', 'q', 'd'] as const;
 type TotalField = (typeof TOTAL_COLUMNS)[number];
+const TOTAL_SLOT: Readonly<Record<TotalField, number>> = { bv: 0, sv: 1, v: 2, bq: 3, sq: 4, q: 5, d: 6 };
+/** Scratch slots of the totals' working memory (binColumns.ts uses float slots 0-13, int8 slots 0-6). */
+const TOTAL_INTS_FIRST_SLOT = 14;
+const BIN_SUMS_FIRST_SLOT = 21;
+const BIN_SUM_EXPONENTS_FIRST_SLOT = 7;
 
 const TEXT_COLUMNS = ['e', 'tz', 'ex', 'a', 's', 'i'] as const;
 
@@ -355,12 +366,13 @@ function decodeColumns(payload: Uint8Array, ownColumns = true): CandleColumns {
     if (total > payload.length) throw new FtcdDecodeError(`Implausible bin count ${total}`);
     binStarts[index + 1] = total;
   }
-  const table = new BinTable(binStarts, count);
-  for (const field of OPTIONAL_BIN_FIELDS) {
-    const flags = decodeFlagColumn(reader, table.binCount);
-    table.present[field].set(flags);
-  }
-  table.computeCoverage();
+  // Columns that outlive this call (cache, streaming) must not share the codec's scratch buffers:
+  // they are decoded into memory of their own, one buffer of values and one of flags (a live-written
+  // block holds one candle, and ten small backing stores per block were a large part of reading such
+  // a day).
+  const table = new BinTable(binStarts, count, ownColumns);
+  for (const field of OPTIONAL_BIN_FIELDS)
+    table.computeFieldCoverage(field, decodeFlagColumnInto(reader, table.present[field]));
   decodeBinColumns(reader, table);
   const totals = new TotalsCodec(table);
   for (const field of TOTAL_COLUMNS) {
@@ -371,36 +383,7 @@ function decodeColumns(payload: Uint8Array, ownColumns = true): CandleColumns {
   if (reader.remaining !== 0)
     throw new FtcdDecodeError(`${reader.remaining} unexpected bytes after the last column`);
 
-  const { values, present } = table;
-  if (!ownColumns) return CandleColumns.wrap(count, n, text, x, binStarts, values, present);
-  // Columns that outlive this call (cache, streaming) must not share the codec's scratch buffers.
-  // Copied into one buffer of values and one of flags (views per field), not an array per field:
-  // a live-written block holds one candle, and ten small backing stores per block were a large
-  // part of reading such a day.
-  const binCount = table.binCount;
-  const ownedValues = copiedIntoOneBuffer(values, BIN_FIELDS, new Float64Array(BIN_FIELDS.length * binCount));
-  const ownedPresent = copiedIntoOneBuffer(
-    present,
-    OPTIONAL_BIN_FIELDS,
-    new Uint8Array(OPTIONAL_BIN_FIELDS.length * binCount),
-  );
-  return CandleColumns.wrap(count, n, text, x, binStarts, ownedValues, ownedPresent);
-}
-
-/** Copies of the `fields` columns of `columns` (all of one length), as consecutive views of `buffer`. */
-function copiedIntoOneBuffer<Field extends string, Column extends Float64Array | Uint8Array>(
-  columns: Record<Field, Column>,
-  fields: readonly Field[],
-  buffer: Column,
-): Record<Field, Column> {
-  const length = buffer.length / fields.length;
-  const copies = {} as Record<Field, Column>;
-  fields.forEach((field, k) => {
-    const column = buffer.subarray(k * length, (k + 1) * length) as Column;
-    column.set(columns[field]);
-    copies[field] = column;
-  });
-  return copies;
+  return CandleColumns.wrap(count, n, text, x, binStarts, table.values, table.present);
 }
 
 /** The columns of one decoded block; `candle(index)` builds a fresh DTO. */
@@ -412,22 +395,25 @@ export type DecodedBlock = CandleColumns;
  * q = bq + sq, d = bv − sv.
  */
 class TotalsCodec {
-  private readonly integers = new Map<TotalField, Float64Array>();
-  private readonly exponents = new Map<TotalField, number>();
+  /** Per total field (TOTAL_COLUMNS order): its integers, and the exponent of its group (-1: none). */
+  private readonly integers: Float64Array[] = [];
+  private readonly exponents = [-1, -1, -1, -1, -1, -1, -1];
 
   constructor(private readonly table: BinTable) {}
 
   ints(field: TotalField): Float64Array {
-    let ints = this.integers.get(field);
+    const slot = TOTAL_SLOT[field];
+    let ints = this.integers[slot];
     if (!ints) {
-      ints = new Float64Array(this.table.candleCount);
-      this.integers.set(field, ints);
+      // Working memory only: the prediction inputs of later totals, never handed out.
+      ints = SCRATCH.floats(TOTAL_INTS_FIRST_SLOT + slot, this.table.candleCount);
+      this.integers[slot] = ints;
     }
     return ints;
   }
 
   record(field: TotalField, exponent: number): void {
-    this.exponents.set(field, exponent);
+    this.exponents[TOTAL_SLOT[field]] = exponent;
   }
 
   prediction(field: TotalField): Prediction | undefined {
@@ -447,8 +433,8 @@ class TotalsCodec {
   }
 
   private combine(kind: Prediction['kind'], left: TotalField, right: TotalField): Prediction | undefined {
-    const ea = this.exponents.get(left) ?? -1;
-    const eb = this.exponents.get(right) ?? -1;
+    const ea = this.exponents[TOTAL_SLOT[left]]!;
+    const eb = this.exponents[TOTAL_SLOT[right]]!;
     if (ea < 0 || eb < 0) return undefined;
     return { kind, a: this.ints(left), ea, b: this.ints(right), eb };
   }
@@ -456,16 +442,26 @@ class TotalsCodec {
   /** Per candle: the sum of the bin integers and their exponent (0 and 0 when the bins give none). */
   private binSums(field: 'bv' | 'sv' | 'bq' | 'sq'): Prediction {
     const { table } = this;
-    const sums = new Float64Array(table.candleCount);
-    const exponents = new Int8Array(table.candleCount);
+    const count = table.candleCount;
+    const slot = TOTAL_SLOT[field];
+    const sums = SCRATCH.floats(BIN_SUMS_FIRST_SLOT + slot, count);
+    const exponents = SCRATCH.int8(BIN_SUM_EXPONENTS_FIRST_SLOT + slot, count);
     const ints = table.ints[field];
+    const binExponents = table.exponents[field];
+    const coverage = field === 'bq' || field === 'sq' ? table.coverage[field] : undefined;
+    const starts = table.binStarts;
     let largest = 0;
-    for (let c = 0; c < table.candleCount; c += 1) {
-      const exponent = table.exponents[field][c]!;
-      const covered = field === 'bq' || field === 'sq' ? table.coverage[field][c] === 2 : true;
-      if (exponent < 0 || !covered) continue;
+    for (let c = 0; c < count; c += 1) {
+      const exponent = binExponents[c]!;
+      if (exponent < 0 || (coverage !== undefined && coverage[c] !== 2)) {
+        // No prediction from the bins: predicted as 0 (the slots are reused, so set explicitly).
+        sums[c] = 0;
+        exponents[c] = 0;
+        continue;
+      }
+      const end = starts[c + 1]!;
       let sum = 0;
-      for (let b = table.binStarts[c]!; b < table.binStarts[c + 1]!; b += 1) sum += ints[b]!;
+      for (let b = starts[c]!; b < end; b += 1) sum += ints[b]!;
       sums[c] = sum;
       exponents[c] = exponent;
       if (exponent > largest) largest = exponent;

@@ -23,36 +23,57 @@ class ScratchBuffers {
   private readonly floatBuffers: Float64Array[] = [];
   private readonly byteBuffers: Uint8Array[] = [];
   private readonly int8Buffers: Int8Array[] = [];
+  // The last view handed out per slot: blocks of one size follow each other (a live-written
+  // day is a run of one-candle blocks), and a typed-array view costs as much to create as
+  // decoding a small group.
+  private readonly floatViews: Float64Array[] = [];
+  private readonly byteViews: Uint8Array[] = [];
+  private readonly int8Views: Int8Array[] = [];
 
   floats(slot: number, length: number): Float64Array {
+    const view = this.floatViews[slot];
+    if (view !== undefined && view.length === length) return view;
     let buffer = this.floatBuffers[slot];
     if (!buffer || buffer.length < length) {
       buffer = new Float64Array(Math.max(length, 1024));
       this.floatBuffers[slot] = buffer;
     }
-    return buffer.subarray(0, length);
+    const fresh = buffer.subarray(0, length);
+    this.floatViews[slot] = fresh;
+    return fresh;
   }
 
   int8(slot: number, length: number): Int8Array {
+    const view = this.int8Views[slot];
+    if (view !== undefined && view.length === length) return view;
     let buffer = this.int8Buffers[slot];
     if (!buffer || buffer.length < length) {
       buffer = new Int8Array(Math.max(length, 1024));
       this.int8Buffers[slot] = buffer;
     }
-    return buffer.subarray(0, length);
+    const fresh = buffer.subarray(0, length);
+    this.int8Views[slot] = fresh;
+    return fresh;
   }
 
   bytes(slot: number, length: number): Uint8Array {
+    const view = this.byteViews[slot];
+    if (view !== undefined && view.length === length) return view;
     let buffer = this.byteBuffers[slot];
     if (!buffer || buffer.length < length) {
       buffer = new Uint8Array(Math.max(length, 1024));
       this.byteBuffers[slot] = buffer;
     }
-    return buffer.subarray(0, length);
+    const fresh = buffer.subarray(0, length);
+    this.byteViews[slot] = fresh;
+    return fresh;
   }
 }
 
-const SCRATCH = new ScratchBuffers();
+/** Shared by the bin table (float slots 0-13) and the candle totals (float slots 14+, int8 slots 7+). */
+export const SCRATCH = new ScratchBuffers();
+
+const NO_INTEGERS = new Float64Array(0);
 
 /**
  * Every bin of a block flattened, one Float64Array per field (indexed by bin),
@@ -68,44 +89,75 @@ export class BinTable {
   /** Per candle and optional field: 0 none, 1 partly, 2 every bin present. */
   readonly coverage: Record<OptionalBinField, Uint8Array>;
 
+  /**
+   * With `owned`, the values and presence flags are fresh memory (one buffer
+   * of values and one of flags, a view per field) that the caller may keep:
+   * a decoder that returns the columns decodes straight into them instead of
+   * copying them out of the scratch buffers afterwards.
+   */
   constructor(
     readonly binStarts: Int32Array,
     readonly candleCount: number,
+    owned = false,
   ) {
+    // Built without closures: one table per block, and a one-candle block is mostly this.
     const binCount = binStarts[candleCount]!;
-    const floats = (slot: number) => SCRATCH.floats(slot, binCount);
-    const exps = (slot: number) => SCRATCH.int8(slot, candleCount).fill(-1);
-    this.values = {
-      tp: floats(0),
-      bv: floats(1),
-      sv: floats(2),
-      v: floats(3),
-      bq: floats(4),
-      sq: floats(5),
-      q: floats(6),
-    };
+    if (owned) {
+      const values = new Float64Array(BIN_FIELDS.length * binCount);
+      const flags = new Uint8Array(OPTIONAL_BIN_FIELDS.length * binCount);
+      this.values = {
+        tp: values.subarray(0, binCount),
+        bv: values.subarray(binCount, 2 * binCount),
+        sv: values.subarray(2 * binCount, 3 * binCount),
+        v: values.subarray(3 * binCount, 4 * binCount),
+        bq: values.subarray(4 * binCount, 5 * binCount),
+        sq: values.subarray(5 * binCount, 6 * binCount),
+        q: values.subarray(6 * binCount, 7 * binCount),
+      };
+      this.present = {
+        bq: flags.subarray(0, binCount),
+        sq: flags.subarray(binCount, 2 * binCount),
+        q: flags.subarray(2 * binCount, 3 * binCount),
+      };
+    } else {
+      this.values = {
+        tp: SCRATCH.floats(0, binCount),
+        bv: SCRATCH.floats(1, binCount),
+        sv: SCRATCH.floats(2, binCount),
+        v: SCRATCH.floats(3, binCount),
+        bq: SCRATCH.floats(4, binCount),
+        sq: SCRATCH.floats(5, binCount),
+        q: SCRATCH.floats(6, binCount),
+      };
+      this.present = {
+        bq: SCRATCH.bytes(7, binCount).fill(0),
+        sq: SCRATCH.bytes(8, binCount).fill(0),
+        q: SCRATCH.bytes(9, binCount).fill(0),
+      };
+    }
     this.ints = {
-      tp: floats(7),
-      bv: floats(8),
-      sv: floats(9),
-      v: floats(10),
-      bq: floats(11),
-      sq: floats(12),
-      q: floats(13),
+      tp: SCRATCH.floats(7, binCount),
+      bv: SCRATCH.floats(8, binCount),
+      sv: SCRATCH.floats(9, binCount),
+      v: SCRATCH.floats(10, binCount),
+      bq: SCRATCH.floats(11, binCount),
+      sq: SCRATCH.floats(12, binCount),
+      q: SCRATCH.floats(13, binCount),
     };
     this.exponents = {
-      tp: exps(0),
-      bv: exps(1),
-      sv: exps(2),
-      v: exps(3),
-      bq: exps(4),
-      sq: exps(5),
-      q: exps(6),
+      tp: SCRATCH.int8(0, candleCount).fill(-1),
+      bv: SCRATCH.int8(1, candleCount).fill(-1),
+      sv: SCRATCH.int8(2, candleCount).fill(-1),
+      v: SCRATCH.int8(3, candleCount).fill(-1),
+      bq: SCRATCH.int8(4, candleCount).fill(-1),
+      sq: SCRATCH.int8(5, candleCount).fill(-1),
+      q: SCRATCH.int8(6, candleCount).fill(-1),
     };
-    const flags = (slot: number) => SCRATCH.bytes(slot, binCount).fill(0);
-    this.present = { bq: flags(7), sq: flags(8), q: flags(9) };
-    const cover = (slot: number) => SCRATCH.bytes(slot, candleCount);
-    this.coverage = { bq: cover(10), sq: cover(11), q: cover(12) };
+    this.coverage = {
+      bq: SCRATCH.bytes(10, candleCount),
+      sq: SCRATCH.bytes(11, candleCount),
+      q: SCRATCH.bytes(12, candleCount),
+    };
   }
 
   get binCount(): number {
@@ -114,15 +166,27 @@ export class BinTable {
 
   /** Recomputes `coverage` from `present`. */
   computeCoverage(): void {
-    for (const field of OPTIONAL_BIN_FIELDS) {
-      const present = this.present[field];
-      for (let c = 0; c < this.candleCount; c += 1) {
-        const first = this.binStarts[c]!;
-        const last = this.binStarts[c + 1]!;
-        let count = 0;
-        for (let b = first; b < last; b += 1) count += present[b]!;
-        this.coverage[field][c] = count === 0 ? 0 : count === last - first ? 2 : 1;
+    for (const field of OPTIONAL_BIN_FIELDS) this.computeFieldCoverage(field, 'mixed');
+  }
+
+  /**
+   * Sets `coverage[field]` from `present[field]`; `shape` says when the flags
+   * are known to be all clear or all set, so they need not be counted.
+   */
+  computeFieldCoverage(field: OptionalBinField, shape: 'none' | 'all' | 'mixed'): void {
+    const present = this.present[field];
+    const coverage = this.coverage[field];
+    const starts = this.binStarts;
+    for (let c = 0; c < this.candleCount; c += 1) {
+      const first = starts[c]!;
+      const last = starts[c + 1]!;
+      if (shape !== 'mixed' || first === last) {
+        coverage[c] = shape === 'all' && first !== last ? 2 : 0;
+        continue;
       }
+      let count = 0;
+      for (let b = first; b < last; b += 1) count += present[b]!;
+      coverage[c] = count === 0 ? 0 : count === last - first ? 2 : 1;
     }
   }
 
@@ -149,13 +213,7 @@ export class BinTable {
   }
 
   /** One reused prediction: encodeGroup/decodeGroup consume it before the next candle asks (no allocation per candle). */
-  private readonly reused: Prediction = {
-    kind: PREDICT_SUM,
-    a: new Float64Array(0),
-    ea: 0,
-    b: new Float64Array(0),
-    eb: 0,
-  };
+  private readonly reused: Prediction = { kind: PREDICT_SUM, a: NO_INTEGERS, ea: 0, b: NO_INTEGERS, eb: 0 };
 
   private make(kind: Prediction['kind'], a: BinField, b: BinField, c: number): Prediction | undefined {
     const ea = this.exponents[a][c]!;

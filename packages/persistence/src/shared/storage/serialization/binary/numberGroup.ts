@@ -318,7 +318,8 @@ function scaleInto(
   exponent: number,
 ): void {
   if (exponent === 0) {
-    out.set(ints.subarray(start, end), start);
+    // A loop, not out.set(ints.subarray()): groups are short, and a view per group costs more.
+    for (let j = start; j < end; j += 1) out[j] = ints[j]!;
     return;
   }
   const scale = POW10[exponent]!;

@@ -45,15 +45,51 @@ export function encodeTextColumn(writer: ByteWriter, values: readonly string[]):
   for (const value of values) writeUtf8(writer, value);
 }
 
+/** Strings of at most this many bytes are remembered by `readUtf8`. */
+const REMEMBERED_BYTES = 32;
+const REMEMBERED_SLOTS = 64;
+const rememberedBytes: (Uint8Array | undefined)[] = new Array(REMEMBERED_SLOTS);
+const rememberedTexts: string[] = new Array(REMEMBERED_SLOTS);
+
+/**
+ * Decodes a UTF-8 string of the payload. The few short strings of a store
+ * (exchange, symbol, timeframe, event type, time zone) recur in every block:
+ * remembering them by their bytes skips a TextDecoder call per column and
+ * block (most of decoding a one-candle block's text), and every decoded
+ * candle of a series shares one copy of each string.
+ */
+function readUtf8(reader: ByteReader): string {
+  const bytes = reader.slice(reader.varint());
+  const length = bytes.length;
+  if (length === 0 || length > REMEMBERED_BYTES) return decoder.decode(bytes);
+  const slot =
+    (length * 31 + bytes[0]! * 7 + bytes[length - 1]! + bytes[length >> 1]! * 3) & (REMEMBERED_SLOTS - 1);
+  const known = rememberedBytes[slot];
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let index = 0; index < length; index += 1) {
+      if (known[index] !== bytes[index]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return rememberedTexts[slot]!;
+  }
+  const text = decoder.decode(bytes);
+  rememberedBytes[slot] = bytes.slice();
+  rememberedTexts[slot] = text;
+  return text;
+}
+
 export function decodeTextColumn(reader: ByteReader, count: number): string[] {
   const mode = reader.u8();
   if (mode === TEXT_CONSTANT) {
-    const value = decoder.decode(reader.slice(reader.varint()));
+    const value = readUtf8(reader);
     return new Array<string>(count).fill(value);
   }
   const values = new Array<string>(count);
   if (mode === TEXT_PER_ROW_UTF8) {
-    for (let row = 0; row < count; row += 1) values[row] = decoder.decode(reader.slice(reader.varint()));
+    for (let row = 0; row < count; row += 1) values[row] = readUtf8(reader);
     return values;
   }
   if (mode === TEXT_PER_ROW_UTF16) {
@@ -97,12 +133,25 @@ export function encodeFlagColumn(writer: ByteWriter, flags: ArrayLike<boolean | 
 
 /** The flags as 0/1 bytes. */
 export function decodeFlagColumn(reader: ByteReader, count: number): Uint8Array {
-  const mode = reader.u8();
-  if (mode === FLAGS_NONE) return new Uint8Array(count);
-  if (mode === FLAGS_ALL) return new Uint8Array(count).fill(1);
-  if (mode !== FLAGS_BITMAP) throw new FtcdDecodeError(`Unknown flag column mode ${mode}`);
-  const bytes = reader.slice(Math.ceil(count / 8));
   const flags = new Uint8Array(count);
-  for (let index = 0; index < count; index += 1) flags[index] = (bytes[index >> 3]! >> (index & 7)) & 1;
+  decodeFlagColumnInto(reader, flags);
   return flags;
+}
+
+/** How a flag column was written: every flag clear, every flag set, or a bitmap of both. */
+export type FlagColumnShape = 'none' | 'all' | 'mixed';
+
+/** Reads a flag column into `target` (its whole length, which must start zeroed) as 0/1 bytes. */
+export function decodeFlagColumnInto(reader: ByteReader, target: Uint8Array): FlagColumnShape {
+  const mode = reader.u8();
+  if (mode === FLAGS_NONE) return 'none';
+  if (mode === FLAGS_ALL) {
+    target.fill(1);
+    return 'all';
+  }
+  if (mode !== FLAGS_BITMAP) throw new FtcdDecodeError(`Unknown flag column mode ${mode}`);
+  const count = target.length;
+  const bytes = reader.slice(Math.ceil(count / 8));
+  for (let index = 0; index < count; index += 1) target[index] = (bytes[index >> 3]! >> (index & 7)) & 1;
+  return 'mixed';
 }
