@@ -132,6 +132,22 @@ describe('BinarySerializer (the .ftcd block codec)', () => {
     });
   });
 
+  it('keeps lone surrogates in strings of any length, alone in a column or beside others', () => {
+    const base = generateFootprintCandles({ seed: 11, count: 1, bins: 2 })[0]!;
+    const lone = ['\uD800', `${'x'.repeat(40)}\uDC00`, `\uDBFF${'y'.repeat(100)}`, `${'z'.repeat(31)}\uD834`];
+    for (const text of lone) {
+      for (const neighbours of [
+        [text, text],
+        [text, 'plain'],
+        ['plain', text],
+      ]) {
+        const candles = neighbours.map((a, k) => ({ ...base, t: base.t + k * 60_000, a }));
+        const { codec, payload } = BinarySerializer.encodeBlock(candles);
+        expect(BinarySerializer.decodeBlock(codec, payload).map((candle) => candle.a)).toEqual(neighbours);
+      }
+    }
+  });
+
   it('tells short strings apart by every byte (decoded strings are remembered by their bytes)', () => {
     // Same length, same first, middle and last characters: only the other bytes differ, and many
     // more distinct strings than remembered slots, in an order that evicts and revisits them.

@@ -257,19 +257,13 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
   const count = rows.length;
   const writer = PAYLOAD_WRITER;
   writer.reset();
+  // Plain loops and module-level helpers: a one-candle block (a live save) is mostly fixed costs.
   const scratch = new Float64Array(count);
   const column = new Float64Array(count);
-  const writeColumn = (kind: typeof KIND_PLAIN | typeof KIND_DELTA) => {
-    encodeGroup(writer, column, scratch, 0, count, kind);
-  };
-  const gather = (field: CandleNumberField) => {
-    for (let index = 0; index < count; index += 1)
-      column[index] = sources[index]!.numbers[field][rows[index]!]!;
-  };
 
   writer.varint(count);
-  gather('t');
-  writeColumn(KIND_DELTA);
+  gatherColumn(column, sources, rows, 't');
+  encodeGroup(writer, column, scratch, 0, count, KIND_DELTA);
   const text = new Array<string>(count);
   for (const field of TEXT_COLUMNS) {
     for (let index = 0; index < count; index += 1) text[index] = sources[index]!.text[field][rows[index]!]!;
@@ -278,9 +272,10 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
   const flags = new Uint8Array(count);
   for (let index = 0; index < count; index += 1) flags[index] = sources[index]!.x[rows[index]!]!;
   encodeFlagColumn(writer, flags);
-  for (const [field, kind] of CANDLE_COLUMNS) {
-    gather(field);
-    writeColumn(kind);
+  for (let k = 0; k < CANDLE_COLUMNS.length; k += 1) {
+    const [field, kind] = CANDLE_COLUMNS[k]!;
+    gatherColumn(column, sources, rows, field);
+    encodeGroup(writer, column, scratch, 0, count, kind);
   }
 
   const binStarts = new Int32Array(count + 1);
@@ -293,6 +288,8 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
   }
   const table = new BinTable(binStarts, count);
   const { values, present } = table;
+  const { tp: toTp, bv: toBv, sv: toSv, v: toV, bq: toBq, sq: toSq, q: toQ } = values;
+  const { bq: presentBq, sq: presentSq, q: presentQ } = present;
   for (let index = 0; index < count; index += 1) {
     const source = sources[index]!;
     const row = rows[index]!;
@@ -302,18 +299,21 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
     const shift = binStarts[index]! - from;
     const { tp, bv, sv, v, bq, sq, q } = source.bins;
     const has = source.present;
+    const hasBq = has.bq;
+    const hasSq = has.sq;
+    const hasQ = has.q;
     for (let b = from; b < to; b += 1) {
       const at = b + shift;
-      values.tp[at] = tp[b]!;
-      values.bv[at] = bv[b]!;
-      values.sv[at] = sv[b]!;
-      values.v[at] = v[b]!;
-      values.bq[at] = bq[b]!;
-      values.sq[at] = sq[b]!;
-      values.q[at] = q[b]!;
-      present.bq[at] = has.bq[b]!;
-      present.sq[at] = has.sq[b]!;
-      present.q[at] = has.q[b]!;
+      toTp[at] = tp[b]!;
+      toBv[at] = bv[b]!;
+      toSv[at] = sv[b]!;
+      toV[at] = v[b]!;
+      toBq[at] = bq[b]!;
+      toSq[at] = sq[b]!;
+      toQ[at] = q[b]!;
+      presentBq[at] = hasBq[b]!;
+      presentSq[at] = hasSq[b]!;
+      presentQ[at] = hasQ[b]!;
     }
   }
   for (const field of OPTIONAL_BIN_FIELDS) encodeFlagColumn(writer, present[field]);
@@ -321,13 +321,24 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
   encodeBinColumns(writer, table);
   const totals = new TotalsCodec(table);
   for (const field of TOTAL_COLUMNS) {
-    gather(field);
+    gatherColumn(column, sources, rows, field);
     totals.record(
       field,
       encodeGroup(writer, column, totals.ints(field), 0, count, KIND_PLAIN, totals.prediction(field)),
     );
   }
   return writer.written();
+}
+
+/** column[k] = the `field` of `sources[k]`'s row `rows[k]`. */
+function gatherColumn(
+  column: Float64Array,
+  sources: readonly CandleColumns[],
+  rows: ArrayLike<number>,
+  field: CandleNumberField,
+): void {
+  for (let index = 0; index < column.length; index += 1)
+    column[index] = sources[index]!.numbers[field][rows[index]!]!;
 }
 
 function decodePayload(payload: Uint8Array): BinaryCandle[] {

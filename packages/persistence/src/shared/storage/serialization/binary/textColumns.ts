@@ -10,10 +10,26 @@ const encoder = new TextEncoder();
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function writeUtf8(writer: ByteWriter, text: string): void {
-  const bytes = encoder.encode(text);
-  writer.varint(bytes.length);
-  writer.bytes(bytes);
+/** Strings of at most this many UTF-16 units have their UTF-8 form remembered by `utf8Of`. */
+const REMEMBERED_UNITS = 32;
+const REMEMBERED_STRINGS = 256;
+/** UTF-8 of recent short strings; null for strings that are not well-formed UTF-16. */
+const utf8Forms = new Map<string, Uint8Array | null>();
+
+/**
+ * The UTF-8 bytes of `text`, or null when it holds a lone surrogate (which
+ * UTF-8 cannot carry). The short strings of a store recur in every block, and
+ * a TextEncoder call per column and block was most of encoding a one-candle
+ * block's text; they are remembered (a bounded set, emptied when full).
+ */
+function utf8Of(text: string): Uint8Array | null {
+  if (text.length > REMEMBERED_UNITS) return LONE_SURROGATE.test(text) ? null : encoder.encode(text);
+  const known = utf8Forms.get(text);
+  if (known !== undefined) return known;
+  const bytes = LONE_SURROGATE.test(text) ? null : encoder.encode(text);
+  if (utf8Forms.size >= REMEMBERED_STRINGS) utf8Forms.clear();
+  utf8Forms.set(text, bytes);
+  return bytes;
 }
 
 /**
@@ -23,7 +39,15 @@ function writeUtf8(writer: ByteWriter, text: string): void {
  */
 export function encodeTextColumn(writer: ByteWriter, values: readonly string[]): void {
   const first = values[0] ?? '';
-  const wellFormed = values.every((value) => !LONE_SURROGATE.test(value));
+  let allSame = true;
+  let wellFormed = true;
+  for (const value of values) {
+    if (value !== first) allSame = false;
+    if (utf8Of(value) === null) {
+      wellFormed = false;
+      break;
+    }
+  }
   if (!wellFormed) {
     writer.u8(TEXT_PER_ROW_UTF16);
     for (const value of values) {
@@ -36,13 +60,18 @@ export function encodeTextColumn(writer: ByteWriter, values: readonly string[]):
     }
     return;
   }
-  if (values.every((value) => value === first)) {
+  if (allSame) {
     writer.u8(TEXT_CONSTANT);
-    writeUtf8(writer, first);
+    writeUtf8(writer, utf8Of(first)!);
     return;
   }
   writer.u8(TEXT_PER_ROW_UTF8);
-  for (const value of values) writeUtf8(writer, value);
+  for (const value of values) writeUtf8(writer, utf8Of(value)!);
+}
+
+function writeUtf8(writer: ByteWriter, bytes: Uint8Array): void {
+  writer.varint(bytes.length);
+  writer.bytes(bytes);
 }
 
 /** Strings of at most this many bytes are remembered by `readUtf8`. */
