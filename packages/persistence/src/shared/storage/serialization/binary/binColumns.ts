@@ -10,6 +10,7 @@ import {
   PREDICT_SUM,
   type Prediction,
 } from './numberGroup';
+import type { FlagColumnShape } from './textColumns';
 
 export { BIN_FIELDS, type BinField, OPTIONAL_BIN_FIELDS, type OptionalBinField };
 
@@ -173,7 +174,7 @@ export class BinTable {
    * Sets `coverage[field]` from `present[field]`; `shape` says when the flags
    * are known to be all clear or all set, so they need not be counted.
    */
-  computeFieldCoverage(field: OptionalBinField, shape: 'none' | 'all' | 'mixed'): void {
+  computeFieldCoverage(field: OptionalBinField, shape: FlagColumnShape): void {
     const present = this.present[field];
     const coverage = this.coverage[field];
     const starts = this.binStarts;
