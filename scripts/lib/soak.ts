@@ -79,6 +79,9 @@ const median = (values: readonly number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 };
 
+/** The `.ftcd` store's file-handle pool in a soak: the fds it may add once full. */
+export const SOAK_MAX_OPEN_FILES = 128;
+
 /**
  * Sustained load at half the measured peak against the real daemon, sampling
  * its RSS and fds (/proc), heap and event-loop lag (its /metrics) over time.
@@ -88,7 +91,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const count = options.producers ?? 2;
   const root = mkdtempSync(join(tmpdir(), 'flowtrace-soak-'));
   const paths = daemonPaths(join(root, 'data'));
-  const daemon = new DaemonProcess(paths, ['--storage-use-database', String(options.useDatabase ?? false)]);
+  const daemon = new DaemonProcess(paths, [
+    '--storage-use-database',
+    String(options.useDatabase ?? false),
+    // A fixed pool, so that the fd goal does not depend on this machine's open-file limit.
+    ...(options.useDatabase ? [] : ['--storage-max-open-files', String(SOAK_MAX_OPEN_FILES)]),
+  ]);
   const producers: ProducerProcess[] = [];
   try {
     await daemon.waitReady();

@@ -59,6 +59,20 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
     expect(() => summary.addBlock(block(2, [240_000]), [240_000])).toThrow(/released summary/);
     expect(index.resident).toBe(true);
     expect(index.blockAt(index.positionOf(180_000)).sequence).toBe(1);
+
+    // A summary grows by keys after its last one (a live append), into a new summary object.
+    const grown = summary.extendedSummary([240_000, 300_000]);
+    expect(grown).not.toBe(summary);
+    expect([grown.resident, grown.size, grown.firstTime, grown.lastTime]).toEqual([
+      false,
+      5,
+      60_000,
+      300_000,
+    ]);
+    expect([summary.size, summary.lastTime]).toEqual([3, 180_000]);
+    expect(summary.extendedSummary([])).toBe(summary);
+    expect(() => summary.extendedSummary([180_000])).toThrow(/not after the last one/);
+    expect(() => index.extendedSummary([240_000])).toThrow(/released index/);
   });
 
   it('with a zero budget keeps one index whole, and reads, re-saves, overwrites and reopening stay exact', async () => {
@@ -119,6 +133,52 @@ describe('.ftcd partition indexes within a memory budget (ResidentIndexes)', () 
     expect(reopened.problems()).toEqual([]);
     expectSameCandles(await reopened.findBySymbol('BTCUSDT', 'binance', '1m'), expected);
     expect(residentCount(reopened)).toBe(1);
+    await reopened.close();
+  });
+
+  it('live saves to series whose indexes are released grow their summaries without re-reading the files', async () => {
+    const baseDir = await tempDir();
+    const SERIES = 6;
+    // Each series: 30 candles of one day, then 3 live minutes after them, then an overwrite.
+    const series = Array.from({ length: SERIES }, (_, k) =>
+      candlesOverDays(40 + k, 1, 34).map((candle) => ({ ...candle, s: `S${k}USDT` })),
+    );
+    const options = { baseDir, indexMemoryBytes: 0, createPartitionsAhead: false } as const;
+    const first = await BinaryStorageAdapter.open(options);
+    for (const candles of series) await first.saveMany(candles.slice(0, 30));
+    await first.close();
+
+    const store = await BinaryStorageAdapter.open(options);
+    // Opening reads each newest partition's block headers and builds no whole index.
+    expect(loadedCount(store)).toBe(SERIES);
+    expect(residentCount(store)).toBe(0);
+    for (let minute = 30; minute < 33; minute += 1) {
+      // One commit cycle per "minute" with a new candle for every series.
+      const results = await Promise.all(series.map((candles) => store.save(candles[minute]!)));
+      expect(results).toEqual(series.map(() => ({ written: 1, unchanged: 0 })));
+      // Reloading an index would leave the most recently used one whole after the cycle.
+      expect(residentCount(store)).toBe(0);
+    }
+    expect((await store.listSeries()).map((info) => info.count)).toEqual(series.map(() => 33));
+    for (const [k, candles] of series.entries()) {
+      expectSameCandles(await store.findBySymbol(`S${k}USDT`, 'binance', '1m'), candles.slice(0, 33));
+    }
+    // An overwrite (not after the last candle) compares with the stored version: reloaded, blocks
+    // appended through the summary included.
+    const changed = { ...series[0]![31]!, n: series[0]![31]!.n + 1 };
+    expect(await store.save(changed)).toEqual({ written: 1, unchanged: 0 });
+    expect(await store.save(series[1]![32]!)).toEqual({ written: 0, unchanged: 1 });
+    const expectedFirst = [...series[0]!.slice(0, 31), changed, series[0]![32]!];
+    expectSameCandles(await store.findBySymbol('S0USDT', 'binance', '1m'), expectedFirst);
+    expect(store.problems()).toEqual([]);
+    await store.close();
+
+    const reopened = await BinaryStorageAdapter.open({ ...options, readOnly: true });
+    expectSameCandles(await reopened.findBySymbol('S0USDT', 'binance', '1m'), expectedFirst);
+    for (let k = 1; k < SERIES; k += 1) {
+      expectSameCandles(await reopened.findBySymbol(`S${k}USDT`, 'binance', '1m'), series[k]!.slice(0, 33));
+    }
+    expect(reopened.problems()).toEqual([]);
     await reopened.close();
   });
 

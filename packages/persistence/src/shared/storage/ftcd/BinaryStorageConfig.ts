@@ -1,6 +1,7 @@
 import { TIMEFRAME_NAMES } from '@flowtrace/core';
 import { z } from 'zod';
 import { InvalidStorageConfigError } from '../errors/StorageErrors';
+import { defaultMaxOpenFiles, openFileLimit } from '../file/openFileLimit';
 import { PARTITION_GRANULARITIES, type StorageOrganizationConfig } from '../file/StorageOrganizer';
 import type { StorageProbe } from '../StorageProbe';
 
@@ -11,14 +12,19 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
   maxCandlesPerBlock?: number;
   /** DEFLATE block payloads when it saves >= 10 %. Default true. */
   compression?: boolean;
-  /** Idle file handles kept open. Default 128. */
+  /**
+   * Idle partition file handles kept open (LRU). Default: a quarter of the
+   * process's open-file limit, between 128 and 8192 (128 where the limit
+   * cannot be read). Keep it above the number of series written at once.
+   */
   maxOpenFiles?: number;
   /** Memory for decoded blocks kept for repeated reads (LRU), bytes; 0 disables. Default 32 MiB. */
   blockCacheBytes?: number;
   /**
    * Memory for whole partition indexes (LRU, bytes); the others keep a summary
-   * and are rebuilt from their file when used. Keep it above the indexes of
-   * the partitions written at once (each series' current one). Default 8 MiB.
+   * and are rebuilt from their file when used. A save after a partition's
+   * last candle (live) needs no index; keep the budget above the indexes of
+   * the partitions re-saved or backfilled at once. Default 8 MiB.
    */
   indexMemoryBytes?: number;
   /**
@@ -77,7 +83,7 @@ const schema = z
     readOnly: z.boolean().default(false),
     maxCandlesPerBlock: z.number().int().min(1).max(1_000_000).default(256),
     compression: tuning.compression.default(true),
-    maxOpenFiles: tuning.maxOpenFiles.default(128),
+    maxOpenFiles: tuning.maxOpenFiles.optional(),
     blockCacheBytes: tuning.blockCacheBytes.default(32 << 20),
     indexMemoryBytes: tuning.indexMemoryBytes.default(8 << 20),
     partitioning: tuning.partitioning.default({}),
@@ -113,7 +119,7 @@ export function resolveBinaryStorageConfig(config: BinaryStorageConfig): Resolve
     readOnly,
     maxCandlesPerBlock,
     compression,
-    maxOpenFiles,
+    maxOpenFiles: maxOpenFiles ?? defaultMaxOpenFiles(openFileLimit()),
     blockCacheBytes,
     indexMemoryBytes,
     partitioning,

@@ -121,6 +121,22 @@ export class PartitionIndex {
   }
 
   /**
+   * This summary with `openTimes` appended, all after its last open time (each
+   * a new key): what the file's blocks then hold, still without loading them.
+   * Lets a live append to a file whose index was released skip reloading it.
+   */
+  extendedSummary(openTimes: ArrayLike<number>): PartitionIndex {
+    if (this.resident) throw new Error('extendedSummary() is for a released index; use addBlock()');
+    const first = openTimes[0];
+    const last = openTimes[openTimes.length - 1];
+    if (first === undefined || last === undefined) return this;
+    if (!(first > this.lastTime)) {
+      throw new Error(`extendedSummary(): open time ${first} is not after the last one (${this.lastTime})`);
+    }
+    return PartitionIndex.summary(this.count + openTimes.length, this.firstTime, last);
+  }
+
+  /**
    * A non-resident index that knows only its size and first and last open
    * time (the file's blocks give the rest when it is loaded).
    */

@@ -15,9 +15,12 @@ const MAX_RELOADS = 8;
  * index is rebuilt from the file's blocks the next time it is needed.
  *
  * Release happens only in `trim()`, which the store calls when no commit sits
- * between reading an index and appending to it: an append therefore always
- * finds its file's index resident. A reader that holds an index object keeps
- * using it after a release (the object itself is never emptied).
+ * between reading an index and appending to it: an append finds its file's
+ * index as the cycle's comparisons left it, resident, or still a summary when
+ * every candle it adds comes after the file's last one (a live save needs no
+ * comparison; the store then grows the summary instead of reloading it). A
+ * reader that holds an index object keeps using it after a release (the
+ * object itself is never emptied).
  */
 export class ResidentIndexes {
   /** Files with a resident index, least recently used first (Set order is insertion order). */

@@ -482,6 +482,11 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     openTime: number,
     cache: Map<BlockLocation, DecodedBlock>,
   ): CandleRow | undefined | Promise<CandleRow | undefined> {
+    // After the file's last candle (a live save) there is nothing to compare with: a released
+    // index is not reloaded for that (with more live series than the index budget holds, every
+    // cycle would otherwise re-read each of their files whole). See append().
+    const summary = file.index;
+    if (!summary.resident && summary.size > 0 && openTime > summary.lastTime) return undefined;
     const resident = this.indexes.indexOf(file);
     if (resident instanceof Promise) return resident.then(() => this.storedVersion(file, openTime, cache));
     const index = resident;
@@ -539,7 +544,15 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       await this.pool.evict(file.path);
       throw error;
     }
-    for (const { location, times } of encoded.blocks) file.index.addBlock(location, times);
+    if (file.index.resident) {
+      for (const { location, times } of encoded.blocks) file.index.addBlock(location, times);
+    } else {
+      // Released, and every candle of this append is after its last one (storedVersion() reloads
+      // the index for any other): the summary grows; the blocks are read when the index is next
+      // needed whole. A new object, so that a reload that read the file before this append
+      // notices and reads it again (ResidentIndexes.reload).
+      for (const { times } of encoded.blocks) file.index = file.index.extendedSummary(times);
+    }
     file.end = encoded.end;
     file.nextSequence += encoded.blocks.length;
   }
