@@ -43,6 +43,7 @@ describe('deploy/systemd/flowtrace-persistence.service', () => {
       'ProtectHome=yes',
       'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
       'WatchdogSec=30',
+      'Environment=UV_THREADPOOL_SIZE=16',
     ]) {
       expect(directives).toContain(expected);
     }
