@@ -125,7 +125,7 @@ export class PersistenceMetrics {
     });
     new Gauge({
       name: 'flowtrace_persistence_store_size_bytes',
-      help: 'Bytes on disk under storage.baseDir, re-measured at most every 30 s (growth = bytes written for .ftcd)',
+      help: 'Bytes on disk under storage.baseDir, re-measured at most every 30 s, less often when a walk takes over 2 % of the time (growth = bytes written for .ftcd)',
       registers,
       async collect() {
         this.set(await live().storeBytes());
