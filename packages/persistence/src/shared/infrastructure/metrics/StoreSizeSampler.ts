@@ -18,10 +18,10 @@ const MAX_WALK_SHARE = 0.02;
  * A store kept forever holds a file per series and day: 300 series over a
  * year are 110,000 files. The walk stats them synchronously (~6 µs each here,
  * against ~35 µs of main-thread time for each thread-pool round trip of
- * `fs.promises.stat`: a walk of those 110,000 took 0.8–1.0 s of CPU instead of
- * 3.8–4.9 s), one
- * directory at a time (memory bounded by the largest directory), in slices
- * of at most SLICE_MS between which saves and requests run.
+ * `fs.promises.stat`: a walk of those 110,000 took 0.8–1.0 s of CPU instead
+ * of 3.8–4.9 s), one directory at a time (memory bounded by the largest
+ * directory), in slices of at most SLICE_MS between which saves and requests
+ * run.
  */
 export class StoreSizeSampler {
   private lastBytes: number | undefined;
