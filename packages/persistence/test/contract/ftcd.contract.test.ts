@@ -8,3 +8,12 @@ describeCandleStorageContract('BinaryStorageAdapter (.ftcd)', {
   // Compaction of sealed partitions (forced: the runs are too short to fragment many files). Reads must not change.
   maintain: (store) => (store as BinaryStorageAdapter).compact({ force: true }),
 });
+
+// No index budget: after each commit cycle every partition index but the last used is released,
+// so saves after a partition's last candle grow its summary and other saves and reads reload it.
+describeCandleStorageContract('BinaryStorageAdapter (.ftcd, indexMemoryBytes 0)', {
+  open: async (dir) =>
+    BinaryStorageAdapter.open({ baseDir: dir, maxCandlesPerBlock: 4, indexMemoryBytes: 0 }),
+  reopens: true,
+  propertyRuns: 100,
+});
