@@ -49,7 +49,6 @@ export class StoreSizeSampler {
   private async measure(): Promise<void> {
     const started = performance.now();
     const slice = { startedAt: performance.now() };
-    // No store directory yet: 0 bytes.
     const total = await this.directoryBytes(this.baseDir, slice);
     this.lastBytes = total;
     this.measuredAt = Date.now();

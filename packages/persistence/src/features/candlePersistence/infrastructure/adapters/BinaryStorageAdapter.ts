@@ -485,8 +485,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     // After the file's last candle (a live save) there is nothing to compare with: a released
     // index is not reloaded for that (with more live series than the index budget holds, every
     // cycle would otherwise re-read each of their files whole). See append().
-    const summary = file.index;
-    if (!summary.resident && summary.size > 0 && openTime > summary.lastTime) return undefined;
+    const current = file.index;
+    if (!current.resident && current.size > 0 && openTime > current.lastTime) return undefined;
     const resident = this.indexes.indexOf(file);
     if (resident instanceof Promise) return resident.then(() => this.storedVersion(file, openTime, cache));
     const index = resident;
