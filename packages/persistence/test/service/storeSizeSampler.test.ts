@@ -44,11 +44,15 @@ describe('StoreSizeSampler', () => {
     appendFileSync(join(base, 'binance', 'S0USDT', '1m', '2025-01-0.ftcd'), Buffer.alloc(300));
     // Within maxAgeMs: the size of the last walk.
     expect(await sampler.bytes()).toBe(first);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    // Older: a new walk starts; this answer is still the old one, the next the new.
-    await sampler.bytes();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await sampler.bytes()).toBe(first + 300);
+    // Older (50 ms, or 50 times the last walk on a loaded machine): a new walk starts, and an
+    // answer after it ends is the new size. Polled, so that a slow walk cannot fail the test.
+    const deadline = Date.now() + 10_000;
+    let bytes = first;
+    while (bytes === first && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      bytes = await sampler.bytes();
+    }
+    expect(bytes).toBe(first + 300);
   });
 
   it('lets the event loop run while it walks a large store', async () => {

@@ -4,6 +4,10 @@ import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/co
 import { describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { inspectFtcdFile, verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
+import {
+  CODEC_COLUMNAR_V1,
+  CODEC_COLUMNAR_V1_DEFLATE,
+} from '../../src/shared/storage/serialization/binary/BinarySerializer';
 import { ltcCandlesFrom, ltcDayFile, useTempDirs } from './helpers';
 
 const MINUTE = 60_000;
@@ -136,6 +140,43 @@ describe('.ftcd compaction of sealed partitions', () => {
       expect(store.health().problems).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+
+  it('live appends are written uncompressed when compaction compresses them once sealed; otherwise compressed', async () => {
+    const codecs = async (path: string) => (await inspectFtcdFile(path)).blocks.map((block) => block.codec);
+    const all = candles(245);
+    const compacting = await tempDir();
+    const store = await BinaryStorageAdapter.open({ baseDir: compacting });
+    try {
+      await saveLive(store, all.slice(0, 230));
+      // A saveMany across midnight: 10 candles appended to the sealed day, 5 to the next.
+      await store.saveMany(all.slice(230, 245));
+      // Sealed day: one-candle live blocks, then the 10-candle append, all raw columns.
+      expect(await codecs(dayFile(compacting, SEALED))).toEqual(new Array(231).fill(CODEC_COLUMNAR_V1));
+      // An append of 16 candles (UNCOMPRESSED_APPEND_BELOW) is compressed at once.
+      await store.saveMany(candles(16, 12, START + 245 * MINUTE));
+      expect(await codecs(dayFile(compacting, NEWEST))).toEqual([
+        CODEC_COLUMNAR_V1,
+        CODEC_COLUMNAR_V1_DEFLATE,
+      ]);
+      const deadline = Date.now() + 10_000;
+      while ((await blockCount(dayFile(compacting, SEALED))) > 1 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      // Compacted: the sealed day's candles in one compressed block.
+      expect(await codecs(dayFile(compacting, SEALED))).toEqual([CODEC_COLUMNAR_V1_DEFLATE]);
+      expect((await store.findBySymbol('LTCUSDT', 'binance', '1m')).slice(0, 245)).toEqual(all);
+    } finally {
+      await store.close();
+    }
+    // Without compaction nothing would compress them later: every append is compressed now.
+    const plain = await tempDir();
+    const unsealed = await BinaryStorageAdapter.open({ baseDir: plain, compactSealedPartitions: false });
+    try {
+      await saveLive(unsealed, all.slice(0, 3));
+      expect(await codecs(dayFile(plain, SEALED))).toEqual(new Array(3).fill(CODEC_COLUMNAR_V1_DEFLATE));
+    } finally {
+      await unsealed.close();
     }
   });
 

@@ -10,7 +10,11 @@ export interface BinaryStorageConfig extends StorageOrganizationConfig {
   readOnly?: boolean;
   /** At most this many candles per block; a bigger saveMany writes several blocks. Default 256. */
   maxCandlesPerBlock?: number;
-  /** DEFLATE block payloads when it saves >= 10 %. Default true. */
+  /**
+   * DEFLATE block payloads when it saves >= 10 %. Default true. Appends of
+   * fewer than 16 candles (live saves) are left uncompressed while
+   * `compactSealedPartitions` compresses them once their partition is sealed.
+   */
   compression?: boolean;
   /**
    * Idle partition file handles kept open (LRU). Default: a quarter of the
