@@ -14,9 +14,11 @@ export {
   RequestTimeoutError,
   SocketInUseError,
   SocketPathNotSocketError,
+  SocketPathTooLongError,
 } from './domain/errors';
 export { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, FrameDecoder } from './domain/FrameDecoder';
 export { encodeFrame, frameBytes } from './domain/frameEncoding';
+export { MAX_SOCKET_PATH_BYTES, maxSocketPathBytes } from './domain/socketPath';
 export type {
   MessageHandler,
   RequestContext,

@@ -1,4 +1,5 @@
 import { FlowTraceIpcError } from '../../../shared/errors';
+import { BIND_NAME, MAX_SOCKET_PATH_BYTES } from './socketPath';
 
 /**
  * Stable error codes of the wire protocol and of the socket client/server.
@@ -19,6 +20,7 @@ export const IpcErrorCode = {
   ClientClosed: 'FLOWTRACE_CLIENT_CLOSED',
   SocketInUse: 'FLOWTRACE_SOCKET_IN_USE',
   SocketPathNotSocket: 'FLOWTRACE_SOCKET_PATH_NOT_SOCKET',
+  SocketPathTooLong: 'FLOWTRACE_SOCKET_PATH_TOO_LONG',
 } as const;
 export type IpcErrorCode = (typeof IpcErrorCode)[keyof typeof IpcErrorCode];
 
@@ -93,4 +95,25 @@ export class SocketInUseError extends FlowTraceIpcError {
 export class SocketPathNotSocketError extends FlowTraceIpcError {
   readonly code = IpcErrorCode.SocketPathNotSocket;
   readonly retryable = false;
+}
+
+/**
+ * The path (or the temporary path the server binds through first) does not fit
+ * in `sun_path`; thrown before anything is created, since libuv would
+ * otherwise bind a silently truncated path.
+ */
+export class SocketPathTooLongError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.SocketPathTooLong;
+  readonly retryable = false;
+  constructor(
+    readonly socketPath: string,
+    readonly pathBytes: number,
+    readonly maxBytes: number,
+  ) {
+    const why =
+      maxBytes < MAX_SOCKET_PATH_BYTES
+        ? ` for a file name this short, as the server binds through <dir>/.-XXXXXX/${BIND_NAME} first`
+        : '';
+    super(`socket path too long (${pathBytes} bytes, max ${maxBytes}${why}): ${socketPath}`);
+  }
 }

@@ -13,10 +13,12 @@ import type {
 } from '../domain/types';
 import { type ConnectionHost, ServerConnection, type ServerCounters } from './ServerConnection';
 import {
+  assertSocketPathFits,
   assertSocketPathReplaceable,
   type BoundSocketFile,
   listenOnPrivatePath,
   removeSocketFile,
+  removeStaleBindDirs,
 } from './socketFile';
 
 /**
@@ -77,19 +79,26 @@ export class UnixSocketServer implements ConnectionHost {
 
   /**
    * Listens on `socketPath` with `socketMode`. Replaces a stale socket file left
-   * by a crash; throws SocketInUseError when a live server answers on it and
-   * SocketPathNotSocketError when the path is something else.
+   * by a crash and removes the private bind directories crashed servers left
+   * beside it; throws SocketPathTooLongError (before creating anything) when the
+   * path does not fit in `sun_path`, SocketInUseError when a live server answers
+   * on it and SocketPathNotSocketError when the path is something else.
    */
   async start(): Promise<void> {
     if (this.server) return;
+    // First: probing a too-long path would connect to a truncated one.
+    assertSocketPathFits(this.options.socketPath);
     if (this.stopPromise) await this.stopPromise;
     await assertSocketPathReplaceable(this.options.socketPath);
     const server = createServer({ pauseOnConnect: false }, (socket) => this.accept(socket));
     server.on('error', () => undefined); // listen errors are reported by listenOnPrivatePath
-    this.bound = await listenOnPrivatePath(server, this.options.socketPath, this.options.socketMode);
+    const bound = await listenOnPrivatePath(server, this.options.socketPath, this.options.socketMode);
+    this.bound = bound;
     this.server = server;
     this.stopping = false;
     this.stopPromise = undefined;
+    // Only once published: had a live server owned this name, start() would have failed.
+    await removeStaleBindDirs(this.options.socketPath, bound.privateDir);
   }
 
   /**

@@ -1,7 +1,25 @@
-import { chmod, lstat, mkdtemp, rename, rmdir, unlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdtemp, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { connect, type Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { SocketInUseError, SocketPathNotSocketError } from '../domain/errors';
+import { SocketInUseError, SocketPathNotSocketError, SocketPathTooLongError } from '../domain/errors';
+import {
+  BIND_NAME,
+  bindDirPrefix,
+  isBindDirName,
+  legacyBindDirPrefix,
+  PUBLISH_NAME,
+  socketPathLengthProblem,
+} from '../domain/socketPath';
+
+/**
+ * Throws SocketPathTooLongError unless both `socketPath` and the temporary path
+ * the server binds through fit in `sun_path`: libuv would otherwise bind a
+ * truncated path (a stray socket file under another name) or fail obscurely.
+ */
+export function assertSocketPathFits(socketPath: string): void {
+  const problem = socketPathLengthProblem(socketPath);
+  if (problem) throw new SocketPathTooLongError(socketPath, problem.pathBytes, problem.maxBytes);
+}
 
 /**
  * Fails when `socketPath` holds something we must not replace: a non-socket
@@ -58,14 +76,26 @@ export interface BoundSocketFile {
  * rename is atomic and keeps the inode, so the listening socket is published
  * already with its final mode (and atomically replaces a stale file). The
  * directory sits beside the target so the rename never crosses a filesystem.
+ *
+ * What is renamed is a second hard link (`p`), so the bind name `s` stays in
+ * the directory while the server lives: libuv unlinks the bind path on close,
+ * which must still be ours, and a live `s` that answers tells
+ * removeStaleBindDirs that the directory is in use. After a crash `s` is left
+ * refusing connections, which marks the directory as stale.
+ *
+ * The directory's name (`.<head>-XXXXXX`, see bindDirPrefix) keeps the bind
+ * path no longer than `socketPath` for file names of 10 bytes or more;
+ * assertSocketPathFits checks it fits before anything is created.
  */
 export async function listenOnPrivatePath(
   server: Server,
   socketPath: string,
   mode: number,
 ): Promise<BoundSocketFile> {
-  const privateDir = await mkdtemp(join(dirname(socketPath), `.${basename(socketPath).slice(0, 8)}-`));
-  const tempPath = join(privateDir, 's');
+  assertSocketPathFits(socketPath);
+  const privateDir = await mkdtemp(join(dirname(socketPath), bindDirPrefix(basename(socketPath))));
+  const tempPath = join(privateDir, BIND_NAME);
+  const publishPath = join(privateDir, PUBLISH_NAME);
   try {
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
@@ -76,14 +106,21 @@ export async function listenOnPrivatePath(
       });
     });
     await chmod(tempPath, mode);
+    let published = publishPath;
+    await link(tempPath, publishPath).catch(() => {
+      // A filesystem without hard links: publish the bind name itself. Only the
+      // stale-directory check loses its signal (the directory is then empty).
+      published = tempPath;
+    });
     // Re-check right before publishing: a server may have started meanwhile.
     await assertSocketPathReplaceable(socketPath);
-    await rename(tempPath, socketPath);
+    await rename(published, socketPath);
     const { ino } = await lstat(socketPath);
     return { privateDir, inode: ino };
   } catch (error) {
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     await unlink(tempPath).catch(() => undefined);
+    await unlink(publishPath).catch(() => undefined);
     await rmdir(privateDir).catch(() => undefined);
     throw error;
   }
@@ -97,6 +134,70 @@ export async function removeSocketFile(socketPath: string, bound: BoundSocketFil
   } catch {
     // Already gone.
   }
-  await unlink(join(bound.privateDir, 's')).catch(() => undefined);
+  await unlink(join(bound.privateDir, BIND_NAME)).catch(() => undefined);
+  await unlink(join(bound.privateDir, PUBLISH_NAME)).catch(() => undefined);
   await rmdir(bound.privateDir).catch(() => undefined);
+}
+
+/**
+ * An empty bind directory this young may belong to a start() between its
+ * mkdtemp and its listen (a moment, normally well under a millisecond).
+ * Older empty ones are left by a crash in that moment, or by earlier versions,
+ * which kept the directory empty for a server's whole life.
+ */
+const EMPTY_BIND_DIR_GRACE_MS = 60_000;
+
+/**
+ * Removes private bind directories beside `socketPath` left by servers that
+ * died without stop() (SIGKILL, OOM, power loss), for this socket name's
+ * prefix and the prefix of earlier versions, except `ownDir`. Meant to run once
+ * this server has published its socket, so no live server owns the name; a
+ * directory is still only removed when nothing in it answers:
+ *  - holding only our bind/publish names, all sockets that refuse connections
+ *    (a dead listener's; a socket never comes back to life), or
+ *  - empty and older than EMPTY_BIND_DIR_GRACE_MS.
+ * A concurrent start() for the same or another name (prefixes can be shared)
+ * is safe: its `s` answers once it listens, and before that its directory is
+ * empty and young. Unknown entries, other owners (EACCES) and races (ENOENT,
+ * ENOTEMPTY when a bind lands meanwhile) leave the directory alone.
+ * Best effort: never throws.
+ */
+export async function removeStaleBindDirs(socketPath: string, ownDir: string): Promise<void> {
+  const dir = dirname(socketPath);
+  const name = basename(socketPath);
+  const prefixes = [bindDirPrefix(name), legacyBindDirPrefix(name)];
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!prefixes.some((prefix) => isBindDirName(entry, prefix))) continue;
+    const candidate = join(dir, entry);
+    if (candidate === ownDir) continue;
+    await removeIfStale(candidate).catch(() => undefined);
+  }
+}
+
+async function removeIfStale(bindDir: string): Promise<void> {
+  const info = await lstat(bindDir);
+  if (!info.isDirectory()) return;
+  const inside = await readdir(bindDir);
+  if (inside.some((entry) => entry !== BIND_NAME && entry !== PUBLISH_NAME)) return;
+  if (inside.length === 0) {
+    if (Date.now() - info.mtimeMs < EMPTY_BIND_DIR_GRACE_MS) return;
+  } else {
+    for (const entry of inside) {
+      const path = join(bindDir, entry);
+      if (!(await lstat(path)).isSocket()) return;
+      if (await somethingAnswersOn(path)) return;
+    }
+    for (const entry of inside) {
+      await unlink(join(bindDir, entry)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+  }
+  await rmdir(bindDir);
 }
