@@ -39,6 +39,7 @@ const noEvents: PersistenceEventsPort = {
   durableWrite: () => {},
   rejected: () => {},
   storageFailed: () => {},
+  refusedByStorage: () => {},
 };
 const noRejectedLog: RejectedCandleLogPort = { append: async () => {}, close: async () => {} };
 

@@ -1,8 +1,10 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UnixSocketClient } from '@flowtrace/ipc';
+import type { FootprintCandleDTO } from '@flowtrace/core';
+import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir } from './helpers';
+import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir, waitFor } from './helpers';
 
 async function findFiles(dir: string, suffix: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -18,6 +20,92 @@ describe('health of the default .ftcd store', () => {
 
   afterEach(async () => {
     await dir.remove();
+  });
+
+  /** Stores 3 LTCUSDT candles (a block each), stops, and flips a byte inside the first block's payload. */
+  async function quarantinedStore(): Promise<void> {
+    const first = await startService(dir.path);
+    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    await client.connect();
+    for (const [k, candle] of smallCandles(3).entries()) {
+      expect((await client.request({ id: `c${k}`, type: 'candle', payload: candle })).success).toBe(true);
+    }
+    await client.disconnect();
+    await first.app.stop();
+    const [file] = await findFiles(join(dir.path, 'candles'), '.ftcd');
+    const bytes = await readFile(file as string);
+    const headerLength = bytes.readUInt16LE(6);
+    bytes[headerLength + 44 + 8] = (bytes[headerLength + 44 + 8] ?? 0) ^ 0xff;
+    await writeFile(file as string, bytes);
+  }
+
+  it('a quarantined partition refuses only its own candles: the others of a frame, a batch or a queue poll are saved', async () => {
+    await quarantinedStore();
+    // The 4th LTCUSDT candle falls into the quarantined day; the other series are healthy.
+    const blocked = smallCandles(4)[3]!;
+    const [eth, sol, ada] = ['ETHUSDT', 'SOLUSDT', 'ADAUSDT'].map((symbol) => smallCandles(1, 2, symbol)[0]!);
+    const service = await startService(dir.path, { healthCheckPort: 0, pollInterval: 50 });
+    const producer = new SQLiteQueue({ dbPath: configIn(dir.path).queuePath });
+    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    try {
+      await service.app.storage.listSeries(); // the scan quarantines the file
+      await client.connect();
+      // Two single candles sent at once (one socket read, one persistMany on the server).
+      const [blockedReply, ethReply] = await Promise.all([
+        client.request({ id: 'blocked', type: 'candle', payload: blocked }),
+        client.request({ id: 'eth', type: 'candle', payload: eth }),
+      ]);
+      expect(ethReply.success).toBe(true);
+      expect(blockedReply).toMatchObject({
+        success: false,
+        code: 'FLOWTRACE_PARTITION_UNWRITABLE',
+        retryable: true,
+      });
+      expect(blockedReply.error).toMatch(/quarantined/);
+      // A batch frame: per-item results.
+      const batch = await client.request({
+        id: 'batch',
+        type: 'candle:batch',
+        payload: { candles: [blocked, sol] },
+      });
+      expect(batch.success).toBe(true);
+      expect(batch.data).toMatchObject({
+        persisted: 1,
+        rejected: 0,
+        unsaved: 1,
+        results: [
+          { index: 0, success: false, code: 'FLOWTRACE_PARTITION_UNWRITABLE', retryable: true },
+          { index: 1, success: true },
+        ],
+      });
+      // The queue: the healthy message is processed, the blocked one stays pending (retried).
+      producer.enqueueBatch([
+        { id: 'q-blocked', type: 'candle', payload: blocked, timestamp: Date.now() },
+        { id: 'q-ada', type: 'candle', payload: ada, timestamp: Date.now() },
+      ]);
+      await waitFor(() => producer.stats().processed === 1, 10_000, 'the healthy queue message processed');
+      const attempts = () => {
+        const db = new Database(configIn(dir.path).queuePath, { readonly: true });
+        try {
+          const row = db.prepare('SELECT attempts FROM message_queue WHERE message_id = ?').get('q-blocked');
+          return (row as { attempts: number } | undefined)?.attempts ?? 0;
+        } finally {
+          db.close();
+        }
+      };
+      await waitFor(() => attempts() >= 2, 10_000, 'the blocked message retried');
+      expect(producer.stats()).toMatchObject({ processed: 1, dead: 0 });
+      expect(producer.stats().pending + producer.stats().inFlight).toBe(1);
+      for (const candle of [eth, sol, ada] as FootprintCandleDTO[])
+        expect(await service.app.storage.findBySymbol(candle.s, candle.ex, '1m')).toEqual([candle]);
+      expect((await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).length).toBeLessThan(4);
+      const metrics = await (await fetch(`http://127.0.0.1:${service.app.healthPort}/metrics`)).text();
+      expect(metrics).toMatch(/flowtrace_persistence_candles_unsaved_total\{channel="socket"\} 2/);
+    } finally {
+      await client.disconnect();
+      producer.close();
+      await service.app.stop();
+    }
   });
 
   it('turns unhealthy when the store quarantines a corrupt file, and says which', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
+import { PartitionQuarantinedError } from '../../src/shared/storage/errors/StorageErrors';
 import { encodeBlock } from '../../src/shared/storage/ftcd/ftcdLayout';
 import { inspectFtcdFile, verifyStore } from '../../src/shared/storage/ftcd/inspectFtcdFile';
 import { BinarySerializer } from '../../src/shared/storage/serialization/binary/BinarySerializer';
@@ -183,6 +184,53 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
     await expect(writer.save(candles[0]!)).rejects.toMatchObject({ code: 'FLOWTRACE_FTCD_QUARANTINED' });
     expect((await readFile(path)).equals(damaged)).toBe(true);
     await writer.close();
+  });
+
+  it('a saveMany reaching a quarantined partition saves its other candles and names the refused ones', async () => {
+    const baseDir = await tempDir();
+    const candles = dayCandles(3);
+    const { path, image } = await writeStore(baseDir, candles, 3);
+    const damaged = Buffer.from(image);
+    damaged[10]! ^= 0x10;
+    await writeFile(path, damaged);
+    const nextDay = (k: number) => ({
+      ...candles[k]!,
+      t: candles[k]!.t + 86_400_000,
+      ct: candles[k]!.ct + 86_400_000,
+    });
+    const other = { ...candles[1]!, s: 'ETHUSDT' };
+    const writer = await BinaryStorageAdapter.open({ baseDir });
+    try {
+      // Input positions 1 and 3 fall into the quarantined day.
+      const input = [nextDay(0), { ...candles[1]!, n: 7 }, other, { ...candles[2]!, n: 8 }, nextDay(1)];
+      const error = await writer.saveMany(input).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(PartitionQuarantinedError);
+      expect(error).toMatchObject({
+        code: 'FLOWTRACE_FTCD_QUARANTINED',
+        refusedIndexes: [1, 3],
+        saved: { written: 3, unchanged: 0 },
+      });
+      expect((error as Error).message).toMatch(/2 candles refused/);
+      // Saving the same input again: the saved ones are no-ops, the refused ones refused again.
+      await expect(writer.saveMany(input)).rejects.toMatchObject({ saved: { written: 0, unchanged: 3 } });
+    } finally {
+      await writer.close();
+    }
+    const reader = await BinaryStorageAdapter.open({ baseDir, readOnly: true });
+    try {
+      expectSameCandles(await reader.findBySymbol('ETHUSDT', 'binance', '1m'), [other]);
+      const secondDay = { startTime: DAY + 86_400_000 };
+      expectSameCandles(await reader.findBySymbol('BTCUSDT', 'binance', '1m', secondDay), [
+        nextDay(0),
+        nextDay(1),
+      ]);
+    } finally {
+      await reader.close();
+    }
+    expect((await readFile(path)).equals(damaged)).toBe(true);
   });
 
   it('finds a block whose CRC is valid but whose payload does not decode when the index is first built', async () => {

@@ -1,3 +1,4 @@
+export * from './errors/PartitionUnwritableError';
 export * from './errors/StorageUnavailableError';
 export type * from './ports/in/CandlePersistencePort';
 export type * from './ports/out/CandleStoragePort';

@@ -1,6 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type QueuedMessage, type QueueStats, SQLiteQueue, SQLiteQueuePoller } from '@flowtrace/ipc';
+import {
+  type MessageOutcome,
+  type QueuedMessage,
+  type QueueStats,
+  SQLiteQueue,
+  SQLiteQueuePoller,
+} from '@flowtrace/ipc';
 import type { CandlePersistencePort } from '../../../features/candlePersistence/application/ports/in/CandlePersistencePort';
 import type { LoggerPort } from '../../../features/candlePersistence/application/ports/out/LoggerPort';
 import type { PersistenceEventsPort } from '../../../features/candlePersistence/application/ports/out/PersistenceEventsPort';
@@ -8,7 +14,10 @@ import type {
   RejectedCandleEntry,
   RejectedCandleLogPort,
 } from '../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
-import type { PersistCandleRequest } from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
+import type {
+  PersistCandleOutcome,
+  PersistCandleRequest,
+} from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
 import { NO_PROBE, type PersistenceProbe } from '../../application/PersistenceProbe';
 import type { StorageHealthTracker } from '../health/StorageHealthTracker';
 import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
@@ -30,6 +39,10 @@ export interface QueueConsumerSettings {
  *   retry delay) and PAUSES polling until the storage circuit breaker reports
  *   recovery, so an outage never burns through attempts and dead-letters good
  *   candles (maxAttempts is effectively unlimited for this consumer).
+ * - A candle whose partition refuses writes (quarantined) while the rest of
+ *   the batch was saved fails only its own message: it stays pending and is
+ *   retried (backing off to every 5 s) until the partition is repaired; the
+ *   other messages are marked processed and polling goes on.
  */
 export class QueueConsumer {
   private queue: SQLiteQueue | undefined;
@@ -103,11 +116,13 @@ export class QueueConsumer {
     return this.statsCache.stats;
   }
 
-  private async handleBatch(messages: readonly QueuedMessage[]): Promise<void> {
+  private async handleBatch(messages: readonly QueuedMessage[]): Promise<MessageOutcome[]> {
     this.probe('queue:leased', { messageIds: messages.map((message) => message.id) });
     const requests: PersistCandleRequest[] = [];
+    // The queue message each request came from (a batch message carries several).
+    const owners: string[] = [];
     const refused: RejectedCandleEntry[] = [];
-    for (const message of messages) this.collect(message, requests, refused);
+    for (const message of messages) this.collect(message, requests, owners, refused);
     try {
       if (refused.length > 0) await this.rejectedLog.append(refused);
     } catch (error) {
@@ -116,27 +131,41 @@ export class QueueConsumer {
       this.pauseUntilStorageRecovers();
       throw error;
     }
+    let outcomes: PersistCandleOutcome[];
     try {
-      await this.persistence.persistMany(requests);
+      outcomes = await this.persistence.persistMany(requests);
     } catch (error) {
       this.pauseUntilStorageRecovers(); // the use case already reported the failure
       throw error;
     }
-    // Durable, not yet marked processed (the poller marks the batch once this resolves).
-    this.probe('queue:saved', { messageIds: messages.map((message) => message.id) });
+    const unsaved = new Map<string, unknown>();
+    outcomes.forEach((outcome, index) => {
+      const owner = owners[index];
+      if (outcome.status === 'unsaved' && owner !== undefined && !unsaved.has(owner))
+        unsaved.set(owner, outcome.error);
+    });
+    const saved = unsaved.size === 0 ? messages : messages.filter((message) => !unsaved.has(message.id));
+    // Durable, not yet marked processed (the poller marks them once this resolves).
+    this.probe('queue:saved', { messageIds: saved.map((message) => message.id) });
     if (refused.length > 0) this.events.rejected('queue', refused.length);
     const now = Date.now();
-    for (const message of messages)
+    for (const message of saved)
       this.metrics.ackSeconds.observe({ channel: 'queue' }, Math.max(0, now - message.timestamp) / 1000);
+    return messages.map((message): MessageOutcome => {
+      const error = unsaved.get(message.id);
+      return error === undefined ? { id: message.id, ok: true } : { id: message.id, ok: false, error };
+    });
   }
 
   private collect(
     message: QueuedMessage,
     requests: PersistCandleRequest[],
+    owners: string[],
     refused: RejectedCandleEntry[],
   ): void {
     if (SINGLE_CANDLE_TYPES.has(message.type)) {
       requests.push({ payload: message.payload, channel: 'queue', messageId: message.id });
+      owners.push(message.id);
       return;
     }
     if (message.type === CANDLE_BATCH_TYPE) {
@@ -144,6 +173,7 @@ export class QueueConsumer {
       if (Array.isArray(candles) && candles.length <= MAX_CANDLES_PER_BATCH) {
         candles.forEach((payload, index) => {
           requests.push({ payload, channel: 'queue', messageId: `${message.id}#${index}` });
+          owners.push(message.id);
         });
         return;
       }

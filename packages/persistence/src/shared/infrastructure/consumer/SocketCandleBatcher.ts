@@ -34,9 +34,11 @@ export const MAX_SOCKET_BATCH = 1_000;
  * loop: batching never waits for a timer and adds no latency.
  *
  * Each request still gets its own answer: its ack once the batch is durable,
- * or a CandleRejectedError with its own issues. If the batch's storage write
- * (or its rejected-candles log write) fails, every request of the batch fails
- * with that retryable error and nothing is acknowledged.
+ * or a CandleRejectedError with its own issues, or (its partition refused
+ * writes while the rest was saved) a retryable PartitionUnwritableError. If the
+ * batch's storage write (or its rejected-candles log write) fails, every
+ * request of the batch fails with that retryable error and nothing is
+ * acknowledged.
  */
 export class SocketCandleBatcher {
   private pending: PendingCandle[] = [];
@@ -100,6 +102,8 @@ function settle(batch: readonly PendingCandle[], outcomes: readonly PersistCandl
     } else if (outcome.status === 'persisted') {
       observe(pending, now);
       pending.resolve({ candleId: outcome.candleId, persistedAt: outcome.persistedAt });
+    } else if (outcome.status === 'unsaved') {
+      pending.reject(outcome.error);
     } else {
       pending.reject(new CandleRejectedError(outcome.issues));
     }

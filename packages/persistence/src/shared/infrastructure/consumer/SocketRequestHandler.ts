@@ -30,12 +30,16 @@ export type BatchItemResult =
       candleId: string | undefined;
       error: string;
       code: string;
-      retryable: false;
+      /** false: refused by validation; true: valid but not saved (partition refusing writes), send again. */
+      retryable: boolean;
     };
 
 export interface BatchAck {
   persisted: number;
+  /** Refused by validation (recorded in the rejected-candles log): never retried. */
   rejected: number;
+  /** Valid, but their partition refused writes: not acknowledged, retryable (send them again). */
+  unsaved: number;
   results: BatchItemResult[];
 }
 
@@ -106,10 +110,22 @@ function batchCandles(payload: unknown): unknown[] {
 
 function summarize(outcomes: readonly PersistCandleOutcome[]): BatchAck {
   let persisted = 0;
+  let unsaved = 0;
   const results = outcomes.map((outcome, index): BatchItemResult => {
     if (outcome.status === 'persisted') {
       persisted++;
       return { index, success: true, candleId: outcome.candleId, persistedAt: outcome.persistedAt };
+    }
+    if (outcome.status === 'unsaved') {
+      unsaved++;
+      return {
+        index,
+        success: false,
+        candleId: outcome.candleId,
+        error: outcome.error.message,
+        code: outcome.error.code,
+        retryable: true,
+      };
     }
     const error = new CandleRejectedError(outcome.issues);
     return {
@@ -121,5 +137,5 @@ function summarize(outcomes: readonly PersistCandleOutcome[]): BatchAck {
       retryable: false,
     };
   });
-  return { persisted, rejected: outcomes.length - persisted, results };
+  return { persisted, rejected: outcomes.length - persisted - unsaved, unsaved, results };
 }

@@ -30,6 +30,7 @@ export class PersistenceMetrics {
   readonly persisted: Counter<'channel'>;
   readonly unchanged: Counter<'channel'>;
   readonly rejected: Counter<'channel'>;
+  readonly unsaved: Counter<'channel'>;
   readonly storageFailures: Counter;
   readonly durableWriteSeconds: Histogram;
   readonly ackSeconds: Histogram<'channel'>;
@@ -54,6 +55,12 @@ export class PersistenceMetrics {
     this.rejected = new Counter({
       name: 'flowtrace_persistence_candles_rejected_total',
       help: 'Candles refused by validation and recorded in the rejected-candles log, by ingest channel',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.unsaved = new Counter({
+      name: 'flowtrace_persistence_candles_unsaved_total',
+      help: 'Valid candles not saved because their partition refuses writes (quarantined); answered retryable, by ingest channel',
       labelNames: ['channel'],
       registers,
     });

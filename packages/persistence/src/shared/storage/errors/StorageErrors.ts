@@ -63,10 +63,33 @@ export class StorageWriteError extends FlowTracePersistenceError {
   readonly retryable = true;
 }
 
-/** The partition file is quarantined (corruption in the middle): its valid blocks stay readable, writes are refused. */
+/**
+ * The partition file is quarantined (corruption in the middle): its valid
+ * blocks stay readable, writes are refused. A `saveMany` whose candles fall
+ * partly into quarantined partitions saves the others (durably, as any save)
+ * and rejects with this error: `refusedIndexes` are the positions, in the
+ * call's input, of the candles NOT saved, and `saved` counts the others.
+ * Saving them again is harmless (an identical candle is a no-op).
+ */
 export class PartitionQuarantinedError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_FTCD_QUARANTINED';
   readonly retryable = false;
+  /** Positions (in the save's input) of the candles refused; empty when not known. */
+  readonly refusedIndexes: readonly number[];
+  /** What the call saved of its other candles. */
+  readonly saved: { readonly written: number; readonly unchanged: number };
+
+  constructor(
+    message: string,
+    details: {
+      refusedIndexes?: readonly number[];
+      saved?: { readonly written: number; readonly unchanged: number };
+    } = {},
+  ) {
+    super(message);
+    this.refusedIndexes = Object.freeze([...(details.refusedIndexes ?? [])]);
+    this.saved = Object.freeze({ ...(details.saved ?? { written: 0, unchanged: 0 }) });
+  }
 }
 
 /**

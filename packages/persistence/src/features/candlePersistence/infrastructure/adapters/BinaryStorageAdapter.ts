@@ -389,7 +389,10 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private async commit(batch: readonly PendingSave[]): Promise<void> {
     await this.loadBeforeWriting(batch);
     const staged = new Map<PartitionFile, Map<number, CandleRow>>();
-    const outcomes: ({ result: SaveResult; files: Set<PartitionFile> } | { error: unknown })[] = [];
+    const outcomes: (
+      | { result: SaveResult; files: Set<PartitionFile>; refused: number[]; quarantined?: PartitionFile }
+      | { error: unknown }
+    )[] = [];
     const decodedBlocks = new Map<BlockLocation, DecodedBlock>();
     for (const save of batch) {
       try {
@@ -401,18 +404,21 @@ export class BinaryStorageAdapter implements CandleStoragePort {
             { cause: this.loadFailures.get(unread) },
           );
         }
-        const quarantined = files.find((file) => file.quarantine);
-        if (quarantined) {
-          throw new PartitionQuarantinedError(
-            `Partition ${quarantined.path} is quarantined (${quarantined.quarantine?.message}); writes to it are refused`,
-          );
-        }
         const result: SaveResult = { written: 0, unchanged: 0 };
         const touched = new Set<PartitionFile>();
+        // Candles of a quarantined partition are refused; the others of the save are still
+        // written, so that one damaged file does not block every series saved with it.
+        const refused: number[] = [];
+        let quarantined: PartitionFile | undefined;
         const { columns, firstRow } = save;
         for (let index = firstRow; index < firstRow + files.length; index += 1) {
           const openTime = columns.openTime(index);
           const file = files[index - firstRow]!;
+          if (file.quarantine) {
+            refused.push(index - firstRow);
+            quarantined ??= file;
+            continue;
+          }
           let pending = staged.get(file);
           const stagedVersion = pending?.get(openTime);
           let previous = stagedVersion ?? this.storedVersion(file, openTime, decodedBlocks);
@@ -431,7 +437,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           touched.add(file);
           result.written += 1;
         }
-        outcomes.push({ result, files: touched });
+        outcomes.push({ result, files: touched, refused, quarantined });
       } catch (error) {
         outcomes.push({ error });
       }
@@ -463,6 +469,15 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           new StorageWriteError(`Writing ${failed.path} failed; nothing of this save is reported durable`, {
             cause: failures.get(failed),
           }),
+        );
+      } else if (outcome.quarantined) {
+        const { refused, quarantined, result } = outcome;
+        const others = refused.length === 1 ? '' : ` (${refused.length} candles refused)`;
+        save.reject(
+          new PartitionQuarantinedError(
+            `Partition ${quarantined.path} is quarantined (${quarantined.quarantine?.message}); writes to it are refused${others}`,
+            { refusedIndexes: refused, saved: result },
+          ),
         );
       } else save.resolve(outcome.result);
     });

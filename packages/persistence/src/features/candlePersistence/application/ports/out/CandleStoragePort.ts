@@ -44,13 +44,40 @@ export interface SaveResult {
 }
 
 /**
+ * How a `saveMany` rejects when only some of its candles could not be saved
+ * because their partition refuses writes (the `.ftcd` adapter's
+ * PartitionQuarantinedError): the other candles ARE durable. `refusedIndexes`
+ * are positions in the call's input. Any other rejection means nothing of the
+ * call is reported durable.
+ */
+export interface PartialSaveRejection {
+  readonly refusedIndexes: readonly number[];
+  readonly saved: SaveResult;
+}
+
+/** Whether a save's rejection is a PartialSaveRejection naming at least one refused candle. */
+export function isPartialSaveRejection(error: unknown): error is PartialSaveRejection {
+  if (typeof error !== 'object' || error === null) return false;
+  const { refusedIndexes, saved } = error as { refusedIndexes?: unknown; saved?: unknown };
+  return (
+    Array.isArray(refusedIndexes) &&
+    refusedIndexes.length > 0 &&
+    typeof saved === 'object' &&
+    saved !== null &&
+    typeof (saved as { written?: unknown }).written === 'number' &&
+    typeof (saved as { unchanged?: unknown }).unchanged === 'number'
+  );
+}
+
+/**
  * Where candles are kept. Every adapter (`.ftcd` block files, FlatBuffer blocks
  * in SQLite, in memory) implements this and passes the one shared contract suite.
  *
  * Semantics every adapter guarantees:
  * - `save` / `saveMany` resolve only when the candles are durable (fsync'd);
  *   concurrent saves share one fsync (group commit). They reject, and nothing is
- *   reported durable, when the write or the fsync fails.
+ *   reported durable, when the write or the fsync fails. (Only exception: a
+ *   PartialSaveRejection, above.)
  * - One candle per key `(exchange, symbol, timeframe, openTime)`: saving an
  *   identical candle again is a no-op; saving a different one replaces it, and
  *   reads return the latest version.

@@ -6,4 +6,6 @@ export interface PersistenceEventsPort {
   durableWrite(channel: IngestChannel, written: number, unchanged: number, seconds: number): void;
   rejected(channel: IngestChannel, count: number): void;
   storageFailed(error: unknown): void;
+  /** The store refused `count` valid candles (their partition is quarantined); the rest was saved. */
+  refusedByStorage(channel: IngestChannel, count: number, error: unknown): void;
 }

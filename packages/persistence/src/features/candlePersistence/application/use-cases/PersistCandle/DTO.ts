@@ -1,4 +1,5 @@
 import type { CandleIssue } from '@flowtrace/core';
+import type { PartitionUnwritableError } from '../../errors/PartitionUnwritableError';
 
 /** Where a candle came in: the Unix socket, the SQLite fallback queue, or a direct API call. */
 export type IngestChannel = 'socket' | 'queue' | 'api';
@@ -11,7 +12,7 @@ export interface PersistCandleRequest {
   messageId: string;
 }
 
-export type PersistCandleOutcome = PersistedCandle | RejectedCandle;
+export type PersistCandleOutcome = PersistedCandle | RejectedCandle | UnsavedCandle;
 
 export interface PersistedCandle {
   status: 'persisted';
@@ -29,4 +30,15 @@ export interface RejectedCandle {
   issues: readonly CandleIssue[];
   /** Epoch ms at which the rejection was durably recorded in the rejected-candles log. */
   recordedAt: number;
+}
+
+/**
+ * Valid, but its partition refused writes (quarantined) while the rest of the
+ * batch was saved. Not acknowledged: the producer keeps it and sends it again
+ * (the error is retryable).
+ */
+export interface UnsavedCandle {
+  status: 'unsaved';
+  candleId: string;
+  error: PartitionUnwritableError;
 }

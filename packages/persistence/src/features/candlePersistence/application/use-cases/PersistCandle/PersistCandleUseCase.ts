@@ -1,7 +1,12 @@
 import type { CandleIssue, FootprintCandleDTO } from '@flowtrace/core';
 import type { CandleValidator } from '../../../domain/validation/CandleValidator';
+import { PartitionUnwritableError } from '../../errors/PartitionUnwritableError';
 import { StorageUnavailableError } from '../../errors/StorageUnavailableError';
-import type { CandleStoragePort, SaveResult } from '../../ports/out/CandleStoragePort';
+import {
+  type CandleStoragePort,
+  isPartialSaveRejection,
+  type SaveResult,
+} from '../../ports/out/CandleStoragePort';
 import type { PersistenceEventsPort } from '../../ports/out/PersistenceEventsPort';
 import type { RejectedCandleEntry, RejectedCandleLogPort } from '../../ports/out/RejectedCandleLogPort';
 import type { ValidationQualityMonitor } from '../../services/ValidationQualityMonitor';
@@ -11,6 +16,10 @@ import type { IngestChannel, PersistCandleOutcome, PersistCandleRequest } from '
 type Verdict =
   | { accepted: true; candleId: string; warnings: readonly CandleIssue[] }
   | { accepted: false; candleId: string | undefined; issues: readonly CandleIssue[] };
+
+/** Accepted candles (by position among the accepted ones) that the store refused; usually none. */
+type Unsaved = ReadonlyMap<number, PartitionUnwritableError>;
+const ALL_SAVED: Unsaved = new Map();
 
 interface ValidatedBatch {
   readonly candles: FootprintCandleDTO[];
@@ -29,6 +38,9 @@ function countPerChannel(rejections: readonly RejectedCandleEntry[]): Map<Ingest
  * group commit shares the fsync), durably records the invalid ones in the
  * rejected-candles log, and only then reports outcomes. If either write fails,
  * the whole call fails with StorageUnavailableError: nothing may be acknowledged.
+ * One exception: candles whose partition the store refuses (a quarantined
+ * `.ftcd` file, a PartialSaveRejection) are answered `unsaved` (retryable)
+ * while the others of the call are saved and acknowledged.
  */
 export class PersistCandleUseCase {
   constructor(
@@ -89,13 +101,13 @@ export class PersistCandleUseCase {
   }
 
   /** Starts the writes; the returned promise (and its callbacks) hold no candle. */
-  private write(channel: IngestChannel, batch: ValidatedBatch): Promise<void> {
+  private write(channel: IngestChannel, batch: ValidatedBatch): Promise<Unsaved> {
     const { candles, rejections } = batch;
     if (rejections.length === 0) {
       // The common case: only a storage write to wait for.
-      if (candles.length === 0) return Promise.resolve();
+      if (candles.length === 0) return Promise.resolve(ALL_SAVED);
       return this.save(channel, candles).then(
-        () => undefined,
+        (unsaved) => unsaved,
         (error: unknown) => {
           this.events.storageFailed(error);
           throw new StorageUnavailableError('saving candles', error);
@@ -103,22 +115,27 @@ export class PersistCandleUseCase {
       );
     }
     const rejectedPerChannel = countPerChannel(rejections);
-    return this.saveAndRecord(channel, candles, rejections).then(() => {
+    return this.saveAndRecord(channel, candles, rejections).then((unsaved) => {
       for (const [rejectedChannel, count] of rejectedPerChannel) this.events.rejected(rejectedChannel, count);
+      return unsaved;
     });
   }
 
   private answerWhenWritten(
-    written: Promise<void>,
+    written: Promise<Unsaved>,
     verdicts: readonly Verdict[],
   ): Promise<PersistCandleOutcome[]> {
-    return written.then(() => this.outcomes(verdicts));
+    return written.then((unsaved) => this.outcomes(verdicts, unsaved));
   }
 
-  private outcomes(verdicts: readonly Verdict[]): PersistCandleOutcome[] {
+  private outcomes(verdicts: readonly Verdict[], unsaved: Unsaved): PersistCandleOutcome[] {
     const doneAt = this.now();
+    let accepted = 0;
     return verdicts.map((verdict): PersistCandleOutcome => {
       if (verdict.accepted) {
+        const error = unsaved.get(accepted);
+        accepted += 1;
+        if (error) return { status: 'unsaved', candleId: verdict.candleId, error };
         return {
           status: 'persisted',
           candleId: verdict.candleId,
@@ -135,9 +152,9 @@ export class PersistCandleUseCase {
     channel: IngestChannel,
     candles: FootprintCandleDTO[],
     rejections: RejectedCandleEntry[],
-  ): Promise<void> {
+  ): Promise<Unsaved> {
     return Promise.allSettled([
-      candles.length > 0 ? this.save(channel, candles) : undefined,
+      candles.length > 0 ? this.save(channel, candles) : ALL_SAVED,
       this.rejectedLog.append(rejections),
     ]).then(([saveOutcome, logOutcome]) => {
       if (saveOutcome.status === 'rejected') {
@@ -148,11 +165,16 @@ export class PersistCandleUseCase {
         this.events.storageFailed(logOutcome.reason);
         throw new StorageUnavailableError('recording rejected candles', logOutcome.reason);
       }
+      return saveOutcome.value;
     });
   }
 
-  /** A promise chain rather than an async function, for the same reason as `execute`. */
-  private save(channel: IngestChannel, candles: FootprintCandleDTO[]): Promise<SaveResult> {
+  /**
+   * A promise chain rather than an async function, for the same reason as
+   * `execute` (neither callback holds the candles). Resolves with the candles
+   * the store refused while saving the others (a PartialSaveRejection).
+   */
+  private save(channel: IngestChannel, candles: FootprintCandleDTO[]): Promise<Unsaved> {
     const started = performance.now();
     let saving: Promise<SaveResult>;
     try {
@@ -164,14 +186,29 @@ export class PersistCandleUseCase {
       // A port implementation that throws instead of rejecting: still a failed write.
       saving = Promise.reject(error);
     }
-    return saving.then((result) => {
-      this.events.durableWrite(
-        channel,
-        result.written,
-        result.unchanged,
-        (performance.now() - started) / 1000,
-      );
-      return result;
-    });
+    return saving.then(
+      (result) => {
+        this.events.durableWrite(
+          channel,
+          result.written,
+          result.unchanged,
+          (performance.now() - started) / 1000,
+        );
+        return ALL_SAVED;
+      },
+      (error: unknown) => {
+        if (!isPartialSaveRejection(error)) throw error;
+        const { saved, refusedIndexes } = error;
+        this.events.durableWrite(
+          channel,
+          saved.written,
+          saved.unchanged,
+          (performance.now() - started) / 1000,
+        );
+        this.events.refusedByStorage(channel, refusedIndexes.length, error);
+        const refused = new PartitionUnwritableError(error);
+        return new Map(refusedIndexes.map((index) => [index, refused]));
+      },
+    );
   }
 }
