@@ -10,7 +10,8 @@ import {
 import { pino } from 'pino';
 import { parseCommandLine, usage } from './config/commandLine';
 import { DaemonConfigError, UsageError } from './config/errors';
-import { loadDaemonConfig } from './config/loadDaemonConfig';
+import { loadDaemonConfig, unknownEnvWarning } from './config/loadDaemonConfig';
+import { formatOctal } from './config/settings';
 import { EXIT, type ExitCode } from './exitCodes';
 import { SystemdNotifier } from './systemd/SystemdNotifier';
 
@@ -61,8 +62,16 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
   try {
     config = loadDaemonConfig(commandLine, io.env);
     if (commandLine.printConfig) {
+      // The same warnings the running daemon logs; on stderr, so stdout stays the config alone.
+      for (const name of config.unknownEnv)
+        io.stderr(`flowtrace-persistence: warning: ${unknownEnvWarning(name).message}\n`);
       const resolved = resolvePersistenceConfig(config.persistence);
-      io.stdout(`${JSON.stringify({ logLevel: config.logLevel, ...resolved }, null, 2)}\n`);
+      const printed = {
+        logLevel: config.logLevel,
+        ...resolved,
+        socketMode: formatOctal(resolved.socketMode),
+      };
+      io.stdout(`${JSON.stringify(printed, null, 2)}\n`);
       return EXIT.OK;
     }
   } catch (error) {
@@ -76,8 +85,10 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
     formatters: { level: (label) => ({ level: label }) },
   });
   const notifier = new SystemdNotifier({ env: io.env, onWarning: (m) => logger.warn(m) });
-  for (const name of config.unknownEnv)
-    logger.warn({ variable: name }, 'unknown FLOWTRACE_* environment variable ignored');
+  for (const name of config.unknownEnv) {
+    const { message, suggestion } = unknownEnvWarning(name);
+    logger.warn({ variable: name, ...(suggestion ? { suggestion } : {}) }, message);
+  }
 
   let app: Awaited<ReturnType<typeof bootstrap>>['app'];
   try {

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFootprintCandles } from '@flowtrace/core';
-import { openCandleStore } from '@flowtrace/persistence/shared/storage';
+import { inspectFtcdFile, openCandleStore } from '@flowtrace/persistence/shared/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDLE_CSV_COLUMNS, candleToCsvRow, csvRowToObject } from '../src/cli/candleCsv';
+import { runCli as runCliInProcess } from '../src/cli/runCli';
 import { parseTime } from '../src/cli/time';
 import { entryCommand, runCli } from './daemonProcess';
 
@@ -250,5 +251,121 @@ describe(`flowtrace CLI on a store written with another partitioning (${entryCom
         .split('\n')
         .map((line) => JSON.parse(line)),
     ).toEqual(candles1m);
+  });
+});
+
+describe(`flowtrace CLI output and errors (${entryCommand('cli').label})`, () => {
+  it('series chooses JSON when stdout is a pipe, as query chooses JSON lines; a table on a terminal', async () => {
+    const store = join(dir, 'ftcd');
+    const piped = await runCli(['series', store], dir);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe('');
+    const explicit = await runCli(['series', store, '--format', 'json'], dir);
+    expect(JSON.parse(piped.stdout)).toEqual(JSON.parse(explicit.stdout));
+    // query does the same: JSON lines when piped.
+    const query = await runCli(
+      ['query', store, '--exchange', 'binance', '--symbol', 'LTCUSDT', '--timeframe', '5m'],
+      dir,
+    );
+    expect(
+      query.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual(candles5m);
+    // On a terminal (in process, isTTY true): the table and its summary line.
+    let text = '';
+    const code = await runCliInProcess(
+      ['series', store],
+      {
+        isTTY: true,
+        write: (t) => {
+          text += t;
+        },
+      },
+      () => undefined,
+    );
+    expect(code).toBe(0);
+    expect(text).toMatch(/^exchange\s+symbol\s+timeframe\s+first\s+last\s+candles/);
+    expect(text).toContain('2 series in ftcd store');
+    const bad = await runCli(['series', store, '--format', 'yaml'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('flowtrace series: --format must be one of table, json; got "yaml"\n');
+  });
+
+  it('error messages name the command once', async () => {
+    const query = await runCli(['query', join(dir, 'ftcd'), '--exchange', 'binance'], dir);
+    expect(query.code).toBe(2);
+    expect(query.stderr).toBe('flowtrace query: --exchange, --symbol and --timeframe are required\n');
+    for (const command of [
+      'series',
+      'query',
+      'export',
+      'import',
+      'inspect',
+      'verify',
+      'migrate',
+      'compact',
+    ]) {
+      const { code, stderr } = await runCli([command], dir);
+      expect(code, stderr).toBe(2);
+      expect(stderr.startsWith(`flowtrace ${command}: `), stderr).toBe(true);
+      expect(stderr).not.toContain(`${command}: ${command}:`);
+    }
+  });
+});
+
+describe(`flowtrace series, query and export on a store with a corrupt block (${entryCommand('cli').label})`, () => {
+  it('print what survives with exit 0, and one warning per store problem on stderr', async () => {
+    const clean = join(dir, 'ftcd-blocks');
+    const writer = await openCandleStore({ baseDir: clean, maxCandlesPerBlock: 50 });
+    await writer.saveMany(candles1m);
+    await writer.close();
+    const damaged = join(dir, 'ftcd-damaged');
+    cpSync(clean, damaged, { recursive: true });
+    const [file] = readdirSync(damaged, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ftcd'))
+      .sort()
+      .map((f) => join(damaged, f));
+    const report = await inspectFtcdFile(file!);
+    expect(report.blocks.length).toBeGreaterThan(1);
+    const block = report.blocks[0]!;
+    const bytes = readFileSync(file!);
+    const target = block.offset + Math.floor(block.totalLength / 2); // inside the first block's payload
+    bytes[target] = bytes[target]! ^ 0x01;
+    writeFileSync(file!, bytes);
+
+    const warning = (command: string) =>
+      `flowtrace ${command}: warning: store problem FTCD_CORRUPT_BLOCK in ${file}: `;
+    const filter = ['--exchange', 'binance', '--symbol', 'LTCUSDT', '--timeframe', '1m'];
+    const runs = {
+      series: ['series', damaged, '--format', 'json'],
+      query: ['query', damaged, ...filter, '--format', 'jsonl'],
+      export: ['export', damaged, ...filter, '--format', 'jsonl'],
+    };
+    for (const [command, args] of Object.entries(runs)) {
+      const onClean = await runCli([...args.slice(0, 1), clean, ...args.slice(2)], dir);
+      expect(onClean.code).toBe(0);
+      expect(onClean.stderr, `${command} on the clean store`).toBe('');
+      const { code, stdout, stderr } = await runCli(args, dir);
+      expect(code, stderr).toBe(0);
+      const lines = stderr.split('\n').filter((l) => l !== '');
+      expect(lines, command).toHaveLength(1);
+      expect(lines[0]!.startsWith(warning(command)), lines[0]).toBe(true);
+      // stdout is what survives, exactly as without the warning: the damaged block's candles are missing.
+      if (command === 'series') {
+        const [series] = JSON.parse(stdout) as Array<{ count: number }>;
+        expect(series!.count).toBe(candles1m.length - block.candleCount);
+      } else {
+        const read = stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown);
+        const lost = new Set(
+          candles1m.filter((c) => c.t >= block.firstOpenTime && c.t <= block.lastOpenTime),
+        );
+        expect(read).toEqual(candles1m.filter((c) => !lost.has(c)));
+      }
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { parseCommandLine } from '../src/config/commandLine';
 import { DaemonConfigError, UsageError } from '../src/config/errors';
 import { configFromEnv, loadDaemonConfig, mergeLayers } from '../src/config/loadDaemonConfig';
 import { SETTINGS } from '../src/config/settings';
-import { daemonCommand, runDaemonOnce } from './daemonProcess';
+import { daemonCommand, runDaemonOnce, startDaemon, waitFor } from './daemonProcess';
 
 let dir: string;
 beforeEach(() => {
@@ -91,6 +91,58 @@ describe('configuration precedence: defaults < file < FLOWTRACE_* < flags', () =
     );
   });
 
+  it('an empty or all-comments YAML file is no settings (every key is optional)', () => {
+    for (const [name, text] of [
+      ['empty.yaml', ''],
+      ['comments.yaml', '# every key is optional\n# logLevel: debug\n'],
+      ['bare.yml', '---\n'],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const config = loadDaemonConfig(parseCommandLine(['--config', file, '--data-dir', dir]), {});
+      expect(config.persistence.socketPath).toBe(join(dir, 'flowtrace.sock'));
+      expect(config.sources).toContain(`file ${file}`);
+    }
+    // A document that is something else than settings still is an error.
+    const list = join(dir, 'list.yaml');
+    writeFileSync(list, '- a\n- b\n');
+    expect(() => loadDaemonConfig(parseCommandLine(['--config', list]), {})).toThrow(
+      /must contain an object of settings/,
+    );
+  });
+
+  it('socketMode is octal everywhere: file (YAML number or string, JSON string or digits), variable, flag', () => {
+    const cases: Array<[string, string]> = [
+      ['a.yaml', 'socketMode: 0660\n'],
+      ['b.yaml', 'socketMode: 0o660\n'],
+      ['c.yaml', "socketMode: '0660'\n"],
+      ['d.yaml', 'socketMode: 660\n'],
+      ['e.json', '{"socketMode": "0660"}'],
+      ['f.json', '{"socketMode": 660}'],
+    ];
+    for (const [name, text] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      expect(loadDaemonConfig(parseCommandLine(['-c', file]), {}).persistence.socketMode, name).toBe(0o660);
+    }
+    expect(configFromEnv({ FLOWTRACE_SOCKET_MODE: '0640' }).config).toEqual({ socketMode: 0o640 });
+    expect(parseCommandLine(['--socket-mode', '0o600']).overrides).toEqual({ socketMode: 0o600 });
+    expect(SETTINGS.find((s) => s.path === 'socketMode')).toMatchObject({
+      env: 'FLOWTRACE_SOCKET_MODE',
+      flag: 'socket-mode',
+    });
+    // Not octal at all: named by its source and key.
+    expect(() => configFromEnv({ FLOWTRACE_SOCKET_MODE: 'rw-rw----' })).toThrow(
+      /FLOWTRACE_SOCKET_MODE: socketMode must be an octal permission/,
+    );
+    expect(() => parseCommandLine(['--socket-mode', '0968'])).toThrow(UsageError);
+    const bad = join(dir, 'bad-mode.json');
+    writeFileSync(bad, '{"socketMode": 0.5}');
+    expect(() => loadDaemonConfig(parseCommandLine(['-c', bad]), {})).toThrow(
+      /bad-mode\.json: socketMode must be an octal permission/,
+    );
+  });
+
   it('merges objects deeply and replaces scalars and arrays', () => {
     expect(mergeLayers({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: 3 }, d: [2] })).toEqual({
       a: { b: 1, c: 3 },
@@ -134,6 +186,89 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
     for (const path of ['batchSize', 'pollInterval', 'storage.baseDir', 'storage.partitioning.1m'])
       expect(output).toContain(`- ${path}:`);
     expect(output).toMatch(/noSuchSetting/);
+  });
+
+  it('--print-config warns on stderr about unknown FLOWTRACE_* variables, as the running daemon does', async () => {
+    const { code, stdout, stderr } = await runDaemonOnce(['--print-config'], {
+      cwd: dir,
+      env: { FLOWTRACE_STORAGE_BASEDIR: '/x', FLOWTRACE_POLL_INTERVALL: '5' },
+    });
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      'flowtrace-persistence: warning: unknown FLOWTRACE_* environment variable FLOWTRACE_STORAGE_BASEDIR ignored (did you mean FLOWTRACE_STORAGE_BASE_DIR?)\n',
+    );
+    expect(stderr).toContain(
+      'unknown FLOWTRACE_* environment variable FLOWTRACE_POLL_INTERVALL ignored (did you mean FLOWTRACE_POLL_INTERVAL?)',
+    );
+    // stdout is still the configuration alone, and the misspelled variable changed nothing.
+    const printed = JSON.parse(stdout) as { storage: { baseDir: string }; pollInterval: number };
+    expect(printed.storage.baseDir).toBe(join(dir, 'data', 'candles'));
+    expect(printed.pollInterval).toBe(1000);
+  });
+
+  it('an empty or all-comments YAML config file starts from the defaults (exit 0, not 78)', async () => {
+    for (const text of ['', '# nothing set yet\n']) {
+      const file = join(dir, 'persistence.yaml');
+      writeFileSync(file, text);
+      const { code, stdout, output } = await runDaemonOnce(['--config', file, '--print-config'], {
+        cwd: dir,
+      });
+      expect(code, output).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({
+        logLevel: 'info',
+        socketPath: join(dir, 'data', 'flowtrace.sock'),
+      });
+    }
+  });
+
+  it('socketMode: --print-config shows it in octal; the default is 0600', async () => {
+    const defaults = await runDaemonOnce(['--print-config'], { cwd: dir });
+    expect(JSON.parse(defaults.stdout)).toMatchObject({ socketMode: '0600' });
+    const fromEnv = await runDaemonOnce(['--print-config'], {
+      cwd: dir,
+      env: { FLOWTRACE_SOCKET_MODE: '0660' },
+    });
+    expect(fromEnv.code, fromEnv.output).toBe(0);
+    expect(fromEnv.stderr).not.toContain('FLOWTRACE_SOCKET_MODE');
+    expect(JSON.parse(fromEnv.stdout)).toMatchObject({ socketMode: '0660' });
+    const fromFlag = await runDaemonOnce(['--print-config', '--socket-mode', '640'], { cwd: dir });
+    expect(JSON.parse(fromFlag.stdout)).toMatchObject({ socketMode: '0640' });
+  });
+
+  it('a bad socketMode exits 78 naming socketMode', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['exec.yaml', 'socketMode: 0770\n', /- socketMode: must not grant execute permission.*got 0o770/],
+      ['wide.yaml', 'socketMode: 4660\n', /- socketMode: must be permission bits within 0o777.*got 0o4660/],
+      ['word.yaml', 'socketMode: group\n', /word\.yaml: socketMode must be an octal permission/],
+    ];
+    for (const [name, text, message] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const { code, output } = await runDaemonOnce(['--config', file], { cwd: dir });
+      expect(code, output).toBe(78);
+      expect(output).toMatch(message);
+    }
+    const flag = await runDaemonOnce(['--socket-mode', '0711'], { cwd: dir });
+    expect(flag.code).toBe(78);
+    expect(flag.output).toMatch(/- socketMode: must not grant execute/);
+    const env = await runDaemonOnce([], { cwd: dir, env: { FLOWTRACE_SOCKET_MODE: 'rw' } });
+    expect(env.code).toBe(78);
+    expect(env.output).toMatch(/FLOWTRACE_SOCKET_MODE: socketMode must be an octal permission/);
+  });
+
+  it('a daemon started with socketMode 0660 creates its socket with mode 0660', async () => {
+    const file = join(dir, 'persistence.yaml');
+    writeFileSync(file, 'socketMode: 0660\nhealthCheckPort: 0\n');
+    const socketPath = join(dir, 'data', 'flowtrace.sock');
+    const daemon = startDaemon(['--config', file], { cwd: dir });
+    try {
+      await waitFor(() => existsSync(socketPath), `the socket (daemon output: ${daemon.output()})`);
+      expect(statSync(socketPath).mode & 0o777).toBe(0o660);
+      expect(statSync(socketPath).isSocket()).toBe(true);
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect((await daemon.exited).code, daemon.output()).toBe(0);
   });
 
   it('a config file that is not valid YAML/JSON exits 78 with the parser message', async () => {

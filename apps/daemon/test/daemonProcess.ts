@@ -50,7 +50,10 @@ export const daemonCommand = () => entryCommand('daemon');
 
 export interface RunningDaemon {
   child: ChildProcess;
+  /** stdout and stderr interleaved as they arrived. */
   output: () => string;
+  stdout: () => string;
+  stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -64,26 +67,33 @@ export function startDaemon(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let stdout = '';
+  let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    stdout += chunk.toString();
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    stderr += chunk.toString();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.on('exit', (code, signal) => resolveExit({ code, signal }));
   });
-  return { child, output: () => output, exited };
+  return { child, output: () => output, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
 /** Runs the daemon to completion (for --print-config, --help, bad configs). */
 export async function runDaemonOnce(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; entry?: Entry },
-): Promise<{ code: number | null; output: string }> {
+): Promise<{ code: number | null; output: string; stdout: string; stderr: string }> {
   const daemon = startDaemon(args, options);
+  // 'close', not 'exit': the output is complete only once stdout and stderr have ended.
+  const closed = new Promise<void>((resolveClose) => daemon.child.on('close', () => resolveClose()));
   const { code } = await daemon.exited;
-  return { code, output: daemon.output() };
+  await closed;
+  return { code, output: daemon.output(), stdout: daemon.stdout(), stderr: daemon.stderr() };
 }
 
 /** Runs `flowtrace <args>` as a child process; stdout and stderr kept apart. */

@@ -6,6 +6,7 @@ import {
   openCandleStore,
   type PartitionGranularity,
   SQLITE_DATABASE_FILE,
+  type StorageHealth,
 } from '@flowtrace/persistence/shared/storage';
 import { CliError } from './CliError';
 
@@ -46,4 +47,22 @@ export async function openStore(
     ...(options.partitioning ? { partitioning: options.partitioning } : {}),
   });
   return { store, kind };
+}
+
+function hasHealth(store: CandleStoragePort): store is CandleStoragePort & { health(): StorageHealth } {
+  return typeof (store as { health?: unknown }).health === 'function';
+}
+
+/**
+ * What the store found wrong in the files a command read (a `.ftcd` block that
+ * fails its CRC, a quarantined file...), one line per problem: code, path,
+ * message. Reads skip such blocks and files rather than fail, so a command that
+ * read candles prints these as warnings on stderr: its output may lack the
+ * candles they held. SQLite stores have no such report (verify checks them).
+ */
+export function storeProblemWarnings(store: CandleStoragePort): string[] {
+  if (!hasHealth(store)) return [];
+  return store
+    .health()
+    .problems.map((p) => `store problem ${p.code} in ${p.path}: ${p.message} (run flowtrace verify)`);
 }

@@ -10,6 +10,9 @@ export interface Output {
   isTTY: boolean;
 }
 
+/** Prints one warning line on stderr; runCli prefixes it once with `flowtrace <command>: warning: `. */
+export type Warn = (message: string) => void;
+
 export function renderTable(rows: readonly Record<string, string | number | boolean>[]): string {
   if (rows.length === 0) return '(none)\n';
   const columns = Object.keys(rows[0] ?? {});

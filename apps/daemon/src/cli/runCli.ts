@@ -7,12 +7,13 @@ import { migrateCommand, migrateHelp } from './commands/migrate';
 import { queryCommand, queryHelp } from './commands/query';
 import { seriesCommand, seriesHelp } from './commands/series';
 import { verifyCommand, verifyHelp } from './commands/verify';
-import type { Output } from './output';
+import type { Output, Warn } from './output';
 
 interface Command {
   summary: string;
   help: string;
-  run(argv: string[], out: Output): Promise<number>;
+  /** Messages of errors it throws and of its warnings carry no command prefix: runCli adds it. */
+  run(argv: string[], out: Output, warn: Warn): Promise<number>;
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -79,7 +80,7 @@ export async function runCli(
     return 0;
   }
   try {
-    return await command.run(rest, out);
+    return await command.run(rest, out, (message) => err(`flowtrace ${name}: warning: ${message}\n`));
   } catch (error) {
     if (error instanceof CliError) {
       err(`flowtrace ${name}: ${error.message}\n`);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isScalar, parseDocument } from 'yaml';
 import type { CommandLine } from './commandLine';
 import { DaemonConfigError } from './errors';
-import { parseSettingValue, SETTINGS, setPath } from './settings';
+import { getPath, parseOctal, parseSettingValue, SETTINGS, setPath } from './settings';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -31,6 +31,13 @@ export function defaultConfig(dataDir: string): Record<string, unknown> {
   };
 }
 
+const OCTAL_SETTINGS = SETTINGS.filter((s) => s.type === 'octal');
+
+/**
+ * Reads a YAML or JSON config file into a partial config object. An empty
+ * document (an empty file, or only comments) is no settings. Octal settings
+ * (`socketMode`) are converted to numbers here: see `octalFromFile`.
+ */
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
@@ -40,29 +47,79 @@ export function readConfigFile(path: string): Record<string, unknown> {
       cause: error,
     });
   }
+  const json = extname(path).toLowerCase() === '.json';
   let parsed: unknown;
   try {
-    parsed = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    parsed = json ? JSON.parse(text) : parseYamlKeepingOctalSource(text);
   } catch (error) {
     throw new DaemonConfigError(
-      `config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      `config file ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+      { cause: error },
     );
   }
+  // YAML: an empty document, or one of comments only, parses as null. Every key is optional.
+  if (!json && (parsed === null || parsed === undefined)) return {};
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new DaemonConfigError(`config file ${path} must contain an object of settings`);
   }
-  return parsed as Record<string, unknown>;
+  const config = parsed as Record<string, unknown>;
+  for (const s of OCTAL_SETTINGS) {
+    const value = getPath(config, s.path);
+    if (value !== undefined) setPath(config, s.path, octalFromFile(value, s.path, path));
+  }
+  return config;
 }
+
+/**
+ * Parses YAML, but keeps an octal setting written as a plain number as its
+ * source text: YAML 1.2 reads `socketMode: 0660` as the decimal 660, and
+ * `0o660` as 432; the text is what the operator meant, in octal digits.
+ */
+function parseYamlKeepingOctalSource(text: string): unknown {
+  const document = parseDocument(text);
+  const [first] = document.errors;
+  if (first) throw first;
+  const parsed: unknown = document.toJS();
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
+  for (const s of OCTAL_SETTINGS) {
+    const node = document.getIn(s.path.split('.'), true);
+    if (isScalar(node) && typeof node.value === 'number' && node.source !== undefined)
+      setPath(parsed as Record<string, unknown>, s.path, node.source);
+  }
+  return parsed;
+}
+
+/**
+ * An octal setting in a config file: a string (`"0660"`, `"0o660"`) or, from
+ * JSON (which has no octal numbers), a number whose digits are read in octal
+ * like chmod's (`660`). Anything else is a configuration error naming the key.
+ */
+function octalFromFile(value: unknown, key: string, file: string): number {
+  const text =
+    typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value))
+      ? String(value)
+      : undefined;
+  const mode = text === undefined ? undefined : parseOctal(text);
+  if (mode === undefined) {
+    throw new DaemonConfigError(
+      `config file ${file}: ${key} must be an octal permission such as 0600 or 0660 (in JSON, a string: "0660"); got ${JSON.stringify(value)}`,
+    );
+  }
+  return mode;
+}
+
+const KNOWN_ENV: readonly string[] = [
+  'FLOWTRACE_CONFIG',
+  'FLOWTRACE_DATA_DIR',
+  ...SETTINGS.map((s) => s.env),
+];
 
 export function configFromEnv(env: NodeJS.ProcessEnv): {
   config: Record<string, unknown>;
   unknown: string[];
 } {
   const config: Record<string, unknown> = {};
-  const known = new Set(['FLOWTRACE_CONFIG', 'FLOWTRACE_DATA_DIR', ...SETTINGS.map((s) => s.env)]);
+  const known = new Set(KNOWN_ENV);
   for (const s of SETTINGS) {
     const raw = env[s.env];
     if (raw === undefined) continue;
@@ -74,6 +131,40 @@ export function configFromEnv(env: NodeJS.ProcessEnv): {
   }
   const unknown = Object.keys(env).filter((k) => k.startsWith('FLOWTRACE_') && !known.has(k));
   return { config, unknown };
+}
+
+/** Edit distance (insertions, deletions, substitutions) between two short names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The known variable an unknown one most likely misspells, if one is close. */
+export function closestKnownEnv(name: string): string | undefined {
+  const squeeze = (v: string) => v.replace(/_/g, '');
+  let best: { name: string; distance: number } | undefined;
+  for (const known of KNOWN_ENV) {
+    const distance = squeeze(known) === squeeze(name) ? 0 : editDistance(known, name);
+    if (distance <= 3 && (best === undefined || distance < best.distance)) best = { name: known, distance };
+  }
+  return best?.name;
+}
+
+/** The warning about an unknown FLOWTRACE_* variable (logged by the daemon, printed by --print-config). */
+export function unknownEnvWarning(name: string): { message: string; suggestion?: string } {
+  const suggestion = closestKnownEnv(name);
+  return {
+    message: `unknown FLOWTRACE_* environment variable ${name} ignored${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+    ...(suggestion ? { suggestion } : {}),
+  };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

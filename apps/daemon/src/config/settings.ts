@@ -3,7 +3,7 @@
  * with its path in the merged config. One table drives all three sources, so a
  * setting cannot exist in one and be forgotten in another.
  */
-export type SettingType = 'string' | 'integer' | 'number' | 'boolean';
+export type SettingType = 'string' | 'integer' | 'number' | 'boolean' | 'octal';
 
 export interface Setting {
   /** Dotted path in the config object, e.g. `storage.baseDir`. */
@@ -29,6 +29,11 @@ const setting = (path: string, type: SettingType, description: string): Setting 
 
 export const SETTINGS: readonly Setting[] = Object.freeze([
   setting('socketPath', 'string', 'Unix socket producers connect to'),
+  setting(
+    'socketMode',
+    'octal',
+    'permission bits of the socket file, octal: 0600 owner only (default), 0660 also its group',
+  ),
   setting('queuePath', 'string', 'SQLite fallback queue file drained by the poller'),
   setting('storage.baseDir', 'string', 'directory of the candle store'),
   setting('storage.useDatabase', 'boolean', 'store FlatBuffer blocks in SQLite instead of .ftcd files'),
@@ -70,6 +75,21 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting('logLevel', 'string', 'log level: trace, debug, info, warn, error, fatal, silent'),
 ]);
 
+/**
+ * Parses a file mode written in octal digits, as chmod takes it: `0660`,
+ * `660` or `0o660` are all 0o660. Whether the bits make sense for the setting
+ * is checked later, with the rest of the config (by bootstrap()'s schema).
+ */
+export function parseOctal(raw: string): number | undefined {
+  const match = /^(?:0o)?([0-7]{1,4})$/i.exec(raw.trim());
+  return match?.[1] === undefined ? undefined : Number.parseInt(match[1], 8);
+}
+
+/** How an octal setting is shown (--print-config): `0660`. */
+export function formatOctal(mode: number): string {
+  return `0${mode.toString(8).padStart(3, '0')}`;
+}
+
 /** Parses a textual value (env or flag) as the setting's type. */
 export function parseSettingValue(s: Setting, raw: string, source: string): string | number | boolean {
   switch (s.type) {
@@ -80,6 +100,15 @@ export function parseSettingValue(s: Setting, raw: string, source: string): stri
       if (['1', 'true', 'yes', 'on'].includes(v)) return true;
       if (['0', 'false', 'no', 'off'].includes(v)) return false;
       throw new Error(`${source}: expected a boolean (true/false/1/0/yes/no/on/off), got "${raw}"`);
+    }
+    case 'octal': {
+      const mode = parseOctal(raw);
+      if (mode === undefined) {
+        throw new Error(
+          `${source}: ${s.path} must be an octal permission such as 0600 or 0660, got "${raw}"`,
+        );
+      }
+      return mode;
     }
     case 'integer':
     case 'number': {
@@ -92,6 +121,15 @@ export function parseSettingValue(s: Setting, raw: string, source: string): stri
       return n;
     }
   }
+}
+
+export function getPath(source: Record<string, unknown>, path: string): unknown {
+  let node: unknown = source;
+  for (const key of path.split('.')) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }
 
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {

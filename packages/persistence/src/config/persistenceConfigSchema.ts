@@ -1,8 +1,6 @@
+import { maxSocketPathBytes } from '@flowtrace/ipc/features/unix-socket';
 import { z } from 'zod';
 import { ftcdTuningSchemas } from '../shared/storage/ftcd/BinaryStorageConfig';
-
-/** Linux limits `sun_path` to 108 bytes including the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
 
 const storageSchema = z.strictObject({
   baseDir: z.string().min(1, 'must be a non-empty directory path'),
@@ -40,17 +38,42 @@ const validationSchema = z
     path: ['alertThreshold'],
   });
 
+const octal = (mode: number): string => `0o${mode.toString(8).padStart(3, '0')}`;
+
+/**
+ * Permission bits of the socket file: read and write for owner, group, other
+ * (0o600 owner only; 0o660 admits the socket's group). Execute, setuid, setgid
+ * and sticky bits mean nothing on a socket and are refused as likely mistakes.
+ */
+const socketModeSchema = z
+  .number()
+  .int('must be an octal permission such as 0o600 or 0o660')
+  .refine((mode) => mode >= 0 && mode <= 0o777 && (mode & 0o111) === 0, {
+    error: (issue) => {
+      const mode = issue.input as number;
+      const shown = mode >= 0 ? octal(mode) : String(mode);
+      return mode < 0 || mode > 0o777
+        ? `must be permission bits within 0o777, such as 0o600 or 0o660; got ${shown}`
+        : `must not grant execute permission (a socket needs read and write only), such as 0o600 or 0o660; got ${shown}`;
+    },
+  });
+
 /**
  * The seed's `PersistenceBootstrapConfig` plus optional FlowTrace additions
- * (`healthCheckHost`, `maxConnections`, `stopTimeoutMs`, `rejectedLogPath`,
+ * (`healthCheckHost`, `maxConnections`, `socketMode`, `stopTimeoutMs`, `rejectedLogPath`,
  * `validation.windowSize/windowMs`, the `.ftcd` tuning under `storage`). Defaults are listed in docs/persistence.md.
  */
 export const persistenceConfigSchema = z.strictObject({
   socketPath: z
     .string()
     .min(1, 'must be a non-empty path')
-    .refine((p) => Buffer.byteLength(p) <= MAX_SOCKET_PATH_BYTES, {
-      message: `must be at most ${MAX_SOCKET_PATH_BYTES} bytes (Unix socket path limit)`,
+    // The server's own limit (docs/ipc-protocol.md): 107 bytes on Linux (`sun_path` with its NUL),
+    // less for a file name under 10 bytes, as the server binds through a temporary path first.
+    .refine((p) => Buffer.byteLength(p) <= maxSocketPathBytes(p), {
+      error: (issue) => {
+        const p = String(issue.input);
+        return `must be at most ${maxSocketPathBytes(p)} bytes (Unix socket path limit; got ${Buffer.byteLength(p)})`;
+      },
     }),
   queuePath: z.string().min(1, 'must be a non-empty path'),
   storage: storageSchema,
@@ -70,6 +93,8 @@ export const persistenceConfigSchema = z.strictObject({
     windowMs: 60_000,
   }),
   maxConnections: z.number().int().positive().default(100),
+  /** Mode of the socket file (default 0o600, owner only; 0o660 lets the socket's group connect). */
+  socketMode: socketModeSchema.default(0o600),
   stopTimeoutMs: z.number().int().nonnegative().default(10_000),
   /** Default `{storage.baseDir}/rejected-candles.jsonl`. */
   rejectedLogPath: z.string().min(1).optional(),

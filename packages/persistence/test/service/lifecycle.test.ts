@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnixSocketClient } from '@flowtrace/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +42,16 @@ describe('lifecycle', () => {
 
   afterEach(async () => {
     await dir.remove();
+  });
+
+  it("creates the socket's directory, as it does the queue's and the store's", async () => {
+    const socketPath = join(dir.path, 'run', 'flowtrace', 's.sock');
+    const { app } = await startService(dir.path, { socketPath });
+    try {
+      expect(statSync(socketPath).isSocket()).toBe(true);
+    } finally {
+      await app.stop();
+    }
   });
 
   it('runs two instances with different paths in one process', async () => {

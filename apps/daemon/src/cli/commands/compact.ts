@@ -24,17 +24,17 @@ export async function compactCommand(argv: string[], out: Output): Promise<numbe
     options: { force: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
   });
   const [baseDir] = positionals;
-  if (!baseDir) throw new CliError('compact: missing <store>');
+  if (!baseDir) throw new CliError('missing <store>');
   if (values.format !== 'text' && values.format !== 'json')
-    throw new CliError('compact: --format must be text or json');
+    throw new CliError('--format must be text or json');
   if (detectStoreKind(baseDir) !== 'ftcd')
-    throw new CliError('compact: only .ftcd stores are compacted (SQLite stores use VACUUM)', 1);
+    throw new CliError('only .ftcd stores are compacted (SQLite stores use VACUUM)', 1);
   let store: BinaryStorageAdapter;
   try {
     // No background compaction: this command does it, and reports it.
     store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
   } catch (error) {
-    throw new CliError(`compact: ${(error as Error).message}`, 1);
+    throw new CliError((error as Error).message, 1);
   }
   try {
     const report = await store.compact({ force: values.force });

@@ -2,9 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isTimeframeName, type TimeframeName } from '@flowtrace/core';
 import { CliError } from '../CliError';
-import { openStore } from '../openStore';
-import type { Output } from '../output';
-import { writeCandles } from '../output';
+import { openStore, storeProblemWarnings } from '../openStore';
+import { type Output, type Warn, writeCandles } from '../output';
 import { Progress } from '../progress';
 import { parseTime } from '../time';
 import { parseFormat } from './query';
@@ -17,7 +16,7 @@ FootprintCandle DTO per line, bins included) or CSV (DTO field names as header,
 bins as JSON in the "aggs" column). Memory stays bounded whatever the size.
 Re-import with "flowtrace import".`;
 
-export async function exportCommand(argv: string[], out: Output): Promise<number> {
+export async function exportCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -32,9 +31,9 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
     },
   });
   const [baseDir] = positionals;
-  if (!baseDir) throw new CliError('export: missing <store>');
+  if (!baseDir) throw new CliError('missing <store>');
   if (values.timeframe !== undefined && !isTimeframeName(values.timeframe)) {
-    throw new CliError(`export: unknown timeframe "${values.timeframe}"`);
+    throw new CliError(`unknown timeframe "${values.timeframe}"`);
   }
   const format = parseFormat(values.format, out, ['jsonl', 'csv']);
   const file = values.out === undefined ? undefined : createWriteStream(values.out);
@@ -43,6 +42,7 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
 
   const { store } = await openStore(baseDir, { readOnly: true });
   let count = 0;
+  let warnings: string[] = [];
   try {
     const candles = store.iterate({
       exchange: values.exchange,
@@ -59,6 +59,7 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
       }
     }
     await writeCandles(counted(), format, target);
+    warnings = storeProblemWarnings(store);
   } finally {
     await store.close();
     if (file)
@@ -67,5 +68,7 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
       );
   }
   progress.done(`exported ${count.toLocaleString('en-US')} candles`);
+  // After the progress line, so that a redrawn line does not overwrite them.
+  for (const warning of warnings) warn(warning);
   return 0;
 }

@@ -30,12 +30,12 @@ export async function importCommand(argv: string[], out: Output): Promise<number
     },
   });
   const [baseDir, file] = positionals;
-  if (!baseDir || !file) throw new CliError('import: usage: flowtrace import <store> <file>');
+  if (!baseDir || !file) throw new CliError('usage: flowtrace import <store> <file>');
   const format = values.format ?? (file.endsWith('.csv') ? 'csv' : 'jsonl');
-  if (format !== 'csv' && format !== 'jsonl') throw new CliError('import: --format must be jsonl or csv');
+  if (format !== 'csv' && format !== 'jsonl') throw new CliError('--format must be jsonl or csv');
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new CliError('import: --batch-size must be a positive integer');
+    throw new CliError('--batch-size must be a positive integer');
 
   const { store } = await openStore(baseDir, {
     readOnly: false,

@@ -18,7 +18,7 @@ export async function inspectCommand(argv: string[], out: Output): Promise<numbe
     options: { format: { type: 'string', default: 'table' } },
   });
   const [file] = positionals;
-  if (!file) throw new CliError('inspect: missing <file.ftcd>');
+  if (!file) throw new CliError('missing <file.ftcd>');
   const report = await inspectFtcdFile(file, { decode: true });
   if (values.format === 'json') {
     out.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -55,7 +55,7 @@ type Endpoint =
   | { kind: 'legacy-ftcd' | 'legacy-sqlite' | 'legacy-sqlite-by-exchange'; path: string };
 
 function parseEndpoint(text: string | undefined, flag: string): Endpoint {
-  if (!text) throw new CliError(`migrate: ${flag} <kind>:<path> is required`);
+  if (!text) throw new CliError(`${flag} <kind>:<path> is required`);
   const at = text.indexOf(':');
   const kind = text.slice(0, at);
   const path = text.slice(at + 1);
@@ -68,9 +68,7 @@ function parseEndpoint(text: string | undefined, flag: string): Endpoint {
     'legacy-sqlite-by-exchange',
   ];
   if (at <= 0 || !kinds.includes(kind) || path === '') {
-    throw new CliError(
-      `migrate: ${flag} must be <kind>:<path> with kind one of ${kinds.join(', ')}; got "${text}"`,
-    );
+    throw new CliError(`${flag} must be <kind>:<path> with kind one of ${kinds.join(', ')}; got "${text}"`);
   }
   return { kind, path } as Endpoint;
 }
@@ -82,12 +80,12 @@ function parsePartitioning(text: string): Partial<Record<TimeframeName, Partitio
     const [timeframe, granularity, extra] = entry.trim().split('=');
     if (extra !== undefined || !isTimeframeName(timeframe)) {
       throw new CliError(
-        `migrate: --partitioning entry "${entry}" must be <timeframe>=<granularity> with timeframe one of ${TIMEFRAME_NAMES.join(', ')}`,
+        `--partitioning entry "${entry}" must be <timeframe>=<granularity> with timeframe one of ${TIMEFRAME_NAMES.join(', ')}`,
       );
     }
     if (!(PARTITION_GRANULARITIES as readonly string[]).includes(granularity ?? '')) {
       throw new CliError(
-        `migrate: --partitioning ${timeframe}=${granularity ?? ''}: granularity must be one of ${PARTITION_GRANULARITIES.join(', ')}`,
+        `--partitioning ${timeframe}=${granularity ?? ''}: granularity must be one of ${PARTITION_GRANULARITIES.join(', ')}`,
       );
     }
     partitioning[timeframe] = granularity as PartitionGranularity;
@@ -136,25 +134,25 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
   });
   const from = parseEndpoint(values.from, '--from');
   const to = parseEndpoint(values.to, '--to');
-  if (to.kind.startsWith('legacy')) throw new CliError('migrate: legacy formats can be read, not written');
+  if (to.kind.startsWith('legacy')) throw new CliError('legacy formats can be read, not written');
   const partitioning = values.partitioning === undefined ? undefined : parsePartitioning(values.partitioning);
   if (partitioning && to.kind !== 'ftcd')
-    throw new CliError('migrate: --partitioning applies to an ftcd: target only');
+    throw new CliError('--partitioning applies to an ftcd: target only');
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new CliError('migrate: --batch-size must be a positive integer');
+    throw new CliError('--batch-size must be a positive integer');
   if (values['on-invalid'] !== 'skip' && values['on-invalid'] !== 'stop')
-    throw new CliError('migrate: --on-invalid must be skip or stop');
+    throw new CliError('--on-invalid must be skip or stop');
   const validate = values.validate;
   const sampleMatch = /^sample:(\d+)$/.exec(validate);
   if (validate !== 'full' && validate !== 'none' && !sampleMatch)
-    throw new CliError('migrate: --validate must be full, sample:<n> or none');
+    throw new CliError('--validate must be full, sample:<n> or none');
   const tolerance = Number(values.tolerance);
   if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1)
-    throw new CliError('migrate: --tolerance must be between 0 and 1');
+    throw new CliError('--tolerance must be between 0 and 1');
   const reportFormat = values['report-format'] as ReportFormat;
   if (!(REPORT_FORMATS as readonly string[]).includes(reportFormat)) {
-    throw new CliError(`migrate: --report-format must be one of ${REPORT_FORMATS.join(', ')}`);
+    throw new CliError(`--report-format must be one of ${REPORT_FORMATS.join(', ')}`);
   }
 
   const source = await openSource(from);

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isTimeframeName } from '@flowtrace/core';
 import { CliError } from '../CliError';
-import { openStore } from '../openStore';
-import { type CandleFormat, type Output, writeCandles } from '../output';
+import { openStore, storeProblemWarnings } from '../openStore';
+import { type CandleFormat, type Output, type Warn, writeCandles } from '../output';
 import { parseTime } from '../time';
 
 export const queryHelp = `Usage: flowtrace query <store> --exchange <ex> --symbol <sym> --timeframe <tf>
@@ -25,7 +25,7 @@ export function parseFormat(
   return format as CandleFormat;
 }
 
-export async function queryCommand(argv: string[], out: Output): Promise<number> {
+export async function queryCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -41,16 +41,15 @@ export async function queryCommand(argv: string[], out: Output): Promise<number>
     },
   });
   const [baseDir] = positionals;
-  if (!baseDir) throw new CliError('query: missing <store>');
+  if (!baseDir) throw new CliError('missing <store>');
   const { exchange, symbol, timeframe } = values;
   if (!exchange || !symbol || !timeframe)
-    throw new CliError('query: --exchange, --symbol and --timeframe are required');
-  if (!isTimeframeName(timeframe)) throw new CliError(`query: unknown timeframe "${timeframe}"`);
-  if (values.order !== 'asc' && values.order !== 'desc')
-    throw new CliError('query: --order must be asc or desc');
+    throw new CliError('--exchange, --symbol and --timeframe are required');
+  if (!isTimeframeName(timeframe)) throw new CliError(`unknown timeframe "${timeframe}"`);
+  if (values.order !== 'asc' && values.order !== 'desc') throw new CliError('--order must be asc or desc');
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
-    throw new CliError('query: --limit must be a whole number');
+    throw new CliError('--limit must be a whole number');
   const format = parseFormat(values.format, out, ['table', 'jsonl', 'csv']);
 
   const { store } = await openStore(baseDir, { readOnly: true });
@@ -62,6 +61,7 @@ export async function queryCommand(argv: string[], out: Output): Promise<number>
       order: values.order,
     });
     await writeCandles(candles, format, out);
+    for (const warning of storeProblemWarnings(store)) warn(warning);
   } finally {
     await store.close();
   }

@@ -1,25 +1,34 @@
 import { parseArgs } from 'node:util';
-import { openStore } from '../openStore';
-import { type Output, renderTable } from '../output';
+import { CliError } from '../CliError';
+import { openStore, storeProblemWarnings } from '../openStore';
+import { type Output, renderTable, type Warn } from '../output';
 import { formatTime } from '../time';
 
 export const seriesHelp = `Usage: flowtrace series <store> [--format table|json]
 
 Lists every stored series (exchange, symbol, timeframe) with its first and last
-open time and candle count. Safe while the daemon writes (opens read-only).`;
+open time and candle count. Safe while the daemon writes (opens read-only).
+Default format: table on a terminal, json when piped.`;
 
-export async function seriesCommand(argv: string[], out: Output): Promise<number> {
+const SERIES_FORMATS = ['table', 'json'] as const;
+
+export async function seriesCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { format: { type: 'string', default: 'table' } },
+    options: { format: { type: 'string' } },
   });
   const [baseDir] = positionals;
-  if (!baseDir) throw new Error('series: missing <store>');
+  if (!baseDir) throw new CliError('missing <store>');
+  // Like query: a table for people on a terminal, machine-readable JSON when piped.
+  const format = values.format ?? (out.isTTY ? 'table' : 'json');
+  if (!(SERIES_FORMATS as readonly string[]).includes(format)) {
+    throw new CliError(`--format must be one of ${SERIES_FORMATS.join(', ')}; got "${format}"`);
+  }
   const { store, kind } = await openStore(baseDir, { readOnly: true });
   try {
     const series = await store.listSeries();
-    if (values.format === 'json') {
+    if (format === 'json') {
       out.write(`${JSON.stringify(series, null, 2)}\n`);
     } else {
       out.write(
@@ -36,6 +45,7 @@ export async function seriesCommand(argv: string[], out: Output): Promise<number
       );
       if (out.isTTY) out.write(`${series.length} series in ${kind} store ${baseDir}\n`);
     }
+    for (const warning of storeProblemWarnings(store)) warn(warning);
   } finally {
     await store.close();
   }

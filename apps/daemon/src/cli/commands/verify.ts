@@ -24,7 +24,7 @@ export async function verifyCommand(argv: string[], out: Output): Promise<number
     options: { format: { type: 'string', default: 'text' } },
   });
   const [baseDir] = positionals;
-  if (!baseDir) throw new CliError('verify: missing <store>');
+  if (!baseDir) throw new CliError('missing <store>');
   const kind = detectStoreKind(baseDir);
   const progress = new Progress(process.stderr.isTTY === true);
   if (kind === 'ftcd') {

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   type IPCMessage,
   type RequestContext,
@@ -10,6 +12,8 @@ import type { SocketRequestHandler } from './SocketRequestHandler';
 export interface SocketConsumerSettings {
   readonly socketPath: string;
   readonly maxConnections: number;
+  /** Mode of the socket file, e.g. 0o600 (owner only) or 0o660 (and its group). */
+  readonly socketMode: number;
   readonly stopTimeoutMs: number;
 }
 
@@ -41,9 +45,12 @@ export class SocketConsumer {
 
   async start(): Promise<void> {
     if (this.server) return;
+    // As for the queue and the store: a missing parent directory is created, not an error.
+    await mkdir(dirname(this.settings.socketPath), { recursive: true });
     const server = new UnixSocketServer({
       socketPath: this.settings.socketPath,
       maxConnections: this.settings.maxConnections,
+      socketMode: this.settings.socketMode,
       stopTimeoutMs: this.settings.stopTimeoutMs,
     });
     server.setRequestHandler((message, context) => this.handle(message, context));

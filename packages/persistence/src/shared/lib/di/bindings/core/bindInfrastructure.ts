@@ -68,9 +68,9 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
   container
     .bind(C.PersistenceEventsPort)
     .toResolvedValue(
-      (metrics: PersistenceMetrics, storageHealth: StorageHealthTracker) =>
-        new PersistenceTelemetry(metrics, storageHealth),
-      [P.Metrics, P.StorageHealthTracker],
+      (metrics: PersistenceMetrics, storageHealth: StorageHealthTracker, logger: LoggerPort) =>
+        new PersistenceTelemetry(metrics, storageHealth, logger),
+      [P.Metrics, P.StorageHealthTracker, P.Logger],
     )
     .inSingletonScope();
 
@@ -89,6 +89,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
           {
             socketPath: config.socketPath,
             maxConnections: config.maxConnections,
+            socketMode: config.socketMode,
             stopTimeoutMs: config.stopTimeoutMs,
           },
           handler,
