@@ -32,6 +32,12 @@ const validationSchema = z
     windowSize: z.number().int().positive().default(1000),
     /** … that arrived within the last `windowMs` milliseconds. */
     windowMs: z.number().int().positive().default(60_000),
+    /**
+     * The rate is judged (warnings, health) only once the window holds this
+     * many candles (or `windowSize`, if smaller): one rejection among the
+     * first few candles after a start is not a 20 % error rate.
+     */
+    minSamples: z.number().int().positive().default(20),
   })
   .refine((v) => v.alertThreshold <= v.maxErrorRate, {
     message: 'alertThreshold must not exceed maxErrorRate',
@@ -91,6 +97,7 @@ export const persistenceConfigSchema = z.strictObject({
     alertThreshold: 0.01,
     windowSize: 1000,
     windowMs: 60_000,
+    minSamples: 20,
   }),
   maxConnections: z.number().int().positive().default(100),
   /** Mode of the socket file (default 0o600, owner only; 0o660 lets the socket's group connect). */

@@ -74,6 +74,7 @@ describe('bootstrap config', () => {
         alertThreshold: 0.01,
         windowSize: 1000,
         windowMs: 60_000,
+        minSamples: 20,
       },
     });
     expect(config.healthCheckPort).toBeUndefined();

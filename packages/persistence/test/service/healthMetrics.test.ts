@@ -22,7 +22,13 @@ describe('health and metrics endpoints', () => {
       dir.path,
       {
         healthCheckPort: 0,
-        validation: { enabled: true, strictMode: false, alertThreshold: 0.2, maxErrorRate: 0.5 },
+        validation: {
+          enabled: true,
+          strictMode: false,
+          alertThreshold: 0.2,
+          maxErrorRate: 0.5,
+          minSamples: 5,
+        },
       },
       { storage: () => InMemoryCandleStorage.open() },
     ));
@@ -53,6 +59,23 @@ describe('health and metrics endpoints', () => {
     expect((await getJson(port, '/health/live')).status).toBe(200);
     expect((await getJson(port, '/health/ready')).body).toEqual({ ready: true });
     expect((await getJson(port, '/nope')).status).toBe(404);
+  });
+
+  it('does not judge the error rate before the window holds minSamples candles', async () => {
+    const candles = smallCandles(5);
+    const send = (k: number, bad: boolean) =>
+      client.request({ id: `s${k}`, type: 'candle', payload: bad ? { ...candles[k], n: -3 } : candles[k] });
+    await send(0, true);
+    await send(1, true);
+    await send(2, false);
+    await send(3, false); // 2/4 rejected, but 4 < minSamples (5): not judged yet
+    let health = await getJson(port, '/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ components: { validation: { status: 'healthy', errorRate: 0.5 } } });
+    await send(4, true); // 3/5 = 60 % > maxErrorRate (50 %)
+    health = await getJson(port, '/health');
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ components: { validation: { status: 'unhealthy' } } });
   });
 
   it('turns degraded above alertThreshold and unhealthy above maxErrorRate', async () => {

@@ -63,6 +63,33 @@ describe('RollingErrorRate', () => {
 });
 
 describe('ValidationQualityMonitor', () => {
+  it('judges the rate only once the window holds minSamples candles (capped at windowSize)', () => {
+    const quiet = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const monitor = new ValidationQualityMonitor(
+      { alertThreshold: 0.01, maxErrorRate: 0.05, windowSize: 1000, windowMs: 60_000, minSamples: 20 },
+      quiet,
+      () => 0,
+    );
+    monitor.record(0, 1);
+    expect(monitor.snapshot()).toMatchObject({ level: 'ok', errorRate: 1, windowCandles: 1 });
+    monitor.record(18, 0);
+    expect(monitor.snapshot()).toMatchObject({ level: 'ok', windowCandles: 19 });
+    monitor.record(1, 0); // 1/20 = 5 %: above alertThreshold, not above maxErrorRate
+    expect(monitor.snapshot()).toMatchObject({ level: 'alert', windowCandles: 20 });
+    const small = new ValidationQualityMonitor(
+      { alertThreshold: 0.01, maxErrorRate: 0.05, windowSize: 3, windowMs: 60_000, minSamples: 20 },
+      quiet,
+      () => 0,
+    );
+    small.record(2, 1);
+    expect(small.snapshot().level).toBe('critical');
+  });
+
   it('logs once per crossing of alertThreshold and maxErrorRate, and once on recovery', () => {
     const lines: string[] = [];
     const logger = {

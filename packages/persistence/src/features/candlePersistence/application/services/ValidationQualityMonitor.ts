@@ -7,6 +7,8 @@ export interface ValidationQualitySettings {
   readonly alertThreshold: number;
   readonly windowSize: number;
   readonly windowMs: number;
+  /** Below this many candles in the window (capped at windowSize) the level stays 'ok'. Default 1. */
+  readonly minSamples?: number;
 }
 
 export interface ValidationQualitySnapshot {
@@ -21,9 +23,11 @@ export interface ValidationQualitySnapshot {
 /**
  * Tracks the rolling rejection rate. Logs one warning when the rate crosses
  * `alertThreshold` (and one error above `maxErrorRate`), one info when it falls back.
+ * A window holding fewer than `minSamples` candles is not judged (level 'ok').
  */
 export class ValidationQualityMonitor {
   private readonly window: RollingErrorRate;
+  private readonly minSamples: number;
   private lastLevel: ErrorRateLevel = 'ok';
   private acceptedTotal = 0;
   private rejectedTotal = 0;
@@ -34,6 +38,7 @@ export class ValidationQualityMonitor {
     private readonly now: () => number = Date.now,
   ) {
     this.window = new RollingErrorRate(settings.windowSize, settings.windowMs);
+    this.minSamples = Math.min(settings.minSamples ?? 1, settings.windowSize);
   }
 
   record(accepted: number, rejected: number): void {
@@ -51,7 +56,7 @@ export class ValidationQualityMonitor {
     const errorRate = total === 0 ? 0 : rejected / total;
     return {
       errorRate,
-      level: classifyErrorRate(errorRate, this.settings.alertThreshold, this.settings.maxErrorRate),
+      level: this.levelOf(errorRate, total),
       windowCandles: total,
       windowRejected: rejected,
       acceptedTotal: this.acceptedTotal,
@@ -59,9 +64,15 @@ export class ValidationQualityMonitor {
     };
   }
 
+  private levelOf(errorRate: number, windowCandles: number): ErrorRateLevel {
+    if (windowCandles < this.minSamples) return 'ok';
+    return classifyErrorRate(errorRate, this.settings.alertThreshold, this.settings.maxErrorRate);
+  }
+
   private reportLevelChange(now: number): void {
-    const errorRate = this.window.rate(now);
-    const level = classifyErrorRate(errorRate, this.settings.alertThreshold, this.settings.maxErrorRate);
+    const { total, rejected } = this.window.counts(now);
+    const errorRate = total === 0 ? 0 : rejected / total;
+    const level = this.levelOf(errorRate, total);
     if (level === this.lastLevel) return;
     const context = {
       errorRate,
