@@ -44,7 +44,16 @@ describe('health of the default .ftcd store', () => {
     // The 4th LTCUSDT candle falls into the quarantined day; the other series are healthy.
     const blocked = smallCandles(4)[3]!;
     const [eth, sol, ada] = ['ETHUSDT', 'SOLUSDT', 'ADAUSDT'].map((symbol) => smallCandles(1, 2, symbol)[0]!);
-    const service = await startService(dir.path, { healthCheckPort: 0, pollInterval: 50 });
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (_: object, message?: string) => warnings.push(message ?? ''),
+      error: () => undefined,
+    };
+    const service = await startService(dir.path, { healthCheckPort: 0, pollInterval: 50 }, { logger });
+    // What opening found is in the log at once, not only in /health.
+    expect(warnings.filter((w) => w.startsWith('storage problem found on open'))).toHaveLength(1);
     const producer = new SQLiteQueue({ dbPath: configIn(dir.path).queuePath });
     const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
     try {
@@ -99,6 +108,8 @@ describe('health of the default .ftcd store', () => {
       for (const candle of [eth, sol, ada] as FootprintCandleDTO[])
         expect(await service.app.storage.findBySymbol(candle.s, candle.ex, '1m')).toEqual([candle]);
       expect((await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).length).toBeLessThan(4);
+      // Refusals are logged, at most once a minute per cause (socket and queue: same file, same text).
+      expect(warnings.filter((w) => w.startsWith('candles not saved')).length).toBeGreaterThanOrEqual(1);
       const metrics = await (await fetch(`http://127.0.0.1:${service.app.healthPort}/metrics`)).text();
       expect(metrics).toMatch(/flowtrace_persistence_candles_unsaved_total\{channel="socket"\} 2/);
     } finally {

@@ -103,6 +103,7 @@ export class PersistenceApplication {
     try {
       await p.storage.open();
       p.probe?.('startup:storage-opened', {});
+      this.logStoreDiagnostics();
       p.rejectedLog.reopen();
       p.storageHealth.activate();
       await p.healthServer?.start();
@@ -115,6 +116,21 @@ export class PersistenceApplication {
     }
     this.state = 'running';
     p.logger.info({ healthPort: this.healthPort }, 'persistence service started');
+  }
+
+  /**
+   * What opening the store found (a quarantined file, a torn tail cut): in the
+   * log at once, not only in /health. Problems found later (on first use, by
+   * the background verification) show in /health; refused writes are logged
+   * by the telemetry.
+   */
+  private logStoreDiagnostics(): void {
+    const { logger, storage } = this.parts;
+    const diagnostics = storage.diagnostics();
+    for (const { code, path, message } of diagnostics?.problems ?? [])
+      logger.warn({ code, path }, `storage problem found on open: ${message}`);
+    for (const { kind, path } of diagnostics?.repairs ?? [])
+      logger.info({ kind, path }, 'storage repaired on open (nothing acknowledged was lost)');
   }
 
   private async doStop(): Promise<void> {
