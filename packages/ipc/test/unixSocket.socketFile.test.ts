@@ -127,6 +127,25 @@ describe('socket path length', () => {
     );
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('a client refuses a path longer than sun_path at construction, instead of reaching a truncated one', async () => {
+    // A server listening on exactly the path libuv would truncate the long one to.
+    const { socketPath: truncated } = pathOfLength(MAX_SOCKET_PATH_BYTES, 'flowtrace.sock');
+    const decoy = new UnixSocketServer({ socketPath: truncated });
+    await decoy.start();
+    cleanups.push(() => decoy.stop());
+    const tooLong = `${truncated}x`;
+    expect(() => new UnixSocketClient({ socketPath: tooLong, autoReconnect: false })).toThrow(
+      expect.objectContaining({
+        code: 'FLOWTRACE_INVALID_OPTIONS',
+        message: expect.stringContaining(`at most ${MAX_SOCKET_PATH_BYTES} bytes`),
+      }),
+    );
+    // The longest valid path connects.
+    const client = new UnixSocketClient({ socketPath: truncated, autoReconnect: false });
+    await client.connect();
+    await client.disconnect();
+  });
 });
 
 describe('stale private bind directories', () => {

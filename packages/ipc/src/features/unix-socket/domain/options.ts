@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_FRAME_BYTES } from './FrameDecoder';
+import { MAX_SOCKET_PATH_BYTES } from './socketPath';
 
 const positiveInt = () => z.number().int().positive();
 const nonNegativeInt = () => z.number().int().nonnegative();
@@ -19,7 +20,14 @@ export const serverOptionsSchema = z.object({
 export type ResolvedServerOptions = Readonly<z.output<typeof serverOptionsSchema>>;
 
 export const clientOptionsSchema = z.object({
-  socketPath: z.string().min(1),
+  // connect() would otherwise reach a silently truncated path: another socket, or none.
+  socketPath: z
+    .string()
+    .min(1)
+    .refine((path) => Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES, {
+      error: (issue) =>
+        `must be at most ${MAX_SOCKET_PATH_BYTES} bytes (Unix socket path limit; got ${Buffer.byteLength(issue.input as string)})`,
+    }),
   connectTimeout: positiveInt().default(5_000),
   requestTimeoutMs: positiveInt().default(5_000),
   autoReconnect: z.boolean().default(true),
