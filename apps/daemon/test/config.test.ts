@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,6 +34,26 @@ describe('configuration precedence: defaults < file < FLOWTRACE_* < flags', () =
     expect(config.persistence.validation).toEqual({ strictMode: true });
     expect(config.persistence.socketPath).toBe(join(dir, 'flowtrace.sock'));
     expect(config.sources).toEqual([`defaults (data dir ${dir})`, `file ${file}`, 'environment', 'flags']);
+  });
+
+  it("relative paths: a config file's against its own directory, variables' and flags' against the working directory", () => {
+    const etc = join(dir, 'etc', 'flowtrace');
+    mkdirSync(etc, { recursive: true });
+    const file = join(etc, 'persistence.yaml');
+    writeFileSync(
+      file,
+      'socketPath: ../../run/f.sock\nqueuePath: queue.db\nstorage:\n  baseDir: candles\nrejectedLogPath: /var/log/r.jsonl\n',
+    );
+    const fromFile = loadDaemonConfig(parseCommandLine(['-c', file]), {}).persistence;
+    expect(fromFile.socketPath).toBe(join(dir, 'run', 'f.sock'));
+    expect(fromFile.queuePath).toBe(join(etc, 'queue.db'));
+    expect(fromFile.storage).toMatchObject({ baseDir: join(etc, 'candles') });
+    expect(fromFile.rejectedLogPath).toBe('/var/log/r.jsonl');
+    const layered = loadDaemonConfig(parseCommandLine(['-c', file, '--queue-path', 'q2.db']), {
+      FLOWTRACE_STORAGE_BASE_DIR: 'store',
+    }).persistence;
+    expect(layered.queuePath).toBe(join(process.cwd(), 'q2.db'));
+    expect(layered.storage).toMatchObject({ baseDir: join(process.cwd(), 'store') });
   });
 
   it('reads JSON config files by extension and reports unknown FLOWTRACE_* variables', () => {

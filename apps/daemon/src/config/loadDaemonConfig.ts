@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { isScalar, parseDocument } from 'yaml';
 import type { CommandLine } from './commandLine';
 import { DaemonConfigError } from './errors';
@@ -183,17 +183,41 @@ export function mergeLayers(...layers: Record<string, unknown>[]): Record<string
   return out;
 }
 
+/** Settings that name files or directories: made absolute where they are read (see absolutePaths). */
+const PATH_SETTINGS = ['socketPath', 'queuePath', 'storage.baseDir', 'rejectedLogPath'] as const;
+
+/**
+ * A copy of `layer` with its relative paths resolved against `base`: a config
+ * file's paths against the file's directory (under systemd the working
+ * directory is `/`, and a file should mean the same wherever it is read
+ * from), variables' and flags' against the working directory.
+ */
+function absolutePaths(layer: Record<string, unknown>, base: string): Record<string, unknown> {
+  const out = structuredClone(layer);
+  for (const path of PATH_SETTINGS) {
+    const value = getPath(out, path);
+    if (typeof value === 'string' && value !== '') setPath(out, path, resolve(base, value));
+  }
+  return out;
+}
+
 /** Defaults, then the config file, then FLOWTRACE_* variables, then flags. */
 export function loadDaemonConfig(commandLine: CommandLine, env: NodeJS.ProcessEnv): DaemonConfig {
   const dataDir = commandLine.dataDir ?? env.FLOWTRACE_DATA_DIR ?? 'data';
   const configPath = commandLine.configPath ?? env.FLOWTRACE_CONFIG;
   const sources = [`defaults (data dir ${resolve(dataDir)})`];
-  const file = configPath === undefined ? {} : readConfigFile(configPath);
+  const file =
+    configPath === undefined ? {} : absolutePaths(readConfigFile(configPath), dirname(resolve(configPath)));
   if (configPath !== undefined) sources.push(`file ${resolve(configPath)}`);
   const fromEnv = configFromEnv(env);
   if (Object.keys(fromEnv.config).length > 0) sources.push('environment');
   if (Object.keys(commandLine.overrides).length > 0) sources.push('flags');
-  const merged = mergeLayers(defaultConfig(dataDir), file, fromEnv.config, commandLine.overrides);
+  const merged = mergeLayers(
+    defaultConfig(dataDir),
+    file,
+    absolutePaths(fromEnv.config, process.cwd()),
+    absolutePaths(commandLine.overrides, process.cwd()),
+  );
 
   const { logLevel, ...persistence } = merged;
   if (typeof logLevel !== 'string' || !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
