@@ -191,18 +191,11 @@ describe('flowtrace compact', () => {
   });
 });
 
+const COMMANDS = ['series', 'query', 'export', 'import', 'inspect', 'verify', 'migrate', 'compact'];
+
 describe('flowtrace CLI usage', () => {
   it('--help for every command, and usage errors exit 2', async () => {
-    for (const command of [
-      'series',
-      'query',
-      'export',
-      'import',
-      'inspect',
-      'verify',
-      'migrate',
-      'compact',
-    ]) {
+    for (const command of COMMANDS) {
       const { code, stdout } = await runCli([command, '--help'], dir);
       expect(code).toBe(0);
       expect(stdout).toContain(`Usage: flowtrace ${command}`);
@@ -297,16 +290,7 @@ describe(`flowtrace CLI output and errors (${entryCommand('cli').label})`, () =>
     const query = await runCli(['query', join(dir, 'ftcd'), '--exchange', 'binance'], dir);
     expect(query.code).toBe(2);
     expect(query.stderr).toBe('flowtrace query: --exchange, --symbol and --timeframe are required\n');
-    for (const command of [
-      'series',
-      'query',
-      'export',
-      'import',
-      'inspect',
-      'verify',
-      'migrate',
-      'compact',
-    ]) {
+    for (const command of COMMANDS) {
       const { code, stderr } = await runCli([command], dir);
       expect(code, stderr).toBe(2);
       expect(stderr.startsWith(`flowtrace ${command}: `), stderr).toBe(true);

@@ -22,7 +22,11 @@ describe('health of the default .ftcd store', () => {
     await dir.remove();
   });
 
-  /** Stores 3 LTCUSDT candles (a block each), stops, and flips a byte inside the first block's payload. */
+  /**
+   * Stores 3 LTCUSDT candles, one request at a time (a block each, so the
+   * corrupt block has valid data after it), stops, and flips a byte inside the
+   * first block's payload.
+   */
   async function quarantinedStore(): Promise<void> {
     const first = await startService(dir.path);
     const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
@@ -33,6 +37,7 @@ describe('health of the default .ftcd store', () => {
     await client.disconnect();
     await first.app.stop();
     const [file] = await findFiles(join(dir.path, 'candles'), '.ftcd');
+    expect(file).toBeDefined();
     const bytes = await readFile(file as string);
     const headerLength = bytes.readUInt16LE(6);
     bytes[headerLength + 44 + 8] = (bytes[headerLength + 44 + 8] ?? 0) ^ 0xff;
@@ -120,23 +125,7 @@ describe('health of the default .ftcd store', () => {
   });
 
   it('turns unhealthy when the store quarantines a corrupt file, and says which', async () => {
-    const first = await startService(dir.path);
-    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
-    await client.connect();
-    // One request at a time: one block each, so the corrupt block has valid data after it.
-    for (const [k, candle] of smallCandles(3).entries()) {
-      expect((await client.request({ id: `c${k}`, type: 'candle', payload: candle })).success).toBe(true);
-    }
-    await client.disconnect();
-    await first.app.stop();
-
-    const [file] = await findFiles(join(dir.path, 'candles'), '.ftcd');
-    expect(file).toBeDefined();
-    const bytes = await readFile(file as string);
-    const headerLength = bytes.readUInt16LE(6);
-    bytes[headerLength + 44 + 8] = (bytes[headerLength + 44 + 8] ?? 0) ^ 0xff; // inside the first block's payload
-    await writeFile(file as string, bytes);
-
+    await quarantinedStore();
     const second = await startService(dir.path, { healthCheckPort: 0 });
     try {
       await second.app.storage.listSeries(); // reading the series makes the store scan the file

@@ -34,6 +34,16 @@ async function writeStore(baseDir: string, candles: FootprintCandleDTO[], perBlo
   return { path, image: await readFile(path), report };
 }
 
+/** A closed store of 3 candles in one file whose header has a flipped bit (quarantined on open). */
+async function storeWithDamagedHeader(baseDir: string) {
+  const candles = dayCandles(3);
+  const { path, image } = await writeStore(baseDir, candles, 3);
+  const damaged = Buffer.from(image);
+  damaged[10]! ^= 0x10;
+  await writeFile(path, damaged);
+  return { candles, path, damaged };
+}
+
 /**
  * Opens `baseDir` as a writer whose only file holds `candles` with one damaged
  * block that opening does not see: no problem and the full count on open, then
@@ -174,11 +184,7 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
 
   it('quarantines a file whose header is damaged and reports it', async () => {
     const baseDir = await tempDir();
-    const candles = dayCandles(3);
-    const { path, image } = await writeStore(baseDir, candles, 3);
-    const damaged = Buffer.from(image);
-    damaged[10]! ^= 0x10;
-    await writeFile(path, damaged);
+    const { candles, path, damaged } = await storeWithDamagedHeader(baseDir);
     const writer = await BinaryStorageAdapter.open({ baseDir });
     expect(writer.problems()).toMatchObject([{ code: 'FTCD_BAD_FILE_HEADER', path }]);
     await expect(writer.save(candles[0]!)).rejects.toMatchObject({ code: 'FLOWTRACE_FTCD_QUARANTINED' });
@@ -188,11 +194,7 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
 
   it('a saveMany reaching a quarantined partition saves its other candles and names the refused ones', async () => {
     const baseDir = await tempDir();
-    const candles = dayCandles(3);
-    const { path, image } = await writeStore(baseDir, candles, 3);
-    const damaged = Buffer.from(image);
-    damaged[10]! ^= 0x10;
-    await writeFile(path, damaged);
+    const { candles, path, damaged } = await storeWithDamagedHeader(baseDir);
     const nextDay = (k: number) => ({
       ...candles[k]!,
       t: candles[k]!.t + 86_400_000,
