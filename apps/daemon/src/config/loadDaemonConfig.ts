@@ -188,9 +188,10 @@ const PATH_SETTINGS = ['socketPath', 'queuePath', 'storage.baseDir', 'rejectedLo
 
 /**
  * A copy of `layer` with its relative paths resolved against `base`: a config
- * file's paths against the file's directory (under systemd the working
- * directory is `/`, and a file should mean the same wherever it is read
- * from), variables' and flags' against the working directory.
+ * file's paths against the file's directory (a file should mean the same
+ * whatever directory the daemon is started in: systemd uses `/` unless the
+ * unit sets WorkingDirectory), variables' and flags' against the working
+ * directory.
  */
 function absolutePaths(layer: Record<string, unknown>, base: string): Record<string, unknown> {
   const out = structuredClone(layer);
