@@ -66,7 +66,7 @@ export class StorageWriteError extends FlowTracePersistenceError {
 /**
  * The partition file is quarantined (corruption in the middle): its valid
  * blocks stay readable, writes are refused. A `saveMany` whose candles fall
- * partly into quarantined partitions saves the others (durably, as any save)
+ * partly into quarantined partitions saves the others (durably, like every save)
  * and rejects with this error: `refusedIndexes` are the positions, in the
  * call's input, of the candles NOT saved, and `saved` counts the others.
  * Saving them again is harmless (an identical candle is a no-op).
