@@ -214,6 +214,7 @@ describe('.ftcd recovery: corruption is detected, reported and quarantined, neve
         code: 'FLOWTRACE_FTCD_QUARANTINED',
         refusedIndexes: [1, 3],
         saved: { written: 3, unchanged: 0 },
+        path,
       });
       expect((error as Error).message).toMatch(/2 candles refused/);
       // Saving the same input again: the saved ones are no-ops, the refused ones refused again.

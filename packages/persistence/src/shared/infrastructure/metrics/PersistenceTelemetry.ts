@@ -9,7 +9,7 @@ const MAX_REFUSAL_CAUSES = 1_000;
 
 /** Feeds the use case's events to the metrics and to the storage circuit breaker. */
 export class PersistenceTelemetry implements PersistenceEventsPort {
-  /** When each refusal cause was last logged (bounded: cleared past MAX_REFUSAL_CAUSES). */
+  /** When each refusal cause (a file) was last logged (bounded: cleared past MAX_REFUSAL_CAUSES). */
   private readonly refusalsLogged = new Map<string, number>();
 
   constructor(
@@ -39,12 +39,14 @@ export class PersistenceTelemetry implements PersistenceEventsPort {
    */
   refusedByStorage(channel: IngestChannel, count: number, error: unknown): void {
     this.metrics.unsaved.inc({ channel }, count);
-    const message = error instanceof Error ? error.message : String(error);
+    // Per file when the error names it (its message also counts the candles refused).
+    const path = (error as { path?: unknown } | null)?.path;
+    const cause = typeof path === 'string' ? path : error instanceof Error ? error.message : String(error);
     const now = Date.now();
-    const lastLogged = this.refusalsLogged.get(message);
+    const lastLogged = this.refusalsLogged.get(cause);
     if (lastLogged !== undefined && now - lastLogged < REFUSAL_LOG_INTERVAL_MS) return;
     if (this.refusalsLogged.size >= MAX_REFUSAL_CAUSES) this.refusalsLogged.clear();
-    this.refusalsLogged.set(message, now);
+    this.refusalsLogged.set(cause, now);
     this.logger?.warn(
       { channel, count, err: error },
       'candles not saved: their partition refuses writes (kept for a retry; repair the file)',

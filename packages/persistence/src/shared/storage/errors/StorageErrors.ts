@@ -78,15 +78,19 @@ export class PartitionQuarantinedError extends FlowTracePersistenceError {
   readonly refusedIndexes: readonly number[];
   /** What the call saved of its other candles. */
   readonly saved: { readonly written: number; readonly unchanged: number };
+  /** The quarantined partition file (the first one, when several refused candles). */
+  readonly path: string | undefined;
 
   constructor(
     message: string,
     details: {
       refusedIndexes?: readonly number[];
       saved?: { readonly written: number; readonly unchanged: number };
+      path?: string;
     } = {},
   ) {
     super(message);
+    this.path = details.path;
     this.refusedIndexes = Object.freeze([...(details.refusedIndexes ?? [])]);
     this.saved = Object.freeze({ ...(details.saved ?? { written: 0, unchanged: 0 }) });
   }

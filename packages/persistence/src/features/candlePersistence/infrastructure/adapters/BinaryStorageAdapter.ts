@@ -476,7 +476,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
         save.reject(
           new PartitionQuarantinedError(
             `Partition ${quarantined.path} is quarantined (${quarantined.quarantine?.message}); writes to it are refused${others}`,
-            { refusedIndexes: refused, saved: result },
+            { refusedIndexes: refused, saved: result, path: quarantined.path },
           ),
         );
       } else save.resolve(outcome.result);
