@@ -191,7 +191,71 @@ describe('flowtrace compact', () => {
   });
 });
 
-const COMMANDS = ['series', 'query', 'export', 'import', 'inspect', 'verify', 'migrate', 'compact'];
+describe('flowtrace repair', () => {
+  it('rewrites a file with a damaged block from its whole blocks; verify is clean after; refused while locked', async () => {
+    const baseDir = join(dir, 'repair-ftcd');
+    const day = generateFootprintCandles({
+      seed: 14,
+      count: 9,
+      bins: 5,
+      symbol: 'LTCUSDT',
+      tickValue: 0.01,
+      startPrice: 80,
+      startTime: Date.UTC(2025, 5, 1),
+    });
+    const writer = await openCandleStore({ baseDir, maxCandlesPerBlock: 3 });
+    for (let first = 0; first < 9; first += 3) await writer.saveMany(day.slice(first, first + 3));
+    await writer.close();
+    const file = join(baseDir, 'binance', 'LTCUSDT', '1m', '2025-06-01.ftcd');
+    const middle = (await inspectFtcdFile(file)).blocks[1]!;
+    const damaged = readFileSync(file);
+    damaged[middle.offset + middle.totalLength - 3]! ^= 0x01;
+    writeFileSync(file, damaged);
+
+    const verify = await runCli(['verify', baseDir], dir);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(`flowtrace repair ${baseDir}`);
+    const locker = await openCandleStore({ baseDir });
+    const locked = await runCli(['repair', baseDir], dir);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/^flowtrace repair: .*lock/im);
+    await locker.close();
+
+    const dryRun = await runCli(['repair', baseDir, '--dry-run'], dir);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain(
+      'binance/LTCUSDT/1m/2025-06-01.ftcd: would be rewritten with 2 block(s), 6 candle(s)',
+    );
+    expect(dryRun.stdout).toContain(
+      `dropped offset ${middle.offset}, ${middle.totalLength} bytes, corrupt: 3 candle(s), open times ${new Date(day[3]!.t).toISOString()} .. ${new Date(day[5]!.t).toISOString()}`,
+    );
+    expect(readFileSync(file).equals(damaged)).toBe(true);
+
+    const result = await runCli(['repair', baseDir], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('repaired 1 file(s); 3 candle(s) in dropped blocks');
+    const copies = readdirSync(join(baseDir, 'binance', 'LTCUSDT', '1m')).filter((name) =>
+      name.startsWith('2025-06-01.ftcd.damaged-'),
+    );
+    expect(copies).toHaveLength(1);
+    expect(result.stdout).toContain(`original kept as binance/LTCUSDT/1m/${copies[0]}`);
+    expect(readFileSync(join(baseDir, 'binance', 'LTCUSDT', '1m', copies[0]!)).equals(damaged)).toBe(true);
+    expect((await runCli(['verify', baseDir], dir)).code).toBe(0);
+    const reader = await openCandleStore({ baseDir, readOnly: true });
+    try {
+      expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual([
+        ...day.slice(0, 3),
+        ...day.slice(6),
+      ]);
+    } finally {
+      await reader.close();
+    }
+    const again = await runCli(['repair', baseDir, '--format', 'json'], dir);
+    expect(JSON.parse(again.stdout)).toEqual({ dryRun: false, files: [] });
+  });
+});
+
+const COMMANDS = ['series', 'query', 'export', 'import', 'inspect', 'verify', 'migrate', 'compact', 'repair'];
 
 describe('flowtrace CLI usage', () => {
   it('--help for every command, and usage errors exit 2', async () => {

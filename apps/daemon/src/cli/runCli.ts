@@ -5,6 +5,7 @@ import { importCommand, importHelp } from './commands/import';
 import { inspectCommand, inspectHelp } from './commands/inspect';
 import { migrateCommand, migrateHelp } from './commands/migrate';
 import { queryCommand, queryHelp } from './commands/query';
+import { repairCommand, repairHelp } from './commands/repair';
 import { seriesCommand, seriesHelp } from './commands/series';
 import { verifyCommand, verifyHelp } from './commands/verify';
 import type { Output, Warn } from './output';
@@ -40,6 +41,12 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'rewrite sealed .ftcd partitions left in small blocks (not while the daemon runs)',
     help: compactHelp,
     run: compactCommand,
+  },
+  repair: {
+    summary:
+      'rewrite damaged .ftcd files from their whole blocks, keeping the originals (not while the daemon runs)',
+    help: repairHelp,
+    run: repairCommand,
   },
 };
 

@@ -42,6 +42,13 @@ export async function verifyCommand(argv: string[], out: Output): Promise<number
       out.write(
         `verified ${result.files.length} files, ${result.blocks} blocks, ${result.candles} candles: ${result.healthy ? 'clean' : `${result.unhealthy.length} file(s) CORRUPT`}\n`,
       );
+      if (
+        result.unhealthy.some(
+          (file) =>
+            file.headerError || file.corruptions.length > 0 || file.blocks.some((b) => b.status !== 'ok'),
+        )
+      )
+        out.write(`to repair: stop the daemon, then run "flowtrace repair ${baseDir}" (see its --help)\n`);
     }
     return result.healthy ? 0 : 1;
   }

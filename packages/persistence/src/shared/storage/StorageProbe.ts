@@ -15,6 +15,11 @@
  *   `{path}.tmp`; the original file is untouched.
  * - `compact:renamed`: the copy has replaced the original and the in-memory
  *   index follows it; the directory is not fsync'd yet.
+ * - `repair:synced`: the repaired copy of a quarantined partition is written and
+ *   fsync'd as `{path}.tmp`, and the damaged original is kept as its
+ *   `.damaged-*` copy; the file at the path is still the original.
+ * - `repair:renamed`: the repaired copy has replaced the original and the
+ *   in-memory index follows it; the directory is not fsync'd yet.
  * - `refresh:read` (read-only stores): the bytes another process appended to a
  *   partition file since the last look are read, not yet added to the index.
  * - `sqlite:before-commit`: a group's rows are inserted inside the open transaction,
@@ -28,6 +33,8 @@ export type StorageProbePoint =
   | 'block:synced'
   | 'compact:synced'
   | 'compact:renamed'
+  | 'repair:synced'
+  | 'repair:renamed'
   | 'refresh:read'
   | 'sqlite:before-commit'
   | 'sqlite:committed';
@@ -51,7 +58,7 @@ export interface SqliteProbeDetail {
 }
 
 export interface CompactionProbeDetail {
-  /** The partition file being compacted. */
+  /** The partition file being compacted (or repaired). */
   readonly path: string;
   /** Its size before and after compaction. */
   readonly bytesBefore: number;

@@ -12,6 +12,7 @@ export * from './ftcd/BinaryStorageConfig';
 export type * from './ftcd/compaction';
 export * from './ftcd/crc32c';
 export * from './ftcd/inspectFtcdFile';
+export type { DroppedRegion, RepairedFile, RepairOptions, RepairReport } from './ftcd/repair';
 export type * from './ftcd/StorageProblem';
 export * from './open/openCandleStore';
 export type * from './StorageProbe';

@@ -325,7 +325,7 @@ export class PartitionFile {
  * ascending, start and end at the header's first and last open time, and lie
  * inside the partition. Only a faulty writer leaves a CRC-valid block that fails.
  */
-function blockTimesProblem(
+export function blockTimesProblem(
   times: ArrayLike<number>,
   header: { candleCount: number; firstOpenTime: number; lastOpenTime: number },
   bounds: PartitionBounds,

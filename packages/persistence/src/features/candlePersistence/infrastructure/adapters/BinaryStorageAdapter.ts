@@ -16,6 +16,7 @@ import { findLatestViaRange, resolveQuery } from '../../../../shared/storage/can
 import {
   FtcdCorruptBlockError,
   FtcdDecodeError,
+  FtcdFormatError,
   PartitionQuarantinedError,
   PartitionReplacedError,
   StorageClosedError,
@@ -60,6 +61,14 @@ import {
 import { PartitionFile } from '../../../../shared/storage/ftcd/PartitionFile';
 import { type BlockLocation, PartitionIndex } from '../../../../shared/storage/ftcd/PartitionIndex';
 import { ResidentIndexes } from '../../../../shared/storage/ftcd/ResidentIndexes';
+import {
+  keepDamagedCopy,
+  type RebuiltPartition,
+  type RepairedFile,
+  type RepairOptions,
+  type RepairReport,
+  rebuildPartitionImage,
+} from '../../../../shared/storage/ftcd/repair';
 import type {
   StorageHealth,
   StorageProblem,
@@ -955,6 +964,111 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     });
   }
 
+  /**
+   * Repairs every quarantined partition file (docs/formats/ftcd.md,
+   * "Repair"): the file is rewritten with every block readers could use
+   * (CRC valid, decodes to candles of its partition), in file order, so reads
+   * return exactly what they returned before and the partition takes saves
+   * again. A file whose header is unusable (nothing of it was readable) is
+   * set aside, and its partition starts empty. The original bytes are always
+   * kept beside the file as `{file}.damaged-{UTC time}`. Crash-safe like
+   * compaction: the original stays at its path until the fsync'd copy
+   * replaces it. Files not yet loaded are loaded (and so checked) first.
+   * With `checkEveryBlock`, every file is also read whole and every block
+   * decoded (what `verifyStore` does), so damage no read has reached yet is
+   * repaired too. Commit cycles wait while a file is looked at.
+   */
+  async repair(options: RepairOptions = {}): Promise<RepairReport> {
+    this.assertOpen();
+    if (this.config.readOnly) throw new StorageReadOnlyError();
+    const dryRun = options.dryRun === true;
+    await this.loadPartitions(this.unloadedFiles());
+    const candidates: PartitionFile[] = [];
+    for (const series of this.series.values())
+      for (const file of series.partitions.values())
+        if (file.quarantine || (options.checkEveryBlock === true && file.exists)) candidates.push(file);
+    candidates.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const files: RepairedFile[] = [];
+    for (const file of candidates) {
+      this.assertOpen();
+      const repaired = await this.exclusive(() => this.repairFile(file, dryRun));
+      if (repaired) files.push(repaired);
+    }
+    return { dryRun, files };
+  }
+
+  /** Repairs one file; undefined when it is not quarantined and no damage was found in it. */
+  private async repairFile(file: PartitionFile, dryRun: boolean): Promise<RepairedFile | undefined> {
+    // A file with an unusable header is quarantined without `exists` (nothing of it was read).
+    if (!file.exists && !file.quarantine) return undefined;
+    const { bytes } = await readFileImage(file.path);
+    let rebuilt: RebuiltPartition | undefined;
+    try {
+      rebuilt = rebuildPartitionImage(bytes, file.identity, file.bounds);
+    } catch (error) {
+      if (!(error instanceof FtcdFormatError)) throw error;
+    }
+    if (rebuilt && rebuilt.dropped.length === 0 && !file.quarantine) return undefined;
+    const outcome: RepairedFile = {
+      path: file.path,
+      problems: this.problemList.filter((problem) => problem.path === file.path),
+      action: rebuilt ? 'rewritten' : 'set-aside',
+      candles: 0,
+      blocks: rebuilt?.blocks ?? 0,
+      dropped: rebuilt?.dropped ?? [],
+      bytesBefore: bytes.length,
+      bytesAfter: rebuilt?.bytes ?? 0,
+    };
+    if (!rebuilt) {
+      if (dryRun) return outcome;
+      outcome.damagedCopy = await keepDamagedCopy(file.path);
+      const evicted = this.pool.evict(file.path);
+      await rm(file.path);
+      await fsyncDirectory(dirname(file.path));
+      await evicted;
+      // As if the file had never been written: the next save creates it.
+      file.reset();
+      file.loaded = true;
+      file.generation += 1;
+      file.inode = undefined;
+      this.indexes.touch(file);
+      this.forgetProblemsOf(file.path);
+      return outcome;
+    }
+    // The repaired image is loaded as the store will load it: it must be sound.
+    const image = concatenate(rebuilt.chunks);
+    const check = new PartitionFile(file.path, file.identity, file.bounds);
+    const verified = check.loadImage(image);
+    if (verified.problems.length > 0 || verified.tornTailAt !== undefined)
+      throw new FtcdFormatError(`The repaired copy of ${file.path} does not verify`);
+    outcome.candles = check.index.size;
+    if (dryRun) return outcome;
+    const temporary = `${file.path}.tmp`;
+    const inode = await writeFileDurable(temporary, [image]);
+    const detail = { path: file.path, bytesBefore: bytes.length, bytesAfter: image.length };
+    try {
+      outcome.damagedCopy = await keepDamagedCopy(file.path);
+      this.config.probe?.('repair:synced', detail);
+      await rename(temporary, file.path);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    // Reads holding the damaged file's index see a new generation and start over on the copy.
+    const evicted = this.pool.evict(file.path);
+    file.loadImage(image);
+    file.inode = inode;
+    file.loaded = true;
+    file.generation += 1;
+    this.indexes.touch(file);
+    this.forgetProblemsOf(file.path);
+    await evicted;
+    this.config.probe?.('repair:renamed', detail);
+    // Until this fsync a crash may bring back the original: it is quarantined again, and repaired again.
+    await fsyncDirectory(dirname(file.path));
+    return outcome;
+  }
+
   /** Runs `task` when no append is in flight (between commit cycles). */
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -1638,6 +1752,12 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     this.repairList.push({ kind: 'temporary-file-removed', path, bytes: size });
   }
 
+  /** Forgets every problem reported about the file at `path` (it was repaired). */
+  private forgetProblemsOf(path: string): void {
+    for (let index = this.problemList.length - 1; index >= 0; index -= 1)
+      if (this.problemList[index]!.path === path) this.problemList.splice(index, 1);
+  }
+
   private forgetProblems(
     code: StorageProblem['code'],
     matches: (problem: StorageProblem) => boolean = () => true,
@@ -1664,6 +1784,18 @@ export class BinaryStorageAdapter implements CandleStoragePort {
 }
 
 /** A read-only store needs its directory: a mistyped path fails here, not as an empty store. */
+function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
 async function assertStoreDirectory(baseDir: string): Promise<void> {
   let isDirectory: boolean;
   try {
