@@ -1,9 +1,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FootprintCandleDTO } from '@flowtrace/core';
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
+import { inspectFtcdFile } from '../../src/shared/storage/ftcd/inspectFtcdFile';
 import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir, waitFor } from './helpers';
 
 async function findFiles(dir: string, suffix: string): Promise<string[]> {
@@ -120,6 +122,78 @@ describe('health of the default .ftcd store', () => {
     } finally {
       await client.disconnect();
       producer.close();
+      await service.app.stop();
+    }
+  });
+
+  it('logs a problem the store finds after start (background verification), and logs it cleared once repaired', async () => {
+    // Three days of one series; opening reads the newest two, the background verification the oldest.
+    const baseDir = configIn(dir.path).storage.baseDir;
+    const days = generateFootprintCandles({
+      seed: 5,
+      count: 3 * 3,
+      bins: 4,
+      symbol: 'LTCUSDT',
+      tickValue: 0.01,
+      startPrice: 90,
+      emptyRatio: 0,
+      timeframe: '8h',
+      startTime: Date.UTC(2025, 5, 1),
+    });
+    const writer = await BinaryStorageAdapter.open({
+      baseDir,
+      maxCandlesPerBlock: 2,
+      partitioning: { '8h': 'day' },
+    });
+    for (let first = 0; first < days.length; first += 2) await writer.saveMany(days.slice(first, first + 2));
+    await writer.close();
+    const oldest = join(baseDir, 'binance', 'LTCUSDT', '8h', '2025-06-01.ftcd');
+    const block = (await inspectFtcdFile(oldest)).blocks[0]!;
+    const bytes = await readFile(oldest);
+    bytes[block.offset + 50]! ^= 0x01;
+    await writeFile(oldest, bytes);
+
+    const lines: Array<{ level: string; fields: object; message: string }> = [];
+    const logAt =
+      (level: string) =>
+      (fields: object, message = '') =>
+        lines.push({ level, fields, message });
+    const logger = { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') };
+    let store: BinaryStorageAdapter | undefined;
+    const storage = async () => {
+      store = await BinaryStorageAdapter.open({ baseDir, partitioning: { '8h': 'day' } });
+      return store;
+    };
+    const service = await startService(dir.path, {}, { logger, storage });
+    try {
+      expect(lines.filter((line) => line.message.startsWith('storage problem found'))).toEqual([]);
+      await waitFor(
+        () => lines.some((line) => line.message.startsWith('storage problem found: ')),
+        10_000,
+        'the background verification finding logged',
+      );
+      const found = lines.filter((line) => line.message.startsWith('storage problem found'));
+      expect(found).toEqual([
+        {
+          level: 'warn',
+          fields: { code: 'FTCD_CORRUPT_BLOCK', path: oldest, offset: block.offset },
+          message: `storage problem found: Block CRC mismatch at offset ${block.offset}`,
+        },
+      ]);
+      expect((await store!.repair()).files).toHaveLength(1);
+      await waitFor(
+        () => lines.some((line) => line.message === 'storage problem cleared'),
+        10_000,
+        'the repaired problem logged as cleared',
+      );
+      expect(lines.filter((line) => line.message === 'storage problem cleared')).toEqual([
+        {
+          level: 'info',
+          fields: { code: 'FTCD_CORRUPT_BLOCK', path: oldest },
+          message: 'storage problem cleared',
+        },
+      ]);
+    } finally {
       await service.app.stop();
     }
   });

@@ -10,6 +10,7 @@ import type { PersistenceMetrics } from '../infrastructure/metrics/PersistenceMe
 import type { Lifecycle, LifecycleState } from './LifecycleState';
 import type { PersistenceProbe } from './PersistenceProbe';
 import type { ManagedCandleStorage } from './storage/ManagedCandleStorage';
+import { StoreProblemLog } from './storage/StoreProblemLog';
 
 export interface PersistenceApplicationParts {
   lifecycle: LifecycleState;
@@ -34,8 +35,12 @@ export interface PersistenceApplicationParts {
  */
 export class PersistenceApplication {
   private transition: Promise<void> | undefined;
+  /** What the store finds about its files, in the log (not only in /health). */
+  private readonly storeProblems: StoreProblemLog;
 
-  constructor(private readonly parts: PersistenceApplicationParts) {}
+  constructor(private readonly parts: PersistenceApplicationParts) {
+    this.storeProblems = new StoreProblemLog(() => parts.storage.diagnostics(), parts.logger);
+  }
 
   get lifecycle(): Lifecycle {
     return this.parts.lifecycle.current;
@@ -103,7 +108,7 @@ export class PersistenceApplication {
     try {
       await p.storage.open();
       p.probe?.('startup:storage-opened', {});
-      this.logStoreDiagnostics();
+      this.storeProblems.start();
       p.rejectedLog.reopen();
       p.storageHealth.activate();
       await p.healthServer?.start();
@@ -116,21 +121,6 @@ export class PersistenceApplication {
     }
     this.state = 'running';
     p.logger.info({ healthPort: this.healthPort }, 'persistence service started');
-  }
-
-  /**
-   * What opening the store found (a quarantined file, a torn tail cut): in the
-   * log at once, not only in /health. Problems found later (on first use, by
-   * the background verification) show in /health; refused writes are logged
-   * by the telemetry.
-   */
-  private logStoreDiagnostics(): void {
-    const { logger, storage } = this.parts;
-    const diagnostics = storage.diagnostics();
-    for (const { code, path, message } of diagnostics?.problems ?? [])
-      logger.warn({ code, path }, `storage problem found on open: ${message}`);
-    for (const { kind, path } of diagnostics?.repairs ?? [])
-      logger.info({ kind, path }, 'storage repaired on open (nothing acknowledged was lost)');
   }
 
   private async doStop(): Promise<void> {
@@ -155,6 +145,7 @@ export class PersistenceApplication {
     await attempt(() => p.socket.stop());
     p.storageHealth.deactivate();
     await attempt(() => p.queue.stop());
+    this.storeProblems.stop();
     await attempt(() => p.storage.close());
     await attempt(() => p.rejectedLog.close());
     await attempt(async () => p.healthServer?.stop());

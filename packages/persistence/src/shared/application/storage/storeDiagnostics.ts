@@ -1,6 +1,6 @@
 /** What a store says about its own files, when it can (the `.ftcd` store's `health()`). */
 export interface StoreDiagnostics {
-  problems: Array<{ code: string; path: string; message: string }>;
+  problems: Array<{ code: string; path: string; message: string; offset?: number }>;
   repairs: Array<{ kind: string; path: string }>;
 }
 
