@@ -412,8 +412,14 @@ async function storelessPeak(
       value: peak.rate,
       higherIsBetter: true,
       baseline: { name: 'bare net server (parse + reply)', value: baselinePeak.rate },
-      goal: '>= 70% of baseline (the service cost without storage)',
-      goalMet: peak.rate / baselinePeak.rate >= 0.7 && peak.failed === 0,
+      // The 70 % goal is judged on the service path alone; the in-memory adapter adds its own
+      // deep copies and an ever-growing heap, so its row is for comparison only.
+      ...(store === 'discard'
+        ? {
+            goal: '>= 70% of baseline (the service cost without storage)',
+            goalMet: peak.rate / baselinePeak.rate >= 0.7 && peak.failed === 0,
+          }
+        : {}),
       note: `window ${WINDOW}/producer; ${note}; ${describeInternals(peak.internals)}${top}`,
     },
     {
