@@ -97,7 +97,7 @@ describe('configuration precedence: defaults < file < FLOWTRACE_* < flags', () =
       blockCacheBytes: 0,
       compression: false,
     });
-    for (const path of ['storage.indexMemoryBytes', 'storage.createPartitionsAhead'])
+    for (const path of ['storage.indexMemoryBytes', 'storage.createPartitionsAhead', 'storage.minFreeBytes'])
       expect(SETTINGS.map((s) => s.path)).toContain(path);
   });
 

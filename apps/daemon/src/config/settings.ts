@@ -61,6 +61,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     'boolean',
     '.ftcd store: read the files opening skipped while quiet, so damage shows in health',
   ),
+  setting(
+    'storage.minFreeBytes',
+    'integer',
+    'free bytes on the store filesystem below which health is degraded (0: never)',
+  ),
   setting('healthCheckPort', 'integer', 'HTTP port of /health and /metrics (0 = ephemeral)'),
   setting('healthCheckHost', 'string', 'address the health server binds (default loopback only)'),
   setting('pollInterval', 'integer', 'queue poll interval in ms'),

@@ -20,6 +20,15 @@ const storageSchema = z.strictObject({
   createPartitionsAhead: ftcdTuningSchemas.createPartitionsAhead.optional(),
   compactSealedPartitions: ftcdTuningSchemas.compactSealedPartitions.default(true),
   verifyInBackground: ftcdTuningSchemas.verifyInBackground.optional(),
+  /**
+   * Less free space than this on the filesystem holding `baseDir` turns the
+   * storage health degraded, before writes start failing (0: never). 1 GiB.
+   */
+  minFreeBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(2 ** 30),
 });
 
 const validationSchema = z

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { statfsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnixSocketClient } from '@flowtrace/ipc';
@@ -154,6 +155,55 @@ describe('store size metric on the default .ftcd store', () => {
     } finally {
       await client.disconnect();
       await app.stop();
+      await dir.remove();
+    }
+  });
+});
+
+describe("free space on the store's filesystem", () => {
+  it('is in /health and /metrics, and turns storage degraded below storage.minFreeBytes', async () => {
+    const dir = await makeTempDir();
+    const baseDir = join(dir.path, 'candles');
+    try {
+      // Every filesystem has less free space than 2^53 - 1 bytes: degraded (200, not 503).
+      const low = await startService(dir.path, {
+        healthCheckPort: 0,
+        storage: { baseDir, minFreeBytes: Number.MAX_SAFE_INTEGER },
+      });
+      try {
+        const { status, body } = await getJson(low.app.healthPort as number, '/health');
+        const stats = statfsSync(baseDir);
+        expect(status).toBe(200);
+        const storage = (body as { status: string; components: { storage: Record<string, unknown> } })
+          .components.storage;
+        expect((body as { status: string }).status).toBe('degraded');
+        expect(storage).toMatchObject({ status: 'degraded', diskTotalBytes: stats.blocks * stats.bsize });
+        expect(storage.reason).toMatch(
+          /^only \d+ MiB free on the store's filesystem \(storage.minFreeBytes: \d+ MiB\)/,
+        );
+        expect(storage.diskFreeBytes).toBeGreaterThan(0);
+        expect(Math.abs((storage.diskFreeBytes as number) - stats.bavail * stats.bsize)).toBeLessThan(
+          0.05 * stats.blocks * stats.bsize,
+        );
+        const text = await (await fetch(`http://127.0.0.1:${low.app.healthPort}/metrics`)).text();
+        expect(Number(/^flowtrace_persistence_disk_size_bytes (\d+)$/m.exec(text)?.[1])).toBe(
+          stats.blocks * stats.bsize,
+        );
+        expect(Number(/^flowtrace_persistence_disk_free_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+      } finally {
+        await low.app.stop();
+      }
+      const off = await startService(dir.path, { healthCheckPort: 0, storage: { baseDir, minFreeBytes: 0 } });
+      try {
+        const { body } = await getJson(off.app.healthPort as number, '/health');
+        expect((body as { components: { storage: unknown } }).components.storage).toMatchObject({
+          status: 'healthy',
+          diskFreeBytes: expect.any(Number),
+        });
+      } finally {
+        await off.app.stop();
+      }
+    } finally {
       await dir.remove();
     }
   });

@@ -1,8 +1,11 @@
 import type { QueueStats, UnixSocketServerStats } from '@flowtrace/ipc';
 import type { ValidationQualitySnapshot } from '../../../features/candlePersistence/application/services/ValidationQualityMonitor';
 import { QUARANTINE_PROBLEM_CODES, type StoreDiagnostics } from '../../application/storage/storeDiagnostics';
+import type { DiskSpace } from './DiskSpaceMonitor';
 import { type ComponentHealth, type HealthReport, worstStatus } from './HealthReport';
 import type { StorageHealthSnapshot } from './StorageHealthTracker';
+
+const mebibytes = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
 
 /** Live readings the monitor turns into a report (wired by the application). */
 export interface HealthSources {
@@ -11,12 +14,16 @@ export interface HealthSources {
   queue(): { running: boolean; pausedForStorage: boolean; stats: QueueStats | undefined };
   storage(): StorageHealthSnapshot;
   storeDiagnostics(): StoreDiagnostics | undefined;
+  /** Free space of the store's filesystem, when readable. */
+  disk(): DiskSpace | undefined;
   validation(): ValidationQualitySnapshot;
 }
 
 export interface HealthThresholds {
   /** Oldest pending queue message older than this: queuePoller degraded. */
   readonly queueLagDegradedMs: number;
+  /** Less free space than this on the store's filesystem: storage degraded (0: never). */
+  readonly minFreeBytes: number;
 }
 
 /** Builds `/health` from real readings: each component says why it is not healthy. */
@@ -94,6 +101,7 @@ export class HealthMonitor {
   private storageHealth(now: number): ComponentHealth {
     const s = this.sources.storage();
     const diagnostics = this.sources.storeDiagnostics();
+    const disk = this.sources.disk();
     const quarantined = diagnostics?.problems.filter((p) => QUARANTINE_PROBLEM_CODES.has(p.code)) ?? [];
     const details = {
       state: s.state,
@@ -103,6 +111,8 @@ export class HealthMonitor {
       lastErrorCode: s.lastErrorCode,
       problems: diagnostics?.problems ?? [],
       repairs: diagnostics?.repairs ?? [],
+      diskFreeBytes: disk?.freeBytes ?? null,
+      diskTotalBytes: disk?.totalBytes ?? null,
     };
     if (s.state === 'failing') {
       return {
@@ -113,6 +123,13 @@ export class HealthMonitor {
     }
     if (quarantined.length > 0) {
       return { status: 'unhealthy', reason: `${quarantined.length} store file(s) quarantined`, ...details };
+    }
+    if (disk && disk.freeBytes < this.thresholds.minFreeBytes) {
+      return {
+        status: 'degraded',
+        reason: `only ${mebibytes(disk.freeBytes)} MiB free on the store's filesystem (storage.minFreeBytes: ${mebibytes(this.thresholds.minFreeBytes)} MiB); writes fail when it is full`,
+        ...details,
+      };
     }
     if (details.problems.length > 0)
       return { status: 'degraded', reason: 'the store reported problems', ...details };

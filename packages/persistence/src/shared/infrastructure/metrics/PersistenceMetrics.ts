@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestChannel } from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
+import type { DiskSpace } from '../health/DiskSpaceMonitor';
 
 /** Live values read at scrape time (queue depth, connections …). */
 export interface MetricsSources {
@@ -9,6 +10,8 @@ export interface MetricsSources {
   storageFailing(): boolean;
   /** Bytes on disk under the store directory (sampled). */
   storeBytes(): Promise<number>;
+  /** Free and total bytes of the store's filesystem, when readable. */
+  disk(): DiskSpace | undefined;
 }
 
 const NO_SOURCES: MetricsSources = {
@@ -17,6 +20,7 @@ const NO_SOURCES: MetricsSources = {
   errorRate: () => 0,
   storageFailing: () => false,
   storeBytes: async () => 0,
+  disk: () => undefined,
 };
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -136,6 +140,24 @@ export class PersistenceMetrics {
       registers,
       async collect() {
         this.set(await live().storeBytes());
+      },
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_disk_free_bytes',
+      help: 'Bytes the service may still write on the filesystem holding storage.baseDir (statfs f_bavail; read at most every 5 s)',
+      registers,
+      collect() {
+        const disk = live().disk();
+        if (disk) this.set(disk.freeBytes);
+      },
+    });
+    new Gauge({
+      name: 'flowtrace_persistence_disk_size_bytes',
+      help: 'Size of the filesystem holding storage.baseDir',
+      registers,
+      collect() {
+        const disk = live().disk();
+        if (disk) this.set(disk.totalBytes);
       },
     });
     collectDefaultMetrics({ register: this.registry });

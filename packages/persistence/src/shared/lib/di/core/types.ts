@@ -12,6 +12,7 @@ export const PERSISTENCE_TYPES = Object.freeze({
   StorageSource: Symbol.for('flowtrace.persistence.StorageSource'),
   ManagedStorage: Symbol.for('flowtrace.persistence.ManagedStorage'),
   StorageHealthTracker: Symbol.for('flowtrace.persistence.StorageHealthTracker'),
+  DiskSpaceMonitor: Symbol.for('flowtrace.persistence.DiskSpaceMonitor'),
   RejectedCandleLog: Symbol.for('flowtrace.persistence.RejectedCandleLog'),
   SocketRequestHandler: Symbol.for('flowtrace.persistence.SocketRequestHandler'),
   SocketConsumer: Symbol.for('flowtrace.persistence.SocketConsumer'),

@@ -18,6 +18,7 @@ import { JsonlRejectedCandleLog } from '../../../../infrastructure/consumer/audi
 import { QueueConsumer } from '../../../../infrastructure/consumer/QueueConsumer';
 import { SocketConsumer } from '../../../../infrastructure/consumer/SocketConsumer';
 import { SocketRequestHandler } from '../../../../infrastructure/consumer/SocketRequestHandler';
+import { DiskSpaceMonitor } from '../../../../infrastructure/health/DiskSpaceMonitor';
 import { HealthCheckServer } from '../../../../infrastructure/health/HealthCheckServer';
 import { HealthMonitor } from '../../../../infrastructure/health/HealthMonitor';
 import { StorageHealthTracker } from '../../../../infrastructure/health/StorageHealthTracker';
@@ -57,6 +58,14 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
       (managed: ManagedCandleStorage, config: ResolvedPersistenceConfig, logger: LoggerPort) =>
         new StorageHealthTracker({ probe: createWritabilityCheck(managed, config.storage.baseDir), logger }),
       [P.ManagedStorage, P.Config, P.Logger],
+    )
+    .inSingletonScope();
+
+  container
+    .bind(P.DiskSpaceMonitor)
+    .toResolvedValue(
+      (config: ResolvedPersistenceConfig) => new DiskSpaceMonitor(config.storage.baseDir),
+      [P.Config],
     )
     .inSingletonScope();
 
@@ -145,6 +154,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         storageHealth: StorageHealthTracker,
         quality: ValidationQualityMonitor,
         managed: ManagedCandleStorage,
+        disk: DiskSpaceMonitor,
       ) =>
         new HealthMonitor(
           {
@@ -157,9 +167,13 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
             }),
             storage: () => storageHealth.snapshot(),
             storeDiagnostics: () => managed.diagnostics(),
+            disk: () => disk.read(),
             validation: () => quality.snapshot(),
           },
-          { queueLagDegradedMs: Math.max(60_000, config.pollInterval * 10) },
+          {
+            queueLagDegradedMs: Math.max(60_000, config.pollInterval * 10),
+            minFreeBytes: config.storage.minFreeBytes,
+          },
         ),
       [
         P.Config,
@@ -169,6 +183,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         P.StorageHealthTracker,
         C.ValidationQualityMonitor,
         P.ManagedStorage,
+        P.DiskSpaceMonitor,
       ],
     )
     .inSingletonScope();
@@ -211,6 +226,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         quality: ValidationQualityMonitor,
         config: ResolvedPersistenceConfig,
         probe: PersistenceProbe,
+        disk: DiskSpaceMonitor,
       ) => {
         const storeSize = new StoreSizeSampler(config.storage.baseDir);
         metrics.useSources({
@@ -219,6 +235,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
           errorRate: () => quality.snapshot().errorRate,
           storageFailing: () => storageHealth.isFailing,
           storeBytes: () => storeSize.bytes(),
+          disk: () => disk.read(),
         });
         return new PersistenceApplication({
           lifecycle,
@@ -248,6 +265,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
         C.ValidationQualityMonitor,
         P.Config,
         P.Probe,
+        P.DiskSpaceMonitor,
       ],
     )
     .inSingletonScope();
