@@ -255,7 +255,51 @@ describe('flowtrace repair', () => {
   });
 });
 
-const COMMANDS = ['series', 'query', 'export', 'import', 'inspect', 'verify', 'migrate', 'compact', 'repair'];
+describe('flowtrace backup', () => {
+  it('copies a store while a writer holds it; a second run appends only what is new; the copy reads the same', async () => {
+    const baseDir = join(dir, 'backup-source');
+    const target = join(dir, 'backup-target');
+    const writer = await openCandleStore({ baseDir, createPartitionsAhead: false });
+    try {
+      await writer.saveMany(candles1m.slice(0, 200));
+      const first = await runCli(['backup', baseDir, target], dir);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(
+        /^backed up 1 file\(s\) to .*backup-target: 1 copied, 0 appended, 0 unchanged; \d+ bytes written$/m,
+      );
+      await writer.saveMany(candles1m.slice(200));
+      const second = await runCli(['backup', baseDir, target, '--format', 'json'], dir);
+      expect(second.code, second.stderr).toBe(0);
+      const report = JSON.parse(second.stdout) as { files: Array<{ mode: string }> };
+      expect(report.files.map((file) => file.mode)).toEqual(['appended']);
+    } finally {
+      await writer.close();
+    }
+    expect((await runCli(['verify', target], dir)).code).toBe(0);
+    const reader = await openCandleStore({ baseDir: target, readOnly: true });
+    try {
+      expect(await reader.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles1m);
+    } finally {
+      await reader.close();
+    }
+    const inside = await runCli(['backup', baseDir, join(baseDir, 'copy')], dir);
+    expect(inside.code).toBe(1);
+    expect(inside.stderr).toMatch(/^flowtrace backup: .*must not be inside the store/m);
+  });
+});
+
+const COMMANDS = [
+  'series',
+  'query',
+  'export',
+  'import',
+  'inspect',
+  'verify',
+  'migrate',
+  'compact',
+  'repair',
+  'backup',
+];
 
 describe('flowtrace CLI usage', () => {
   it('--help for every command, and usage errors exit 2', async () => {

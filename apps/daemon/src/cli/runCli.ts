@@ -1,4 +1,5 @@
 import { CliError } from './CliError';
+import { backupCommand, backupHelp } from './commands/backup';
 import { compactCommand, compactHelp } from './commands/compact';
 import { exportCommand, exportHelp } from './commands/export';
 import { importCommand, importHelp } from './commands/import';
@@ -41,6 +42,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'rewrite sealed .ftcd partitions left in small blocks (not while the daemon runs)',
     help: compactHelp,
     run: compactCommand,
+  },
+  backup: {
+    summary: 'copy a store consistently while the daemon writes; later runs copy only what is new',
+    help: backupHelp,
+    run: backupCommand,
   },
   repair: {
     summary:

@@ -1,4 +1,7 @@
 // --- candle helpers and storage errors (ftcd/storage helper) ---
+
+export * from './backup/BackupErrors';
+export * from './backup/backupStore';
 export * from './CandleTransformer';
 export * from './candle/CandleRange';
 export * from './candle/candleKeyOf';
