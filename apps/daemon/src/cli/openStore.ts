@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TimeframeName } from '@flowtrace/core';
-import type { CandleStoragePort } from '@flowtrace/persistence/features/candlePersistence';
+import {
+  BinaryStorageAdapter,
+  type CandleStoragePort,
+} from '@flowtrace/persistence/features/candlePersistence';
 import {
   openCandleStore,
   type PartitionGranularity,
@@ -26,6 +29,20 @@ export function detectStoreKind(baseDir: string): StoreKind {
     (entry) => entry.isDirectory() && existsSync(join(baseDir, entry.name, SQLITE_DATABASE_FILE)),
   );
   return perExchange ? 'sqlite-by-exchange' : 'ftcd';
+}
+
+/**
+ * Opens a `.ftcd` store as its writer (the lock: exit 1 while the daemon
+ * holds it), without background compaction, for commands that rewrite its
+ * files; `notFtcd` is the error for a SQLite store.
+ */
+export async function openFtcdWriter(baseDir: string, notFtcd: string): Promise<BinaryStorageAdapter> {
+  if (detectStoreKind(baseDir) !== 'ftcd') throw new CliError(notFtcd, 1);
+  try {
+    return await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
+  } catch (error) {
+    throw new CliError((error as Error).message, 1);
+  }
 }
 
 export async function openStore(

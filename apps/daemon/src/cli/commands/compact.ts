@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { BinaryStorageAdapter } from '@flowtrace/persistence/features/candlePersistence';
 import { CliError } from '../CliError';
-import { detectStoreKind } from '../openStore';
+import { openFtcdWriter } from '../openStore';
 import type { Output } from '../output';
 
 export const compactHelp = `Usage: flowtrace compact <store> [--force] [--format text|json]
@@ -27,15 +26,7 @@ export async function compactCommand(argv: string[], out: Output): Promise<numbe
   if (!baseDir) throw new CliError('missing <store>');
   if (values.format !== 'text' && values.format !== 'json')
     throw new CliError('--format must be text or json');
-  if (detectStoreKind(baseDir) !== 'ftcd')
-    throw new CliError('only .ftcd stores are compacted (SQLite stores use VACUUM)', 1);
-  let store: BinaryStorageAdapter;
-  try {
-    // No background compaction: this command does it, and reports it.
-    store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
-  } catch (error) {
-    throw new CliError((error as Error).message, 1);
-  }
+  const store = await openFtcdWriter(baseDir, 'only .ftcd stores are compacted (SQLite stores use VACUUM)');
   try {
     const report = await store.compact({ force: values.force });
     if (values.format === 'json') out.write(`${JSON.stringify(report)}\n`);

@@ -1,9 +1,8 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BinaryStorageAdapter } from '@flowtrace/persistence/features/candlePersistence';
 import type { DroppedRegion, RepairedFile } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
-import { detectStoreKind } from '../openStore';
+import { openFtcdWriter } from '../openStore';
 import type { Output } from '../output';
 
 export const repairHelp = `Usage: flowtrace repair <store> [--dry-run] [--format text|json]
@@ -38,14 +37,10 @@ export async function repairCommand(argv: string[], out: Output): Promise<number
   if (!baseDir) throw new CliError('missing <store>');
   if (values.format !== 'text' && values.format !== 'json')
     throw new CliError('--format must be text or json');
-  if (detectStoreKind(baseDir) !== 'ftcd')
-    throw new CliError('only .ftcd stores are repaired (for SQLite stores see docs/operations.md)', 1);
-  let store: BinaryStorageAdapter;
-  try {
-    store = await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
-  } catch (error) {
-    throw new CliError((error as Error).message, 1);
-  }
+  const store = await openFtcdWriter(
+    baseDir,
+    'only .ftcd stores are repaired (for SQLite stores see docs/operations.md)',
+  );
   try {
     const dryRun = values['dry-run'];
     const report = await store.repair({ dryRun, checkEveryBlock: true });
