@@ -112,6 +112,23 @@ describe(`flowtrace migrate (${entryCommand('cli').label})`, () => {
     expect(unknown.code).toBe(2);
   });
 
+  it('refuses a kind that does not match the data (exit 2) instead of migrating nothing or mixing two stores', async () => {
+    const source = join(dir, 'source');
+    // The source is a .ftcd store: read as per-exchange SQLite it would list no series and "complete" with 0 candles.
+    const wrongSource = await runCli(
+      ['migrate', '--from', `sqlite-by-exchange:${source}`, '--to', `sqlite:${join(dir, 'wrong-source')}`],
+      dir,
+    );
+    expect(wrongSource.code, wrongSource.stdout + wrongSource.stderr).toBe(2);
+    expect(wrongSource.stderr).toContain(`did you mean --from ftcd:${source}?`);
+    expect(existsSync(join(dir, 'wrong-source'))).toBe(false);
+    // A SQLite store written into the .ftcd store's directory would shadow it (detection prefers SQLite).
+    const mixed = await runCli(['migrate', '--from', `ftcd:${source}`, '--to', `sqlite:${source}`], dir);
+    expect(mixed.code, mixed.stdout + mixed.stderr).toBe(2);
+    expect(mixed.stderr).toContain('already holds ftcd data');
+    expect(readdirSync(source).some((name) => name.startsWith('candles-flatbuffers.db'))).toBe(false);
+  });
+
   it('repartitions a store: --partitioning sets the target granularity, every candle identical', async () => {
     const target = join(dir, 'monthly');
     const moved = await runCli(

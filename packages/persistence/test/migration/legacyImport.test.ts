@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
   LegacyFtcdDirectorySource,
@@ -9,6 +10,7 @@ import {
   StorageMigrator,
 } from '../../src/shared/migration/index';
 import { SQLiteFlatBufferStorage } from '../../src/shared/storage/sqlite/SQLiteFlatBufferStorage';
+import { legacyCandleBlob } from '../storage-sqlite/fixtures/legacyBlobs';
 import {
   expectedFromLegacyDatabase,
   expectedFromLegacyFile,
@@ -230,5 +232,49 @@ describe("import of the original platform's SQLite candle database", () => {
       broken.slice(0, 10).map((candle) => candle.t),
     );
     await Promise.all([skipSource.close(), skipTarget.close(), stopTarget.close()]);
+  });
+
+  it('a row whose blob names another series than its columns is reported (series-mismatch), never written over that series', async () => {
+    const legacyDir = tempDir();
+    const genuine = okx.slice(0, 6).map((candle) => ({ ...candle, ex: 'bybit' }));
+    writeLegacyDatabase(legacyDir, [...btc.slice(0, 20), ...genuine], false);
+    // A row filed under okx (its id and columns) whose blob says bybit, at the open time of a genuine bybit candle.
+    const impostor = { ...genuine[3]!, c: genuine[3]!.c + 1, h: Math.max(genuine[3]!.h, genuine[3]!.c + 1) };
+    const db = new Database(join(legacyDir, 'flowtrace-candles.db'));
+    db.prepare('INSERT INTO candles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      `okx:${impostor.s}:${impostor.i}:${impostor.t}`,
+      impostor.s,
+      'okx',
+      impostor.i,
+      impostor.t,
+      impostor.ct,
+      legacyCandleBlob(impostor),
+      1_750_000_000,
+      1_750_000_000,
+    );
+    db.close();
+
+    const source = await LegacySqliteCandleReader.open({ baseDir: legacyDir });
+    const target = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
+    // Validation of candle contents off: the series check does not depend on it.
+    const result = await new StorageMigrator({ source, target, validateCandles: false }).migrate();
+    expect(result.status).toBe('completed');
+    expect(result.totals).toMatchObject({ source: 27, migrated: 26, invalid: 1 });
+    expect(result.series.find((entry) => entry.exchange === 'okx')).toMatchObject({
+      invalid: 1,
+      migrated: 0,
+    });
+    expect(result.invalid).toEqual([
+      {
+        key: `bybit:${impostor.s}:${impostor.i}:${impostor.t}`,
+        issues: [expect.objectContaining({ path: 'ex', rule: 'series-mismatch' })],
+      },
+    ]);
+    // The genuine bybit candle is intact, and no series the source did not list appeared.
+    expect((await readAll(target)).filter((candle) => candle.ex === 'bybit')).toEqual(
+      genuine.map(expectedFromLegacyDatabase),
+    );
+    expect((await target.listSeries()).map((info) => info.exchange)).toEqual(['binance', 'bybit']);
+    await Promise.all([source.close(), target.close()]);
   });
 });

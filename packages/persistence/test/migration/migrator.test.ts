@@ -318,4 +318,27 @@ describe('StorageMigrator between stores', () => {
     expect(resumed.totals).toMatchObject({ migratedThisRun: 60, migrated: 100 });
     expect((await new MigrationValidator().validate(source, target)).ok).toBe(true);
   });
+
+  it('a checkpoint that cannot be written fails the run before anything reaches the target (FLOWTRACE_MIGRATION_CHECKPOINT), and the file counts every run', async () => {
+    const dir = tempDir();
+    const source = await memoryStore(btc.slice(0, 50));
+    const target = await SQLiteFlatBufferStorage.open({ baseDir: join(dir, 'target') });
+    const missingDir = join(dir, 'no-such-dir', 'cp.json');
+    await expect(
+      new StorageMigrator({ source, target, batchSize: 10, checkpointPath: missingDir }).migrate(),
+    ).rejects.toMatchObject({
+      code: 'FLOWTRACE_MIGRATION_CHECKPOINT',
+      message: expect.stringContaining(missingDir),
+    });
+    expect(await target.listSeries()).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(['target']);
+
+    const checkpointPath = join(dir, 'cp.json');
+    for (const run of [1, 2, 3]) {
+      const result = await new StorageMigrator({ source, target, batchSize: 10, checkpointPath }).migrate();
+      expect(result).toMatchObject({ status: 'completed', runs: run });
+      expect(new CheckpointFile(checkpointPath).load()?.runs).toBe(run);
+    }
+    await target.close();
+  });
 });

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isTimeframeName, TIMEFRAME_NAMES, type TimeframeName } from '@flowtrace/core';
 import {
@@ -14,7 +16,14 @@ import {
   type ReportFormat,
   StorageMigrator,
 } from '@flowtrace/persistence/shared/migration';
-import { PARTITION_GRANULARITIES, type PartitionGranularity } from '@flowtrace/persistence/shared/storage';
+import {
+  FTCD_EXTENSION,
+  LEGACY_SQLITE_EXCHANGE_FILE,
+  LEGACY_SQLITE_FILE,
+  PARTITION_GRANULARITIES,
+  type PartitionGranularity,
+  SQLITE_DATABASE_FILE,
+} from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
 import { openStore, type StoreKind } from '../openStore';
 import type { Output } from '../output';
@@ -48,11 +57,54 @@ Options:
   --tolerance <r>           relative number tolerance of the comparison (default 0: exact)
   --report <file>           write a report; its format from --report-format (json, markdown, html, csv)
 
-Exit code: 0 when the migration completed and the comparison found no difference, 1 otherwise.`;
+A --from store that holds no candles of its kind but data of another kind, and a
+--to directory that already holds another kind's data, are refused (exit 2).
 
-type Endpoint =
-  | { kind: StoreKind; path: string }
-  | { kind: 'legacy-ftcd' | 'legacy-sqlite' | 'legacy-sqlite-by-exchange'; path: string };
+Exit code: 0 when the migration completed and the comparison found no difference,
+1 otherwise, 2 on a usage error.`;
+
+type EndpointKind = StoreKind | 'legacy-ftcd' | 'legacy-sqlite' | 'legacy-sqlite-by-exchange';
+type Endpoint = { kind: EndpointKind; path: string };
+
+const isDirectory = (path: string) => existsSync(path) && statSync(path).isDirectory();
+const subdirectories = (dir: string) =>
+  readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(dir, entry.name));
+
+/** `{dir}/{exchange}/{symbol}/{timeframe}/{partition}.ftcd`: does a `.ftcd` store live here? */
+function holdsFtcdStore(dir: string, depth = 3): boolean {
+  for (const sub of subdirectories(dir)) {
+    if (depth === 1) {
+      if (readdirSync(sub).some((name) => name.endsWith(FTCD_EXTENSION))) return true;
+    } else if (holdsFtcdStore(sub, depth - 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Which kinds of candle data a directory visibly holds, by their files: so that
+ * a wrong kind is refused instead of reading nothing (a `.ftcd` reader finds no
+ * series in a SQLite store and would "migrate" 0 candles) or writing a second
+ * store beside the first (which then hides it from auto-detection).
+ */
+function kindsFound(dir: string): EndpointKind[] {
+  if (!isDirectory(dir)) return [];
+  const found: EndpointKind[] = [];
+  const exchanges = subdirectories(dir);
+  if (existsSync(join(dir, SQLITE_DATABASE_FILE))) found.push('sqlite');
+  if (exchanges.some((sub) => existsSync(join(sub, SQLITE_DATABASE_FILE)))) found.push('sqlite-by-exchange');
+  if (holdsFtcdStore(dir)) found.push('ftcd');
+  const legacyFiles = join(dir, 'candles');
+  if (isDirectory(legacyFiles) && readdirSync(legacyFiles).some((name) => name.endsWith(FTCD_EXTENSION))) {
+    found.push('legacy-ftcd');
+  }
+  if (existsSync(join(dir, LEGACY_SQLITE_FILE))) found.push('legacy-sqlite');
+  if (exchanges.some((sub) => existsSync(join(sub, LEGACY_SQLITE_EXCHANGE_FILE)))) {
+    found.push('legacy-sqlite-by-exchange');
+  }
+  return found;
+}
 
 function parseEndpoint(text: string | undefined, flag: string): Endpoint {
   if (!text) throw new CliError(`${flag} <kind>:<path> is required`);
@@ -112,6 +164,18 @@ async function openSource(endpoint: Endpoint): Promise<{ source: MigrationSource
   }
 }
 
+/** A store source with no series of its kind, in a directory holding another kind's candles: the kind is wrong. */
+async function refuseEmptyForeignSource(from: Endpoint, source: MigrationSource): Promise<void> {
+  if ((await source.listSeries()).length > 0) return;
+  const foreign = kindsFound(from.path).filter((kind) => kind !== from.kind);
+  if (foreign.length > 0) {
+    throw new CliError(
+      `--from ${from.kind}:${from.path} holds no ${from.kind} candles, but ${foreign.join(' and ')} data; ` +
+        `did you mean --from ${foreign[0]}:${from.path}?`,
+    );
+  }
+}
+
 export async function migrateCommand(argv: string[], out: Output): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -155,10 +219,18 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
     throw new CliError(`--report-format must be one of ${REPORT_FORMATS.join(', ')}`);
   }
 
+  const foreignTarget = kindsFound(to.path).filter((kind) => kind !== to.kind);
+  if (foreignTarget.length > 0 && !values['dry-run']) {
+    throw new CliError(
+      `--to ${to.kind}:${to.path}: the directory already holds ${foreignTarget.join(' and ')} data; ` +
+        'writing another kind of store beside it would hide one of them, choose an empty or same-kind directory',
+    );
+  }
   const source = await openSource(from);
   let target: CandleStoragePort | undefined;
   const progress = new Progress(process.stderr.isTTY === true);
   try {
+    await refuseEmptyForeignSource(from, source.source);
     // A dry run writes nothing, so it needs no target on disk (it may not exist yet).
     target = values['dry-run']
       ? await InMemoryCandleStorage.open()
@@ -186,7 +258,7 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
     const result = await migrator.migrate();
     progress.done();
     out.write(
-      `migration ${result.status}${result.resumed ? ` (resumed, run ${result.runs})` : ''}${result.dryRun ? ' [dry run]' : ''}: ${result.totals.migrated} of ${result.totals.source} candles in ${result.totals.series} series, ${result.totals.read} read in this run, ${(result.durationMs / 1000).toFixed(1)} s\n`,
+      `migration ${result.status}${result.resumed ? ` (resumed, run ${result.runs})` : ''}${result.dryRun ? ' [dry run]' : ''}: ${result.totals.migrated} of ${result.totals.source} candles in ${result.totals.series} series, ${result.totals.read} read in this run${result.dryRun ? '' : ` (${result.totals.written} written, ${result.totals.unchanged} already identical in the target)`}, ${(result.durationMs / 1000).toFixed(1)} s\n`,
     );
     const invalid = result.totals.invalid;
     if (invalid > 0) out.write(`${invalid} invalid candle(s) skipped (see the report)\n`);

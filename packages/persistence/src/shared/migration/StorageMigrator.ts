@@ -95,6 +95,9 @@ export class StorageMigrator extends EventEmitter<MigratorEvents> {
           runs: 1,
           series: [],
         };
+    // Written before anything reaches the target: an unwritable checkpoint path fails the run up
+    // front, not after the first batch; and `runs` on disk counts this run, as the result does.
+    this.persist(checkpoint);
     const entries = new Map(checkpoint.series.map((entry) => [seriesLabel(entry), entry]));
     const allSeries = (await config.source.listSeries()).filter((info) => this.matchesFilter(info));
     const total = allSeries.reduce((sum, info) => sum + info.count, 0);
@@ -244,7 +247,7 @@ export class StorageMigrator extends EventEmitter<MigratorEvents> {
         );
       }
       previousOpenTime = candle.t;
-      if (config.validateCandles && !this.accept(candle, entry, seriesResult, run)) {
+      if (!this.accept(info, candle, entry, seriesResult, run)) {
         if (config.onInvalidCandle === 'stop') {
           run.status = 'stopped-on-invalid';
           run.stopReason = `invalid candle ${candleLabel(candle)}`;
@@ -266,22 +269,44 @@ export class StorageMigrator extends EventEmitter<MigratorEvents> {
     emit();
   }
 
-  /** Validates one candle; records it when invalid. */
+  /**
+   * Checks one candle; records it when invalid. Always: the candle must belong to
+   * the series being read (a legacy row whose blob names another series would
+   * otherwise land in a series the source never listed, maybe over a genuine
+   * candle there, and the checkpoint would not describe it). With
+   * `validateCandles`: @flowtrace/core validation.
+   */
   private accept(
+    info: SeriesInfo,
     candle: FootprintCandleDTO,
     entry: SeriesCheckpoint,
     seriesResult: SeriesMigrationResult,
     run: RunState,
   ): boolean {
-    const verdict = validateFootprintCandle(candle);
-    if (verdict.ok) return true;
+    const issues: InvalidCandleReport['issues'] = [];
+    for (const [path, own, listed] of [
+      ['ex', candle.ex, info.exchange],
+      ['s', candle.s, info.symbol],
+      ['i', candle.i, info.timeframe],
+    ] as const) {
+      if (own !== listed) {
+        issues.push({
+          path,
+          rule: 'series-mismatch',
+          message: `${path} is ${JSON.stringify(own)} but the source listed the candle in series ${seriesLabel(info)}`,
+        });
+      }
+    }
+    if (issues.length === 0 && this.config.validateCandles) {
+      const verdict = validateFootprintCandle(candle);
+      if (!verdict.ok)
+        issues.push(...verdict.issues.map(({ path, rule, message }) => ({ path, rule, message })));
+    }
+    if (issues.length === 0) return true;
     entry.invalid += 1;
     seriesResult.invalid += 1;
     if (run.invalid.length < this.config.maxReportedInvalid) {
-      run.invalid.push({
-        key: candleLabel(candle),
-        issues: verdict.issues.map(({ path, rule, message }) => ({ path, rule, message })),
-      });
+      run.invalid.push({ key: candleLabel(candle), issues });
     }
     return false;
   }

@@ -6,7 +6,6 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -68,18 +67,23 @@ export class CheckpointFile {
 
   save(checkpoint: MigrationCheckpoint): void {
     const bytes = Buffer.from(`${JSON.stringify(checkpoint, null, 2)}\n`, 'utf8');
-    const fd = openSync(this.tempPath, 'w', 0o644);
+    let fd: number | undefined;
     try {
+      fd = openSync(this.tempPath, 'w', 0o644);
       let offset = 0;
       while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset);
       fsyncSync(fd);
-    } catch (error) {
       closeSync(fd);
-      unlinkSync(this.tempPath);
-      throw new MigrationCheckpointError(`Cannot write checkpoint ${this.path}`, { cause: error });
+      fd = undefined;
+      renameSync(this.tempPath, this.path);
+    } catch (error) {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(this.tempPath, { force: true });
+      throw new MigrationCheckpointError(
+        `Cannot write checkpoint ${this.path}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
-    closeSync(fd);
-    renameSync(this.tempPath, this.path);
     fsyncDirectory(dirname(this.path));
   }
 }
