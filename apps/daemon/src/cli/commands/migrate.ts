@@ -60,8 +60,12 @@ Options:
 A --from store that holds no candles of its kind but data of another kind, and a
 --to directory that already holds another kind's data, are refused (exit 2).
 
-Exit code: 0 when the migration completed and the comparison found no difference,
-1 otherwise, 2 on a usage error.`;
+A source's own problems (legacy rows that do not decode or duplicate a key, the
+later row being read; damaged .ftcd files) are listed and reported: what they
+concern is not migrated, and the exit code is 1.
+
+Exit code: 0 when the migration completed, the source reported no problem and
+the comparison found no difference; 1 otherwise; 2 on a usage error.`;
 
 type EndpointKind = StoreKind | 'legacy-ftcd' | 'legacy-sqlite' | 'legacy-sqlite-by-exchange';
 type Endpoint = { kind: EndpointKind; path: string };
@@ -262,6 +266,13 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
     );
     const invalid = result.totals.invalid;
     if (invalid > 0) out.write(`${invalid} invalid candle(s) skipped (see the report)\n`);
+    // Left out by the source itself: no comparison can see them missing, so they fail the run.
+    const leftOut = result.sourceProblems;
+    if (leftOut.length > 0) {
+      out.write(`${leftOut.length} problem(s) in the source: what they concern was not migrated\n`);
+      for (const problem of leftOut.slice(0, 10))
+        out.write(`  ${problem.rule} ${problem.key}: ${problem.message}\n`);
+    }
 
     let validation: Awaited<ReturnType<MigrationValidator['validate']>> | undefined;
     if (validate !== 'none' && !values['dry-run'] && result.status === 'completed') {
@@ -283,7 +294,11 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
       await new MigrationReporter().write(values.report, reportFormat, result, validation);
       out.write(`report written to ${values.report} (${reportFormat})\n`);
     }
-    return result.status === 'completed' && (validation === undefined || validation.ok) ? 0 : 1;
+    return result.status === 'completed' &&
+      (validation === undefined || validation.ok) &&
+      result.sourceProblems.length === 0
+      ? 0
+      : 1;
   } finally {
     await target?.close();
     await source.close();

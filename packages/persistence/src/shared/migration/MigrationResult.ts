@@ -1,4 +1,5 @@
 import type { LegacyDefaultsReport } from '../storage/serialization/flatbuffer/legacy/LegacyDefaultsTally';
+import type { SourceProblem } from './source/MigrationSource';
 
 /** Emitted after every durable batch and at the end of every series. */
 export interface MigrationProgress {
@@ -85,4 +86,10 @@ export interface MigrationResult {
   defaulted: LegacyDefaultsReport | undefined;
   /** Why the migration stopped early, if it did. */
   stopReason: string | undefined;
+  /**
+   * What the source left out of its reads (undecodable or duplicated legacy
+   * rows, damaged `.ftcd` files): candles that were not migrated and that no
+   * comparison can see missing.
+   */
+  sourceProblems: SourceProblem[];
 }

@@ -26,7 +26,7 @@ import type {
   MigrationStatus,
   SeriesMigrationResult,
 } from './MigrationResult';
-import { candleLabel, seriesLabel } from './source/MigrationSource';
+import { candleLabel, readSourceProblems, seriesLabel } from './source/MigrationSource';
 
 interface MigratorEvents {
   progress: [MigrationProgress];
@@ -179,6 +179,7 @@ export class StorageMigrator extends EventEmitter<MigratorEvents> {
       invalid: run.invalid,
       defaulted: defaultsDelta(defaultsBefore, config.source.defaultsReport?.()),
       stopReason: run.stopReason,
+      sourceProblems: readSourceProblems(config.source),
     };
   }
 

@@ -78,6 +78,13 @@ export class MigrationReporter {
         model.invalid.map((entry) => [entry.key, entry.path, entry.rule, entry.message]),
       );
     }
+    if (model.sourceProblems.length > 0) {
+      lines.push('## Left out by the source', '');
+      table(
+        ['rule', 'key', 'message'],
+        model.sourceProblems.map((entry) => [entry.rule, entry.key, entry.message]),
+      );
+    }
     if (model.differences.length > 0) {
       lines.push('## Differences', '');
       table(
@@ -131,6 +138,13 @@ export class MigrationReporter {
         model.invalid.map((entry) => [entry.key, entry.path, entry.rule, entry.message]),
       );
     }
+    if (model.sourceProblems.length > 0) {
+      table(
+        'Left out by the source',
+        ['rule', 'key', 'message'],
+        model.sourceProblems.map((entry) => [entry.rule, entry.key, entry.message]),
+      );
+    }
     if (model.differences.length > 0) {
       table(
         'Differences',
@@ -163,6 +177,8 @@ export class MigrationReporter {
     for (const entry of model.invalid) {
       rows.push(['invalid', '', entry.key, entry.path, '', '', '', `${entry.rule}: ${entry.message}`]);
     }
+    for (const entry of model.sourceProblems)
+      rows.push(['source-problem', '', entry.key, '', '', '', '', `${entry.rule}: ${entry.message}`]);
     for (const entry of model.differences) {
       rows.push(['difference', '', entry.key, entry.path, entry.source, entry.target, '', entry.kind]);
     }

@@ -16,6 +16,7 @@ export interface ReportModel {
   }[];
   defaulted: { field: string; candles: number; meaning: string }[];
   invalid: { key: string; path: string; rule: string; message: string }[];
+  sourceProblems: { rule: string; key: string; message: string }[];
   differences: { kind: string; key: string; path: string; source: string; target: string }[];
 }
 
@@ -37,6 +38,7 @@ export function buildReportModel(result: MigrationResult, validation?: Validatio
     ['written', String(result.totals.written)],
     ['unchanged', String(result.totals.unchanged)],
     ['invalid', String(result.totals.invalid)],
+    ['sourceProblems', String(result.sourceProblems.length)],
     ['candlesPerSecond', result.rate.toFixed(1)],
   ];
   if (result.stopReason !== undefined) summary.push(['stopReason', result.stopReason]);
@@ -84,6 +86,7 @@ export function buildReportModel(result: MigrationResult, validation?: Validatio
         message: issue.message,
       })),
     ),
+    sourceProblems: result.sourceProblems,
     differences: (validation?.differences ?? []).flatMap((difference) =>
       difference.fields.length === 0
         ? [{ kind: difference.kind, key: difference.key, path: '', source: '', target: '' }]

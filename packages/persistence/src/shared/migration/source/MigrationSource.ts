@@ -13,6 +13,34 @@ import type { LegacyDefaultsReport } from '../../storage/serialization/flatbuffe
 export interface MigrationSource extends Pick<CandleStoragePort, 'listSeries' | 'iterate'> {
   /** Legacy readers: which absent fields got defaults, and in how many candles. */
   defaultsReport?(): LegacyDefaultsReport;
+  /**
+   * What the source left out of its reads: a legacy reader's undecodable or
+   * duplicated rows (`{rule, key, message}`), a `.ftcd` store's damaged or
+   * unreadable files (`{code, path, message}`). Read with `readSourceProblems`.
+   */
+  problems?(): readonly object[];
+}
+
+/** Something a source left out of its reads (see `MigrationSource.problems`). */
+export interface SourceProblem {
+  /** The legacy reader's rule or the store's problem code. */
+  rule: string;
+  /** The candle key (legacy rows) or file path (stores) concerned. */
+  key: string;
+  message: string;
+}
+
+/** The source's problems in one shape; none when it reports none. */
+export function readSourceProblems(source: MigrationSource): SourceProblem[] {
+  const found: SourceProblem[] = [];
+  for (const problem of source.problems?.() ?? []) {
+    const fields = problem as Record<string, unknown>;
+    const rule = fields.rule ?? fields.code;
+    const key = fields.key ?? fields.path;
+    if (typeof rule !== 'string' || typeof key !== 'string' || typeof fields.message !== 'string') continue;
+    found.push({ rule, key, message: fields.message });
+  }
+  return found;
 }
 
 export type { SeriesInfo };

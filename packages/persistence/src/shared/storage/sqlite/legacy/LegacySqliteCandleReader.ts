@@ -33,6 +33,8 @@ export interface LegacySqliteReaderOptions {
 }
 
 interface LegacyRow {
+  id: unknown;
+  rowid: number;
   exchange: string;
   symbol: string;
   timeframe: string;
@@ -43,6 +45,20 @@ interface LegacyRow {
 interface LegacySource {
   db: Database.Database;
   table: string;
+  path: string;
+}
+
+/**
+ * A row the reader could not turn into a candle, or left out: `unreadable`
+ * (its blob does not decode, or its open time is not its `open_time`
+ * column), `duplicate-key` (another row holds the same series and open time;
+ * the later row, by rowid, is the one read).
+ */
+export interface LegacyRowProblem {
+  rule: 'unreadable' | 'duplicate-key';
+  /** `exchange:symbol:timeframe:open_time` from the row's columns. */
+  key: string;
+  message: string;
 }
 
 /**
@@ -55,6 +71,8 @@ interface LegacySource {
 export class LegacySqliteCandleReader implements AsyncDisposable {
   private readonly serializer = new FlatBufferSerializer();
   private readonly tally = new LegacyDefaultsTally();
+  /** Rows left out so far, each once (a migration's validation reads the rows again). */
+  private readonly rowProblems = new Map<string, LegacyRowProblem>();
   private closed = false;
 
   private constructor(
@@ -81,7 +99,7 @@ export class LegacySqliteCandleReader implements AsyncDisposable {
           throw new LegacySqliteFormatError(`Legacy candle database ${path} does not exist`);
         }
         const db = new Database(path, { readonly: true, fileMustExist: true });
-        sources.push({ db, table });
+        sources.push({ db, table, path });
         const found = db
           .prepare<[string], string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?")
           .pluck()
@@ -112,8 +130,15 @@ export class LegacySqliteCandleReader implements AsyncDisposable {
       );
     }
     // Several files can only matter if an exchange's rows were copied around: keep the order and limit exact.
-    found.sort((a, b) => (query.order === 'asc' ? a.open_time - b.open_time : b.open_time - a.open_time));
-    return this.decode(Number.isFinite(query.limit) ? found.slice(0, query.limit) : found);
+    found.sort((a, b) =>
+      a.open_time === b.open_time
+        ? a.rowid - b.rowid
+        : query.order === 'asc'
+          ? a.open_time - b.open_time
+          : b.open_time - a.open_time,
+    );
+    const candles = this.decode(this.withoutDuplicates(found));
+    return Number.isFinite(query.limit) ? candles.slice(0, query.limit) : candles;
   }
 
   findLatest(
@@ -165,19 +190,43 @@ export class LegacySqliteCandleReader implements AsyncDisposable {
       let from = startTime;
       for (;;) {
         this.assertOpen();
-        const page = (
-          await this.findBySymbol(info.symbol, info.exchange, info.timeframe, {
-            startTime: from,
-            endTime,
-            limit: this.pageSize,
-          })
-        ).slice();
-        for (const candle of page) yield candle;
-        const last = page[page.length - 1];
-        if (page.length < this.pageSize || last === undefined) break;
-        from = last.t + 1;
+        const rows: LegacyRow[] = [];
+        for (const source of this.sources)
+          rows.push(
+            ...this.rows(
+              source,
+              info.exchange,
+              info.symbol,
+              info.timeframe,
+              from,
+              endTime,
+              this.pageSize,
+              'asc',
+            ),
+          );
+        rows.sort((a, b) => a.open_time - b.open_time || a.rowid - b.rowid);
+        const full = rows.length >= this.pageSize;
+        let page = rows.slice(0, this.pageSize);
+        const lastTime = page[page.length - 1]?.open_time;
+        if (full && lastTime !== undefined) {
+          // Rows of the page's last open time may go on in the next page (duplicate keys): read
+          // that open time whole, in the next page, unless it is all this page holds.
+          const before = page.filter((row) => row.open_time !== lastTime);
+          page = before.length > 0 ? before : this.rowsAt(info, lastTime);
+        }
+        for (const candle of this.decode(this.withoutDuplicates(page))) yield candle;
+        if (!full || lastTime === undefined) break;
+        from = page.length > 0 && page[page.length - 1]!.open_time === lastTime ? lastTime + 1 : lastTime;
       }
     }
+  }
+
+  /**
+   * Rows left out so far: undecodable blobs, blobs whose open time is not
+   * their row's, rows of a duplicated key (nothing is dropped silently).
+   */
+  problems(): LegacyRowProblem[] {
+    return [...this.rowProblems.values()];
   }
 
   /** Every field the reads so far had to default, with how many candles lacked it. */
@@ -207,23 +256,77 @@ export class LegacySqliteCandleReader implements AsyncDisposable {
   ): LegacyRow[] {
     return source.db
       .prepare<[string, string, string, number, number, number], LegacyRow>(
-        `SELECT exchange, symbol, timeframe, open_time, data FROM ${quoteIdentifier(source.table)}
+        `SELECT id, rowid AS rowid, exchange, symbol, timeframe, open_time, data FROM ${quoteIdentifier(source.table)}
          WHERE exchange = ? AND symbol = ? AND timeframe = ? AND open_time >= ? AND open_time <= ?
-         ORDER BY open_time ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+         ORDER BY open_time ${order === 'asc' ? 'ASC' : 'DESC'}, rowid ASC LIMIT ?`,
       )
       .all(exchange, symbol, timeframe, clampTime(startTime), clampTime(endTime), limit);
   }
 
+  /** Every row of one series at one open time, over all files (a key duplicated more than a page's worth). */
+  private rowsAt(info: SeriesInfo, openTime: number): LegacyRow[] {
+    const rows: LegacyRow[] = [];
+    for (const source of this.sources)
+      rows.push(
+        ...this.rows(source, info.exchange, info.symbol, info.timeframe, openTime, openTime, -1, 'asc'),
+      );
+    return rows.sort((a, b) => a.rowid - b.rowid);
+  }
+
+  /**
+   * Rows sorted by open time (ties by rowid): of rows sharing a key, the last
+   * is kept (the original platform's INSERT OR REPLACE leaves the latest
+   * write last) and the others are reported.
+   */
+  private withoutDuplicates(rows: readonly LegacyRow[]): LegacyRow[] {
+    const kept: LegacyRow[] = [];
+    for (const row of rows) {
+      const previous = kept[kept.length - 1];
+      if (previous !== undefined && previous.open_time === row.open_time) {
+        this.reportRow(
+          previous,
+          'duplicate-key',
+          `row ${String(previous.id)} has the key of row ${String(row.id)}, which is read instead (the later row)`,
+        );
+        kept[kept.length - 1] = row;
+      } else kept.push(row);
+    }
+    return kept;
+  }
+
+  /** Decodes row by row: an undecodable row is reported and left out, not the end of the read. */
   private decode(rows: readonly LegacyRow[]): FootprintCandleDTO[] {
-    return rows.map((row) => {
-      const decoded = this.serializer.deserializeWithReport(row.data, {
-        exchange: row.exchange,
-        symbol: row.symbol,
-        timeframe: row.timeframe,
-      });
+    const candles: FootprintCandleDTO[] = [];
+    for (const row of rows) {
+      let decoded: ReturnType<FlatBufferSerializer['deserializeWithReport']>;
+      try {
+        decoded = this.serializer.deserializeWithReport(row.data, {
+          exchange: row.exchange,
+          symbol: row.symbol,
+          timeframe: row.timeframe,
+        });
+      } catch (error) {
+        this.reportRow(row, 'unreadable', `row ${String(row.id)}: ${(error as Error).message}`);
+        continue;
+      }
+      if (decoded.candle.t !== row.open_time) {
+        this.reportRow(
+          row,
+          'unreadable',
+          `row ${String(row.id)}: its candle's open time ${decoded.candle.t} is not its open_time column ${row.open_time}`,
+        );
+        continue;
+      }
       this.tally.add(decoded);
-      return decoded.candle;
-    });
+      candles.push(decoded.candle);
+    }
+    return candles;
+  }
+
+  private reportRow(row: LegacyRow, rule: LegacyRowProblem['rule'], message: string): void {
+    const key = `${row.exchange}:${row.symbol}:${row.timeframe}:${row.open_time}`;
+    const id = `${rule}\u0000${String(row.id)}\u0000${row.rowid}`;
+    if (!this.rowProblems.has(id)) this.rowProblems.set(id, { rule, key, message });
   }
 
   private assertOpen(): void {
