@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnixSocketServer } from '../src/features/unix-socket/index';
 import {
   HybridPublisher,
   PublishRejectedError,
   QueueMessageValidationError,
+  QueueUnavailableError,
   SQLiteQueue,
 } from '../src/index';
 import { makeTempDir } from './helpers/tempDir';
@@ -110,11 +112,79 @@ describe('HybridPublisher', () => {
       publisher.publish({ id: `g${i}`, type: 't', payload: i }),
     );
     const bad = publisher.publish({ id: 'bad', type: 't', payload: { n: BigInt(1) } });
-    await expect(bad).rejects.toBeInstanceOf(TypeError);
+    await expect(bad).rejects.toBeInstanceOf(QueueMessageValidationError);
+    await expect(bad).rejects.toMatchObject({ code: 'FLOWTRACE_QUEUE_MESSAGE_INVALID' });
     expect((await Promise.all(good)).map((r) => r.via)).toEqual(Array(5).fill('queue'));
     expect(publisher.stats()).toMatchObject({ queued: 5, failed: 1 });
     await publisher.close();
     expect(queuedIds()).toEqual(['g0', 'g1', 'g2', 'g3', 'g4']);
+  });
+
+  it('never reports a payload JSON cannot encode as queued (function, symbol): it rejects, typed', async () => {
+    const publisher = newPublisher();
+    // No daemon: these went to the queue, where the NULL payload was dropped by
+    // INSERT OR IGNORE while publish() resolved { via: 'queue' }.
+    for (const payload of [() => 1, Symbol('s')]) {
+      await expect(publisher.publish({ id: 'f', type: 't', payload })).rejects.toMatchObject({
+        code: 'FLOWTRACE_QUEUE_MESSAGE_INVALID',
+      });
+    }
+    expect(publisher.stats()).toMatchObject({ queued: 0, failed: 2 });
+    await publisher.close();
+    expect(queuedIds()).toEqual([]);
+  });
+
+  it('a queue that cannot be written rejects publish() with QueueUnavailableError; later publishes succeed', async () => {
+    const publisher = newPublisher({ queueBusyTimeoutMs: 0 });
+    const other = new BetterSqlite3(queuePath);
+    other.exec('BEGIN IMMEDIATE'); // the queue file is locked (or full, read-only, failing)
+    const failed = await Promise.allSettled(
+      [1, 2].map((i) => publisher.publish({ id: `l${i}`, type: 't', payload: i })),
+    );
+    other.exec('ROLLBACK');
+    other.close();
+    for (const result of failed) {
+      expect(result.status).toBe('rejected');
+      const reason = (result as PromiseRejectedResult).reason as unknown;
+      expect(reason).toBeInstanceOf(QueueUnavailableError);
+      expect(reason).toMatchObject({
+        code: 'FLOWTRACE_QUEUE_UNAVAILABLE',
+        retryable: true,
+        sqliteCode: 'SQLITE_BUSY',
+      });
+    }
+    expect((await publisher.publish({ id: 'after', type: 't', payload: 0 })).via).toBe('queue');
+    await publisher.close();
+    expect(queuedIds()).toEqual(['after']);
+  });
+
+  it('a connected daemon that stopped reading does not make the producer buffer without bound', async () => {
+    // A real server stuck on its first request (e.g. in a hung fsync) reads at
+    // most one frame; the rest stay in the kernel buffer, then in the client's.
+    const server = new UnixSocketServer({ socketPath, stopTimeoutMs: 50, maxInFlightPerConnection: 1 });
+    server.setRequestHandler(() => new Promise(() => undefined));
+    await server.start();
+    cleanups.push(() => server.stop());
+    const maxSocketBufferedBytes = 256 * 1024;
+    const publisher = newPublisher({ requestTimeoutMs: 20_000, maxSocketBufferedBytes });
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    const payload = 'x'.repeat(16 * 1024);
+    const count = 400; // 6.4 MB: far beyond the bound and the kernel's socket buffers
+    const results: Array<Promise<{ via: string }>> = [];
+    for (let i = 0; i < count; i++) {
+      results.push(publisher.publish({ id: `h${i}`, type: 't', payload }));
+      if (i % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Past the bound, publishes are queued at once instead of being written
+    // (before: every one was written and waited for its 20 s timeout).
+    await expect.poll(() => publisher.stats().queued, { timeout: 5_000 }).toBeGreaterThan(count / 2);
+    const heldBySocket = publisher.stats().inFlight;
+    expect(heldBySocket * payload.length).toBeLessThan(maxSocketBufferedBytes + 4 * 1024 * 1024);
+    // The daemon goes away: what it held falls back to the queue too. Nothing lost.
+    await server.stop();
+    expect((await Promise.all(results)).every((r) => r.via === 'queue')).toBe(true);
+    await publisher.close();
+    expect(queuedIds()).toHaveLength(count);
   });
 
   it('queues on a retryable error response and on a timeout', async () => {

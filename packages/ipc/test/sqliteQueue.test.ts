@@ -1,9 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   QueueClosedError,
   QueueMessageValidationError,
+  QueueUnavailableError,
   SQLiteQueue,
   validateQueueMessage,
 } from '../src/features/sqlite-queue/index';
@@ -79,6 +81,70 @@ describe('SQLiteQueue', () => {
       QueueMessageValidationError,
     );
     expect(queue.stats().pending).toBe(0);
+  });
+
+  it('refuses a payload JSON cannot encode with a typed error instead of dropping the row as a duplicate', () => {
+    const queue = openQueue();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    // A function or a symbol encodes to nothing: the NULL payload used to be
+    // swallowed by INSERT OR IGNORE, enqueue() answering false (as for a known id).
+    for (const payload of [() => 1, Symbol('s'), { n: BigInt(1) }, circular]) {
+      const error = (() => {
+        try {
+          queue.enqueue(msg('bad', 1, payload));
+        } catch (thrown) {
+          return thrown;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(QueueMessageValidationError);
+      expect(error).toMatchObject({ code: 'FLOWTRACE_QUEUE_MESSAGE_INVALID', retryable: false });
+    }
+    expect(() => queue.enqueueBatch([msg('ok'), msg('bad', 1, () => 1)])).toThrow(
+      QueueMessageValidationError,
+    );
+    expect(queue.stats().pending).toBe(0);
+    expect(queue.enqueue(msg('ok'))).toBe(true);
+  });
+
+  it('creates the directory of a new queue file', () => {
+    dbPath = join(tmp.dir, 'not', 'yet', 'queue.db');
+    const queue = openQueue();
+    expect(queue.enqueue(msg('a'))).toBe(true);
+  });
+
+  it('fails with QueueUnavailableError (stable code, retryable) when the file cannot be opened or written', () => {
+    const notADirectory = join(tmp.dir, 'plain-file');
+    writeFileSync(notADirectory, 'x');
+    dbPath = join(notADirectory, 'queue.db');
+    expect(() => openQueue()).toThrow(QueueUnavailableError);
+
+    dbPath = join(tmp.dir, 'queue.db');
+    const queue = openQueue({ busyTimeoutMs: 0 });
+    const other = new BetterSqlite3(dbPath);
+    other.exec('BEGIN IMMEDIATE'); // another process holds the write lock
+    try {
+      const error = (() => {
+        try {
+          queue.enqueueBatch([msg('a'), msg('b')]);
+        } catch (thrown) {
+          return thrown;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(QueueUnavailableError);
+      expect(error).toMatchObject({
+        code: 'FLOWTRACE_QUEUE_UNAVAILABLE',
+        retryable: true,
+        sqliteCode: 'SQLITE_BUSY',
+      });
+      expect(() => queue.enqueue(msg('a'))).toThrow(QueueUnavailableError);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(queue.enqueue(msg('a'))).toBe(true);
   });
 
   it('retries a failed message after a delay, then dead-letters it; cleanup keeps dead letters', async () => {

@@ -1,5 +1,5 @@
 export { FlowTraceIpcError, InvalidOptionsError } from '../../shared/errors';
-export { QueueClosedError, QueueMessageValidationError } from './domain/errors';
+export { QueueClosedError, QueueMessageValidationError, QueueUnavailableError } from './domain/errors';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './domain/schema';
 export type {
   DeadLetter,

@@ -8,6 +8,11 @@ export const publisherOptionsSchema = z.object({
   reconnectBaseDelayMs: z.number().int().positive().default(50),
   reconnectMaxDelayMs: z.number().int().positive().default(2_000),
   maxFrameBytes: z.number().int().positive().optional(),
+  maxSocketBufferedBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   queueDurability: z.enum(['full', 'batched']).default('full'),
   queueBusyTimeoutMs: z.number().int().nonnegative().default(5_000),
 });

@@ -11,6 +11,13 @@ export interface HybridPublisherConfig {
   reconnectBaseDelayMs?: number;
   reconnectMaxDelayMs?: number;
   maxFrameBytes?: number;
+  /**
+   * Bytes written to the socket and not yet taken by the daemon above which
+   * publishes go straight to the queue instead (a daemon that stopped reading,
+   * e.g. hung or stuck in I/O, must not make the producer buffer without
+   * bound). Default 1 MiB.
+   */
+  maxSocketBufferedBytes?: number;
   /** Durability of the fallback queue; `full` (default) fsyncs each enqueue. */
   queueDurability?: QueueDurability;
   queueBusyTimeoutMs?: number;

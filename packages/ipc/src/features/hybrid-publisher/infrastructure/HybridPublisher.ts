@@ -18,6 +18,9 @@ import type { HybridPublisherConfig, HybridPublisherStats, PublishResult } from 
  *   PublishRejectedError and NOT queued (it would fail forever).
  * - The socket reconnects in the background; publishing uses it again as soon
  *   as it is back.
+ * - A daemon that is connected but stopped reading (hung, stuck in I/O): once
+ *   `maxSocketBufferedBytes` are waiting to be written, publishes are queued
+ *   without being sent, so the producer's memory stays bounded.
  *
  * Duplicates are possible and consumers must deduplicate by message id: a
  * message the daemon persisted but whose acknowledgement arrived late (timeout)
@@ -28,6 +31,7 @@ export class HybridPublisher {
   private readonly client: UnixSocketClient;
   private readonly queue: SQLiteQueue;
   private readonly requestTimeoutMs: number;
+  private readonly maxSocketBufferedBytes: number;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -37,6 +41,7 @@ export class HybridPublisher {
   constructor(config: HybridPublisherConfig) {
     const options = parseOptions('HybridPublisher', publisherOptionsSchema, config);
     this.requestTimeoutMs = options.requestTimeoutMs;
+    this.maxSocketBufferedBytes = options.maxSocketBufferedBytes;
     this.queue = new SQLiteQueue({
       dbPath: options.queuePath,
       durability: options.queueDurability,
@@ -113,7 +118,7 @@ export class HybridPublisher {
       this.counters.failed++;
       throw error;
     }
-    if (this.client.isConnected()) {
+    if (this.client.isConnected() && this.client.bufferedBytes < this.maxSocketBufferedBytes) {
       let response: IPCResponse | undefined;
       try {
         response = await this.client.request(message, { timeoutMs: this.requestTimeoutMs });

@@ -12,3 +12,21 @@ export class QueueClosedError extends FlowTraceIpcError {
   readonly code = 'FLOWTRACE_QUEUE_CLOSED';
   readonly retryable = false;
 }
+
+/**
+ * The queue file could not be opened or written (disk full, read-only or
+ * unwritable filesystem, I/O error, locked beyond the busy timeout). Nothing
+ * was stored by the failed call. `sqliteCode` is SQLite's own code (e.g.
+ * `SQLITE_FULL`, `SQLITE_CANTOPEN`) when there was one; `cause` the original.
+ * Retryable: the same call may succeed once the condition is gone.
+ */
+export class QueueUnavailableError extends FlowTraceIpcError {
+  readonly code = 'FLOWTRACE_QUEUE_UNAVAILABLE';
+  readonly retryable = true;
+  readonly sqliteCode: string | undefined;
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    const code = (cause as { code?: unknown } | null)?.code;
+    this.sqliteCode = typeof code === 'string' ? code : undefined;
+  }
+}

@@ -1,6 +1,9 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import { FlowTraceIpcError } from '../../../shared/errors';
 import { parseOptions } from '../../../shared/options';
-import { QueueClosedError } from '../domain/errors';
+import { QueueClosedError, QueueMessageValidationError, QueueUnavailableError } from '../domain/errors';
 import { queueOptionsSchema, type ResolvedQueueOptions, retryDelayFor } from '../domain/options';
 import type {
   DeadLetter,
@@ -65,20 +68,7 @@ export class SQLiteQueue {
 
   constructor(config: QueueConfig) {
     this.options = parseOptions('SQLiteQueue', queueOptionsSchema, config);
-    this.db = new BetterSqlite3(this.options.dbPath);
-    try {
-      this.db.pragma(`busy_timeout = ${this.options.busyTimeoutMs}`);
-      // Only a brand-new file can take a page size (before WAL and the first
-      // table); existing files keep theirs. 16 KiB pages hold ~15 rows of 1 KB
-      // payload instead of 3, which makes batched inserts ~25% faster here.
-      if (this.isEmptyFile()) this.db.pragma(`page_size = ${this.options.pageSize}`);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${this.options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      migrate(this.db);
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
+    this.db = this.open();
     this.insertStmt = this.db.prepare(
       'INSERT OR IGNORE INTO message_queue (message_id, type, payload, timestamp, processed, created_at) VALUES (?, ?, ?, ?, 0, ?)',
     );
@@ -104,12 +94,17 @@ export class SQLiteQueue {
     );
   }
 
-  /** Durably stores one message (validated). Returns false when the id already existed. */
+  /**
+   * Durably stores one message (validated). Returns false when the id already
+   * existed. Throws QueueMessageValidationError (invalid, or a payload JSON
+   * cannot encode) or QueueUnavailableError (the file cannot be written).
+   */
   enqueue(message: QueueMessage): boolean {
     this.assertOpen();
     const m = validateQueueMessage(message);
-    return (
-      this.insertStmt.run(m.id, m.type, JSON.stringify(m.payload), m.timestamp, nowSeconds()).changes === 1
+    const payload = encodePayload(m.payload);
+    return this.write(
+      () => this.insertStmt.run(m.id, m.type, payload, m.timestamp, nowSeconds()).changes === 1,
     );
   }
 
@@ -117,19 +112,16 @@ export class SQLiteQueue {
   enqueueBatch(messages: readonly QueueMessage[]): number {
     this.assertOpen();
     const valid = messages.map(validateQueueMessage);
+    const payloads = valid.map((m) => encodePayload(m.payload));
     const created = nowSeconds();
     let inserted = 0;
-    this.db.transaction(() => {
-      for (const m of valid) {
-        inserted += this.insertStmt.run(
-          m.id,
-          m.type,
-          JSON.stringify(m.payload),
-          m.timestamp,
-          created,
-        ).changes;
-      }
-    })();
+    this.write(() =>
+      this.db.transaction(() => {
+        valid.forEach((m, i) => {
+          inserted += this.insertStmt.run(m.id, m.type, payloads[i] as string, m.timestamp, created).changes;
+        });
+      })(),
+    );
     return inserted;
   }
 
@@ -346,8 +338,44 @@ export class SQLiteQueue {
     }
   }
 
-  private isEmptyFile(): boolean {
-    return this.db.pragma('page_count', { simple: true }) === 0;
+  /**
+   * Opens the file (creating its directory, as the service does for its own
+   * end) and brings it to the latest schema. SQLite and filesystem failures
+   * become QueueUnavailableError.
+   */
+  private open(): Database {
+    const { dbPath } = this.options;
+    let db: Database | undefined;
+    try {
+      mkdirSync(dirname(dbPath), { recursive: true });
+      db = new BetterSqlite3(dbPath);
+      db.pragma(`busy_timeout = ${this.options.busyTimeoutMs}`);
+      // Only a brand-new file can take a page size (before WAL and the first
+      // table); existing files keep theirs. 16 KiB pages hold ~15 rows of 1 KB
+      // payload instead of 3, which makes batched inserts ~25% faster here.
+      if (db.pragma('page_count', { simple: true }) === 0) db.pragma(`page_size = ${this.options.pageSize}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      migrate(db);
+      return db;
+    } catch (error) {
+      db?.close();
+      if (error instanceof FlowTraceIpcError) throw error;
+      throw new QueueUnavailableError(`Cannot open queue ${dbPath}: ${(error as Error).message}`, error);
+    }
+  }
+
+  /** A producer-side write: SQLite failures (disk full, read-only, I/O) become QueueUnavailableError. */
+  private write<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof FlowTraceIpcError) throw error;
+      throw new QueueUnavailableError(
+        `Cannot write to queue ${this.options.dbPath}: ${(error as Error).message}`,
+        error,
+      );
+    }
   }
 
   private deadLetter(id: string, reason: string): void {
@@ -361,6 +389,27 @@ export class SQLiteQueue {
   private assertOpen(): void {
     if (this.closed) throw new QueueClosedError(`Queue ${this.options.dbPath} is closed`);
   }
+}
+
+/**
+ * The payload column's JSON text. A payload JSON cannot encode is invalid: a
+ * BigInt or a cycle makes JSON.stringify throw, and a function or a symbol
+ * encodes to nothing (stored as NULL, `INSERT OR IGNORE` would drop the row
+ * silently while reporting success).
+ */
+function encodePayload(payload: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(payload);
+  } catch (error) {
+    throw new QueueMessageValidationError([
+      `payload: cannot be encoded as JSON: ${(error as Error).message}`,
+    ]);
+  }
+  if (json === undefined) {
+    throw new QueueMessageValidationError([`payload: cannot be encoded as JSON (a ${typeof payload})`]);
+  }
+  return json;
 }
 
 /** The original platform stores processed_at and created_at in epoch seconds. */

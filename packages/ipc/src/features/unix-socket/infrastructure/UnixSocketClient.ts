@@ -82,8 +82,13 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
       connected: this.isConnected(),
       ...this.counters,
       requestsInFlight: this.pending.size,
-      bufferedBytes: this.writer?.pendingBytes ?? 0,
+      bufferedBytes: this.bufferedBytes,
     };
+  }
+
+  /** Bytes written but not yet taken by the kernel (0 while not connected). */
+  get bufferedBytes(): number {
+    return this.writer?.pendingBytes ?? 0;
   }
 
   /** Connects once; rejects with ConnectTimeoutError / ConnectFailedError. */
