@@ -72,6 +72,11 @@ describe('UnixSocketServer + UnixSocketClient requests', () => {
     server.setRequestHandler((message) => {
       if (message.type === 'bad')
         throw Object.assign(new Error('nope'), { code: 'X_INVALID', retryable: false });
+      if (message.type === 'partial')
+        throw Object.assign(new Error('1 of 2 not saved'), {
+          code: 'X_PARTIAL',
+          responseData: { saved: [0] },
+        });
       throw new Error('db down');
     });
     const client = await startClient();
@@ -88,6 +93,15 @@ describe('UnixSocketServer + UnixSocketClient requests', () => {
       error: 'db down',
       code: IpcErrorCode.HandlerFailed,
       retryable: true,
+    });
+    // An error's `responseData` becomes the failure's `data` (per-item outcomes of a batch partly done).
+    expect(await client.request({ id: 'p', type: 'partial', payload: null })).toEqual({
+      id: 'p',
+      success: false,
+      error: '1 of 2 not saved',
+      code: 'X_PARTIAL',
+      retryable: true,
+      data: { saved: [0] },
     });
   });
 

@@ -23,18 +23,24 @@ export class InvalidOptionsError extends FlowTraceIpcError {
   }
 }
 
-/** Reads `code`/`retryable` from anything thrown, with the defaults given. */
+/**
+ * Reads `code`/`retryable` from anything thrown, with the defaults given, and
+ * `responseData`: what a request handler's error wants in the error
+ * response's `data` (e.g. per-item outcomes of a batch partly done).
+ */
 export function describeThrown(
   thrown: unknown,
   defaults: { code: string; retryable: boolean },
-): { message: string; code: string; retryable: boolean } {
+): { message: string; code: string; retryable: boolean; data?: unknown } {
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   let code = defaults.code;
   let retryable = defaults.retryable;
+  let data: unknown;
   if (typeof thrown === 'object' && thrown !== null) {
-    const record = thrown as { code?: unknown; retryable?: unknown };
+    const record = thrown as { code?: unknown; retryable?: unknown; responseData?: unknown };
     if (typeof record.code === 'string' && record.code.length > 0) code = record.code;
     if (typeof record.retryable === 'boolean') retryable = record.retryable;
+    data = record.responseData;
   }
-  return { message, code, retryable };
+  return data === undefined ? { message, code, retryable } : { message, code, retryable, data };
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
-import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
+import { HybridPublisher, SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
@@ -78,13 +78,19 @@ describe('health of the default .ftcd store', () => {
         retryable: true,
       });
       expect(blockedReply.error).toMatch(/quarantined/);
-      // A batch frame: per-item results.
+      // A batch frame: a retryable failure (so a publisher that does not read per-item outcomes
+      // queues it), with the per-item results as its data: the healthy candle is saved.
       const batch = await client.request({
         id: 'batch',
         type: 'candle:batch',
         payload: { candles: [blocked, sol] },
       });
-      expect(batch.success).toBe(true);
+      expect(batch).toMatchObject({
+        success: false,
+        code: 'FLOWTRACE_PARTITION_UNWRITABLE',
+        retryable: true,
+      });
+      expect(batch.error).toMatch(/1 candle\(s\) of the batch not saved/);
       expect(batch.data).toMatchObject({
         persisted: 1,
         rejected: 0,
@@ -119,6 +125,29 @@ describe('health of the default .ftcd store', () => {
       expect(warnings.filter((w) => w.startsWith('candles not saved'))).toHaveLength(1);
       const metrics = await (await fetch(`http://127.0.0.1:${service.app.healthPort}/metrics`)).text();
       expect(metrics).toMatch(/flowtrace_persistence_candles_unsaved_total\{channel="socket"\} 2/);
+
+      // A HybridPublisher sending such a batch: not taken as done, but queued (nothing lost).
+      const publisher = new HybridPublisher({
+        socketPath: configIn(dir.path).socketPath,
+        queuePath: configIn(dir.path).queuePath,
+      });
+      try {
+        await publisher.waitForConnection(5_000);
+        const [xrp] = smallCandles(1, 3, 'XRPUSDT');
+        const published = await publisher.publish({
+          type: 'candle:batch',
+          payload: { candles: [blocked, xrp] },
+        });
+        expect(published.via).toBe('queue');
+        expect(await service.app.storage.findBySymbol('XRPUSDT', 'binance', '1m')).toEqual([xrp]);
+        await waitFor(
+          () => producer.stats().pending + producer.stats().inFlight === 2,
+          10_000,
+          'the queued batch pending beside the blocked single',
+        );
+      } finally {
+        await publisher.close();
+      }
     } finally {
       await client.disconnect();
       producer.close();

@@ -59,6 +59,14 @@ export function parseResponseEnvelope(body: Buffer): IPCResponse | undefined {
   return record as unknown as IPCResponse;
 }
 
-export function errorResponse(id: string, error: string, code: string, retryable: boolean): IPCResponse {
-  return { id, success: false, error, code, retryable };
+export function errorResponse(
+  id: string,
+  error: string,
+  code: string,
+  retryable: boolean,
+  data?: unknown,
+): IPCResponse {
+  return data === undefined
+    ? { id, success: false, error, code, retryable }
+    : { id, success: false, error, code, retryable, data };
 }

@@ -204,11 +204,11 @@ export class UnixSocketServer implements ConnectionHost {
 
   private failure(id: string, error: unknown): IPCResponse {
     this.counters.handlerErrors++;
-    const { message, code, retryable } = describeThrown(error, {
+    const { message, code, retryable, data } = describeThrown(error, {
       code: IpcErrorCode.HandlerFailed,
       retryable: true,
     });
-    return errorResponse(id, message, code, retryable);
+    return errorResponse(id, message, code, retryable, data);
   }
 }
 

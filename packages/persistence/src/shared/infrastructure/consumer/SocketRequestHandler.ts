@@ -4,7 +4,7 @@ import type {
   PersistCandleRequest,
 } from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
 import { CandleRejectedError } from '../../../features/candlePersistence/domain/errors/CandleRejectedError';
-import { InvalidBatchPayloadError, UnknownMessageTypeError } from './errors';
+import { BatchNotFullySavedError, InvalidBatchPayloadError, UnknownMessageTypeError } from './errors';
 import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
 import { type AckObserver, SocketCandleBatcher } from './SocketCandleBatcher';
 
@@ -90,7 +90,9 @@ export class SocketRequestHandler {
       messageId: `${message.id}#${index}`,
     }));
     const outcomes = await this.persistence.persistMany(requests);
-    return summarize(outcomes);
+    const ack = summarize(outcomes);
+    if (ack.unsaved > 0) throw new BatchNotFullySavedError(ack);
+    return ack;
   }
 }
 

@@ -13,3 +13,22 @@ export class InvalidBatchPayloadError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_INVALID_BATCH';
   readonly retryable = false;
 }
+
+/**
+ * A `candle:batch` some of whose valid candles were not saved (their
+ * partition refuses writes): the whole frame is answered as a retryable
+ * failure, so a publisher that does not read per-item outcomes (HybridPublisher)
+ * queues it instead of taking it as done. `responseData` is the batch ack
+ * (`results[i]` per candle): the saved ones are durable, and sending the batch
+ * again stores them once.
+ */
+export class BatchNotFullySavedError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_PARTITION_UNWRITABLE';
+  readonly retryable = true;
+  constructor(readonly responseData: { persisted: number; rejected: number; unsaved: number }) {
+    super(
+      `${responseData.unsaved} candle(s) of the batch not saved: their partition refuses writes (a quarantined file); ` +
+        `${responseData.persisted} saved, ${responseData.rejected} rejected. Send the batch again later (saved candles are stored once)`,
+    );
+  }
+}
