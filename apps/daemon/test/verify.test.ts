@@ -36,11 +36,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe(`flowtrace inspect and verify (${entryCommand('cli').label})`, () => {
   it('inspect shows the header and every block with its CRC status', async () => {
     const [file] = ftcdFiles(join(dir, 'ftcd'));
-    const { code, stdout } = await runCli(['inspect', file!], dir);
+    const { code, stdout } = await runCli(['inspect', file!, '--format', 'table'], dir);
     expect(code).toBe(0);
     expect(stdout).toMatch(/format v\d+, binance\/LTCUSDT\/1m, partition /);
     expect(stdout).toMatch(/^sequence\s+offset\s+bytes\s+candles\s+first\s+last\s+codec\s+crc\s+decode/m);
     expect(stdout).toMatch(/\d+ valid blocks, \d+ candles: healthy/);
+    // Piped without --format: JSON, as series and query choose machine-readable output when piped.
+    const piped = await runCli(['inspect', file!], dir);
+    expect(piped.code).toBe(0);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ healthy: true, header: { symbol: 'LTCUSDT' } });
+    expect((await runCli(['inspect', file!, '--format', 'yaml'], dir)).code).toBe(2);
   });
 
   it.each(['ftcd', 'sqlite'])('verify passes a clean %s store with exit code 0', async (kind) => {
@@ -65,7 +70,7 @@ describe(`flowtrace inspect and verify (${entryCommand('cli').label})`, () => {
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain(`CORRUPT ${file}`);
     expect(verify.stdout).toMatch(/1 file\(s\) CORRUPT/);
-    const inspect = await runCli(['inspect', file!], dir);
+    const inspect = await runCli(['inspect', file!, '--format', 'table'], dir);
     expect(inspect.code).toBe(1);
     expect(inspect.stdout).toMatch(/CORRUPT at offset \d+/);
   });

@@ -9,18 +9,22 @@ export const inspectHelp = `Usage: flowtrace inspect <file.ftcd> [--format table
 Shows a .ftcd file's header (format version, exchange, symbol, timeframe,
 partition) and every block with its sequence, candle count, time range, codec,
 size and CRC-32C status, plus any corruption or torn tail. Reads only; exit
-code 1 when the file is not healthy.`;
+code 1 when the file is not healthy.
+Default format: table on a terminal, json when piped.`;
 
 export async function inspectCommand(argv: string[], out: Output): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { format: { type: 'string', default: 'table' } },
+    options: { format: { type: 'string' } },
   });
   const [file] = positionals;
   if (!file) throw new CliError('missing <file.ftcd>');
+  const format = values.format ?? (out.isTTY ? 'table' : 'json');
+  if (format !== 'table' && format !== 'json')
+    throw new CliError(`--format must be one of table, json; got "${format}"`);
   const report = await inspectFtcdFile(file, { decode: true });
-  if (values.format === 'json') {
+  if (format === 'json') {
     out.write(`${JSON.stringify(report, null, 2)}\n`);
     return report.healthy ? 0 : 1;
   }

@@ -207,8 +207,8 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
   if (partitioning && to.kind !== 'ftcd')
     throw new CliError('--partitioning applies to an ftcd: target only');
   const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new CliError('--batch-size must be a positive integer');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000)
+    throw new CliError('--batch-size must be an integer from 1 to 1,000,000');
   if (values['on-invalid'] !== 'skip' && values['on-invalid'] !== 'stop')
     throw new CliError('--on-invalid must be skip or stop');
   const validate = values.validate;
