@@ -1,15 +1,19 @@
 import {
   aggregateTrades,
+  DuplicateTradeError,
   FootprintBuilder,
   type FootprintCandleDTO,
   InvalidCoreOptionsError,
   InvalidTradeError,
   LateTradeError,
+  type TradeSide,
   takerSideOf,
   tradeFromSide,
   validateFootprintCandle,
 } from '@flowtrace/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TradeIdSet } from '../src/building/TradeIdSet';
 import { FIRST_LTC_MINUTE, FIRST_LTC_TRADES, LTC_OPTIONS, trade } from './tradeFixtures';
 
 const MINUTE = 60_000;
@@ -148,6 +152,60 @@ describe('FootprintBuilder', () => {
     expect(only(builder.snapshot())).toMatchObject({ o: 80, c: 79, l: 79, f: 8, ls: 10, n: 2 });
   });
 
+  it('rejects a trade id already applied to its candle (a replayed feed) instead of counting it twice', () => {
+    const builder = new FootprintBuilder({ ...LTC_OPTIONS, timeframes: ['1m', '1h'] });
+    for (const each of FIRST_LTC_TRADES) builder.push(each);
+    const before = builder.snapshot();
+    // A reconnect replays the last trades: same ids, same times.
+    for (const replayed of FIRST_LTC_TRADES) {
+      expect(() => builder.push(replayed)).toThrow(DuplicateTradeError);
+    }
+    // Same id, other time inside the open candles: still the same trade.
+    const first = FIRST_LTC_TRADES[0] as (typeof FIRST_LTC_TRADES)[number];
+    expect(() => builder.push({ ...first, time: first.time + 10 })).toThrow(
+      expect.objectContaining({ code: 'FLOWTRACE_DUPLICATE_TRADE' }),
+    );
+    expect(builder.snapshot()).toEqual(before);
+    expect(only(builder.snapshot().filter((candle) => candle.i === '1m'))).toMatchObject({ n: 4, v: 2.309 });
+    // New ids, in and out of order (filling the gap 293517772..293517773), are applied.
+    builder.push(trade(FIRST_LTC_MINUTE + 50_000, 83.3, 1, 'buy', 293517775));
+    builder.push(trade(FIRST_LTC_MINUTE + 50_001, 83.3, 1, 'buy', 293517773));
+    builder.push(trade(FIRST_LTC_MINUTE + 50_002, 83.3, 1, 'buy', 293517772));
+    builder.push(trade(FIRST_LTC_MINUTE + 50_003, 83.3, 1, 'buy', 293517774));
+    expect(() => builder.push(trade(FIRST_LTC_MINUTE + 50_004, 83.3, 1, 'buy', 293517773))).toThrow(
+      DuplicateTradeError,
+    );
+    // The next minute starts a new 1m candle, but the 1h candle still holds the replayed trade.
+    expect(() => builder.push(trade(FIRST_LTC_MINUTE + MINUTE, 83.3, 1, 'buy', 293517775))).toThrow(
+      /already applied to the 1h candle/,
+    );
+    const candles = aggregateTrades(FIRST_LTC_TRADES, { ...LTC_OPTIONS, timeframes: ['1m'] });
+    expect(() =>
+      aggregateTrades([...FIRST_LTC_TRADES, ...FIRST_LTC_TRADES.slice(2)], {
+        ...LTC_OPTIONS,
+        timeframes: ['1m'],
+      }),
+    ).toThrow(DuplicateTradeError);
+    expect(only(candles)).toMatchObject({ n: 4, v: 2.309, ls: 293517771 });
+  });
+
+  it('TradeIdSet holds exactly the ids added, in any order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 80 }), (ids) => {
+        const set = new TradeIdSet();
+        const seen = new Set<number>();
+        for (const id of ids) {
+          expect(set.has(id)).toBe(seen.has(id));
+          if (!seen.has(id)) {
+            set.add(id);
+            seen.add(id);
+          }
+        }
+        for (let id = -1; id <= 61; id += 1) expect(set.has(id)).toBe(seen.has(id));
+      }),
+    );
+  });
+
   it('validates its options once', () => {
     expect(() => new FootprintBuilder({ ...LTC_OPTIONS, timeframes: [] })).toThrow(InvalidCoreOptionsError);
     expect(() => new FootprintBuilder({ ...LTC_OPTIONS, timeframes: ['1m', '1m'] })).toThrow(/repeat/);
@@ -201,5 +259,15 @@ describe('trade sides', () => {
     expect(tradeFromSide({ ...sided, side: 'buy' }).isBuyerMaker).toBe(false);
     expect(tradeFromSide({ ...sided, side: 'sell' }).isBuyerMaker).toBe(true);
     expect(takerSideOf({ isBuyerMaker: true })).toBe('sell');
+  });
+
+  it('tradeFromSide refuses a side other than buy/sell instead of counting it as a buy', () => {
+    const sided = { price: 1, quantity: 1, tradeId: 7, time: 1 };
+    for (const side of ['SELL', 'Sell', 'ask', '', undefined]) {
+      expect(() => tradeFromSide({ ...sided, side: side as TradeSide })).toThrow(InvalidTradeError);
+    }
+    expect(() => tradeFromSide({ ...sided, side: 'SELL' as TradeSide })).toThrow(
+      /side must be "buy" or "sell"/,
+    );
   });
 });

@@ -77,6 +77,8 @@ describe('readTradesCsv', () => {
     ['1750507467356.5,83.29,0.1,buy,1', 'timestamp'],
     ['1750507467356,83.29,0.1,buy,x', 'tradeId'],
     ['1750507467356,83.29,0.1,buy', 'expected 5 fields'],
+    ['1750507467356,83.29,0.12345678901234567891,buy,1', 'read as 0.12345678901234568'],
+    ['1750507467356,83.290000000000000001,0.1,buy,1', 'price'],
   ])('names the line of a bad row: %s', async (row, mentioned) => {
     const path = await file('bad.csv', `${CSV}1750507480000,83.3,1,buy,293517772\n${row}\n`);
     const trades: Trade[] = [];
@@ -93,6 +95,23 @@ describe('readTradesCsv', () => {
     expect(error.message).toContain(`bad.csv:5: `);
     expect(error.message).toContain(mentioned);
     expect(trades).toHaveLength(3);
+  });
+
+  it('names the line of a number too large for a double instead of yielding Infinity', async () => {
+    const huge = '9'.repeat(400);
+    for (const row of [`1750507467356,83.29,${huge},buy,1`, `1750507467356,${huge},0.1,buy,1`]) {
+      const path = await file('huge.csv', `${CSV}${row}\n`);
+      const error = await failureOf(path);
+      expect(error.line).toBe(4);
+      expect(error.message).toContain('too large for a double');
+    }
+  });
+
+  it('accepts long decimals that a double holds exactly (trailing zeros, large integers)', async () => {
+    const rows = '1000,80.50000000000000000000,100000000000000000000,buy,1\n';
+    expect(await readAll(await file('long-digits.csv', `${CSV.split('\n')[0]}\n${rows}`))).toEqual([
+      { time: 1000, price: 80.5, quantity: 1e20, isBuyerMaker: false, tradeId: 1 },
+    ]);
   });
 
   it('rejects a missing header column, an empty file, a missing file and corrupt gzip', async () => {

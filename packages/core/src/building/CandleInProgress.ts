@@ -13,6 +13,7 @@ import {
 import { type TickSize, tickIndexOf, tickPriceOf } from '../tick/TickSize';
 import { closeTimeOf, getTimeframe, type TimeframeName } from '../timeframe/timeframes';
 import type { Trade } from '../trade/Trade';
+import { TradeIdSet } from './TradeIdSet';
 
 export interface SeriesIdentity {
   readonly exchange: string;
@@ -44,6 +45,7 @@ export class CandleInProgress {
   private tradeCount = 0;
   private firstTradeId = Number.POSITIVE_INFINITY;
   private lastTradeId = Number.NEGATIVE_INFINITY;
+  private readonly tradeIds = new TradeIdSet();
   private runningDelta = new DecimalAccumulator();
   // The running delta starts at 0 and 0 counts as reached, as in the original platform.
   private highestDelta: ExactDecimal = DECIMAL_ZERO;
@@ -57,8 +59,14 @@ export class CandleInProgress {
     this.closeTime = closeTimeOf(openTime, timeframe);
   }
 
-  /** Applies a trade whose time lies inside this candle; the caller checks that. */
+  /** True when a trade with this id was already applied to this candle. */
+  hasTrade(tradeId: number): boolean {
+    return this.tradeIds.has(tradeId);
+  }
+
+  /** Applies a trade whose time lies inside this candle and whose id is new to it; the caller checks both. */
   apply(trade: Trade, quantity: ExactDecimal, price: ExactDecimal): void {
+    this.tradeIds.add(trade.tradeId);
     if (this.tradeCount === 0) this.open = trade.price;
     this.close = trade.price;
     if (trade.price > this.high) this.high = trade.price;

@@ -23,6 +23,14 @@ export class LateTradeError extends FlowTraceCoreError {
   readonly code = 'FLOWTRACE_LATE_TRADE';
 }
 
+/**
+ * A trade whose id was already applied to the candle it belongs to (e.g. a
+ * feed replayed after a reconnect): applying it again would count it twice.
+ */
+export class DuplicateTradeError extends FlowTraceCoreError {
+  readonly code = 'FLOWTRACE_DUPLICATE_TRADE';
+}
+
 const safeName = z.string().superRefine((value, context) => {
   const problem = explainUnsafeName(value);
   if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
@@ -50,7 +58,8 @@ interface TimeframeState {
  * Builds footprint candles of several timeframes incrementally from a trade
  * stream, for live use. Trades must arrive in time order per candle: a trade
  * older than the open candle's start is rejected with `LateTradeError`
- * (nothing is applied). Within a candle, `o`/`c` follow arrival order.
+ * (nothing is applied), a trade id already applied to its candle with
+ * `DuplicateTradeError`. Within a candle, `o`/`c` follow arrival order.
  * Minutes without trades produce no candle.
  */
 export class FootprintBuilder {
@@ -89,7 +98,8 @@ export class FootprintBuilder {
   /**
    * Applies one trade to the candle of every timeframe. Returns the candles
    * this trade completed (its time is past their end), marked `x: true`.
-   * @throws InvalidTradeError for a malformed trade, LateTradeError for an out-of-order one; neither changes state.
+   * @throws InvalidTradeError for a malformed trade, LateTradeError for an out-of-order one,
+   *   DuplicateTradeError for a trade id already applied to its candle; none changes state.
    */
   push(trade: Trade): FootprintCandleDTO[] {
     assertValidTrade(trade);
@@ -97,6 +107,12 @@ export class FootprintBuilder {
       if (trade.time < state.acceptFrom) {
         throw new LateTradeError(
           `Trade ${trade.tradeId} at ${trade.time} is older than the ${state.timeframe} candle it would belong to (accepting from ${state.acceptFrom})`,
+        );
+      }
+      const current = state.current;
+      if (current !== undefined && trade.time <= current.closeTime && current.hasTrade(trade.tradeId)) {
+        throw new DuplicateTradeError(
+          `Trade ${trade.tradeId} at ${trade.time} was already applied to the ${state.timeframe} candle opening at ${current.openTime}; it would be counted twice`,
         );
       }
     }

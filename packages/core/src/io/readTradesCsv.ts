@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { compareDecimals, decimalFromNumber, decimalFromString } from '../decimal/ExactDecimal';
 import { FlowTraceCoreError } from '../errors/FlowTraceCoreError';
 import type { Trade } from '../trade/Trade';
 
@@ -129,9 +130,14 @@ function parseRow(path: string, lineNumber: number, line: string, columns: Colum
     fail(`timestamp "${timestampText}" is not integer epoch ms`);
   const priceText = field(columns.price);
   const price = Number(priceText);
-  if (!DECIMAL.test(priceText) || !(price > 0)) fail(`price "${priceText}" is not a positive decimal`);
+  if (!DECIMAL.test(priceText) || !(price > 0)) fail(`price "${shown(priceText)}" is not a positive decimal`);
+  const priceProblem = explainInexact(priceText, price);
+  if (priceProblem !== undefined) fail(`price "${shown(priceText)}" ${priceProblem}`);
   const quantityText = field(columns.quantity);
-  if (!DECIMAL.test(quantityText)) fail(`quantity "${quantityText}" is not a non-negative decimal`);
+  if (!DECIMAL.test(quantityText)) fail(`quantity "${shown(quantityText)}" is not a non-negative decimal`);
+  const quantity = Number(quantityText);
+  const quantityProblem = explainInexact(quantityText, quantity);
+  if (quantityProblem !== undefined) fail(`quantity "${shown(quantityText)}" ${quantityProblem}`);
   const side = field(columns.side);
   if (side !== 'buy' && side !== 'sell') fail(`side "${side}" is neither "buy" nor "sell"`);
   const tradeIdText = field(columns.tradeId);
@@ -139,5 +145,26 @@ function parseRow(path: string, lineNumber: number, line: string, columns: Colum
   if (!INTEGER.test(tradeIdText) || !Number.isSafeInteger(tradeId) || tradeId < 0) {
     fail(`tradeId "${tradeIdText}" is not a non-negative integer`);
   }
-  return { time, price, quantity: Number(quantityText), isBuyerMaker: side === 'sell', tradeId };
+  return { time, price, quantity, isBuyerMaker: side === 'sell', tradeId };
+}
+
+/** A field's text for a message, cut short when it is long. */
+function shown(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** Decimals of up to 15 significant digits always survive the trip through a double. */
+const ALWAYS_EXACT_DIGITS = 15;
+
+/**
+ * Why the double read from `text` (a DECIMAL) does not stand for that decimal, or undefined when it does.
+ * Volumes are summed from the decimal each double's shortest string shows, so a value the double
+ * cannot hold would be changed silently (too many digits) or lost (too large).
+ */
+function explainInexact(text: string, value: number): string | undefined {
+  if (!Number.isFinite(value)) return 'is too large for a double';
+  const significant = text.replace('.', '').replace(/^0+/, '').length;
+  if (significant <= ALWAYS_EXACT_DIGITS) return undefined;
+  if (compareDecimals(decimalFromString(text), decimalFromNumber(value)) === 0) return undefined;
+  return `has more digits than a double holds (it would be read as ${value})`;
 }

@@ -5,7 +5,7 @@ import { FlowTraceCoreError } from '../errors/FlowTraceCoreError';
  * is a power of ten: 0.01 → 1/100, 0.5 → 5/10, 25 → 25/1, 0.00001 → 1/100000.
  *
  * Binning prices with integers avoids the classic `Math.floor(price / tv)`
- * error: `83.29 / 0.01 === 8328.999999999999`, which puts a price that sits
+ * error: `80.21 / 0.01 === 8020.999999999999`, which puts a price that sits
  * exactly on a tick into the bin below.
  */
 export interface TickSize {
@@ -64,7 +64,7 @@ export function tickSizeOf(tickValue: number): TickSize {
 /**
  * Index of the bin containing `price`: the largest `k` with `k * tv <= price`,
  * computed on the price expressed in `1/scale` units. A price that is a tick
- * price up to floating-point noise (83.29 → 8328.999999999999 units) is first
+ * price up to floating-point noise (80.21 → 8020.999999999999 units) is first
  * snapped to its integer; a price with more decimals than the tick (83.295 with
  * tv 0.01) is floored, so it lands in the bin whose lower bound is below it.
  */

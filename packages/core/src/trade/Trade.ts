@@ -29,7 +29,18 @@ export interface SidedTrade {
   time: number;
 }
 
+/**
+ * Converts from the taker side (`buy` → `isBuyerMaker = false`).
+ * @throws InvalidTradeError when `side` is not exactly `buy` or `sell` (e.g. `"SELL"` from untyped input),
+ *   which would otherwise silently count a sell as a buy.
+ */
 export function tradeFromSide(trade: SidedTrade): Trade {
+  const side: unknown = trade.side;
+  if (side !== 'buy' && side !== 'sell') {
+    throw new InvalidTradeError(
+      `Invalid trade ${trade.tradeId}: side must be "buy" or "sell" (the taker side), got ${JSON.stringify(side)}`,
+    );
+  }
   return {
     price: trade.price,
     quantity: trade.quantity,
