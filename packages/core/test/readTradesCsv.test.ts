@@ -79,6 +79,8 @@ describe('readTradesCsv', () => {
     ['1750507467356,83.29,0.1,buy', 'expected 5 fields'],
     ['1750507467356,83.29,0.12345678901234567891,buy,1', 'read as 0.12345678901234568'],
     ['1750507467356,83.290000000000000001,0.1,buy,1', 'price'],
+    // Binance spot dumps since 2025 give microseconds: read as ms they date the trade in the year 57,000.
+    ['1750507467356123,83.29,0.1,buy,1', 'looks like microseconds'],
   ])('names the line of a bad row: %s', async (row, mentioned) => {
     const path = await file('bad.csv', `${CSV}1750507480000,83.3,1,buy,293517772\n${row}\n`);
     const trades: Trade[] = [];

@@ -25,6 +25,8 @@ export class TradeCsvError extends FlowTraceCoreError {
 export const TRADE_CSV_COLUMNS = ['timestamp', 'price', 'quantity', 'side', 'tradeId'] as const;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/** Timestamps at or beyond this (the year 5138 in epoch ms) are taken for another unit. */
+const MAX_EPOCH_MS = 1e14;
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 
@@ -128,6 +130,12 @@ function parseRow(path: string, lineNumber: number, line: string, columns: Colum
   const time = Number(timestampText);
   if (!INTEGER.test(timestampText) || !Number.isSafeInteger(time))
     fail(`timestamp "${timestampText}" is not integer epoch ms`);
+  // Epoch ms reach 1e14 in the year 5138; exchange dumps in microseconds (Binance spot since 2025)
+  // or nanoseconds are 1,000 or 1,000,000 times larger, and would date candles millennia ahead.
+  if (Math.abs(time) >= MAX_EPOCH_MS)
+    fail(
+      `timestamp "${timestampText}" is not epoch ms (it looks like microseconds or nanoseconds: convert to ms)`,
+    );
   const priceText = field(columns.price);
   const price = Number(priceText);
   if (!DECIMAL.test(priceText) || !(price > 0)) fail(`price "${shown(priceText)}" is not a positive decimal`);
