@@ -166,11 +166,28 @@ describe("free space on the store's filesystem", () => {
     const baseDir = join(dir.path, 'candles');
     try {
       // Every filesystem has less free space than 2^53 - 1 bytes: degraded (200, not 503).
-      const low = await startService(dir.path, {
-        healthCheckPort: 0,
-        storage: { baseDir, minFreeBytes: Number.MAX_SAFE_INTEGER },
-      });
+      const warnings: Array<[object, string | undefined]> = [];
+      const logger = {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (fields: object, message?: string) => warnings.push([fields, message]),
+        error: () => undefined,
+      };
+      const low = await startService(
+        dir.path,
+        { healthCheckPort: 0, storage: { baseDir, minFreeBytes: Number.MAX_SAFE_INTEGER } },
+        { logger },
+      );
       try {
+        // In the log too, once (not at every look).
+        expect(
+          warnings.filter(([, message]) => message?.startsWith('storage filesystem low on space')),
+        ).toEqual([
+          [
+            expect.objectContaining({ freeBytes: expect.any(Number), minFreeBytes: Number.MAX_SAFE_INTEGER }),
+            'storage filesystem low on space: writes fail when it is full',
+          ],
+        ]);
         const { status, body } = await getJson(low.app.healthPort as number, '/health');
         const stats = statfsSync(baseDir);
         expect(status).toBe(200);

@@ -10,7 +10,7 @@ import type { PersistenceMetrics } from '../infrastructure/metrics/PersistenceMe
 import type { Lifecycle, LifecycleState } from './LifecycleState';
 import type { PersistenceProbe } from './PersistenceProbe';
 import type { ManagedCandleStorage } from './storage/ManagedCandleStorage';
-import { StoreProblemLog } from './storage/StoreProblemLog';
+import { type DiskSpaceWatch, StoreProblemLog } from './storage/StoreProblemLog';
 
 export interface PersistenceApplicationParts {
   lifecycle: LifecycleState;
@@ -23,6 +23,8 @@ export interface PersistenceApplicationParts {
   healthMonitor: HealthMonitor;
   metrics: PersistenceMetrics;
   logger: LoggerPort;
+  /** The store filesystem's free space, logged when it falls below `minFreeBytes`. */
+  diskSpace?: DiskSpaceWatch;
   /** Tests and tracing only (PersistenceProbe.ts). */
   probe?: PersistenceProbe;
 }
@@ -39,7 +41,11 @@ export class PersistenceApplication {
   private readonly storeProblems: StoreProblemLog;
 
   constructor(private readonly parts: PersistenceApplicationParts) {
-    this.storeProblems = new StoreProblemLog(() => parts.storage.diagnostics(), parts.logger);
+    this.storeProblems = new StoreProblemLog(
+      () => parts.storage.diagnostics(),
+      parts.logger,
+      parts.diskSpace,
+    );
   }
 
   get lifecycle(): Lifecycle {

@@ -248,6 +248,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
           healthMonitor,
           metrics,
           logger,
+          diskSpace: { read: () => disk.read(), minFreeBytes: config.storage.minFreeBytes },
           probe,
         });
       },
