@@ -268,6 +268,64 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
       expect(await store.listSeries()).toEqual([]);
     });
 
+    it('refuses invalid query arguments with FLOWTRACE_INVALID_QUERY, iterate() included; unknown series and empty ranges read as empty', async () => {
+      const store = await open();
+      const candles = generateFootprintCandles({ seed: 14, count: 5, bins: 2 });
+      await store.saveMany(candles);
+      const first = candles[0]!.t;
+      const invalid = { code: 'FLOWTRACE_INVALID_QUERY', retryable: false };
+      const drain = async (options: unknown) => {
+        const seen: FootprintCandleDTO[] = [];
+        for await (const candle of store.iterate(options as never)) seen.push(candle);
+        return seen;
+      };
+      for (const options of [
+        { startTime: Number.NaN },
+        { endTime: Number.NaN },
+        { startTime: String(first) },
+        { endTime: null, startTime: '0' },
+        { exchange: 5 },
+        { symbol: ['BTCUSDT'] },
+        { timeframe: 1 },
+        'binance',
+      ]) {
+        await expect(drain(options), JSON.stringify(options)).rejects.toMatchObject(invalid);
+      }
+      for (const options of [{ startTime: Number.NaN }, { endTime: String(first) }, 'binance']) {
+        await expect(
+          store.findBySymbol('BTCUSDT', 'binance', '1m', options as never),
+          JSON.stringify(options),
+        ).rejects.toMatchObject(invalid);
+      }
+      for (const [symbol, exchange, timeframe] of [
+        [undefined, 'binance', '1m'],
+        ['BTCUSDT', 7, '1m'],
+        ['BTCUSDT', 'binance', null],
+      ]) {
+        const args = [symbol, exchange, timeframe] as unknown as [string, string, '1m'];
+        await expect(store.findBySymbol(...args)).rejects.toMatchObject(invalid);
+        await expect(store.findLatest(...args, 1)).rejects.toMatchObject(invalid);
+        await expect(findCandleRange(store, ...args)).rejects.toMatchObject(invalid);
+      }
+      for (const limit of [-1, 1.5, Number.NaN, '3']) {
+        await expect(
+          store.findBySymbol('BTCUSDT', 'binance', '1m', { limit } as never),
+        ).rejects.toMatchObject(invalid);
+        await expect(store.findLatest('BTCUSDT', 'binance', '1m', limit as never)).rejects.toMatchObject(
+          invalid,
+        );
+      }
+      // Valid but empty: an unknown series (also one no save would accept), an empty range.
+      expect(await store.findBySymbol('XRPUSDT', 'binance', '1m')).toEqual([]);
+      expect(await store.findBySymbol('BTCUSDT', 'binance', '7m' as '1m')).toEqual([]);
+      expect(
+        await store.findBySymbol('BTCUSDT', 'binance', '1m', { startTime: first + 1, endTime: first }),
+      ).toEqual([]);
+      expect(await drain({ startTime: first + 1, endTime: first })).toEqual([]);
+      expect(await drain({ timeframe: '7m' })).toEqual([]);
+      expectSameCandles(await drain({ startTime: first, endTime: first }), [candles[0]!]);
+    });
+
     it('close() is idempotent and every later call rejects with FLOWTRACE_STORAGE_CLOSED', async () => {
       const store = await open();
       const [candle] = generateFootprintCandles({ seed: 13, count: 1, bins: 2 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import { bootstrap, InvalidPersistenceConfigError, resolvePersistenceConfig } from '../../src/index';
-import { silentLogger } from './helpers';
+import { configIn, makeTempDir, silentLogger } from './helpers';
 
 describe('bootstrap config', () => {
   it('fails with ONE typed error listing every problem by path', async () => {
@@ -31,6 +32,57 @@ describe('bootstrap config', () => {
         'validation.maxErrorRate',
       ].sort(),
     );
+  });
+
+  it('checks the options too: a wrong logger, store, probe or hook, or a misspelt key, is a config problem', async () => {
+    const dir = await makeTempDir();
+    try {
+      const problemsOf = async (config: unknown, options: unknown) => {
+        const error = await bootstrap(config as never, options as never).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InvalidPersistenceConfigError);
+        return (error as InvalidPersistenceConfigError).problems.map((p) => p.path).sort();
+      };
+      // Before: accepted, then start() failed with a TypeError (logger), or the service ran
+      // on a string as its store and failed every save.
+      expect(
+        await problemsOf(configIn(dir.path), {
+          logger: 5,
+          storage: 'memory',
+          probe: true,
+          configureContainer: {},
+          loger: silentLogger,
+        }),
+      ).toEqual([
+        'options',
+        'options.configureContainer',
+        'options.logger',
+        'options.probe',
+        'options.storage',
+      ]);
+      expect(await problemsOf(configIn(dir.path), { logger: { info() {} }, storage: { save() {} } })).toEqual(
+        ['options.logger', 'options.storage'],
+      );
+      expect(await problemsOf(configIn(dir.path), 'quiet')).toEqual(['options']);
+      // Every problem at once: the config's and the options'.
+      expect(await problemsOf({ ...configIn(dir.path), batchSize: 0 }, { logger: null })).toEqual([
+        'batchSize',
+        'options.logger',
+      ]);
+      // What the documentation allows still works: a factory, an open instance, a pino-like logger.
+      const store = await InMemoryCandleStorage.open();
+      for (const storage of [() => InMemoryCandleStorage.open(), store, undefined]) {
+        const { app } = await bootstrap(configIn(dir.path), {
+          logger: silentLogger,
+          storage,
+          probe: undefined,
+        });
+        await app.start();
+        await app.stop();
+      }
+      await store.close();
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('rejects alertThreshold above maxErrorRate', () => {

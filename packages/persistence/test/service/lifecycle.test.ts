@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UnixSocketClient } from '@flowtrace/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import type { CandleStoragePort, SaveResult } from '../../src/index';
+import { bootstrap, type CandleStoragePort, type SaveResult } from '../../src/index';
 import { runTs } from './childProcess';
 import { FaultInjectingStorage } from './FaultInjectingStorage';
 import {
@@ -42,6 +42,49 @@ describe('lifecycle', () => {
 
   afterEach(async () => {
     await dir.remove();
+  });
+
+  it('app.storage rejects while the service is not running (never throws synchronously) and reads once it runs', async () => {
+    const { app } = await bootstrap(configIn(dir.path), { logger: silentLogger });
+    const notOpen = { code: 'FLOWTRACE_STORAGE_NOT_OPEN', retryable: true };
+    const [candle] = smallCandles(1);
+    const check = async () => {
+      // Each call must hand back a promise (or an async iterable): before, these threw
+      // synchronously, so `app.storage.findLatest(...).catch(...)` threw past the catch.
+      const calls: (() => Promise<unknown>)[] = [
+        () => app.storage.save(candle!),
+        () => app.storage.saveMany([candle!]),
+        () => app.storage.findBySymbol('LTCUSDT', 'binance', '1m'),
+        () => app.storage.findRange('LTCUSDT', 'binance', '1m'),
+        () => app.storage.findLatest('LTCUSDT', 'binance', '1m', 1),
+        () => app.storage.listSeries(),
+        () => app.storage.flush(),
+      ];
+      for (const call of calls) {
+        let pending: Promise<unknown> | undefined;
+        expect(() => {
+          pending = call();
+        }).not.toThrow();
+        await expect(pending).rejects.toMatchObject(notOpen);
+      }
+      let iterable: AsyncIterable<unknown> | undefined;
+      expect(() => {
+        iterable = app.storage.iterate();
+      }).not.toThrow();
+      await expect(iterable![Symbol.asyncIterator]().next()).rejects.toMatchObject(notOpen);
+    };
+    await check();
+    await app.start();
+    try {
+      await app.storage.save(candle!);
+      expect(await app.storage.findLatest('LTCUSDT', 'binance', '1m', 5)).toHaveLength(1);
+      const iterated: unknown[] = [];
+      for await (const stored of app.storage.iterate()) iterated.push(stored);
+      expect(iterated).toHaveLength(1);
+    } finally {
+      await app.stop();
+    }
+    await check();
   });
 
   it("creates the socket's directory, as it does the queue's and the store's", async () => {
@@ -123,7 +166,6 @@ describe('lifecycle', () => {
       { storage: () => InMemoryCandleStorage.open() },
     );
     const socketPath = configIn(join(dir.path, 'a')).socketPath;
-    const { bootstrap } = await import('../../src/index');
     const { app: second } = await bootstrap(
       { ...configIn(join(dir.path, 'b')), socketPath, healthCheckPort: 0 },
       { logger: silentLogger, storage: () => InMemoryCandleStorage.open() },

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { ByteBuffer } from 'flatbuffers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CandleTransformer } from '../../src/shared/storage/CandleTransformer';
+import { openCandleStore } from '../../src/shared/storage/open/openCandleStore';
 import { Candle } from '../../src/shared/storage/serialization/flatbuffer/generated/flow-trace/flat-buffers/candle';
 import { readCandleInPlace } from '../../src/shared/storage/serialization/flatbuffer/readCandleInPlace';
 import { SQLiteFlatBufferStorage } from '../../src/shared/storage/sqlite/SQLiteFlatBufferStorage';
@@ -16,6 +17,7 @@ import { useTempDirs } from './fixtures/tempDir';
 
 const tempDir = useTempDirs();
 const WRITER = join(import.meta.dirname, 'fixtures', 'sqliteWriterChild.ts');
+const EXCHANGE_WRITER = join(import.meta.dirname, 'fixtures', 'sqliteExchangeWriterChild.ts');
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -230,10 +232,79 @@ describe('SQLiteFlatBufferStorage', () => {
     });
   });
 
+  it('readOnly: nothing to read is FLOWTRACE_STORE_NOT_FOUND, as for the .ftcd store (not a format error)', async () => {
+    const baseDir = tempDir();
+    const notFound = { code: 'FLOWTRACE_STORE_NOT_FOUND', retryable: false };
+    for (const organizeByExchange of [false, true]) {
+      await expect(
+        openCandleStore({
+          baseDir: join(baseDir, 'missing'),
+          useDatabase: true,
+          organizeByExchange,
+          readOnly: true,
+        }),
+      ).rejects.toMatchObject(notFound);
+      await expect(
+        openCandleStore({ baseDir: join(baseDir, 'missing'), useDatabase: false, readOnly: true }),
+      ).rejects.toMatchObject(notFound);
+    }
+    writeFileSync(join(baseDir, 'a-file'), 'not a store');
+    await expect(
+      openCandleStore({
+        baseDir: join(baseDir, 'a-file'),
+        useDatabase: true,
+        organizeByExchange: true,
+        readOnly: true,
+      }),
+    ).rejects.toMatchObject(notFound);
+    // A directory without the database: no writer ever opened it.
+    await expect(openCandleStore({ baseDir, useDatabase: true, readOnly: true })).rejects.toMatchObject(
+      notFound,
+    );
+  });
+
+  it('organizeByExchange: a reader opens beside a live writer process before its first save, and sees every exchange it creates', async () => {
+    const baseDir = join(tempDir(), 'store');
+    const child = spawnTs(EXCHANGE_WRITER, [baseDir]);
+    const lines = new LineCollector(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      await lines.waitFor(() => lines.lines.includes('ready'));
+      // Before: the writer created nothing until its first save, so this failed (FLOWTRACE_SQLITE_FORMAT).
+      const reader = await openCandleStore({
+        baseDir,
+        useDatabase: true,
+        organizeByExchange: true,
+        readOnly: true,
+      });
+      try {
+        expect(await reader.listSeries()).toEqual([]);
+        expect(await reader.findBySymbol('BTCUSDT', 'binance', '1m')).toEqual([]);
+        for (const [index, exchange] of ['binance', 'bybit'].entries()) {
+          child.stdin.write(`${exchange}\n`);
+          await lines.waitFor(() => lines.lines.includes(`saved ${exchange}`));
+          expect((await reader.listSeries()).map((series) => [series.exchange, series.count])).toEqual(
+            ['binance', 'bybit'].slice(0, index + 1).map((name) => [name, 3]),
+          );
+          expect(await reader.findLatest('BTCUSDT', exchange, '1m', 5)).toHaveLength(3);
+        }
+      } finally {
+        await reader.close();
+      }
+      child.stdin.end();
+      expect(await waitForExit(child), stderr).toEqual({ code: 0, signal: null });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('readOnly: needs an existing database, refuses saves, and reads while another process writes (WAL)', async () => {
     const baseDir = tempDir();
     await expect(SQLiteFlatBufferStorage.open({ baseDir, readOnly: true })).rejects.toMatchObject({
-      code: 'FLOWTRACE_SQLITE_FORMAT',
+      code: 'FLOWTRACE_STORE_NOT_FOUND',
     });
     expect(existsSync(join(baseDir, 'candles-flatbuffers.db'))).toBe(false);
     const child = spawnTs(WRITER, [baseDir, '0', '300']);

@@ -61,15 +61,17 @@ export class ManagedCandleStorage implements CandleStoragePort {
     else await store.flush();
   }
 
-  save(candle: FootprintCandleDTO): Promise<SaveResult> {
+  // Every call returns a promise (or an async iterable) and, while the service is not running,
+  // rejects with StorageNotOpenError: it never throws synchronously.
+  async save(candle: FootprintCandleDTO): Promise<SaveResult> {
     return this.store().save(candle);
   }
 
-  saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
+  async saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
     return this.store().saveMany(candles);
   }
 
-  findBySymbol(
+  async findBySymbol(
     symbol: string,
     exchange: string,
     timeframe: TimeframeName,
@@ -78,7 +80,7 @@ export class ManagedCandleStorage implements CandleStoragePort {
     return this.store().findBySymbol(symbol, exchange, timeframe, options);
   }
 
-  findRange(
+  async findRange(
     symbol: string,
     exchange: string,
     timeframe: TimeframeName,
@@ -87,7 +89,7 @@ export class ManagedCandleStorage implements CandleStoragePort {
     return findCandleRange(this.store(), symbol, exchange, timeframe, options);
   }
 
-  findLatest(
+  async findLatest(
     symbol: string,
     exchange: string,
     timeframe: TimeframeName,
@@ -96,15 +98,15 @@ export class ManagedCandleStorage implements CandleStoragePort {
     return this.store().findLatest(symbol, exchange, timeframe, n);
   }
 
-  listSeries(): Promise<SeriesInfo[]> {
+  async listSeries(): Promise<SeriesInfo[]> {
     return this.store().listSeries();
   }
 
-  iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
-    return this.store().iterate(options);
+  async *iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
+    yield* this.store().iterate(options);
   }
 
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     return this.store().flush();
   }
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
 import type {
   CandleIterationOptions,
@@ -9,8 +9,18 @@ import type {
 } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { candleKeyOf, checkStorableCandle } from '../candle/candleKeyOf';
 import { compareSeries } from '../candle/compareSeries';
-import { checkLatestCount, resolveQuery } from '../candle/queryOptions';
-import { StorageClosedError, StorageReadOnlyError, StorageWriteError } from '../errors/StorageErrors';
+import {
+  checkLatestCount,
+  checkSeriesArguments,
+  resolveIteration,
+  resolveQuery,
+} from '../candle/queryOptions';
+import {
+  StorageClosedError,
+  StorageReadOnlyError,
+  StorageWriteError,
+  StoreNotFoundError,
+} from '../errors/StorageErrors';
 import { FlatBufferSerializer } from '../serialization/flatbuffer/FlatBufferSerializer';
 import { GroupCommitQueue } from './GroupCommitQueue';
 import type { EncodedCandle, SqliteDatabaseDiagnostics, StoredRow } from './SqliteCandleDatabase';
@@ -20,7 +30,6 @@ import {
   resolveSqliteStorageConfig,
   type SqliteStorageConfig,
 } from './SqliteStorageConfig';
-import { SqliteFormatError } from './SqliteStorageErrors';
 
 /**
  * Candles as FlatBuffer `Candle` blobs in SQLite, one row per candle
@@ -45,10 +54,17 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     const storage = new SQLiteFlatBufferStorage(resolveSqliteStorageConfig(config));
     // Fail fast on an unreadable/foreign database rather than at the first save.
     const { organizeByExchange, readOnly, baseDir } = storage.config;
-    if (readOnly && !existsSync(organizeByExchange ? baseDir : storage.databases.pathFor(''))) {
-      throw new SqliteFormatError(
-        `Cannot open read-only: ${organizeByExchange ? baseDir : storage.databases.pathFor('')} does not exist`,
-      );
+    if (readOnly) {
+      // Nothing to read is not a format problem: the same error as the `.ftcd` store's.
+      if (!isDirectory(baseDir))
+        throw new StoreNotFoundError(`Cannot open read-only: ${baseDir} is not a directory`);
+      const single = storage.databases.pathFor('');
+      if (!organizeByExchange && !existsSync(single))
+        throw new StoreNotFoundError(`Cannot open read-only: ${single} does not exist`);
+    } else if (organizeByExchange) {
+      // A writer makes its store exist at once (as with one database), so a reader can
+      // open it before the first candle; the per-exchange databases follow with their saves.
+      mkdirSync(baseDir, { recursive: true });
     }
     try {
       if (!organizeByExchange && !readOnly) storage.databases.forWrite('');
@@ -91,6 +107,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     options?: CandleQueryOptions,
   ): Promise<FootprintCandleDTO[]> {
     const query = resolveQuery(options);
+    checkSeriesArguments(symbol, exchange, timeframe);
     await this.readBarrier();
     if (query.limit === 0) return [];
     const database = this.databases.forRead(exchange);
@@ -119,6 +136,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     options?: CandleQueryOptions,
   ): Promise<Uint8Array[]> {
     const query = resolveQuery(options);
+    checkSeriesArguments(symbol, exchange, timeframe);
     await this.readBarrier();
     if (query.limit === 0) return [];
     const database = this.databases.forRead(exchange);
@@ -135,6 +153,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     n: number,
   ): Promise<FootprintCandleDTO[]> {
     checkLatestCount(n);
+    checkSeriesArguments(symbol, exchange, timeframe);
     await this.readBarrier();
     if (n === 0) return [];
     const database = this.databases.forRead(exchange);
@@ -159,14 +178,13 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
       .sort(compareSeries);
   }
 
-  async *iterate(options: CandleIterationOptions = {}): AsyncIterable<FootprintCandleDTO> {
-    const startTime = options.startTime ?? Number.NEGATIVE_INFINITY;
-    const endTime = options.endTime ?? Number.POSITIVE_INFINITY;
+  async *iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
+    const { startTime, endTime, ...filter } = resolveIteration(options);
     const series = (await this.listSeries()).filter(
       (info) =>
-        (options.exchange === undefined || info.exchange === options.exchange) &&
-        (options.symbol === undefined || info.symbol === options.symbol) &&
-        (options.timeframe === undefined || info.timeframe === options.timeframe),
+        (filter.exchange === undefined || info.exchange === filter.exchange) &&
+        (filter.symbol === undefined || info.symbol === filter.symbol) &&
+        (filter.timeframe === undefined || info.timeframe === filter.timeframe),
     );
     const pageSize = this.config.maxCandlesPerBlock;
     for (const info of series) {
@@ -277,5 +295,13 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
 
   private assertOpen(): void {
     if (this.closed) throw new StorageClosedError('SQLite candle storage');
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -12,7 +12,12 @@ import {
 import { type CandleRange, CandleRangeBuilder } from '../../../../shared/storage/candle/CandleRange';
 import { MAX_OPEN_TIME, storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
-import { findLatestViaRange, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
+import {
+  checkSeriesArguments,
+  findLatestViaRange,
+  resolveIteration,
+  resolveQuery,
+} from '../../../../shared/storage/candle/queryOptions';
 import {
   FtcdCorruptBlockError,
   FtcdDecodeError,
@@ -1097,6 +1102,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   ): Promise<CandleRange> {
     this.assertOpen();
     const query = resolveQuery(options);
+    checkSeriesArguments(symbol, exchange, timeframe);
     const readOnly = this.config.readOnly;
     // Read-only: new partition files are registered now; each file is loaded, or its appended
     // blocks (or compacted copy) picked up, when the query reaches it: a query costs no more for
@@ -1168,17 +1174,18 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     return infos.sort(compareSeries);
   }
 
-  async *iterate(options: CandleIterationOptions = {}): AsyncIterable<FootprintCandleDTO> {
+  async *iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
     this.assertOpen();
+    const filter = resolveIteration(options);
     if (this.config.readOnly) await this.scanTree();
-    const start = options.startTime ?? Number.NEGATIVE_INFINITY;
-    const end = options.endTime ?? Number.POSITIVE_INFINITY;
+    const start = filter.startTime;
+    const end = filter.endTime;
     const matching = [...this.series.values()]
       .filter(
         (series) =>
-          (options.exchange === undefined || series.exchange === options.exchange) &&
-          (options.symbol === undefined || series.symbol === options.symbol) &&
-          (options.timeframe === undefined || series.timeframe === options.timeframe),
+          (filter.exchange === undefined || series.exchange === filter.exchange) &&
+          (filter.symbol === undefined || series.symbol === filter.symbol) &&
+          (filter.timeframe === undefined || series.timeframe === filter.timeframe),
       )
       .sort(compareSeries);
     for (const series of matching) {

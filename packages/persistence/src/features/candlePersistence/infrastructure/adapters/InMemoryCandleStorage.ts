@@ -3,7 +3,12 @@ import { storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf
 import { candlesEqual } from '../../../../shared/storage/candle/candlesEqual';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
 import { copyCandle } from '../../../../shared/storage/candle/copyCandle';
-import { findLatestViaRange, resolveQuery } from '../../../../shared/storage/candle/queryOptions';
+import {
+  checkSeriesArguments,
+  findLatestViaRange,
+  resolveIteration,
+  resolveQuery,
+} from '../../../../shared/storage/candle/queryOptions';
 import { StorageClosedError } from '../../../../shared/storage/errors/StorageErrors';
 import type {
   CandleIterationOptions,
@@ -68,6 +73,7 @@ export class InMemoryCandleStorage implements CandleStoragePort {
   ): Promise<FootprintCandleDTO[]> {
     this.assertOpen();
     const query = resolveQuery(options);
+    checkSeriesArguments(symbol, exchange, timeframe);
     const series = this.series.get(seriesKeyToString({ exchange, symbol, timeframe }));
     if (!series || query.limit === 0) return [];
     let times = sortedTimesOf(series).filter((time) => time >= query.startTime && time <= query.endTime);
@@ -103,16 +109,15 @@ export class InMemoryCandleStorage implements CandleStoragePort {
     return infos.sort(compareSeries);
   }
 
-  async *iterate(options: CandleIterationOptions = {}): AsyncIterable<FootprintCandleDTO> {
+  async *iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
     this.assertOpen();
-    const startTime = options.startTime ?? Number.NEGATIVE_INFINITY;
-    const endTime = options.endTime ?? Number.POSITIVE_INFINITY;
+    const { startTime, endTime, ...filter } = resolveIteration(options);
     const matching = [...this.series.values()]
       .filter(
         (series) =>
-          (options.exchange === undefined || series.exchange === options.exchange) &&
-          (options.symbol === undefined || series.symbol === options.symbol) &&
-          (options.timeframe === undefined || series.timeframe === options.timeframe),
+          (filter.exchange === undefined || series.exchange === filter.exchange) &&
+          (filter.symbol === undefined || series.symbol === filter.symbol) &&
+          (filter.timeframe === undefined || series.timeframe === filter.timeframe),
       )
       .sort(compareSeries);
     for (const series of matching) {
