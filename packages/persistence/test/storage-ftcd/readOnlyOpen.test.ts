@@ -128,5 +128,11 @@ describe('.ftcd read-only stores load a series when it is first used', () => {
     await expect(BinaryStorageAdapter.open({ baseDir: aFile, readOnly: true })).rejects.toMatchObject({
       code: 'FLOWTRACE_STORE_NOT_FOUND',
     });
+    // A writer creates a missing store, but a file in its place (or on its path) is a config error, typed.
+    for (const path of [aFile, join(aFile, 'inside')])
+      await expect(BinaryStorageAdapter.open({ baseDir: path })).rejects.toMatchObject({
+        code: 'FLOWTRACE_INVALID_STORAGE_CONFIG',
+        message: expect.stringContaining(`${path} is not a directory`),
+      });
   });
 });

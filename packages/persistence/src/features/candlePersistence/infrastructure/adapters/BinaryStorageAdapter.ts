@@ -22,6 +22,7 @@ import {
   FtcdCorruptBlockError,
   FtcdDecodeError,
   FtcdFormatError,
+  InvalidStorageConfigError,
   PartitionQuarantinedError,
   PartitionReplacedError,
   StorageClosedError,
@@ -251,7 +252,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     const organizer = new StorageOrganizer(resolved);
     let lock: StoreLock | undefined;
     if (!resolved.readOnly) {
-      await ensureDirectoryDurable('/', organizer.baseDir.split('/').filter(Boolean), new Set());
+      await createStoreDirectory(organizer.baseDir);
       lock = await StoreLock.acquire(organizer.baseDir);
     } else await assertStoreDirectory(organizer.baseDir);
     const adapter = new BinaryStorageAdapter(resolved, lock);
@@ -1801,6 +1802,20 @@ function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
     offset += chunk.length;
   }
   return bytes;
+}
+
+/** A writer's store directory, created (durably) when missing; a file in its place is a config error. */
+async function createStoreDirectory(baseDir: string): Promise<void> {
+  try {
+    await ensureDirectoryDurable('/', baseDir.split('/').filter(Boolean), new Set());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+  }
+  const found = await stat(baseDir).catch(() => undefined);
+  if (!found?.isDirectory())
+    throw new InvalidStorageConfigError(
+      `Invalid binary storage config: baseDir ${baseDir} is not a directory (a file is in its place or on its path)`,
+    );
 }
 
 async function assertStoreDirectory(baseDir: string): Promise<void> {
