@@ -14,8 +14,8 @@ in it, and the copy opens clean:
   at that moment is left out). They are append-only, so a destination that
   already holds an earlier backup gets only the blocks each file gained since;
   a file rewritten since (compaction, repair) is copied whole.
-- SQLite databases are copied with SQLite's online backup (a consistent
-  snapshot).
+- SQLite databases are copied with VACUUM INTO (a consistent snapshot in one
+  read transaction).
 - A damaged .ftcd file is copied byte for byte and reported (exit 0; run
   "flowtrace repair" on the store).
 Each file is durable in the destination (fsync'd, renamed into place) before

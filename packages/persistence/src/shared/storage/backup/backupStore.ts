@@ -62,8 +62,8 @@ const PREFIX_CHECK_BYTES = 64 * 1024;
  *   only its new blocks appended; one that was rewritten since (compaction,
  *   repair) is copied whole. Every candle acknowledged before the backup
  *   started is in it.
- * - SQLite databases are copied with SQLite's online backup (a consistent
- *   snapshot, the WAL included).
+ * - SQLite databases are copied with `VACUUM INTO` (a consistent snapshot in
+ *   one read transaction, the WAL included).
  * - Files removed from the store stay in the backup.
  *
  * Restoring is copying the backup directory back as the store, with no
@@ -218,8 +218,10 @@ async function backupSqliteDatabase(path: string, target: string, name: string):
   await rm(temporary, { force: true });
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    // SQLite's online backup: a consistent snapshot even while a writer commits (WAL included).
-    await db.backup(temporary);
+    // One read transaction: a consistent snapshot (WAL included) while a writer commits. SQLite's
+    // page-by-page online backup starts over whenever another connection writes, so under a busy
+    // writer it might never finish.
+    db.prepare('VACUUM INTO ?').run(temporary);
   } finally {
     db.close();
   }
