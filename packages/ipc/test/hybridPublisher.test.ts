@@ -177,7 +177,7 @@ describe('HybridPublisher', () => {
     }
     // Past the bound, publishes are queued at once instead of being written
     // (before: every one was written and waited for its 20 s timeout).
-    await expect.poll(() => publisher.stats().queued, { timeout: 5_000 }).toBeGreaterThan(count / 2);
+    await expect.poll(() => publisher.stats().queued, { timeout: 15_000 }).toBeGreaterThan(count / 2);
     const heldBySocket = publisher.stats().inFlight;
     expect(heldBySocket * payload.length).toBeLessThan(maxSocketBufferedBytes + 4 * 1024 * 1024);
     // The daemon goes away: what it held falls back to the queue too. Nothing lost.
