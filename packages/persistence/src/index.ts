@@ -12,6 +12,8 @@ export type * from './shared/infrastructure/health/HealthReport';
 export * from './shared/lib/di/index';
 // The storage API a program uses (codecs and file-format internals: /shared/storage).
 export * from './shared/migration/index';
+export * from './shared/storage/backup/BackupErrors';
+export * from './shared/storage/backup/backupStore';
 export { CandleRange } from './shared/storage/candle/CandleRange';
 export { findCandleRange } from './shared/storage/candle/findCandleRange';
 export * from './shared/storage/errors/StorageErrors';
@@ -23,6 +25,7 @@ export {
   type StoreVerification,
   verifyStore,
 } from './shared/storage/ftcd/inspectFtcdFile';
+export type { DroppedRegion, RepairedFile, RepairOptions, RepairReport } from './shared/storage/ftcd/repair';
 export type { StorageProblem } from './shared/storage/ftcd/StorageProblem';
 export {
   type CandleStore,

@@ -22,6 +22,8 @@ const ROOT_STORAGE_NAMES = [
   'CandleRange',
   'verifyStore',
   'inspectFtcdFile',
+  'backupStore',
+  'InvalidBackupTargetError',
   'StorageClosedError',
   'StorageLockedError',
   'PartitionQuarantinedError',
