@@ -6,6 +6,7 @@ import { candlesEqual } from '../../src/shared/storage/candle/candlesEqual';
 export function expectSameCandles(
   actual: readonly FootprintCandleDTO[],
   expected: readonly FootprintCandleDTO[],
+  message?: string,
 ): void {
   const same =
     actual.length === expected.length &&
@@ -15,8 +16,10 @@ export function expectSameCandles(
     });
   if (!same) {
     // toEqual gives a readable diff; the assertion below fails either way.
-    expect(describe(actual)).toEqual(describe(expected));
-    expect.fail('candles differ (Object.is or key set) although toEqual saw no difference');
+    expect(describe(actual), message).toEqual(describe(expected));
+    expect.fail(
+      `${message ? `${message}: ` : ''}candles differ (Object.is or key set) although toEqual saw no difference`,
+    );
   }
 }
 

@@ -136,6 +136,84 @@ describe('LegacySqliteCandleReader (original platform database, read only)', () 
     }
   });
 
+  it('a limited range read returns exactly `limit` candles past unreadable rows, and the later row of a duplicated key even when the limit falls on it', async () => {
+    const baseDir = tempDir();
+    const candles = generateFootprintCandles({ seed: 34, count: 12, bins: 3 });
+    const path = join(baseDir, 'flowtrace-candles.db');
+    createLegacyDatabase(path, 'candles', candles);
+    const db = new Database(path);
+    // Candle 4's blob is garbage; candle 7 has a second, later row holding a newer version.
+    db.prepare('UPDATE candles SET data = ? WHERE open_time = ?').run(
+      Buffer.from(legacyCandleBlob(candles[4]!, 'database').subarray(0, 20)),
+      candles[4]!.t,
+    );
+    const newer7 = { ...candles[7]!, n: candles[7]!.n + 3 };
+    db.prepare('INSERT INTO candles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      `dup-${newer7.t}`,
+      newer7.s,
+      newer7.ex,
+      newer7.i,
+      newer7.t,
+      newer7.ct,
+      legacyCandleBlob(newer7, 'database'),
+      2,
+      2,
+    );
+    db.close();
+    const readable = candles
+      .map((candle, index) => (index === 7 ? newer7 : candle))
+      .filter((_, index) => index !== 4)
+      .map(expectedFromLegacyDatabase);
+    for (const pageSize of [1, 2, 1000]) {
+      const reader = await LegacySqliteCandleReader.open({ baseDir, pageSize });
+      try {
+        for (let limit = 1; limit <= 12; limit++) {
+          const context = `pageSize ${pageSize}, limit ${limit}`;
+          expectSameCandles(
+            await reader.findBySymbol('BTCUSDT', 'binance', '1m', { limit }),
+            readable.slice(0, limit),
+            `${context}, asc`,
+          );
+          expectSameCandles(
+            await reader.findBySymbol('BTCUSDT', 'binance', '1m', { limit, order: 'desc' }),
+            [...readable].reverse().slice(0, limit),
+            `${context}, desc`,
+          );
+          expectSameCandles(
+            await reader.findLatest('BTCUSDT', 'binance', '1m', limit),
+            readable.slice(-limit),
+            `${context}, latest`,
+          );
+        }
+        expect(reader.problems().map((problem) => problem.rule)).toEqual(['unreadable', 'duplicate-key']);
+      } finally {
+        await reader.close();
+      }
+    }
+  });
+
+  it('rejects malformed read arguments with FLOWTRACE_INVALID_QUERY', async () => {
+    const baseDir = tempDir();
+    createLegacyDatabase(join(baseDir, 'flowtrace-candles.db'), 'candles', btc.slice(0, 3));
+    const reader = await LegacySqliteCandleReader.open({ baseDir });
+    try {
+      const invalid = { code: 'FLOWTRACE_INVALID_QUERY' };
+      await expect(reader.findBySymbol('BTCUSDT', 'binance', '1m', { limit: -1 })).rejects.toMatchObject(
+        invalid,
+      );
+      await expect(reader.findBySymbol(7 as unknown as string, 'binance', '1m')).rejects.toMatchObject(
+        invalid,
+      );
+      const iterateWith = async (options: unknown) => {
+        for await (const _ of reader.iterate(options as never)) break;
+      };
+      await expect(iterateWith({ startTime: 'yesterday' })).rejects.toMatchObject(invalid);
+      await expect(iterateWith({ symbol: 7 })).rejects.toMatchObject(invalid);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('never writes: the legacy file is byte-identical afterwards, and a missing database is a typed error', async () => {
     const baseDir = tempDir();
     const path = join(baseDir, 'flowtrace-candles.db');

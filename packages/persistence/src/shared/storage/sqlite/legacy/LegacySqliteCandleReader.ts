@@ -8,7 +8,12 @@ import type {
   SeriesInfo,
 } from '../../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { compareSeries } from '../../candle/compareSeries';
-import { findLatestViaRange, resolveQuery } from '../../candle/queryOptions';
+import {
+  checkSeriesArguments,
+  findLatestViaRange,
+  resolveIteration,
+  resolveQuery,
+} from '../../candle/queryOptions';
 import { StorageClosedError } from '../../errors/StorageErrors';
 import { FlatBufferSerializer } from '../../serialization/flatbuffer/FlatBufferSerializer';
 import {
@@ -120,25 +125,24 @@ export class LegacySqliteCandleReader implements AsyncDisposable {
     options?: CandleQueryOptions,
   ): Promise<FootprintCandleDTO[]> {
     this.assertOpen();
+    checkSeriesArguments(symbol, exchange, timeframe);
     const query = resolveQuery(options);
-    if (query.limit === 0) return [];
-    const limit = Number.isFinite(query.limit) ? query.limit : -1;
-    const found: LegacyRow[] = [];
-    for (const source of this.sources) {
-      found.push(
-        ...this.rows(source, exchange, symbol, timeframe, query.startTime, query.endTime, limit, query.order),
-      );
+    const candles: FootprintCandleDTO[] = [];
+    if (query.limit === 0) return candles;
+    // A page of limit + 1 rows: with no duplicate keys one page answers, and the row past the
+    // limit shows whether the last key goes on (a later row of it must win over an earlier one).
+    const pageSize = Number.isFinite(query.limit) ? Math.min(this.pageSize, query.limit + 1) : this.pageSize;
+    for (const candle of this.candlesOf(
+      { exchange, symbol, timeframe },
+      query.startTime,
+      query.endTime,
+      query.order,
+      pageSize,
+    )) {
+      candles.push(candle);
+      if (candles.length >= query.limit) break;
     }
-    // Several files can only matter if an exchange's rows were copied around: keep the order and limit exact.
-    found.sort((a, b) =>
-      a.open_time === b.open_time
-        ? a.rowid - b.rowid
-        : query.order === 'asc'
-          ? a.open_time - b.open_time
-          : b.open_time - a.open_time,
-    );
-    const candles = this.decode(this.withoutDuplicates(found));
-    return Number.isFinite(query.limit) ? candles.slice(0, query.limit) : candles;
+    return candles;
   }
 
   findLatest(
@@ -177,47 +181,64 @@ export class LegacySqliteCandleReader implements AsyncDisposable {
     return series.sort(compareSeries);
   }
 
-  async *iterate(options: CandleIterationOptions = {}): AsyncIterable<FootprintCandleDTO> {
-    const startTime = options.startTime ?? Number.NEGATIVE_INFINITY;
-    const endTime = options.endTime ?? Number.POSITIVE_INFINITY;
+  async *iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
+    this.assertOpen();
+    const filter = resolveIteration(options);
     const series = (await this.listSeries()).filter(
       (info) =>
-        (options.exchange === undefined || info.exchange === options.exchange) &&
-        (options.symbol === undefined || info.symbol === options.symbol) &&
-        (options.timeframe === undefined || info.timeframe === options.timeframe),
+        (filter.exchange === undefined || info.exchange === filter.exchange) &&
+        (filter.symbol === undefined || info.symbol === filter.symbol) &&
+        (filter.timeframe === undefined || info.timeframe === filter.timeframe),
     );
     for (const info of series) {
-      let from = startTime;
-      for (;;) {
-        this.assertOpen();
-        const rows: LegacyRow[] = [];
-        for (const source of this.sources)
-          rows.push(
-            ...this.rows(
-              source,
-              info.exchange,
-              info.symbol,
-              info.timeframe,
-              from,
-              endTime,
-              this.pageSize,
-              'asc',
-            ),
-          );
-        rows.sort((a, b) => a.open_time - b.open_time || a.rowid - b.rowid);
-        const full = rows.length >= this.pageSize;
-        let page = rows.slice(0, this.pageSize);
-        const lastTime = page[page.length - 1]?.open_time;
-        if (full && lastTime !== undefined) {
-          // Rows of the page's last open time may go on in the next page (duplicate keys): read
-          // that open time whole, in the next page, unless it is all this page holds.
-          const before = page.filter((row) => row.open_time !== lastTime);
-          page = before.length > 0 ? before : this.rowsAt(info, lastTime);
-        }
-        for (const candle of this.decode(this.withoutDuplicates(page))) yield candle;
-        if (!full || lastTime === undefined) break;
-        from = page.length > 0 && page[page.length - 1]!.open_time === lastTime ? lastTime + 1 : lastTime;
+      yield* this.candlesOf(info, filter.startTime, filter.endTime, 'asc', this.pageSize);
+    }
+  }
+
+  /**
+   * The candles of one series in a time range, in `order`, read a page at a
+   * time: of rows sharing a key the later one (by rowid) is read, also when
+   * they straddle pages, and undecodable rows are reported and skipped.
+   */
+  private *candlesOf(
+    series: Pick<SeriesInfo, 'exchange' | 'symbol' | 'timeframe'>,
+    startTime: number,
+    endTime: number,
+    order: 'asc' | 'desc',
+    pageSize: number,
+  ): Generator<FootprintCandleDTO> {
+    let from = startTime;
+    let to = endTime;
+    for (;;) {
+      this.assertOpen();
+      const rows: LegacyRow[] = [];
+      for (const source of this.sources)
+        rows.push(
+          ...this.rows(source, series.exchange, series.symbol, series.timeframe, from, to, pageSize, order),
+        );
+      // Several files can only matter if an exchange's rows were copied around: keep the order exact.
+      rows.sort((a, b) =>
+        a.open_time === b.open_time
+          ? a.rowid - b.rowid
+          : order === 'asc'
+            ? a.open_time - b.open_time
+            : b.open_time - a.open_time,
+      );
+      // Each source returned at most pageSize rows, so fewer in all means every source is done.
+      const full = rows.length >= pageSize;
+      let page = rows.slice(0, pageSize);
+      const lastTime = page[page.length - 1]?.open_time;
+      if (full && lastTime !== undefined) {
+        // Rows of the page's last open time may go on in the next page (duplicate keys): read
+        // that open time whole, in the next page, unless it is all this page holds.
+        const before = page.filter((row) => row.open_time !== lastTime);
+        page = before.length > 0 ? before : this.rowsAt(series, lastTime);
       }
+      yield* this.decode(this.withoutDuplicates(page));
+      if (!full || lastTime === undefined) return;
+      const lastTimeRead = page[page.length - 1]?.open_time === lastTime;
+      if (order === 'asc') from = lastTimeRead ? lastTime + 1 : lastTime;
+      else to = lastTimeRead ? lastTime - 1 : lastTime;
     }
   }
 
@@ -264,7 +285,7 @@ export class LegacySqliteCandleReader implements AsyncDisposable {
   }
 
   /** Every row of one series at one open time, over all files (a key duplicated more than a page's worth). */
-  private rowsAt(info: SeriesInfo, openTime: number): LegacyRow[] {
+  private rowsAt(info: Pick<SeriesInfo, 'exchange' | 'symbol' | 'timeframe'>, openTime: number): LegacyRow[] {
     const rows: LegacyRow[] = [];
     for (const source of this.sources)
       rows.push(
