@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UnixSocketClient } from '@flowtrace/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import { bootstrap, type CandleStoragePort, type SaveResult } from '../../src/index';
+import { bootstrap, type CandleStoragePort, openCandleStore, type SaveResult } from '../../src/index';
 import { runTs } from './childProcess';
 import { FaultInjectingStorage } from './FaultInjectingStorage';
 import {
@@ -85,6 +85,31 @@ describe('lifecycle', () => {
       await app.stop();
     }
     await check();
+  });
+
+  it('app.storage.close() and its asyncDispose release nothing: the service goes on writing, and stop() closes the store', async () => {
+    const config = configIn(dir.path);
+    const { app } = await bootstrap(config, { logger: silentLogger });
+    const [first, second] = smallCandles(2);
+    await app.start();
+    try {
+      await app.storage.save(first!);
+      // What code handed app.storage as any CandleStoragePort may do when it is done with it.
+      await app.storage.close();
+      await app.storage[Symbol.asyncDispose]();
+      expect((await app.storage.saveMany([second!])).written).toBe(1);
+      expect(await app.storage.findLatest('LTCUSDT', 'binance', '1m', 5)).toHaveLength(2);
+      expect(app.health().components.storage.status).toBe('healthy');
+    } finally {
+      await app.stop();
+    }
+    // stop() did close it: the writer's lock is free, and both candles are on disk.
+    const reopened = await openCandleStore({ baseDir: config.storage!.baseDir });
+    try {
+      expect(await reopened.findLatest('LTCUSDT', 'binance', '1m', 5)).toHaveLength(2);
+    } finally {
+      await reopened.close();
+    }
   });
 
   it("creates the socket's directory, as it does the queue's and the store's", async () => {

@@ -70,7 +70,10 @@ export class PersistenceApplication {
     return this.parts.metrics.registry;
   }
 
-  /** The store the service writes to (open while running): read back what was acknowledged. */
+  /**
+   * The store the service writes to (open while running): read back what was
+   * acknowledged. The service owns it: its `close()` releases nothing.
+   */
   get storage(): ManagedCandleStorage {
     return this.parts.storage;
   }
@@ -152,7 +155,7 @@ export class PersistenceApplication {
     p.storageHealth.deactivate();
     await attempt(() => p.queue.stop());
     this.storeProblems.stop();
-    await attempt(() => p.storage.close());
+    await attempt(() => p.storage.release());
     await attempt(() => p.rejectedLog.close());
     await attempt(async () => p.healthServer?.stop());
     this.state = 'stopped';

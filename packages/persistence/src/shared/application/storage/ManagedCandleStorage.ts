@@ -52,8 +52,17 @@ export class ManagedCandleStorage implements CandleStoragePort {
     this.current = typeof this.source === 'function' ? await this.source() : this.source;
   }
 
-  /** Flushes, then closes the store when the service opened it. */
-  async close(): Promise<void> {
+  /**
+   * Releases nothing: the service owns this store and `app.stop()` closes it.
+   * Code handed `app.storage` as any CandleStoragePort may close it when done
+   * (a migration, a `using` block); the service goes on writing regardless.
+   */
+  async close(): Promise<void> {}
+
+  async [Symbol.asyncDispose](): Promise<void> {}
+
+  /** The service's stop(): flushes, then closes the store when the service opened it. */
+  async release(): Promise<void> {
     const store = this.current;
     this.current = undefined;
     if (!store) return;
