@@ -260,12 +260,41 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
         { ...other!, s: 'a/b' },
         { ...other!, i: '7m' },
         { ...other!, t: 1.5 },
+        { ...other!, ex: undefined as unknown as string },
+        { ...other!, s: '' },
       ]) {
         await expect(store.saveMany([good!, bad])).rejects.toMatchObject({
           code: 'FLOWTRACE_INVALID_CANDLE_KEY',
         });
       }
       expect(await store.listSeries()).toEqual([]);
+    });
+
+    it('refuses a candle with a field of the wrong type, saying which, and stores nothing of its batch', async () => {
+      const store = await open();
+      const [good, other] = generateFootprintCandles({ seed: 13, count: 2, bins: 3 });
+      const withBin = (index: number, bin: unknown) => ({
+        ...other!,
+        aggs: other!.aggs.map((original, at) => (at === index ? bin : original)) as typeof other.aggs,
+      });
+      const bin = other!.aggs[2]!;
+      for (const [bad, message] of [
+        [{ ...other!, o: '1.5' as unknown as number }, /field o must be a number/],
+        [{ ...other!, x: 1 as unknown as boolean }, /field x must be a boolean/],
+        [{ ...other!, tz: null as unknown as string }, /field tz must be a string/],
+        [withBin(2, null), /aggs\[2\] must be an object/],
+        [withBin(2, { ...bin, v: '1' }), /aggs\[2\] tp, bv, sv and v must be numbers/],
+        [withBin(1, { ...bin, tp: undefined }), /aggs\[1\] tp, bv, sv and v must be numbers/],
+        [withBin(2, { ...bin, sq: 'x' }), /aggs\[2\] bq, sq and q must be numbers when present/],
+      ] as const) {
+        const saving = store.saveMany([good!, bad as typeof good]);
+        await expect(saving).rejects.toMatchObject({ code: 'FLOWTRACE_CANDLE_NOT_STORABLE' });
+        await expect(saving).rejects.toThrow(message);
+      }
+      expect(await store.listSeries()).toEqual([]);
+      // The refusals left nothing behind: the same candles, well formed, save and read back whole.
+      await store.saveMany([good!, other!]);
+      expectSameCandles(await store.findBySymbol(good!.s, good!.ex, good!.i), [good!, other!]);
     });
 
     it('refuses invalid query arguments with FLOWTRACE_INVALID_QUERY, iterate() included; unknown series and empty ranges read as empty', async () => {
