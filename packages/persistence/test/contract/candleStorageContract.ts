@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import { type FootprintCandleDTO, generateFootprintCandles, type TimeframeName } from '@flowtrace/core';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CandleStoragePort } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
@@ -272,29 +272,32 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
 
     it('refuses a candle with a field of the wrong type, saying which, and stores nothing of its batch', async () => {
       const store = await open();
-      const [good, other] = generateFootprintCandles({ seed: 13, count: 2, bins: 3 });
-      const withBin = (index: number, bin: unknown) => ({
-        ...other!,
-        aggs: other!.aggs.map((original, at) => (at === index ? bin : original)) as typeof other.aggs,
+      const [good, other] = generateFootprintCandles({ seed: 13, count: 2, bins: 3 }) as [
+        FootprintCandleDTO,
+        FootprintCandleDTO,
+      ];
+      const withBin = (index: number, bin: unknown): FootprintCandleDTO => ({
+        ...other,
+        aggs: other.aggs.map((original, at) => (at === index ? bin : original)) as FootprintCandleDTO['aggs'],
       });
-      const bin = other!.aggs[2]!;
+      const bin = other.aggs[2]!;
       for (const [bad, message] of [
-        [{ ...other!, o: '1.5' as unknown as number }, /field o must be a number/],
-        [{ ...other!, x: 1 as unknown as boolean }, /field x must be a boolean/],
-        [{ ...other!, tz: null as unknown as string }, /field tz must be a string/],
+        [{ ...other, o: '1.5' as unknown as number }, /field o must be a number/],
+        [{ ...other, x: 1 as unknown as boolean }, /field x must be a boolean/],
+        [{ ...other, tz: null as unknown as string }, /field tz must be a string/],
         [withBin(2, null), /aggs\[2\] must be an object/],
         [withBin(2, { ...bin, v: '1' }), /aggs\[2\] tp, bv, sv and v must be numbers/],
         [withBin(1, { ...bin, tp: undefined }), /aggs\[1\] tp, bv, sv and v must be numbers/],
         [withBin(2, { ...bin, sq: 'x' }), /aggs\[2\] bq, sq and q must be numbers when present/],
       ] as const) {
-        const saving = store.saveMany([good!, bad as typeof good]);
+        const saving = store.saveMany([good, bad as FootprintCandleDTO]);
         await expect(saving).rejects.toMatchObject({ code: 'FLOWTRACE_CANDLE_NOT_STORABLE' });
         await expect(saving).rejects.toThrow(message);
       }
       expect(await store.listSeries()).toEqual([]);
       // The refusals left nothing behind: the same candles, well formed, save and read back whole.
-      await store.saveMany([good!, other!]);
-      expectSameCandles(await store.findBySymbol(good!.s, good!.ex, good!.i), [good!, other!]);
+      await store.saveMany([good, other]);
+      expectSameCandles(await store.findBySymbol(good.s, good.ex, good.i as TimeframeName), [good, other]);
     });
 
     it('refuses invalid query arguments with FLOWTRACE_INVALID_QUERY, iterate() included; unknown series and empty ranges read as empty', async () => {
