@@ -208,6 +208,52 @@ describe('UnixSocketServer + UnixSocketClient requests', () => {
     expect(client.stats().requestsInFlight).toBe(0);
   });
 
+  it('refuses locally, typed, a message JSON cannot carry whole; nothing is sent and the connection stays usable', async () => {
+    const server = await startServer();
+    let handled = 0;
+    server.setRequestHandler(() => {
+      handled += 1;
+      return 'ok';
+    });
+    server.setMessageHandler(() => {
+      handled += 1;
+    });
+    const client = await startClient();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const cases: [message: unknown, problem: RegExp][] = [
+      [{ type: 'candle', payload: undefined }, /payload cannot be sent as JSON \(undefined\)/],
+      [{ type: 'candle', payload: () => 1 }, /payload cannot be sent as JSON \(a function\)/],
+      [{ type: 'candle', payload: Symbol('s') }, /payload cannot be sent as JSON \(a symbol\)/],
+      [{ type: '', payload: 1 }, /type must be a non-empty string/],
+      [{ type: 'candle', payload: 1, id: 5 }, /id must be a string when given/],
+      [{ type: 'candle', payload: 1, timestamp: -1 }, /timestamp must be a number > 0/],
+      [{ type: 'candle', payload: { big: 1n } }, /payload cannot be encoded as JSON: .*BigInt/],
+      [{ type: 'candle', payload: cyclic }, /payload cannot be encoded as JSON: .*circular/i],
+    ];
+    for (const [message, problem] of cases) {
+      for (const call of [
+        () => client.request(message as Parameters<UnixSocketClient['request']>[0]),
+        () => client.send(message as Parameters<UnixSocketClient['send']>[0]),
+      ]) {
+        let pending: Promise<unknown> | undefined;
+        expect(() => {
+          pending = call();
+        }).not.toThrow();
+        await expect(pending).rejects.toMatchObject({ code: IpcErrorCode.InvalidEnvelope, retryable: false });
+        await expect(pending).rejects.toThrow(problem);
+      }
+    }
+    expect(client.stats().requestsInFlight).toBe(0);
+    expect(await client.request({ id: 'after', type: 't', payload: 'fine' })).toEqual({
+      id: 'after',
+      success: true,
+      data: 'ok',
+    });
+    expect(handled).toBe(1);
+    expect(server.stats().framesReceived).toBe(1);
+  });
+
   it('rejects request() on timeout and when not connected', async () => {
     const server = await startServer({ stopTimeoutMs: 10 });
     server.setRequestHandler(() => new Promise(() => undefined));

@@ -2,7 +2,7 @@ import { parseOptions } from '../../../shared/options';
 import type { IPCMessage, IPCResponse, OutgoingMessage } from '../../../shared/types';
 import { validateQueueMessage } from '../../sqlite-queue/domain/validation';
 import { SQLiteQueue } from '../../sqlite-queue/infrastructure/SQLiteQueue';
-import { completeMessage, UnixSocketClient } from '../../unix-socket/infrastructure/UnixSocketClient';
+import { fillMessage, UnixSocketClient } from '../../unix-socket/infrastructure/UnixSocketClient';
 import { PublisherClosedError, PublishRejectedError } from '../domain/errors';
 import { publisherOptionsSchema } from '../domain/options';
 import type { HybridPublisherConfig, HybridPublisherStats, PublishResult } from '../domain/types';
@@ -111,9 +111,10 @@ export class HybridPublisher {
   }
 
   private async deliver(outgoing: OutgoingMessage): Promise<PublishResult> {
-    let message: ReturnType<typeof completeMessage>;
+    let message: ReturnType<typeof fillMessage>;
     try {
-      message = validateQueueMessage(completeMessage(outgoing)) as ReturnType<typeof completeMessage>;
+      // The queue's rules (a superset of the socket's) give this publisher's typed error.
+      message = validateQueueMessage(fillMessage(outgoing)) as ReturnType<typeof fillMessage>;
     } catch (error) {
       this.counters.failed++;
       throw error;

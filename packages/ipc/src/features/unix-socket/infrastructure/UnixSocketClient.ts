@@ -11,6 +11,7 @@ import {
   ConnectFailedError,
   ConnectTimeoutError,
   DisconnectedError,
+  InvalidEnvelopeError,
   NotConnectedError,
   RequestTimeoutError,
 } from '../domain/errors';
@@ -37,14 +38,49 @@ export interface UnixSocketClientEvents {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** Fills `id` and `timestamp` when missing, as the seed client did. */
+/**
+ * Fills `id` and `timestamp` when missing, as the seed client did, and checks
+ * locally what the server would refuse: a message JSON cannot carry whole (a
+ * payload that is undefined, a function or a Symbol vanishes from the JSON)
+ * fails here with InvalidEnvelopeError, before anything is sent.
+ */
 export function completeMessage(message: OutgoingMessage): IPCMessage {
+  const problems: string[] = [];
+  if (message.id !== undefined && typeof message.id !== 'string')
+    problems.push('id must be a string when given');
+  if (typeof message.type !== 'string' || message.type.length === 0)
+    problems.push('type must be a non-empty string');
+  const payload: unknown = message.payload;
+  if (payload === undefined || typeof payload === 'function' || typeof payload === 'symbol')
+    problems.push(
+      `payload cannot be sent as JSON (${payload === undefined ? 'undefined' : `a ${typeof payload}`})`,
+    );
+  const timestamp: unknown = message.timestamp;
+  if (
+    timestamp !== undefined &&
+    (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp <= 0)
+  )
+    problems.push('timestamp must be a number > 0 (epoch ms) when given');
+  if (problems.length > 0)
+    throw new InvalidEnvelopeError(problems, typeof message.id === 'string' ? message.id : '');
+  return fillMessage(message);
+}
+
+/** Fills `id` and `timestamp` when missing; checks nothing (callers with their own checks). */
+export function fillMessage(message: OutgoingMessage): IPCMessage {
   return {
-    id: message.id !== undefined && message.id.length > 0 ? message.id : randomUUID(),
+    id: typeof message.id === 'string' && message.id.length > 0 ? message.id : randomUUID(),
     type: message.type,
     payload: message.payload,
     timestamp: message.timestamp ?? Date.now(),
   };
+}
+
+/** A payload JSON.stringify refuses (a BigInt, a cycle): the same typed error as the checks above. */
+function encodingError(error: unknown, id: string): unknown {
+  return error instanceof TypeError
+    ? new InvalidEnvelopeError([`payload cannot be encoded as JSON: ${error.message}`], id)
+    : error;
 }
 
 /**
@@ -121,10 +157,16 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
     if (!writer || !this.isConnected()) {
       return Promise.reject(new NotConnectedError(`Not connected to ${this.options.socketPath}`));
     }
+    let complete: IPCMessage;
     try {
-      writer.writeJson(completeMessage(message));
+      complete = completeMessage(message);
     } catch (error) {
       return Promise.reject(error);
+    }
+    try {
+      writer.writeJson(complete);
+    } catch (error) {
+      return Promise.reject(encodingError(error, complete.id));
     }
     this.counters.framesSent++;
     if (writer.pendingBytes < this.options.writeHighWaterBytes) return RESOLVED;
@@ -160,7 +202,12 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
     if (!writer || !this.isConnected()) {
       return Promise.reject(new NotConnectedError(`Not connected to ${this.options.socketPath}`));
     }
-    const complete = completeMessage(message);
+    let complete: IPCMessage;
+    try {
+      complete = completeMessage(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.pending.has(complete.id)) {
       return Promise.reject(
         new DuplicateRequestIdError(`A request with id ${complete.id} is already in flight`),
@@ -178,7 +225,7 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
       } catch (error) {
         this.pending.delete(complete.id);
         clearTimeout(timer);
-        reject(error as Error);
+        reject(encodingError(error, complete.id) as Error);
         return;
       }
       this.counters.framesSent++;
