@@ -91,6 +91,36 @@ describe('backupStore', () => {
     expect(verification.healthy).toBe(true);
   });
 
+  it('copies the rejected-candles log up to its last whole line (a line mid-append is left out), other files whole', async () => {
+    const baseDir = await tempDir();
+    const backup = join(await tempDir(), 'backup');
+    const log = join(baseDir, 'rejected-candles.jsonl');
+    const whole = `${'{"reason":"high below low","candle":{}}\n'.repeat(3_000)}`;
+    const partial = '{"reason":"x","cand';
+    await writeFile(log, whole + partial);
+    await writeFile(join(baseDir, 'notes.txt'), 'no newline at the end');
+    const first = await backupStore(baseDir, backup);
+    expect(first.files.map((f) => [f.path, f.mode, f.bytes])).toEqual([
+      ['notes.txt', 'copied', 21],
+      ['rejected-candles.jsonl', 'copied', whole.length],
+    ]);
+    expect(await readFile(join(backup, 'rejected-candles.jsonl'), 'utf8')).toBe(whole);
+    expect(await readFile(join(backup, 'notes.txt'), 'utf8')).toBe('no newline at the end');
+    // The line completed: the next backup takes it. A log with no whole line copies as empty.
+    await appendFile(log, 'le":{}}\n');
+    await backupStore(baseDir, backup);
+    expect(await readFile(join(backup, 'rejected-candles.jsonl'), 'utf8')).toBe(
+      `${whole}${partial}le":{}}\n`,
+    );
+    // A partial line longer than one read-back chunk (64 KiB).
+    await writeFile(log, `{"a":1}\n${'y'.repeat(150_000)}`);
+    await backupStore(baseDir, backup);
+    expect(await readFile(join(backup, 'rejected-candles.jsonl'), 'utf8')).toBe('{"a":1}\n');
+    await writeFile(log, partial);
+    await backupStore(baseDir, backup);
+    expect(await readFile(join(backup, 'rejected-candles.jsonl'), 'utf8')).toBe('');
+  });
+
   it('copies a damaged .ftcd file byte for byte and says so', async () => {
     const baseDir = await tempDir();
     const backup = join(await tempDir(), 'backup');

@@ -1,5 +1,5 @@
 import { type Dirent, statSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreNotFoundError } from '../errors/StorageErrors';
@@ -49,6 +49,8 @@ const SKIPPED_NAMES = new Set([LOCK_FILE_NAME, '.flowtrace-probe']);
 const SKIPPED_SUFFIXES = ['.tmp', `${SQLITE_DATABASE_FILE}-wal`, `${SQLITE_DATABASE_FILE}-shm`, '-journal'];
 /** An incremental `.ftcd` copy checks that the backup's last bytes are still the source's (append-only). */
 const PREFIX_CHECK_BYTES = 64 * 1024;
+/** Files copied up to their last whole line. */
+const JSON_LINES_EXTENSION = '.jsonl';
 
 /**
  * Copies a store directory (`.ftcd` files or SQLite databases, and the other
@@ -64,6 +66,8 @@ const PREFIX_CHECK_BYTES = 64 * 1024;
  *   started is in it.
  * - SQLite databases are copied with `VACUUM INTO` (a consistent snapshot in
  *   one read transaction, the WAL included).
+ * - JSON-lines files (the rejected-candles log) are copied up to their last
+ *   whole line: a line being appended at that moment is left out.
  * - Files removed from the store stay in the backup.
  *
  * Restoring is copying the backup directory back as the store, with no
@@ -244,13 +248,35 @@ async function backupPlainFile(path: string, target: string, name: string): Prom
     return { path: name, kind: 'other', mode: 'unchanged', bytes: 0 };
   const temporary = `${target}.tmp`;
   await copyFile(path, temporary);
-  const handle = await open(temporary, 'r');
+  const handle = await open(temporary, 'r+');
+  let bytes: number;
   try {
+    bytes = (await handle.stat()).size;
+    // A JSON-lines file (the rejected-candles log) may be mid-append: keep its whole lines only.
+    if (name.endsWith(JSON_LINES_EXTENSION)) {
+      const end = await endOfLastLine(handle, bytes);
+      if (end < bytes) await handle.truncate(end);
+      bytes = end;
+    }
     await handle.sync();
   } finally {
     await handle.close();
   }
   await rename(temporary, target);
   await fsyncDirectory(dirname(target));
-  return { path: name, kind: 'other', mode: 'copied', bytes: from.size };
+  return { path: name, kind: 'other', mode: 'copied', bytes };
+}
+
+/** Offset just past the file's last `\n` (0 when it has none), read backwards a chunk at a time. */
+async function endOfLastLine(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.allocUnsafe(Math.min(size, PREFIX_CHECK_BYTES));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const newline = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (newline >= 0) return start + newline + 1;
+    end = start;
+  }
+  return 0;
 }
