@@ -2,11 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { statfsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UnixSocketClient } from '@flowtrace/ipc';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import type { PersistenceApplication } from '../../src/index';
-import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir } from './helpers';
+import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir, waitFor } from './helpers';
 
 const promtool = spawnSync('promtool', ['--version']).status === 0;
 if (!promtool) console.warn('promtool is not on PATH: the `promtool check metrics` test is skipped');
@@ -121,6 +123,27 @@ describe('health and metrics endpoints', () => {
     expectWellFormedExposition(text);
   });
 
+  it('puts a queue ack of minutes in a finite bucket (a backlog after an outage is not all +Inf)', async () => {
+    const [candle] = smallCandles(1);
+    const producer = new SQLiteQueue({ dbPath: configIn(dir.path).queuePath });
+    try {
+      // Queued by a producer while the service was down: acknowledged ~15 minutes after its timestamp.
+      producer.enqueue({ id: 'late', type: 'candle', payload: candle, timestamp: Date.now() - 900_000 });
+      await waitFor(() => producer.stats().processed === 1, 10_000, 'queue drained');
+    } finally {
+      producer.close();
+    }
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const buckets = [
+      ...text.matchAll(/^flowtrace_persistence_ack_seconds_bucket\{le="([^"]+)",channel="queue"\} (\d+)$/gm),
+    ].map((m) => ({ le: Number(m[1]), count: Number(m[2]) }));
+    const finite = buckets.filter((b) => Number.isFinite(b.le));
+    expect(finite.at(-1)?.le).toBeGreaterThanOrEqual(3600);
+    // The observation (~900 s) is below a finite bound, so quantiles and alerts can see it.
+    expect(finite.find((b) => b.le === 1800)?.count).toBe(1);
+    expect(finite.find((b) => b.le === 600)?.count).toBe(0);
+  });
+
   it.skipIf(!promtool)('passes promtool check metrics', async () => {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const file = join(dir.path, 'metrics.txt');
@@ -220,6 +243,92 @@ describe("free space on the store's filesystem", () => {
       } finally {
         await off.app.stop();
       }
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
+describe('storage state across a restart', () => {
+  it('is unknown again after start() until the first durable write, as documented', async () => {
+    const dir = await makeTempDir();
+    const { app } = await startService(dir.path, { healthCheckPort: 0 });
+    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    const storage = async () =>
+      ((await getJson(app.healthPort as number, '/health')).body as { components: { storage: unknown } })
+        .components.storage;
+    try {
+      const [first, second] = smallCandles(2);
+      await client.connect();
+      await client.request({ id: 'a', type: 'candle', payload: first });
+      expect(await storage()).toMatchObject({ state: 'ok' });
+      await client.disconnect();
+      await app.stop();
+      await app.start();
+      // The store was closed and opened again: nothing has been written to it yet.
+      expect(await storage()).toMatchObject({ state: 'unknown', lastDurableWriteAgeMs: expect.any(Number) });
+      await client.connect();
+      await client.request({ id: 'b', type: 'candle', payload: second });
+      expect(await storage()).toMatchObject({ state: 'ok' });
+    } finally {
+      await client.disconnect();
+      await app.stop();
+      await dir.remove();
+    }
+  });
+});
+
+describe('free space when it cannot be read', () => {
+  it('exposes no disk sample rather than 0 (which reads as a full disk)', async () => {
+    const dir = await makeTempDir();
+    // An injected in-memory store: storage.baseDir is never created, statfs fails.
+    const { app } = await startService(
+      dir.path,
+      { healthCheckPort: 0 },
+      { storage: () => InMemoryCandleStorage.open() },
+    );
+    try {
+      const { body } = await getJson(app.healthPort as number, '/health');
+      expect((body as { components: { storage: unknown } }).components.storage).toMatchObject({
+        diskFreeBytes: null,
+        diskTotalBytes: null,
+      });
+      const text = await (await fetch(`http://127.0.0.1:${app.healthPort}/metrics`)).text();
+      expect(text).toMatch(/^# TYPE flowtrace_persistence_disk_free_bytes gauge$/m);
+      expect(text).not.toMatch(/^flowtrace_persistence_disk_free_bytes /m);
+      expect(text).not.toMatch(/^flowtrace_persistence_disk_size_bytes /m);
+      expectWellFormedExposition(text);
+    } finally {
+      await app.stop();
+      await dir.remove();
+    }
+  });
+});
+
+describe('metrics registry of a dropped instance', () => {
+  it('is garbage once the app is dropped (the default collectors do not hold it)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const dir = await makeTempDir();
+    try {
+      // In a function of its own: no frame of this test keeps the last app.
+      const runOnce = async (k: number): Promise<WeakRef<object>> => {
+        const { app } = await startService(
+          join(dir.path, `i${k}`),
+          { healthCheckPort: 0 },
+          { storage: () => InMemoryCandleStorage.open() },
+        );
+        await (await fetch(`http://127.0.0.1:${app.healthPort}/metrics`)).text();
+        await app.stop();
+        return new WeakRef(app.metricsRegistry);
+      };
+      const registries: WeakRef<object>[] = [];
+      for (let k = 0; k < 3; k++) registries.push(await runOnce(k));
+      for (let round = 0; round < 10 && registries.some((r) => r.deref() !== undefined); round++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        gc();
+      }
+      expect(registries.map((r) => r.deref() !== undefined)).toEqual([false, false, false]);
     } finally {
       await dir.remove();
     }

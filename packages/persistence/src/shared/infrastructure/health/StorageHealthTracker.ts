@@ -53,6 +53,9 @@ export class StorageHealthTracker {
   /** Enables probing (start()). */
   activate(): void {
     this.active = true;
+    // The store was opened again: an 'ok' from before stop() says nothing about it (health
+    // shows 'unknown' until its first durable write). A failure stays until a probe clears it.
+    if (this.state === 'ok') this.state = 'unknown';
     if (this.state === 'failing') this.scheduleProbe();
   }
 

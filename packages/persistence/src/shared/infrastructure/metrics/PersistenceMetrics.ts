@@ -24,6 +24,29 @@ const NO_SOURCES: MetricsSources = {
 };
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/**
+ * A queue ack is timed from the producer's `timestamp`: a message queued during
+ * an outage is acknowledged minutes later (queuePoller turns degraded past 60 s,
+ * pollInterval may be up to an hour). Without these bounds all of it is +Inf.
+ */
+const ACK_BUCKETS = [...LATENCY_BUCKETS, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+/**
+ * prom-client's default collectors cannot be stopped (a GC PerformanceObserver,
+ * an event-loop delay monitor) and keep their registry alive for good: one set
+ * per instance kept every dropped instance's registry, and through its gauges
+ * the consumers and store behind it. They report process-wide facts anyway, so
+ * they are collected once per process and registered into each private registry.
+ */
+let processMetrics: Registry | undefined;
+
+function defaultProcessMetrics(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
 
 /**
  * Prometheus metrics of one app instance, in a PRIVATE Registry: two instances
@@ -83,7 +106,7 @@ export class PersistenceMetrics {
       name: 'flowtrace_persistence_ack_seconds',
       help: 'From receipt of a message to its durable acknowledgement, by ingest channel',
       labelNames: ['channel'],
-      buckets: LATENCY_BUCKETS,
+      buckets: ACK_BUCKETS,
       registers,
     });
     new Gauge({
@@ -147,8 +170,10 @@ export class PersistenceMetrics {
       help: 'Bytes the service may still write on the filesystem holding storage.baseDir (statfs f_bavail; read at most every 5 s)',
       registers,
       collect() {
+        // Unreadable: no sample. 0 (prom-client's default) or the last reading would claim a full or a stale disk.
         const disk = live().disk();
         if (disk) this.set(disk.freeBytes);
+        else this.remove();
       },
     });
     new Gauge({
@@ -158,9 +183,14 @@ export class PersistenceMetrics {
       collect() {
         const disk = live().disk();
         if (disk) this.set(disk.totalBytes);
+        else this.remove();
       },
     });
-    collectDefaultMetrics({ register: this.registry });
+    const shared = defaultProcessMetrics();
+    for (const { name } of shared.getMetricsAsArray()) {
+      const metric = shared.getSingleMetric(name);
+      if (metric) this.registry.registerMetric(metric);
+    }
   }
 
   /** Wires the gauges read at scrape time (set once the consumers exist; they depend on the metrics). */
