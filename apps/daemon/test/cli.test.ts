@@ -1,10 +1,10 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFootprintCandles } from '@flowtrace/core';
 import { inspectFtcdFile, openCandleStore } from '@flowtrace/persistence/shared/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CANDLE_CSV_COLUMNS, candleToCsvRow, csvRowToObject } from '../src/cli/candleCsv';
+import { CANDLE_CSV_COLUMNS, candleToCsvRow, csvRowToObject, splitCsvRecord } from '../src/cli/candleCsv';
 import { runCli as runCliInProcess } from '../src/cli/runCli';
 import { parseTime } from '../src/cli/time';
 import { entryCommand, runCli } from './daemonProcess';
@@ -458,6 +458,137 @@ describe(`flowtrace series, query and export on a store with a corrupt block (${
         );
         expect(read).toEqual(candles1m.filter((c) => !lost.has(c)));
       }
+    }
+  });
+});
+
+describe(`flowtrace CLI: operator mistakes get clear errors and lose nothing (${entryCommand('cli').label})`, () => {
+  const filter = ['--exchange', 'binance', '--symbol', 'LTCUSDT', '--timeframe', '1m'];
+
+  it('export --out: a bad path is a clear error (exit 1); a bad argument or store leaves an earlier export as it was', async () => {
+    for (const out of [join(dir, 'no-such-dir', 'x.jsonl'), dir]) {
+      const { code, stderr } = await runCli(['export', join(dir, 'ftcd'), '--out', out], dir);
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(/^flowtrace export: cannot write --out .*: E(NOENT|ISDIR)/);
+      expect(stderr).not.toContain('    at ');
+    }
+    const earlier = join(dir, 'earlier-export.jsonl');
+    writeFileSync(earlier, 'an earlier export\n');
+    const typo = await runCli(['export', join(dir, 'ftcd'), '--from', '2025-06-3', '--out', earlier], dir);
+    expect(typo.code).toBe(2);
+    const missing = await runCli(['export', join(dir, 'no-store'), '--out', earlier], dir);
+    expect(missing.code).toBe(1);
+    expect(readFileSync(earlier, 'utf8')).toBe('an earlier export\n');
+  });
+
+  it('a stray positional is a usage error (exit 2), not ignored: export <store> out.jsonl, import <store> a b, migrate', async () => {
+    const exported = await runCli(['export', join(dir, 'ftcd'), 'out.jsonl'], dir);
+    expect(exported.code).toBe(2);
+    expect(exported.stdout).toBe('');
+    expect(exported.stderr).toBe('flowtrace export: unexpected argument "out.jsonl" (see --help)\n');
+    const file = join(dir, 'two-files.jsonl');
+    writeFileSync(file, `${JSON.stringify(candles1m[0])}\n`);
+    const imported = await runCli(['import', join(dir, 'two-files-store'), file, file], dir);
+    expect(imported.code).toBe(2);
+    expect(existsSync(join(dir, 'two-files-store'))).toBe(false);
+    const migrate = await runCli(
+      ['migrate', '--from', `ftcd:${join(dir, 'ftcd')}`, '--to', `ftcd:${join(dir, 'm')}`, 'extra'],
+      dir,
+    );
+    expect(migrate.code).toBe(2);
+    expect((await runCli(['series', join(dir, 'ftcd'), 'extra'], dir)).code).toBe(2);
+  });
+
+  it('verify refuses an unknown --format (exit 2) instead of printing text', async () => {
+    const { code, stdout, stderr } = await runCli(['verify', join(dir, 'ftcd'), '--format', 'jsn'], dir);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('flowtrace verify: --format must be one of text, json; got "jsn"\n');
+  });
+
+  it('a day that is not in the calendar is refused, not rolled over into the next month', async () => {
+    expect(() => parseTime('2025-02-30', '--from')).toThrow(/--from: "2025-02-30" is neither/);
+    expect(() => parseTime('2025-04-31T12:00Z', '--to')).toThrow(/--to/);
+    expect(parseTime('2024-02-29', '--from')).toBe(Date.UTC(2024, 1, 29));
+    const { code, stdout } = await runCli(
+      ['query', join(dir, 'ftcd'), ...filter, '--from', '2025-02-30', '--format', 'jsonl'],
+      dir,
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+  });
+
+  it('import of a file that cannot be read is a clear error and creates no store', async () => {
+    for (const file of [join(dir, 'no-such-file.jsonl'), dir]) {
+      const target = join(dir, 'never-created');
+      const { code, stderr } = await runCli(['import', target, file], dir);
+      expect(code).toBe(1);
+      expect(stderr.startsWith(`flowtrace import: cannot read ${file}: `), stderr).toBe(true);
+      expect(existsSync(target)).toBe(false);
+    }
+  });
+
+  it('import --database into a .ftcd store (or one the daemon holds) is refused: a SQLite store beside it would hide it', async () => {
+    const baseDir = join(dir, 'ftcd-import-database');
+    cpSync(join(dir, 'ftcd'), baseDir, { recursive: true });
+    const file = join(dir, 'import-database.jsonl');
+    writeFileSync(file, `${JSON.stringify(candles5m[0])}\n`);
+    const refused = await runCli(['import', baseDir, file, '--database'], dir);
+    expect(refused.code, refused.stdout).toBe(2);
+    expect(refused.stderr).toContain('already holds a .ftcd store');
+    expect(readdirSync(baseDir)).toEqual(['binance']);
+    // The daemon running on an empty .ftcd store: only its writer's lock is there.
+    const live = join(dir, 'ftcd-live-empty');
+    const writer = await openCandleStore({ baseDir: live });
+    try {
+      const whileLive = await runCli(['import', live, file, '--database'], dir);
+      expect(whileLive.code).toBe(2);
+      expect(readdirSync(live).some((name) => name.startsWith('candles-flatbuffers.db'))).toBe(false);
+    } finally {
+      await writer.close();
+    }
+    // Still a .ftcd store: every command sees its candles.
+    const series = await runCli(['series', baseDir, '--format', 'json'], dir);
+    expect((JSON.parse(series.stdout) as Array<{ count: number }>).map((s) => s.count)).toEqual([300, 40]);
+  });
+
+  it('import of CSV refuses a blank number or a non-boolean x per line, rather than storing 0 or false', async () => {
+    const header = CANDLE_CSV_COLUMNS.join(',');
+    const row = (column: string, value: string) => {
+      const cells = splitCsvRecord(candleToCsvRow(candles1m[0]!));
+      cells[CANDLE_CSV_COLUMNS.indexOf(column as (typeof CANDLE_CSV_COLUMNS)[number])] = value;
+      return cells.map((cell) => (/[",]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',');
+    };
+    const file = join(dir, 'blank-cells.csv');
+    writeFileSync(
+      file,
+      [header, row('t', ''), row('v', ''), row('x', 'yes'), candleToCsvRow(candles1m[1]!)].join('\n'),
+    );
+    const target = join(dir, 'blank-cells-store');
+    const { code, stdout } = await runCli(['import', target, file], dir);
+    expect(code).toBe(1);
+    expect(stdout).toContain('imported 1 candles (1 written');
+    expect(stdout).toContain('line 2: unreadable: column t: "" is not a number');
+    expect(stdout).toContain('line 3: unreadable: column v: "" is not a number');
+    expect(stdout).toContain('line 4: unreadable: column x: "yes" is not true or false');
+    const reopened = await openCandleStore({ baseDir: target, readOnly: true });
+    try {
+      expect(await reopened.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual([candles1m[1]]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('migrate --from of the wrong kind is refused with exit 2 even when that kind cannot open the directory', async () => {
+    const source = join(dir, 'ftcd');
+    for (const kind of ['sqlite', 'legacy-sqlite']) {
+      const { code, stderr } = await runCli(
+        ['migrate', '--from', `${kind}:${source}`, '--to', `ftcd:${join(dir, `wrong-${kind}`)}`],
+        dir,
+      );
+      expect(code, stderr).toBe(2);
+      expect(stderr).toContain(`did you mean --from ftcd:${source}?`);
+      expect(existsSync(join(dir, `wrong-${kind}`))).toBe(false);
     }
   });
 });

@@ -69,9 +69,30 @@ export function csvRowToObject(columns: readonly string[], line: string): Record
   columns.forEach((column, index) => {
     const text = fields[index] ?? '';
     if (column === 'aggs') out.aggs = JSON.parse(text) as unknown;
-    else if (column === 'x') out.x = text === 'true';
+    else if (column === 'x') out.x = parseBoolean(column, text);
     else if (['e', 'tz', 'ex', 'a', 's', 'i'].includes(column)) out[column] = text;
+    else if ((CANDLE_CSV_COLUMNS as readonly string[]).includes(column))
+      out[column] = parseNumber(column, text);
     else out[column] = text === '-0' ? -0 : Number(text);
   });
   return out;
+}
+
+/**
+ * A number cell as the export writes it (JavaScript's number syntax, decimal).
+ * Number() alone would read an empty cell as 0, so a candle with a blank open
+ * time or volume would be stored at 1970 or with no volume instead of refused.
+ */
+function parseNumber(column: string, text: string): number {
+  if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) {
+    throw new Error(`column ${column}: "${text}" is not a number`);
+  }
+  return Number(text);
+}
+
+/** `true` or `false`, as the export writes it; anything else (yes, 1, blank) would have been read as false. */
+function parseBoolean(column: string, text: string): boolean {
+  if (text !== 'true' && text !== 'false')
+    throw new Error(`column ${column}: "${text}" is not true or false`);
+  return text === 'true';
 }

@@ -100,7 +100,12 @@ export async function runCli(
       return error.exitCode;
     }
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // parseArgs' own usage errors: a stray positional (migrate takes none) is one too.
+    if (
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
+      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+    ) {
       err(`flowtrace ${name}: ${(error as Error).message}\n\n${command.help}\n`);
       return 2;
     }

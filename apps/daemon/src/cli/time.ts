@@ -16,9 +16,21 @@ export function parseTime(text: string, flag: string): number {
   if (iso) {
     const withZone = hasZone ? trimmed : trimmed.includes('T') ? `${trimmed}Z` : `${trimmed}T00:00:00Z`;
     const ms = Date.parse(withZone);
-    if (Number.isFinite(ms)) return ms;
+    if (Number.isFinite(ms) && isCalendarDate(trimmed)) return ms;
   }
   throw new CliError(`${flag}: "${text}" is neither epoch milliseconds nor an ISO-8601 date/time`);
+}
+
+/**
+ * Whether the text's `YYYY-MM-DD` is a day of the calendar: V8's Date.parse
+ * rolls 2025-02-30 over to March 2 (and 2025-04-31 to May 1), so a typo would
+ * silently select another range.
+ */
+function isCalendarDate(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 export function formatTime(ms: number): string {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { backupStore } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
 import type { Output, Warn } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
 
 export const backupHelp = `Usage: flowtrace backup <store> <destination> [--format text|json]
@@ -30,6 +31,7 @@ export async function backupCommand(argv: string[], out: Output, warn: Warn): Pr
     options: { format: { type: 'string', default: 'text' } },
   });
   const [source, destination] = positionals;
+  rejectExtraPositionals(positionals, 2);
   if (!source || !destination) throw new CliError('missing <store> or <destination>');
   if (values.format !== 'text' && values.format !== 'json')
     throw new CliError('--format must be text or json');

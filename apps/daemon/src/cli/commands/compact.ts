@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../CliError';
 import { openFtcdWriter } from '../openStore';
 import type { Output } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 
 export const compactHelp = `Usage: flowtrace compact <store> [--force] [--format text|json]
 
@@ -23,6 +24,7 @@ export async function compactCommand(argv: string[], out: Output): Promise<numbe
     options: { force: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
   });
   const [baseDir] = positionals;
+  rejectExtraPositionals(positionals, 1);
   if (!baseDir) throw new CliError('missing <store>');
   if (values.format !== 'text' && values.format !== 'json')
     throw new CliError('--format must be text or json');

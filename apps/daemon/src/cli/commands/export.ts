@@ -1,9 +1,10 @@
-import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isTimeframeName, type TimeframeName } from '@flowtrace/core';
 import { CliError } from '../CliError';
+import { FileOutput } from '../fileOutput';
 import { openStore, storeProblemWarnings } from '../openStore';
 import { type Output, type Warn, writeCandles } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
 import { parseTime } from '../time';
 import { parseFormat } from './query';
@@ -31,25 +32,30 @@ export async function exportCommand(argv: string[], out: Output, warn: Warn): Pr
     },
   });
   const [baseDir] = positionals;
+  rejectExtraPositionals(positionals, 1);
   if (!baseDir) throw new CliError('missing <store>');
   if (values.timeframe !== undefined && !isTimeframeName(values.timeframe)) {
     throw new CliError(`unknown timeframe "${values.timeframe}"`);
   }
   const format = parseFormat(values.format, out, ['jsonl', 'csv']);
-  const file = values.out === undefined ? undefined : createWriteStream(values.out);
-  const target: Output = file ? { isTTY: false, write: (text) => void file.write(text) } : out;
-  const progress = new Progress(process.stderr.isTTY === true && file !== undefined);
+  const startTime = values.from === undefined ? undefined : parseTime(values.from, '--from');
+  const endTime = values.to === undefined ? undefined : parseTime(values.to, '--to');
 
   const { store } = await openStore(baseDir, { readOnly: true });
+  // Opened only once the arguments and the store are good: a typo must not empty an earlier export.
+  let file: FileOutput | undefined;
   let count = 0;
   let warnings: string[] = [];
+  const progress = new Progress(process.stderr.isTTY === true && values.out !== undefined);
   try {
+    file = values.out === undefined ? undefined : new FileOutput(values.out);
+    const target: Output = file ?? out;
     const candles = store.iterate({
       exchange: values.exchange,
       symbol: values.symbol,
       timeframe: values.timeframe as TimeframeName | undefined,
-      startTime: values.from === undefined ? undefined : parseTime(values.from, '--from'),
-      endTime: values.to === undefined ? undefined : parseTime(values.to, '--to'),
+      startTime,
+      endTime,
     });
     async function* counted() {
       for await (const candle of candles) {
@@ -62,10 +68,7 @@ export async function exportCommand(argv: string[], out: Output, warn: Warn): Pr
     warnings = storeProblemWarnings(store);
   } finally {
     await store.close();
-    if (file)
-      await new Promise<void>((resolve, reject) =>
-        file.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
+    file?.close();
   }
   progress.done(`exported ${count.toLocaleString('en-US')} candles`);
   // After the progress line, so that a redrawn line does not overwrite them.

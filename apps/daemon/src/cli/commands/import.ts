@@ -1,11 +1,13 @@
-import { createReadStream } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { type FootprintCandleDTO, validateFootprintCandle } from '@flowtrace/core';
 import { CliError } from '../CliError';
 import { csvRowToObject, splitCsvRecord } from '../candleCsv';
-import { openStore } from '../openStore';
+import { detectStoreKind, openStore, type StoreKind } from '../openStore';
 import type { Output } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
 
 export const importHelp = `Usage: flowtrace import <store> <file> [--format jsonl|csv] [--batch-size <n>] [--database]
@@ -30,6 +32,7 @@ export async function importCommand(argv: string[], out: Output): Promise<number
     },
   });
   const [baseDir, file] = positionals;
+  rejectExtraPositionals(positionals, 2);
   if (!baseDir || !file) throw new CliError('usage: flowtrace import <store> <file>');
   const format = values.format ?? (file.endsWith('.csv') ? 'csv' : 'jsonl');
   if (format !== 'csv' && format !== 'jsonl') throw new CliError('--format must be jsonl or csv');
@@ -37,11 +40,15 @@ export async function importCommand(argv: string[], out: Output): Promise<number
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new CliError('--batch-size must be a positive integer');
 
-  const { store } = await openStore(baseDir, {
-    readOnly: false,
-    create: true,
-    kind: values.database ? 'sqlite' : undefined,
-  });
+  const kind = importKind(baseDir, values.database);
+  // The file first: a path that does not exist must not leave an empty store behind.
+  const input = await openInput(file);
+  const { store } = await openStore(baseDir, { readOnly: false, create: true, kind }).catch(
+    async (error: unknown) => {
+      await input.close();
+      throw error;
+    },
+  );
   const progress = new Progress(process.stderr.isTTY === true);
   let lineNumber = 0;
   let imported = 0;
@@ -58,7 +65,7 @@ export async function importCommand(argv: string[], out: Output): Promise<number
     progress.update(`imported ${imported.toLocaleString('en-US')} candles`);
   };
   try {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+    const lines = createInterface({ input: input.createReadStream(), crlfDelay: Number.POSITIVE_INFINITY });
     let columns: string[] | undefined;
     for await (const line of lines) {
       lineNumber++;
@@ -103,4 +110,36 @@ export async function importCommand(argv: string[], out: Output): Promise<number
     return 1;
   }
   return 0;
+}
+
+/**
+ * The kind of store to import into: an existing store keeps its kind, a new
+ * one is .ftcd, or SQLite with --database. --database on a directory holding a
+ * .ftcd store (or its writer's lock, the daemon running on it) is refused: a
+ * SQLite database beside it would hide it from every command, which prefers
+ * SQLite when it detects a store (like migrate, exit 2).
+ */
+function importKind(baseDir: string, database: boolean): StoreKind {
+  if (!existsSync(baseDir)) return database ? 'sqlite' : 'ftcd';
+  const kind = detectStoreKind(baseDir);
+  if (kind !== 'ftcd' || !database) return kind;
+  if (readdirSync(baseDir).length > 0) {
+    throw new CliError(
+      `--database: ${baseDir} already holds a .ftcd store; a SQLite store beside it would hide it. ` +
+        'Import without --database, or into an empty directory',
+    );
+  }
+  return 'sqlite';
+}
+
+async function openInput(file: string): Promise<FileHandle> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, 'r');
+    if ((await handle.stat()).isDirectory()) throw new Error('it is a directory');
+    return handle;
+  } catch (error) {
+    await handle?.close();
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`, 1);
+  }
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { inspectFtcdFile } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
 import { type Output, renderTable } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 import { formatTime } from '../time';
 
 export const inspectHelp = `Usage: flowtrace inspect <file.ftcd> [--format table|json]
@@ -19,6 +20,7 @@ export async function inspectCommand(argv: string[], out: Output): Promise<numbe
     options: { format: { type: 'string' } },
   });
   const [file] = positionals;
+  rejectExtraPositionals(positionals, 1);
   if (!file) throw new CliError('missing <file.ftcd>');
   const format = values.format ?? (out.isTTY ? 'table' : 'json');
   if (format !== 'table' && format !== 'json')

@@ -168,16 +168,29 @@ async function openSource(endpoint: Endpoint): Promise<{ source: MigrationSource
   }
 }
 
+/**
+ * A source directory holding another kind's data and none of its own: the
+ * kind is wrong. Checked before opening it, because most readers fail to open
+ * a directory without their files (`sqlite:` on a .ftcd store: "does not
+ * exist", exit 1) rather than list no series.
+ */
+function refuseForeignSource(from: Endpoint): void {
+  const found = kindsFound(from.path);
+  if (found.length > 0 && !found.includes(from.kind)) throw foreignSourceError(from, found);
+}
+
 /** A store source with no series of its kind, in a directory holding another kind's candles: the kind is wrong. */
 async function refuseEmptyForeignSource(from: Endpoint, source: MigrationSource): Promise<void> {
   if ((await source.listSeries()).length > 0) return;
   const foreign = kindsFound(from.path).filter((kind) => kind !== from.kind);
-  if (foreign.length > 0) {
-    throw new CliError(
-      `--from ${from.kind}:${from.path} holds no ${from.kind} candles, but ${foreign.join(' and ')} data; ` +
-        `did you mean --from ${foreign[0]}:${from.path}?`,
-    );
-  }
+  if (foreign.length > 0) throw foreignSourceError(from, foreign);
+}
+
+function foreignSourceError(from: Endpoint, foreign: readonly EndpointKind[]): CliError {
+  return new CliError(
+    `--from ${from.kind}:${from.path} holds no ${from.kind} candles, but ${foreign.join(' and ')} data; ` +
+      `did you mean --from ${foreign[0]}:${from.path}?`,
+  );
 }
 
 export async function migrateCommand(argv: string[], out: Output): Promise<number> {
@@ -230,6 +243,7 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
         'writing another kind of store beside it would hide one of them, choose an empty or same-kind directory',
     );
   }
+  refuseForeignSource(from);
   const source = await openSource(from);
   let target: CandleStoragePort | undefined;
   const progress = new Progress(process.stderr.isTTY === true);

@@ -3,6 +3,7 @@ import { isTimeframeName } from '@flowtrace/core';
 import { CliError } from '../CliError';
 import { openStore, storeProblemWarnings } from '../openStore';
 import { type CandleFormat, type Output, type Warn, writeCandles } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 import { parseTime } from '../time';
 
 export const queryHelp = `Usage: flowtrace query <store> --exchange <ex> --symbol <sym> --timeframe <tf>
@@ -41,6 +42,7 @@ export async function queryCommand(argv: string[], out: Output, warn: Warn): Pro
     },
   });
   const [baseDir] = positionals;
+  rejectExtraPositionals(positionals, 1);
   if (!baseDir) throw new CliError('missing <store>');
   const { exchange, symbol, timeframe } = values;
   if (!exchange || !symbol || !timeframe)

@@ -4,6 +4,7 @@ import type { DroppedRegion, RepairedFile } from '@flowtrace/persistence/shared/
 import { CliError } from '../CliError';
 import { openFtcdWriter } from '../openStore';
 import type { Output } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 
 export const repairHelp = `Usage: flowtrace repair <store> [--dry-run] [--format text|json]
 
@@ -34,6 +35,7 @@ export async function repairCommand(argv: string[], out: Output): Promise<number
     options: { 'dry-run': { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
   });
   const [baseDir] = positionals;
+  rejectExtraPositionals(positionals, 1);
   if (!baseDir) throw new CliError('missing <store>');
   if (values.format !== 'text' && values.format !== 'json')
     throw new CliError('--format must be text or json');

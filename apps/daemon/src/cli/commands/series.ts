@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../CliError';
 import { openStore, storeProblemWarnings } from '../openStore';
 import { type Output, renderTable, type Warn } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 import { formatTime } from '../time';
 
 export const seriesHelp = `Usage: flowtrace series <store> [--format table|json]
@@ -19,6 +20,7 @@ export async function seriesCommand(argv: string[], out: Output, warn: Warn): Pr
     options: { format: { type: 'string' } },
   });
   const [baseDir] = positionals;
+  rejectExtraPositionals(positionals, 1);
   if (!baseDir) throw new CliError('missing <store>');
   // Like query: a table for people on a terminal, machine-readable JSON when piped.
   const format = values.format ?? (out.isTTY ? 'table' : 'json');

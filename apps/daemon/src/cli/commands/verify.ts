@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { CliError } from '../CliError';
 import { detectStoreKind, openStore } from '../openStore';
 import type { Output } from '../output';
+import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
 
 export const verifyHelp = `Usage: flowtrace verify <store> [--format text|json]
@@ -24,7 +25,10 @@ export async function verifyCommand(argv: string[], out: Output): Promise<number
     options: { format: { type: 'string', default: 'text' } },
   });
   const [baseDir] = positionals;
+  rejectExtraPositionals(positionals, 1);
   if (!baseDir) throw new CliError('missing <store>');
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new CliError(`--format must be one of text, json; got "${values.format}"`);
   const kind = detectStoreKind(baseDir);
   const progress = new Progress(process.stderr.isTTY === true);
   if (kind === 'ftcd') {
