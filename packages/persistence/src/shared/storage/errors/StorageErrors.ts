@@ -43,6 +43,16 @@ export class StorageReadOnlyError extends FlowTracePersistenceError {
 }
 
 /** A read-only store was asked for at a path that is not a directory (nothing to read). */
+/**
+ * The directory holds a store of another layout than the one asked for (e.g.
+ * `.ftcd` files opened with `useDatabase: true`): writing would start a second
+ * store beside the first and split the data; reading would find nothing.
+ */
+export class StoreKindMismatchError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_STORE_KIND_MISMATCH';
+  readonly retryable = false;
+}
+
 export class StoreNotFoundError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_STORE_NOT_FOUND';
   readonly retryable = false;

@@ -1,10 +1,11 @@
 import type { TimeframeName } from '@flowtrace/core';
 import type { CandleStoragePort } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { BinaryStorageAdapter } from '../../../features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
-import { InvalidStorageConfigError } from '../errors/StorageErrors';
+import { InvalidStorageConfigError, StoreKindMismatchError } from '../errors/StorageErrors';
 import type { PartitionGranularity } from '../file/StorageOrganizer';
 import type { StorageProbe } from '../StorageProbe';
 import { SQLiteFlatBufferStorage } from '../sqlite/SQLiteFlatBufferStorage';
+import { STORE_LAYOUT_NAMES, type StoreLayout, storeLayoutsIn } from './storeLayouts';
 
 /** The storage options of the persistence config (seed), plus `readOnly` and the `.ftcd` knobs. */
 export interface OpenCandleStoreOptions {
@@ -45,6 +46,27 @@ export interface OpenCandleStoreOptions {
 export type CandleStore = CandleStoragePort & AsyncDisposable;
 
 /**
+ * Refuses a directory that holds another layout's store: a writer would start
+ * a second store beside it (each reader then sees one of the two), a reader
+ * would find nothing. A reader still opens a directory holding both layouts.
+ */
+function checkStoreLayout(baseDir: string, wanted: StoreLayout, readOnly: boolean): void {
+  const present = storeLayoutsIn(baseDir);
+  const others = present.filter((layout) => layout !== wanted);
+  if (others.length === 0 || (readOnly && present.includes(wanted))) return;
+  const settings: Record<StoreLayout, string> = {
+    ftcd: 'useDatabase: false',
+    sqlite: 'useDatabase: true',
+    'sqlite-by-exchange': 'useDatabase: true with organizeByExchange: true',
+  };
+  throw new StoreKindMismatchError(
+    `${baseDir} holds ${others.map((layout) => STORE_LAYOUT_NAMES[layout]).join(' and ')}, ` +
+      `not ${STORE_LAYOUT_NAMES[wanted]}: ${readOnly ? 'reading it so would find nothing' : 'writing would start a second store beside it'}. ` +
+      `Open it with ${settings[others[0] as StoreLayout]}, or choose another directory`,
+  );
+}
+
+/**
  * The one-line way to open a candle store:
  * `await using store = await openCandleStore({ baseDir, readOnly: true })`.
  * Options that do not apply to the chosen backend are ignored.
@@ -54,6 +76,11 @@ export async function openCandleStore(options: OpenCandleStoreOptions): Promise<
     throw new InvalidStorageConfigError('openCandleStore needs { baseDir: string, ... }');
   }
   const { baseDir, readOnly, maxCandlesPerBlock } = options;
+  checkStoreLayout(
+    baseDir,
+    options.useDatabase ? (options.organizeByExchange ? 'sqlite-by-exchange' : 'sqlite') : 'ftcd',
+    readOnly === true,
+  );
   if (options.useDatabase) {
     return SQLiteFlatBufferStorage.open(
       withoutUndefined({
