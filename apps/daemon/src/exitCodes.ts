@@ -11,7 +11,10 @@ export const EXIT = Object.freeze({
   FAILURE: 1,
   /** Bad command line (unknown flag, malformed value). */
   USAGE: 2,
-  /** Bad configuration (file unreadable or invalid, invalid merged config). Like sysexits' EX_CONFIG. */
+  /**
+   * Bad configuration (file unreadable or invalid, invalid merged config, or a store
+   * directory that does not match it, e.g. the wrong storage.useDatabase). Like sysexits' EX_CONFIG.
+   */
   CONFIG: 78,
   /** Graceful stop did not finish within the deadline; the process was ended anyway. */
   STOP_TIMEOUT: 124,

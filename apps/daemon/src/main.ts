@@ -140,7 +140,8 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
     await stopWithin(app, stopTimeoutMs + STOP_GRACE_MS).catch(() => undefined);
     notifier.close();
     removeSignalHandlers(onSignal);
-    return signals > 0 ? EXIT.OK : EXIT.FAILURE;
+    if (signals > 0) return EXIT.OK;
+    return isConfigurationError(error) ? EXIT.CONFIG : EXIT.FAILURE;
   }
 
   const signal = await stopSignal;
@@ -159,6 +160,20 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
   notifier.close();
   removeSignalHandlers(onSignal);
   return outcome;
+}
+
+/**
+ * Start-up errors that only a change of configuration fixes: exit 78, which the
+ * systemd unit does not restart (a restart loop would fail the same way).
+ */
+const CONFIGURATION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'FLOWTRACE_STORE_KIND_MISMATCH',
+  'FLOWTRACE_INVALID_STORAGE_CONFIG',
+]);
+
+function isConfigurationError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONFIGURATION_ERROR_CODES.has(code);
 }
 
 class StopTimeoutError extends Error {

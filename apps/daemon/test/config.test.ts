@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openCandleStore } from '@flowtrace/persistence/shared/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../src/config/commandLine';
 import { DaemonConfigError, UsageError } from '../src/config/errors';
@@ -192,6 +193,18 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
       storage: { baseDir: join(dir, 'store'), useDatabase: false },
       healthCheckHost: '127.0.0.1',
     });
+  });
+
+  it('a store directory of the other kind (the wrong storage.useDatabase) exits 78, writing nothing beside it', async () => {
+    const store = join(dir, 'store');
+    // A SQLite store, then the daemon started without useDatabase.
+    await (await openCandleStore({ baseDir: store, useDatabase: true })).close();
+    const before = readdirSync(store).sort();
+    const { code, output } = await runDaemonOnce(['--storage-base-dir', store], { cwd: dir });
+    expect(code, output).toBe(78);
+    expect(output).toMatch(/FLOWTRACE_STORE_KIND_MISMATCH/);
+    expect(output).toMatch(/holds a SQLite store.*useDatabase: true/);
+    expect(readdirSync(store).sort()).toEqual(before);
   });
 
   it('a bad config file gives a clear error naming every problem and exit code 78', async () => {
