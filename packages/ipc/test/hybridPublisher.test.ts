@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -222,6 +223,15 @@ describe('HybridPublisher', () => {
     );
     await publisher.close();
     expect(queuedIds()).toEqual([]);
+  });
+
+  it('refuses a socket path over the limit when constructed, leaving no queue database open', () => {
+    const tooLong = join(tmp.dir, 'x'.repeat(120));
+    expect(() => new HybridPublisher({ socketPath: tooLong, queuePath })).toThrow(
+      expect.objectContaining({ code: 'FLOWTRACE_INVALID_OPTIONS' }),
+    );
+    // Nothing was opened: no handle on the queue file stays behind a constructor that threw.
+    expect(existsSync(queuePath)).toBe(false);
   });
 
   it('moves in-flight messages to the queue when the connection drops', async () => {

@@ -198,6 +198,32 @@ describe('SQLiteQueue', () => {
     expect(dead?.lastError).toMatch(/delivered 3 times/);
   });
 
+  it('counts only deliveries without an outcome towards maxDeliveries: failed ones retry as long as maxAttempts allows', () => {
+    // As the persistence service opens it: a quarantined partition fails its candle retryably
+    // until it is repaired, which must never dead-letter the candle.
+    const queue = openQueue({ maxDeliveries: 3, maxAttempts: 1_000, retryDelayMs: 0, maxRetryDelayMs: 0 });
+    queue.enqueue(msg('retried'));
+    for (let i = 0; i < 10; i++) {
+      expect(queue.dequeue(10).map((m) => m.id)).toEqual(['retried']);
+      expect(queue.markFailed('retried', 'partition refuses writes').dead).toBe(false);
+    }
+    expect(queue.stats()).toMatchObject({ pending: 1, dead: 0 });
+    expect(queue.dequeue(10)).toMatchObject([{ id: 'retried', attempts: 10, deliveries: 11 }]);
+  });
+
+  it('requeues a poison dead letter with fresh counts: it is delivered again, not dead-lettered at once', async () => {
+    const queue = openQueue({ leaseMs: 1, maxDeliveries: 2 });
+    queue.enqueue(msg('poison'));
+    for (let i = 0; i < 3; i++) {
+      queue.dequeue(10);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(queue.stats().dead).toBe(1);
+    expect(queue.requeueDeadLetter('poison')).toBe(true);
+    expect(queue.dequeue(10)).toMatchObject([{ id: 'poison', attempts: 0, deliveries: 1 }]);
+    expect(queue.stats().dead).toBe(0);
+  });
+
   it('cleanup deletes processed rows older than the retention only', () => {
     const queue = openQueue();
     queue.enqueueBatch([msg('old'), msg('pending')]);

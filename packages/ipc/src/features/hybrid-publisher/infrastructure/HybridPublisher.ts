@@ -42,11 +42,8 @@ export class HybridPublisher {
     const options = parseOptions('HybridPublisher', publisherOptionsSchema, config);
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.maxSocketBufferedBytes = options.maxSocketBufferedBytes;
-    this.queue = new SQLiteQueue({
-      dbPath: options.queuePath,
-      durability: options.queueDurability,
-      busyTimeoutMs: options.queueBusyTimeoutMs,
-    });
+    // The client first: it validates the socket path (and opens nothing), so options it refuses
+    // do not leave the queue database open behind a constructor that threw.
     this.client = new UnixSocketClient({
       socketPath: options.socketPath,
       connectTimeout: options.connectTimeout,
@@ -55,6 +52,11 @@ export class HybridPublisher {
       reconnectMaxDelayMs: options.reconnectMaxDelayMs,
       autoReconnect: true,
       ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+    });
+    this.queue = new SQLiteQueue({
+      dbPath: options.queuePath,
+      durability: options.queueDurability,
+      busyTimeoutMs: options.queueBusyTimeoutMs,
     });
     this.client.connectInBackground();
   }

@@ -144,11 +144,14 @@ export class SQLiteQueue {
     rows.sort((a, b) => a.timestamp - b.timestamp || (a.message_id < b.message_id ? -1 : 1));
     const messages: QueuedMessage[] = [];
     for (const row of rows) {
-      if (row.deliveries > this.options.maxDeliveries) {
+      // Only deliveries that ended without an outcome count: each markFailed is one attempt, so
+      // a message failing retryably (e.g. under unlimited maxAttempts) is never taken for poison.
+      const unanswered = row.deliveries - row.attempts;
+      if (unanswered > this.options.maxDeliveries) {
         this.consumerWrite(() =>
           this.deadLetter(
             row.message_id,
-            `delivered ${row.deliveries - 1} times without being processed or failed (consumer crashing or lease too short)`,
+            `delivered ${unanswered - 1} times without being processed or failed (consumer crashing or lease too short)`,
           ),
         );
         continue;
@@ -247,13 +250,17 @@ export class SQLiteQueue {
     }));
   }
 
-  /** Puts a dead letter back in the queue with a fresh attempt count. */
+  /**
+   * Puts a dead letter back in the queue with fresh attempt and delivery
+   * counts (kept, the deliveries of a poison message would dead-letter it
+   * again at its next dequeue, before anyone saw it).
+   */
   requeueDeadLetter(id: string): boolean {
     this.assertOpen();
     return (
       this.db
         .prepare(
-          'UPDATE message_queue SET processed = 0, attempts = 0, available_at = 0, leased_until = 0, dead_at = NULL WHERE message_id = ? AND processed = 2',
+          'UPDATE message_queue SET processed = 0, attempts = 0, deliveries = 0, available_at = 0, leased_until = 0, dead_at = NULL WHERE message_id = ? AND processed = 2',
         )
         .run(id).changes === 1
     );

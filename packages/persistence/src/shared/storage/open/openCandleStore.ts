@@ -27,7 +27,7 @@ export interface OpenCandleStoreOptions {
   partitioning?: Partial<Record<TimeframeName, PartitionGranularity>>;
   /** `.ftcd`: DEFLATE block payloads when it pays. */
   compression?: boolean;
-  /** `.ftcd`: idle file handles kept open (default 128); above the number of series written at once avoids reopening files. */
+  /** `.ftcd`: idle file handles kept open (default a quarter of the open-file limit, 128–8192); above the number of series written at once avoids reopening files. */
   maxOpenFiles?: number;
   /** `.ftcd`: bytes of decoded blocks kept for repeated reads (LRU); 0 disables. */
   blockCacheBytes?: number;
