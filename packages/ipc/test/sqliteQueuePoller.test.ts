@@ -159,3 +159,81 @@ describe('SQLiteQueuePoller', () => {
     expect(order).toEqual(Array.from({ length: 95 }, (_, i) => `m${i}`));
   });
 });
+
+describe('SQLiteQueuePoller cleanup of processed messages', () => {
+  /** Moves processed_at of the given ids `hours` into the past (seconds, as the queue stores it). */
+  function ageProcessed(ids: readonly string[], hours: number): void {
+    const db = new Database(join(tmp.dir, 'q.db'));
+    const update = db.prepare(
+      'UPDATE message_queue SET processed_at = processed_at - ? WHERE message_id = ?',
+    );
+    db.transaction(() => {
+      for (const id of ids) update.run(hours * 3600, id);
+    })();
+    db.close();
+  }
+
+  it('deletes processed messages past retentionHours, in chunks, at start and then every cleanupIntervalMs; pending, failed, dead and recent rows stay', async () => {
+    const old = Array.from({ length: 12_000 }, (_, i) => msg(`old-${i}`, i + 1));
+    queue.enqueueBatch([...old, msg('recent', 20_000), msg('pending', 20_001), msg('poison', 20_002)]);
+    expect(queue.markProcessed([...old.map((m) => m.id), 'recent'])).toBe(12_001);
+    ageProcessed(
+      old.map((m) => m.id),
+      25,
+    );
+    queue.markDead('poison', new Error('never valid'));
+    const seen: string[] = [];
+    const poller = new SQLiteQueuePoller({
+      queue,
+      pollInterval: 10,
+      cleanupIntervalMs: 300,
+      onMessage: (m) => {
+        seen.push(m.id);
+        throw new Error('storage down'); // 'pending' stays pending (retried in a minute)
+      },
+    });
+    await poller.start();
+    try {
+      // 12,000 expired rows: three turns of at most 5,000.
+      const deadline = Date.now() + 10_000;
+      while (poller.stats().cleanedUp < 12_000 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(poller.stats().cleanedUp).toBe(12_000);
+      expect(queue.stats()).toMatchObject({ processed: 1, dead: 1, pending: 1 });
+      expect(seen).toEqual(['pending']);
+      // Re-publishing a recent id is still a no-op (its row is kept for the retention window).
+      expect(queue.enqueueBatch([msg('recent', 20_000)])).toBe(0);
+      // The next expired row goes at the next interval, not before.
+      ageProcessed(['recent'], 25);
+      await new Promise((r) => setTimeout(r, 50));
+      const before = poller.stats().cleanedUp;
+      const next = Date.now() + 5_000;
+      while (poller.stats().cleanedUp === before && Date.now() < next)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(poller.stats().cleanedUp).toBe(12_001);
+      expect(queue.stats()).toMatchObject({ processed: 0, dead: 1, pending: 1 });
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('cleanupIntervalMs 0 never deletes; a negative one is refused', async () => {
+    queue.enqueueBatch([msg('a', 1)]);
+    queue.markProcessed(['a']);
+    ageProcessed(['a'], 25);
+    const poller = new SQLiteQueuePoller({
+      queue,
+      pollInterval: 5,
+      cleanupIntervalMs: 0,
+      onMessage: () => {},
+    });
+    await poller.start();
+    await new Promise((r) => setTimeout(r, 100));
+    await poller.stop();
+    expect(poller.stats().cleanedUp).toBe(0);
+    expect(queue.stats()).toMatchObject({ processed: 1 });
+    expect(() => new SQLiteQueuePoller({ queue, cleanupIntervalMs: -1, onMessage: () => {} })).toThrow(
+      /cleanupIntervalMs/,
+    );
+  });
+});

@@ -21,6 +21,7 @@ export type ResolvedQueueOptions = Readonly<z.output<typeof queueOptionsSchema>>
 export const pollerOptionsSchema = z.object({
   pollInterval: z.number().int().positive().default(1_000),
   batchSize: z.number().int().positive().default(50),
+  cleanupIntervalMs: z.number().int().nonnegative().default(3_600_000),
 });
 
 /** Delay before retry number `attempts` (1-based): doubling, capped. */

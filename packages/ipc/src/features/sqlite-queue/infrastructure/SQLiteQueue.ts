@@ -278,15 +278,24 @@ export class SQLiteQueue {
   }
 
   /**
-   * Deletes processed messages older than `hours` (default retentionHours).
+   * Deletes processed messages older than `hours` (default retentionHours),
+   * at most `maxRows` of them (default all).
    * Pending messages and dead letters are never deleted here; stats().dead
    * reports the latter. Returns how many rows were deleted.
    */
-  cleanup(hours: number = this.options.retentionHours): number {
+  cleanup(hours: number = this.options.retentionHours, maxRows = Number.POSITIVE_INFINITY): number {
     this.assertOpen();
     const cutoff = nowSeconds() - Math.floor(hours * 3600);
-    return this.db.prepare('DELETE FROM message_queue WHERE processed = 1 AND processed_at < ?').run(cutoff)
-      .changes;
+    if (!Number.isFinite(maxRows))
+      return this.db.prepare('DELETE FROM message_queue WHERE processed = 1 AND processed_at < ?').run(cutoff)
+        .changes;
+    // At most maxRows per call (one short write transaction), through the (processed, processed_at) index.
+    return this.db
+      .prepare(
+        `DELETE FROM message_queue WHERE rowid IN
+           (SELECT rowid FROM message_queue WHERE processed = 1 AND processed_at < ? LIMIT ?)`,
+      )
+      .run(cutoff, Math.max(0, Math.floor(maxRows))).changes;
   }
 
   stats(): QueueStats {

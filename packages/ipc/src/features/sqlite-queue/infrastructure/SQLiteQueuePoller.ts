@@ -26,6 +26,14 @@ export interface SQLiteQueuePollerConfig {
   onBatch?: (messages: readonly QueuedMessage[]) => Promise<readonly MessageOutcome[] | undefined | void>;
   /** Called when a poll itself fails (e.g. the database is locked past busy timeout). */
   onError?: (error: unknown) => void;
+  /**
+   * How often processed messages older than the queue's `retentionHours` are
+   * deleted (`queue.cleanup()`), in ms; 0 never. Default 3,600,000 (hourly, and
+   * once at start). Without it a queue database grows by every message ever
+   * processed. The rows kept for `retentionHours` are what makes a re-published
+   * id a no-op (INSERT OR IGNORE).
+   */
+  cleanupIntervalMs?: number;
 }
 
 export interface PollerStats {
@@ -33,7 +41,12 @@ export interface PollerStats {
   processed: number;
   failed: number;
   deadLettered: number;
+  /** Processed messages deleted after their retention (cleanupIntervalMs). */
+  cleanedUp: number;
 }
+
+/** Rows one cleanup deletes at most: a short write transaction, even after months of backlog. */
+const CLEANUP_CHUNK_ROWS = 5_000;
 
 /**
  * Drains a SQLiteQueue: leases a batch, hands it to the consumer, then marks each
@@ -49,7 +62,15 @@ export class SQLiteQueuePoller {
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private readonly counters: PollerStats = { polls: 0, processed: 0, failed: 0, deadLettered: 0 };
+  private readonly counters: PollerStats = {
+    polls: 0,
+    processed: 0,
+    failed: 0,
+    deadLettered: 0,
+    cleanedUp: 0,
+  };
+  private readonly cleanupIntervalMs: number;
+  private nextCleanupAt = 0;
   /**
    * Outcomes a queue write could not record (e.g. disk I/O error): their rows
    * stay leased, so they are recorded first at the next poll instead of
@@ -61,12 +82,14 @@ export class SQLiteQueuePoller {
     const parsed = parseOptions('SQLiteQueuePoller', pollerOptionsSchema, {
       pollInterval: config.pollInterval,
       batchSize: config.batchSize,
+      cleanupIntervalMs: config.cleanupIntervalMs,
     });
     if (!config.onMessage && !config.onBatch)
       throw new TypeError('SQLiteQueuePoller needs onMessage or onBatch');
     this.queue = config.queue;
     this.pollInterval = parsed.pollInterval;
     this.batchSize = parsed.batchSize;
+    this.cleanupIntervalMs = parsed.cleanupIntervalMs;
     this.config = config;
   }
 
@@ -148,6 +171,7 @@ export class SQLiteQueuePoller {
         this.config.onError?.(error);
       }
       if (!this.running) break;
+      this.cleanupWhenDue();
       if (leased >= this.batchSize) continue; // more is probably waiting
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -155,6 +179,20 @@ export class SQLiteQueuePoller {
       });
       this.wake = undefined;
       this.timer = undefined;
+    }
+  }
+
+  /** Deletes a chunk of expired processed rows when due; again at the next turn while more remain. */
+  private cleanupWhenDue(): void {
+    if (this.cleanupIntervalMs === 0 || Date.now() < this.nextCleanupAt) return;
+    try {
+      const deleted = this.queue.cleanup(undefined, CLEANUP_CHUNK_ROWS);
+      this.counters.cleanedUp += deleted;
+      this.nextCleanupAt = deleted >= CLEANUP_CHUNK_ROWS ? 0 : Date.now() + this.cleanupIntervalMs;
+    } catch (error) {
+      // A locked or failing database: try again at the next interval, not at every poll.
+      this.nextCleanupAt = Date.now() + this.cleanupIntervalMs;
+      this.config.onError?.(error);
     }
   }
 
