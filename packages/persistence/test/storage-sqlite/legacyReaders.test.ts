@@ -259,6 +259,22 @@ describe('legacy .ftcd files (FBCD, u32 LE length, one CandleBatch)', () => {
     for (const field of Object.keys(report.defaulted)) expect(LEGACY_DEFAULTS).toHaveProperty(field);
   });
 
+  it('leaves out and reports the per-bin bq/sq placeholder 0s of the original file writer also when they are written, not omitted', () => {
+    const withBins = candles.filter((candle) => candle.aggs.length > 0);
+    expect(withBins.length).toBeGreaterThan(0);
+    const { candles: read, report } = decodeLegacyFtcd(legacyFtcdFile(candles, { explicitZeros: true }));
+    // Not `bq: 0, sq: 0`: the writer stored 0 whatever the volumes were (compat doc, "Known losses").
+    expectSameCandles(
+      read,
+      candles.map((candle) => expectedFromLegacyFile(candle, 60)),
+    );
+    expect(report.defaulted).toMatchObject({
+      'aggs[].bq': withBins.length,
+      'aggs[].sq': withBins.length,
+      'aggs[].q': withBins.length,
+    });
+  });
+
   it('handles a one-candle file (still a CandleBatch) and rejects a bad magic or a short payload', () => {
     const one = legacyFtcdFile([candles[2]!]);
     expectSameCandles(decodeLegacyFtcd(one).candles, [expectedFromLegacyFile(candles[2]!, 60)]);

@@ -51,9 +51,18 @@ export class FlatBufferSerializer {
     return this.deserializeBatchWithReport(bytes, context).map((decoded) => decoded.candle);
   }
 
-  deserializeBatchWithReport(bytes: Uint8Array, context?: LegacyCandleContext): DecodedCandle[] {
+  /**
+   * Decodes a root `CandleBatch`. With `legacyFile` (the payload of an original
+   * `.ftcd` file) the per-bin `bq`/`sq` of legacy candles are left out and
+   * reported even when present: that writer stored a placeholder 0 there.
+   */
+  deserializeBatchWithReport(
+    bytes: Uint8Array,
+    context?: LegacyCandleContext,
+    options?: { legacyFile?: boolean },
+  ): DecodedCandle[] {
     try {
-      return this.reader.decodeBatch(bytes, context);
+      return this.reader.decodeBatch(bytes, context, options?.legacyFile === true);
     } catch (error) {
       throw asDecodeError('CandleBatch', error);
     }

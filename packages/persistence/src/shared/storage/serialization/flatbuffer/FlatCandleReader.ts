@@ -75,7 +75,12 @@ export class FlatCandleReader {
     return this.readCandle(this.uoffsetTarget(0), context);
   }
 
-  decodeBatch(bytes: Uint8Array, context?: LegacyCandleContext): DecodedCandle[] {
+  /**
+   * `legacyFileBins`: the batch is the payload of an original `.ftcd` file, whose writer put a
+   * placeholder 0 in every bin's `bq`/`sq`: in candles without `fv` they are left out (and
+   * reported) whether the 0 was omitted, as the stock builder does, or written.
+   */
+  decodeBatch(bytes: Uint8Array, context?: LegacyCandleContext, legacyFileBins = false): DecodedCandle[] {
     this.bind(bytes);
     const table = this.uoffsetTarget(0);
     const vt = this.vtableOf(table);
@@ -87,7 +92,7 @@ export class FlatCandleReader {
     this.check(vector + 4 + 4 * length, 'candles vector');
     const decoded = new Array<DecodedCandle>(length);
     for (let index = 0; index < length; index++) {
-      decoded[index] = this.readCandle(this.uoffsetTarget(vector + 4 + 4 * index), context);
+      decoded[index] = this.readCandle(this.uoffsetTarget(vector + 4 + 4 * index), context, legacyFileBins);
     }
     return decoded;
   }
@@ -130,7 +135,11 @@ export class FlatCandleReader {
     return fallback;
   }
 
-  private readCandle(table: number, context: LegacyCandleContext = {}): DecodedCandle {
+  private readCandle(
+    table: number,
+    context: LegacyCandleContext = {},
+    legacyFileBins = false,
+  ): DecodedCandle {
     const view = this.view;
     const vt = this.vtableOf(table);
     const vtSize = view.getUint16(vt, true);
@@ -182,7 +191,9 @@ export class FlatCandleReader {
     const ls = this.float(S.ls);
     const aggsOffset = this.at(S.aggs);
     const aggs =
-      aggsOffset === 0 ? [] : this.readBins(this.uoffsetTarget(table + aggsOffset), legacy, defaulted);
+      aggsOffset === 0
+        ? []
+        : this.readBins(this.uoffsetTarget(table + aggsOffset), legacy, legacyFileBins, defaulted);
     const candle: FootprintCandleDTO = {
       e,
       tz,
@@ -216,7 +227,12 @@ export class FlatCandleReader {
     return { candle, defaulted };
   }
 
-  private readBins(vector: number, legacy: boolean, defaulted: LegacyDefaultedField[]): PriceBinDTO[] {
+  private readBins(
+    vector: number,
+    legacy: boolean,
+    legacyFileBins: boolean,
+    defaulted: LegacyDefaultedField[],
+  ): PriceBinDTO[] {
     const view = this.view;
     const count = view.getUint32(vector, true);
     this.check(vector + 4 + 4 * count, 'aggs vector');
@@ -269,7 +285,11 @@ export class FlatCandleReader {
         );
       } else {
         bin = new PlainBin(binTp, binBv, binSv, binV);
-        if (legacy) {
+        if (legacy && legacyFileBins) {
+          // The original file writer's placeholder zeros are not volumes.
+          missingBq = true;
+          missingSq = true;
+        } else if (legacy) {
           if (bq !== 0) bin.bq = view.getFloat64(table + bq, true);
           else missingBq = true;
           if (sq !== 0) bin.sq = view.getFloat64(table + sq, true);

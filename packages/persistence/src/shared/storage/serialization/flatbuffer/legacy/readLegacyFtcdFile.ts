@@ -43,7 +43,9 @@ export function decodeLegacyFtcd(
     );
   }
   const payload = bytes.subarray(HEADER_BYTES, HEADER_BYTES + length);
-  const decoded = new FlatBufferSerializer().deserializeBatchWithReport(payload, context);
+  const decoded = new FlatBufferSerializer().deserializeBatchWithReport(payload, context, {
+    legacyFile: true,
+  });
   const tally = new LegacyDefaultsTally();
   for (const candle of decoded) tally.add(candle);
   return { candles: decoded.map((entry) => entry.candle), report: tally.report() };
