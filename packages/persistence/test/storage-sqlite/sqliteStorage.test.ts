@@ -116,6 +116,28 @@ describe('SQLiteFlatBufferStorage', () => {
     }
   });
 
+  it('refuses text UTF-8 cannot hold exactly (a lone surrogate) rather than store U+FFFD; other text round-trips', async () => {
+    const storage = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
+    const [good, other] = generateFootprintCandles({ seed: 10, count: 2, bins: 2 });
+    try {
+      for (const bad of [
+        { ...other!, a: 'x\uD800y' },
+        { ...other!, e: '\uDC00' },
+        { ...other!, tz: 'UTC\uD83D' },
+      ]) {
+        const saving = storage.saveMany([good!, bad]);
+        await expect(saving).rejects.toMatchObject({ code: 'FLOWTRACE_FLATBUFFER_UNENCODABLE' });
+        await expect(saving).rejects.toThrow(/not well-formed UTF-16/);
+      }
+      expect(await storage.listSeries()).toEqual([]);
+      const astral = { ...other!, a: 'BTC \u{1F680} \u00E9\u0000"' };
+      await storage.saveMany([good!, astral]);
+      expectSameCandles(await storage.findBySymbol('BTCUSDT', 'binance', '1m'), [good!, astral]);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('refuses a candle with a field of the wrong type, keeping nothing of its batch', async () => {
     const storage = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
     const [good, other] = generateFootprintCandles({ seed: 9, count: 2, bins: 2 });

@@ -212,6 +212,12 @@ export class FlatCandleWriter {
         `Candle field "${name}" must be a string, got ${typeof value}`,
       );
     }
+    // UTF-8 cannot hold a lone surrogate: Buffer.write would store U+FFFD and the read-back differ.
+    if (!(value as WellFormedCheckable).isWellFormed()) {
+      throw new FlatBufferUnencodableCandleError(
+        `Candle field "${name}" is not well-formed UTF-16 (a lone surrogate), which a FlatBuffer string (UTF-8) cannot hold exactly`,
+      );
+    }
     const length = this.buffer.write(value, pos + 4, 'utf8');
     this.view.setUint32(pos, length, true);
     this.buffer[pos + 4 + length] = 0;
@@ -284,6 +290,9 @@ function writeLong(
   view.setFloat64(doublePos, value, true);
   return bit;
 }
+
+/** String.prototype.isWellFormed (ES2024; in every supported Node), absent from the ES2023 lib. */
+type WellFormedCheckable = string & { isWellFormed(): boolean };
 
 function writeInt64(view: DataView, pos: number, value: number, field: string): void {
   // -0 is refused too: int64 has no negative zero, so it would come back as 0.
