@@ -39,6 +39,9 @@ export interface QueueConsumerSettings {
  *   retry delay) and PAUSES polling until the storage circuit breaker reports
  *   recovery, so an outage never burns through attempts and dead-letters good
  *   candles (maxAttempts is effectively unlimited for this consumer).
+ * - An incomplete candle (`x: false`) whose key already has a complete
+ *   version stored is not written (PersistCandleUseCase): the queue may drain
+ *   a stale partial after the complete candle came over the socket.
  * - A candle whose partition refuses writes (quarantined) while the rest of
  *   the batch was saved fails only its own message: it stays pending and is
  *   retried (backing off to every 5 s) until the partition is repaired; the
@@ -139,11 +142,16 @@ export class QueueConsumer {
       throw error;
     }
     const unsaved = new Map<string, unknown>();
+    let superseded = 0;
     outcomes.forEach((outcome, index) => {
       const owner = owners[index];
+      if (outcome.status === 'persisted' && outcome.superseded) superseded += 1;
       if (outcome.status === 'unsaved' && owner !== undefined && !unsaved.has(owner))
         unsaved.set(owner, outcome.error);
     });
+    // Stale partials of candles completed since (e.g. over the socket after an outage): not written.
+    if (superseded > 0)
+      this.logger.info({ superseded }, 'queued incomplete candles skipped: a complete version is stored');
     const saved = unsaved.size === 0 ? messages : messages.filter((message) => !unsaved.has(message.id));
     // Durable, not yet marked processed (the poller marks them once this resolves).
     this.probe('queue:saved', { messageIds: saved.map((message) => message.id) });

@@ -22,6 +22,11 @@ export interface PersistedCandle {
   persistedAt: number;
   /** Soft issues accepted in non-strict mode. */
   warnings: readonly CandleIssue[];
+  /**
+   * Present when this incomplete candle (`x: false`, from the queue) was not
+   * written because a complete version of its key is stored (or being stored).
+   */
+  superseded?: true;
 }
 
 export interface RejectedCandle {

@@ -10,6 +10,7 @@ import {
 import type { PersistenceEventsPort } from '../../ports/out/PersistenceEventsPort';
 import type { RejectedCandleEntry, RejectedCandleLogPort } from '../../ports/out/RejectedCandleLogPort';
 import type { ValidationQualityMonitor } from '../../services/ValidationQualityMonitor';
+import { CompletedVersionGuard } from './CompletedVersionGuard';
 import type { IngestChannel, PersistCandleOutcome, PersistCandleRequest } from './DTO';
 
 /** A validation verdict without the candle itself. */
@@ -20,6 +21,8 @@ type Verdict =
 /** Accepted candles (by position among the accepted ones) that the store refused; usually none. */
 type Unsaved = ReadonlyMap<number, PartitionUnwritableError>;
 const ALL_SAVED: Unsaved = new Map();
+/** Accepted candles (by position among the accepted ones) not written: a complete version supersedes them. */
+const NONE_SUPERSEDED: ReadonlySet<number> = new Set();
 
 interface ValidatedBatch {
   readonly candles: FootprintCandleDTO[];
@@ -41,8 +44,13 @@ function countPerChannel(rejections: readonly RejectedCandleEntry[]): Map<Ingest
  * One exception: candles whose partition the store refuses (a quarantined
  * `.ftcd` file, a PartialSaveRejection) are answered `unsaved` (retryable)
  * while the others of the call are saved and acknowledged.
+ * From the queue channel, an incomplete candle (`x: false`) never replaces a
+ * complete version of its key (CompletedVersionGuard): it is answered
+ * `persisted` with `superseded: true` and not written.
  */
 export class PersistCandleUseCase {
+  private readonly completedVersions: CompletedVersionGuard;
+
   constructor(
     private readonly validator: CandleValidator,
     private readonly storage: CandleStoragePort,
@@ -50,7 +58,9 @@ export class PersistCandleUseCase {
     private readonly quality: ValidationQualityMonitor,
     private readonly events: PersistenceEventsPort,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.completedVersions = new CompletedVersionGuard(storage);
+  }
 
   /**
    * Not an async function on purpose: an async function keeps its parameters
@@ -62,10 +72,15 @@ export class PersistCandleUseCase {
   execute(requests: readonly PersistCandleRequest[]): Promise<PersistCandleOutcome[]> {
     try {
       const batch = this.validateAll(requests);
+      const channel = requests[0]?.channel ?? 'api';
+      // A queue backlog can hold stale partial versions of a candle completed since (over the
+      // socket): checked against the store first. Complete candles skip the read.
+      if (channel === 'queue' && batch.candles.some((candle) => !candle.x))
+        return this.writeUnlessSuperseded(channel, batch);
       // `batch` holds the candles: it must not be captured by any closure that lives until the
       // write is durable (a closure keeps its whole scope alive, not just what it reads).
-      const written = this.write(requests[0]?.channel ?? 'api', batch);
-      return this.answerWhenWritten(written, batch.verdicts);
+      const written = this.write(channel, batch);
+      return this.answerWhenWritten(written, batch.verdicts, NONE_SUPERSEDED);
     } catch (error) {
       // A port that throws instead of rejecting: the caller still gets a rejected promise.
       return Promise.reject(error);
@@ -121,20 +136,50 @@ export class PersistCandleUseCase {
     });
   }
 
+  /** The batch holds candles only until the stored versions are read, not until the write is durable. */
+  private writeUnlessSuperseded(
+    channel: IngestChannel,
+    batch: ValidatedBatch,
+  ): Promise<PersistCandleOutcome[]> {
+    return this.completedVersions.whenChecked(batch.candles, (superseded) => {
+      const candles =
+        superseded.size === 0 ? batch.candles : batch.candles.filter((_, index) => !superseded.has(index));
+      const written = this.write(channel, { ...batch, candles });
+      return this.answerWhenWritten(written, batch.verdicts, superseded);
+    });
+  }
+
   private answerWhenWritten(
     written: Promise<Unsaved>,
     verdicts: readonly Verdict[],
+    superseded: ReadonlySet<number>,
   ): Promise<PersistCandleOutcome[]> {
-    return written.then((unsaved) => this.outcomes(verdicts, unsaved));
+    return written.then((unsaved) => this.outcomes(verdicts, unsaved, superseded));
   }
 
-  private outcomes(verdicts: readonly Verdict[], unsaved: Unsaved): PersistCandleOutcome[] {
+  private outcomes(
+    verdicts: readonly Verdict[],
+    unsaved: Unsaved,
+    superseded: ReadonlySet<number>,
+  ): PersistCandleOutcome[] {
     const doneAt = this.now();
+    // Positions among the accepted candles, and among those written (superseded ones are not).
     let accepted = 0;
+    let written = 0;
     return verdicts.map((verdict): PersistCandleOutcome => {
       if (verdict.accepted) {
-        const error = unsaved.get(accepted);
         accepted += 1;
+        if (superseded.has(accepted - 1)) {
+          return {
+            status: 'persisted',
+            candleId: verdict.candleId,
+            persistedAt: doneAt,
+            warnings: verdict.warnings,
+            superseded: true,
+          };
+        }
+        const error = unsaved.get(written);
+        written += 1;
         if (error) return { status: 'unsaved', candleId: verdict.candleId, error };
         return {
           status: 'persisted',
@@ -186,6 +231,7 @@ export class PersistCandleUseCase {
       // A port implementation that throws instead of rejecting: still a failed write.
       saving = Promise.reject(error);
     }
+    this.completedVersions.track(candles, saving);
     return saving.then(
       (result) => {
         this.events.durableWrite(

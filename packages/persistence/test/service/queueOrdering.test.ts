@@ -1,0 +1,207 @@
+import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
+import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  CandleQueryOptions,
+  CandleStoragePort,
+} from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
+import type { PersistenceEventsPort } from '../../src/features/candlePersistence/application/ports/out/PersistenceEventsPort';
+import type { RejectedCandleLogPort } from '../../src/features/candlePersistence/application/ports/out/RejectedCandleLogPort';
+import { ValidationQualityMonitor } from '../../src/features/candlePersistence/application/services/ValidationQualityMonitor';
+import { PersistCandleUseCase } from '../../src/features/candlePersistence/application/use-cases/PersistCandle/PersistCandleUseCase';
+import { CandleValidator } from '../../src/features/candlePersistence/domain/validation/CandleValidator';
+import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
+import type { PersistenceApplication } from '../../src/index';
+import { configIn, makeTempDir, smallCandles, startService, type TempDir, waitFor } from './helpers';
+
+function storedVersion(storage: CandleStoragePort, candle: FootprintCandleDTO) {
+  return storage
+    .findBySymbol(candle.s, candle.ex, candle.i as TimeframeName, { startTime: candle.t, endTime: candle.t })
+    .then(([stored]) => stored);
+}
+
+describe('queue drain vs a complete version (x: true never replaced by a queued x: false)', () => {
+  let dir: TempDir;
+  let app: PersistenceApplication;
+  let producer: SQLiteQueue;
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    ({ app } = await startService(dir.path, {}, { storage: () => InMemoryCandleStorage.open() }));
+    producer = new SQLiteQueue({ dbPath: configIn(dir.path).queuePath });
+  });
+
+  afterEach(async () => {
+    producer.close();
+    await app.stop();
+    await dir.remove();
+  });
+
+  it('a partial drained after the complete candle was acknowledged over the socket does not replace it', async () => {
+    const [complete, other] = smallCandles(2) as [FootprintCandleDTO, FootprintCandleDTO];
+    const partial = { ...complete, x: false };
+    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    await client.connect();
+    expect((await client.request({ id: 'v2', type: 'candle:complete', payload: complete })).success).toBe(
+      true,
+    );
+    await client.disconnect();
+    // Queued during the outage (older timestamp), drained only now; with a partial of a new key.
+    producer.enqueueBatch([
+      { id: 'v1', type: 'candle', payload: partial, timestamp: 1000 },
+      { id: 'p', type: 'candle', payload: { ...other, x: false }, timestamp: 1001 },
+    ]);
+    await waitFor(() => producer.stats().processed === 2, 10_000, 'queue drained');
+    expect(await storedVersion(app.storage, complete)).toEqual(complete);
+    // Only a complete version blocks it: a partial of a key without one is stored.
+    expect(await storedVersion(app.storage, other)).toEqual({ ...other, x: false });
+  });
+
+  it('a partial queued after its complete version in the same batch does not replace it; a newer partial replaces a partial', async () => {
+    const [a, b] = smallCandles(2) as [FootprintCandleDTO, FootprintCandleDTO];
+    producer.enqueueBatch([
+      { id: 'a-complete', type: 'candle:complete', payload: a, timestamp: 1000 },
+      { id: 'a-partial', type: 'candle', payload: { ...a, x: false, n: a.n - 1 }, timestamp: 1001 },
+      { id: 'b1', type: 'candle', payload: { ...b, x: false, n: b.n - 1 }, timestamp: 1002 },
+      { id: 'b2', type: 'candle', payload: { ...b, x: false }, timestamp: 1003 },
+    ]);
+    await waitFor(() => producer.stats().processed === 4, 10_000, 'queue drained');
+    expect(await storedVersion(app.storage, a)).toEqual(a);
+    expect(await storedVersion(app.storage, b)).toEqual({ ...b, x: false });
+  });
+});
+
+/** Holds every read until released, so a concurrent save can be handed to the store meanwhile. */
+class SlowReadStorage extends InMemoryCandleStorage {
+  private gate: Promise<void> = Promise.resolve();
+  release: () => void = () => undefined;
+  reads = 0;
+
+  holdReads(): void {
+    this.gate = new Promise((resolve) => {
+      this.release = resolve;
+    });
+  }
+
+  override async findBySymbol(
+    symbol: string,
+    exchange: string,
+    timeframe: TimeframeName,
+    options?: CandleQueryOptions,
+  ): Promise<FootprintCandleDTO[]> {
+    this.reads += 1;
+    const found = await super.findBySymbol(symbol, exchange, timeframe, options);
+    await this.gate;
+    return found;
+  }
+}
+
+const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const noEvents: PersistenceEventsPort = {
+  durableWrite: () => {},
+  rejected: () => {},
+  storageFailed: () => {},
+  refusedByStorage: () => {},
+};
+const noRejectedLog: RejectedCandleLogPort = { append: async () => {}, close: async () => {} };
+
+function useCaseOver(storage: CandleStoragePort): PersistCandleUseCase {
+  return new PersistCandleUseCase(
+    new CandleValidator({ enabled: true, strictMode: false }),
+    storage,
+    noRejectedLog,
+    new ValidationQualityMonitor(
+      { alertThreshold: 0.5, maxErrorRate: 0.9, windowSize: 100, windowMs: 60_000 },
+      silentLogger,
+    ),
+    noEvents,
+  );
+}
+
+describe('PersistCandleUseCase: the completed-version check does not race concurrent saves', () => {
+  it('a complete candle saved while the queue batch reads the store still wins', async () => {
+    const storage = new SlowReadStorage();
+    const useCase = useCaseOver(storage);
+    const [complete] = smallCandles(1) as [FootprintCandleDTO];
+    storage.holdReads();
+    const fromQueue = useCase.execute([
+      { payload: { ...complete, x: false }, channel: 'queue', messageId: 'q' },
+    ]);
+    await waitFor(() => storage.reads === 1, 5000, 'the check reads the store');
+    // The complete version arrives over the socket while the read is pending.
+    const fromSocket = useCase.execute([{ payload: complete, channel: 'socket', messageId: 's' }]);
+    storage.release();
+    expect((await fromSocket)[0]?.status).toBe('persisted');
+    expect(await fromQueue).toEqual([expect.objectContaining({ status: 'persisted', superseded: true })]);
+    expect(await storedVersion(storage, complete)).toEqual(complete);
+  });
+
+  it('waits for a complete candle whose save is in flight before reading', async () => {
+    let releaseSave: () => void = () => undefined;
+    const saveGate = new Promise<void>((resolve) => {
+      releaseSave = resolve;
+    });
+    class SlowSaveStorage extends InMemoryCandleStorage {
+      override saveMany(candles: readonly FootprintCandleDTO[]) {
+        const copies = candles.map((candle) => structuredClone(candle));
+        return saveGate.then(() => super.saveMany(copies));
+      }
+    }
+    const storage = new SlowSaveStorage();
+    const useCase = useCaseOver(storage);
+    const [complete] = smallCandles(1) as [FootprintCandleDTO];
+    const fromSocket = useCase.execute([{ payload: complete, channel: 'socket', messageId: 's' }]);
+    const fromQueue = useCase.execute([
+      { payload: { ...complete, x: false }, channel: 'queue', messageId: 'q' },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    releaseSave();
+    await Promise.all([fromSocket, fromQueue]);
+    expect(await storedVersion(storage, complete)).toEqual(complete);
+  });
+
+  it('a read that fails (e.g. a corrupt block) supersedes nothing: the candle is written as before', async () => {
+    class BrokenReadStorage extends InMemoryCandleStorage {
+      override async findBySymbol(): Promise<FootprintCandleDTO[]> {
+        throw Object.assign(new Error('block checksum mismatch'), { code: 'FLOWTRACE_FTCD_CORRUPT' });
+      }
+    }
+    const storage = new BrokenReadStorage();
+    const useCase = useCaseOver(storage);
+    const [candle] = smallCandles(1) as [FootprintCandleDTO];
+    const outcomes = await useCase.execute([
+      { payload: { ...candle, x: false }, channel: 'queue', messageId: 'q' },
+    ]);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'persisted' })]);
+    expect(outcomes[0]).not.toHaveProperty('superseded');
+    expect(await storage.listSeries()).toMatchObject([{ count: 1 }]);
+  });
+
+  it('maps outcomes right when superseded candles and candles refused by their partition share a batch', async () => {
+    const [a, b, c] = smallCandles(3) as [FootprintCandleDTO, FootprintCandleDTO, FootprintCandleDTO];
+    /** Refuses candle `b` (as a quarantined partition would), saves the others. */
+    class RefusingStorage extends InMemoryCandleStorage {
+      override async saveMany(candles: readonly FootprintCandleDTO[]) {
+        const refusedIndexes = candles.flatMap((candle, index) => (candle.t === b.t ? [index] : []));
+        const saved = await super.saveMany(candles.filter((candle) => candle.t !== b.t));
+        if (refusedIndexes.length === 0) return saved;
+        throw Object.assign(new Error('quarantined'), { refusedIndexes, saved });
+      }
+    }
+    const storage = new RefusingStorage();
+    await storage.saveMany([a]);
+    const useCase = useCaseOver(storage);
+    const outcomes = await useCase.execute([
+      { payload: { ...a, x: false }, channel: 'queue', messageId: 'a' },
+      { payload: { ...b, x: false }, channel: 'queue', messageId: 'b' },
+      { payload: c, channel: 'queue', messageId: 'c' },
+    ]);
+    expect(outcomes.map((outcome) => [outcome.status, 'superseded' in outcome])).toEqual([
+      ['persisted', true],
+      ['unsaved', false],
+      ['persisted', false],
+    ]);
+    expect(await storedVersion(storage, a)).toEqual(a);
+    expect(await storedVersion(storage, c)).toEqual(c);
+  });
+});
