@@ -54,7 +54,7 @@ export class ManagedCandleStorage implements CandleStoragePort {
 
   /**
    * Releases nothing: the service owns this store and `app.stop()` closes it.
-   * Code handed `app.storage` as any CandleStoragePort may close it when done
+   * Code handed `app.storage` as a plain CandleStoragePort may close it when done
    * (a migration, a `using` block); the service goes on writing regardless.
    */
   async close(): Promise<void> {}
