@@ -2,9 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import { SQLiteQueue } from '@flowtrace/ipc';
 import { pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
+import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import {
   bootstrap,
+  type PersistenceApplication,
   type PersistenceBootstrapConfig,
   type PersistenceBootstrapOptions,
 } from '../../src/index';
@@ -83,4 +87,48 @@ export async function getJson(
     body = undefined;
   }
   return { status: response.status, body, text };
+}
+
+export interface QueueService {
+  readonly dir: TempDir;
+  readonly app: PersistenceApplication;
+  /** A producer's handle on the service's queue file. */
+  readonly producer: SQLiteQueue;
+}
+
+/**
+ * For each test of the calling describe: a running service with in-memory
+ * storage and a producer on its queue file; all released after the test.
+ */
+export function useQueueService(): QueueService {
+  const current: { dir?: TempDir; app?: PersistenceApplication; producer?: SQLiteQueue } = {};
+  beforeEach(async () => {
+    current.dir = await makeTempDir();
+    ({ app: current.app } = await startService(
+      current.dir.path,
+      {},
+      { storage: () => InMemoryCandleStorage.open() },
+    ));
+    current.producer = new SQLiteQueue({ dbPath: configIn(current.dir.path).queuePath });
+  });
+  afterEach(async () => {
+    current.producer?.close();
+    await current.app?.stop();
+    await current.dir?.remove();
+  });
+  const required = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new Error(`useQueueService: ${name} is only there inside a test`);
+    return value;
+  };
+  return {
+    get dir() {
+      return required(current.dir, 'dir');
+    },
+    get app() {
+      return required(current.app, 'app');
+    },
+    get producer() {
+      return required(current.producer, 'producer');
+    },
+  };
 }

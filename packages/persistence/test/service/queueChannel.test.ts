@@ -1,56 +1,48 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import type { PersistenceApplication } from '../../src/index';
-import { configIn, makeTempDir, smallCandles, startService, type TempDir, waitFor } from './helpers';
+import { UnixSocketClient } from '@flowtrace/ipc';
+import { describe, expect, it } from 'vitest';
+import { configIn, smallCandles, useQueueService, waitFor } from './helpers';
 
 describe('queue channel', () => {
-  let dir: TempDir;
-  let app: PersistenceApplication;
-  let producer: SQLiteQueue;
-
-  beforeEach(async () => {
-    dir = await makeTempDir();
-    ({ app } = await startService(dir.path, {}, { storage: () => InMemoryCandleStorage.open() }));
-    producer = new SQLiteQueue({ dbPath: configIn(dir.path).queuePath });
-  });
-
-  afterEach(async () => {
-    producer.close();
-    await app.stop();
-    await dir.remove();
-  });
+  const service = useQueueService();
 
   it('persists queued candles and marks them processed only after', async () => {
     const candles = smallCandles(250);
-    producer.enqueueBatch(
+    service.producer.enqueueBatch(
       candles.map((c, k) => ({ id: `q${k}`, type: 'candle:complete', payload: c, timestamp: Date.now() })),
     );
-    await waitFor(() => producer.stats().processed === 250, 10_000, 'queue drained');
-    expect(await app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+    await waitFor(() => service.producer.stats().processed === 250, 10_000, 'queue drained');
+    expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
   });
 
   it('stores a candle arriving over both channels once', async () => {
     const [candle] = smallCandles(1);
-    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    const client = new UnixSocketClient({
+      socketPath: configIn(service.dir.path).socketPath,
+      autoReconnect: false,
+    });
     await client.connect();
     await client.request({ id: 'same', type: 'candle', payload: candle });
     await client.disconnect();
-    producer.enqueue({ id: 'same', type: 'candle', payload: candle, timestamp: Date.now() });
-    await waitFor(() => producer.stats().processed === 1, 10_000, 'queue drained');
-    const series = await app.storage.listSeries();
+    service.producer.enqueue({ id: 'same', type: 'candle', payload: candle, timestamp: Date.now() });
+    await waitFor(() => service.producer.stats().processed === 1, 10_000, 'queue drained');
+    const series = await service.app.storage.listSeries();
     expect(series.map((s) => s.count)).toEqual([1]);
   });
 
   it('marks invalid candles and unknown types processed after recording them in the rejected log', async () => {
     const [candle] = smallCandles(1);
-    producer.enqueue({ id: 'bad', type: 'candle', payload: { ...candle, v: -1 }, timestamp: Date.now() });
-    producer.enqueue({ id: 'odd', type: 'trade', payload: { p: 1 }, timestamp: Date.now() });
-    await waitFor(() => producer.stats().processed === 2, 10_000, 'both marked processed');
-    expect(producer.stats()).toMatchObject({ pending: 0, dead: 0 });
-    const entries = (await readFile(join(dir.path, 'candles', 'rejected-candles.jsonl'), 'utf8'))
+    service.producer.enqueue({
+      id: 'bad',
+      type: 'candle',
+      payload: { ...candle, v: -1 },
+      timestamp: Date.now(),
+    });
+    service.producer.enqueue({ id: 'odd', type: 'trade', payload: { p: 1 }, timestamp: Date.now() });
+    await waitFor(() => service.producer.stats().processed === 2, 10_000, 'both marked processed');
+    expect(service.producer.stats()).toMatchObject({ pending: 0, dead: 0 });
+    const entries = (await readFile(join(service.dir.path, 'candles', 'rejected-candles.jsonl'), 'utf8'))
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
@@ -63,13 +55,18 @@ describe('queue channel', () => {
       rule: 'unknown-message-type',
       message: 'Unknown message type: trade',
     });
-    expect(await app.storage.listSeries()).toEqual([]);
+    expect(await service.app.storage.listSeries()).toEqual([]);
   });
 
   it('expands candle:batch queue messages', async () => {
     const candles = smallCandles(4);
-    producer.enqueue({ id: 'batch', type: 'candle:batch', payload: { candles }, timestamp: Date.now() });
-    await waitFor(() => producer.stats().processed === 1, 10_000, 'batch processed');
-    expect(await app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+    service.producer.enqueue({
+      id: 'batch',
+      type: 'candle:batch',
+      payload: { candles },
+      timestamp: Date.now(),
+    });
+    await waitFor(() => service.producer.stats().processed === 1, 10_000, 'batch processed');
+    expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
   });
 });

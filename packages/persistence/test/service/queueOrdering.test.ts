@@ -1,6 +1,6 @@
 import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
-import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UnixSocketClient } from '@flowtrace/ipc';
+import { describe, expect, it } from 'vitest';
 import type {
   CandleQueryOptions,
   CandleStoragePort,
@@ -11,8 +11,7 @@ import { ValidationQualityMonitor } from '../../src/features/candlePersistence/a
 import { PersistCandleUseCase } from '../../src/features/candlePersistence/application/use-cases/PersistCandle/PersistCandleUseCase';
 import { CandleValidator } from '../../src/features/candlePersistence/domain/validation/CandleValidator';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import type { PersistenceApplication } from '../../src/index';
-import { configIn, makeTempDir, smallCandles, startService, type TempDir, waitFor } from './helpers';
+import { configIn, smallCandles, useQueueService, waitFor } from './helpers';
 
 function storedVersion(storage: CandleStoragePort, candle: FootprintCandleDTO) {
   return storage
@@ -21,53 +20,42 @@ function storedVersion(storage: CandleStoragePort, candle: FootprintCandleDTO) {
 }
 
 describe('queue drain vs a complete version (x: true never replaced by a queued x: false)', () => {
-  let dir: TempDir;
-  let app: PersistenceApplication;
-  let producer: SQLiteQueue;
-
-  beforeEach(async () => {
-    dir = await makeTempDir();
-    ({ app } = await startService(dir.path, {}, { storage: () => InMemoryCandleStorage.open() }));
-    producer = new SQLiteQueue({ dbPath: configIn(dir.path).queuePath });
-  });
-
-  afterEach(async () => {
-    producer.close();
-    await app.stop();
-    await dir.remove();
-  });
+  const service = useQueueService();
 
   it('a partial drained after the complete candle was acknowledged over the socket does not replace it', async () => {
     const [complete, other] = smallCandles(2) as [FootprintCandleDTO, FootprintCandleDTO];
     const partial = { ...complete, x: false };
-    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    const client = new UnixSocketClient({
+      socketPath: configIn(service.dir.path).socketPath,
+      autoReconnect: false,
+    });
     await client.connect();
     expect((await client.request({ id: 'v2', type: 'candle:complete', payload: complete })).success).toBe(
       true,
     );
     await client.disconnect();
     // Queued during the outage (older timestamp), drained only now; with a partial of a new key.
-    producer.enqueueBatch([
+    service.producer.enqueueBatch([
       { id: 'v1', type: 'candle', payload: partial, timestamp: 1000 },
       { id: 'p', type: 'candle', payload: { ...other, x: false }, timestamp: 1001 },
     ]);
-    await waitFor(() => producer.stats().processed === 2, 10_000, 'queue drained');
-    expect(await storedVersion(app.storage, complete)).toEqual(complete);
+    await waitFor(() => service.producer.stats().processed === 2, 10_000, 'queue drained');
+    expect(await storedVersion(service.app.storage, complete)).toEqual(complete);
     // Only a complete version blocks it: a partial of a key without one is stored.
-    expect(await storedVersion(app.storage, other)).toEqual({ ...other, x: false });
+    expect(await storedVersion(service.app.storage, other)).toEqual({ ...other, x: false });
   });
 
   it('a partial queued after its complete version in the same batch does not replace it; a newer partial replaces a partial', async () => {
     const [a, b] = smallCandles(2) as [FootprintCandleDTO, FootprintCandleDTO];
-    producer.enqueueBatch([
+    service.producer.enqueueBatch([
       { id: 'a-complete', type: 'candle:complete', payload: a, timestamp: 1000 },
       { id: 'a-partial', type: 'candle', payload: { ...a, x: false, n: a.n - 1 }, timestamp: 1001 },
       { id: 'b1', type: 'candle', payload: { ...b, x: false, n: b.n - 1 }, timestamp: 1002 },
       { id: 'b2', type: 'candle', payload: { ...b, x: false }, timestamp: 1003 },
     ]);
-    await waitFor(() => producer.stats().processed === 4, 10_000, 'queue drained');
-    expect(await storedVersion(app.storage, a)).toEqual(a);
-    expect(await storedVersion(app.storage, b)).toEqual({ ...b, x: false });
+    await waitFor(() => service.producer.stats().processed === 4, 10_000, 'queue drained');
+    expect(await storedVersion(service.app.storage, a)).toEqual(a);
+    expect(await storedVersion(service.app.storage, b)).toEqual({ ...b, x: false });
   });
 });
 
