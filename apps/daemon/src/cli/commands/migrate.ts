@@ -22,7 +22,7 @@ import {
   LEGACY_SQLITE_FILE,
   PARTITION_GRANULARITIES,
   type PartitionGranularity,
-  SQLITE_DATABASE_FILE,
+  storeLayoutsIn,
 } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
 import { openStore, type StoreKind } from '../openStore';
@@ -76,16 +76,6 @@ const subdirectories = (dir: string) =>
     .filter((entry) => entry.isDirectory())
     .map((entry) => join(dir, entry.name));
 
-/** `{dir}/{exchange}/{symbol}/{timeframe}/{partition}.ftcd`: does a `.ftcd` store live here? */
-function holdsFtcdStore(dir: string, depth = 3): boolean {
-  for (const sub of subdirectories(dir)) {
-    if (depth === 1) {
-      if (readdirSync(sub).some((name) => name.endsWith(FTCD_EXTENSION))) return true;
-    } else if (holdsFtcdStore(sub, depth - 1)) return true;
-  }
-  return false;
-}
-
 /**
  * Which kinds of candle data a directory visibly holds, by their files: so that
  * a wrong kind is refused instead of reading nothing (a `.ftcd` reader finds no
@@ -94,11 +84,9 @@ function holdsFtcdStore(dir: string, depth = 3): boolean {
  */
 function kindsFound(dir: string): EndpointKind[] {
   if (!isDirectory(dir)) return [];
-  const found: EndpointKind[] = [];
+  // The stores' own layouts, as openCandleStore checks them; then the original platform's files.
+  const found: EndpointKind[] = storeLayoutsIn(dir);
   const exchanges = subdirectories(dir);
-  if (existsSync(join(dir, SQLITE_DATABASE_FILE))) found.push('sqlite');
-  if (exchanges.some((sub) => existsSync(join(sub, SQLITE_DATABASE_FILE)))) found.push('sqlite-by-exchange');
-  if (holdsFtcdStore(dir)) found.push('ftcd');
   const legacyFiles = join(dir, 'candles');
   if (isDirectory(legacyFiles) && readdirSync(legacyFiles).some((name) => name.endsWith(FTCD_EXTENSION))) {
     found.push('legacy-ftcd');

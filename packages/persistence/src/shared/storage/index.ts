@@ -18,6 +18,7 @@ export * from './ftcd/inspectFtcdFile';
 export type { DroppedRegion, RepairedFile, RepairOptions, RepairReport } from './ftcd/repair';
 export type * from './ftcd/StorageProblem';
 export * from './open/openCandleStore';
+export * from './open/storeLayouts';
 export type * from './StorageProbe';
 export * from './serialization/binary/BinarySerializer';
 export * from './serialization/binary/CandleColumns';

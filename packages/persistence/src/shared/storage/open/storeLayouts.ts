@@ -27,8 +27,10 @@ export function storeLayoutsIn(baseDir: string): StoreLayout[] {
     if (existsSync(join(exchangeDir, SQLITE_DATABASE_FILE))) found.add('sqlite-by-exchange');
     if (!found.has('ftcd') && holdsFtcdFile(exchangeDir)) found.add('ftcd');
   }
-  return [...found];
+  return LAYOUT_ORDER.filter((layout) => found.has(layout));
 }
+
+const LAYOUT_ORDER: readonly StoreLayout[] = ['sqlite', 'sqlite-by-exchange', 'ftcd'];
 
 /** Whether `{exchangeDir}/{symbol}/{timeframe}/` holds a `.ftcd` file anywhere. */
 function holdsFtcdFile(exchangeDir: string): boolean {
