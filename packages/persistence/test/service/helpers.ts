@@ -5,6 +5,10 @@ import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/co
 import { SQLiteQueue } from '@flowtrace/ipc';
 import { pino } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
+import type { CandleStoragePort } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
+import { ValidationQualityMonitor } from '../../src/features/candlePersistence/application/services/ValidationQualityMonitor';
+import { PersistCandleUseCase } from '../../src/features/candlePersistence/application/use-cases/PersistCandle/PersistCandleUseCase';
+import { CandleValidator } from '../../src/features/candlePersistence/domain/validation/CandleValidator';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import {
   bootstrap,
@@ -131,4 +135,18 @@ export function useQueueService(): QueueService {
       return required(current.producer, 'producer');
     },
   };
+}
+
+/** A PersistCandleUseCase over `storage` alone: no events, no rejected log, silent logging. */
+export function useCaseOver(storage: CandleStoragePort, strictMode = false): PersistCandleUseCase {
+  return new PersistCandleUseCase(
+    new CandleValidator({ enabled: true, strictMode }),
+    storage,
+    { append: async () => {}, close: async () => {} },
+    new ValidationQualityMonitor(
+      { alertThreshold: 0.5, maxErrorRate: 0.9, windowSize: 100, windowMs: 60_000 },
+      silentLogger,
+    ),
+    { durableWrite: () => {}, rejected: () => {}, storageFailed: () => {}, refusedByStorage: () => {} },
+  );
 }

@@ -3,13 +3,8 @@ import { runInNewContext } from 'node:vm';
 import type { FootprintCandleDTO } from '@flowtrace/core';
 import { describe, expect, it } from 'vitest';
 import type { CandleStoragePort } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
-import type { PersistenceEventsPort } from '../../src/features/candlePersistence/application/ports/out/PersistenceEventsPort';
-import type { RejectedCandleLogPort } from '../../src/features/candlePersistence/application/ports/out/RejectedCandleLogPort';
-import { ValidationQualityMonitor } from '../../src/features/candlePersistence/application/services/ValidationQualityMonitor';
-import { PersistCandleUseCase } from '../../src/features/candlePersistence/application/use-cases/PersistCandle/PersistCandleUseCase';
-import { CandleValidator } from '../../src/features/candlePersistence/domain/validation/CandleValidator';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import { smallCandles } from './helpers';
+import { smallCandles, useCaseOver } from './helpers';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -34,29 +29,11 @@ class GatedStorage extends InMemoryCandleStorage {
   }
 }
 
-const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-const noEvents: PersistenceEventsPort = {
-  durableWrite: () => {},
-  rejected: () => {},
-  storageFailed: () => {},
-  refusedByStorage: () => {},
-};
-const noRejectedLog: RejectedCandleLogPort = { append: async () => {}, close: async () => {} };
-
 describe('PersistCandleUseCase memory', () => {
   it('keeps no candle alive while the durable write is pending (payloads die young)', async () => {
     const storage = new GatedStorage();
     storage.closeGate();
-    const useCase = new PersistCandleUseCase(
-      new CandleValidator({ enabled: true, strictMode: true }),
-      storage as CandleStoragePort,
-      noRejectedLog,
-      new ValidationQualityMonitor(
-        { alertThreshold: 0.5, maxErrorRate: 0.9, windowSize: 100, windowMs: 60_000 },
-        silentLogger,
-      ),
-      noEvents,
-    );
+    const useCase = useCaseOver(storage as CandleStoragePort, true);
     const references: WeakRef<object>[] = [];
     // Built in a function so that only the WeakRefs outlive it here.
     const start = () => {

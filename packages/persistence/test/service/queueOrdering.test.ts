@@ -5,13 +5,8 @@ import type {
   CandleQueryOptions,
   CandleStoragePort,
 } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
-import type { PersistenceEventsPort } from '../../src/features/candlePersistence/application/ports/out/PersistenceEventsPort';
-import type { RejectedCandleLogPort } from '../../src/features/candlePersistence/application/ports/out/RejectedCandleLogPort';
-import { ValidationQualityMonitor } from '../../src/features/candlePersistence/application/services/ValidationQualityMonitor';
-import { PersistCandleUseCase } from '../../src/features/candlePersistence/application/use-cases/PersistCandle/PersistCandleUseCase';
-import { CandleValidator } from '../../src/features/candlePersistence/domain/validation/CandleValidator';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import { configIn, smallCandles, useQueueService, waitFor } from './helpers';
+import { configIn, smallCandles, useCaseOver, useQueueService, waitFor } from './helpers';
 
 function storedVersion(storage: CandleStoragePort, candle: FootprintCandleDTO) {
   return storage
@@ -82,28 +77,6 @@ class SlowReadStorage extends InMemoryCandleStorage {
     await this.gate;
     return found;
   }
-}
-
-const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-const noEvents: PersistenceEventsPort = {
-  durableWrite: () => {},
-  rejected: () => {},
-  storageFailed: () => {},
-  refusedByStorage: () => {},
-};
-const noRejectedLog: RejectedCandleLogPort = { append: async () => {}, close: async () => {} };
-
-function useCaseOver(storage: CandleStoragePort): PersistCandleUseCase {
-  return new PersistCandleUseCase(
-    new CandleValidator({ enabled: true, strictMode: false }),
-    storage,
-    noRejectedLog,
-    new ValidationQualityMonitor(
-      { alertThreshold: 0.5, maxErrorRate: 0.9, windowSize: 100, windowMs: 60_000 },
-      silentLogger,
-    ),
-    noEvents,
-  );
 }
 
 describe('PersistCandleUseCase: the completed-version check does not race concurrent saves', () => {
