@@ -81,17 +81,90 @@ describe('HybridPublisher', () => {
     expect(queuedIds()).toEqual([]);
   });
 
-  it('queues durably when no daemon is listening, and uses the socket once it is back', async () => {
-    const publisher = newPublisher();
+  it('preserveOrder: once the daemon is back, a publish waits for the queue to drain, then uses the socket', async () => {
+    const seen: string[] = [];
+    const publisher = newPublisher({ requestTimeoutMs: 5_000 });
     expect(await publisher.publish({ id: 'q1', type: 'candle', payload: 1 })).toEqual({
       id: 'q1',
       via: 'queue',
     });
+    expect(publisher.stats().drainingQueue).toBe(true);
+    await startServer((id) => {
+      seen.push(id);
+      return 'ok';
+    });
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    // The daemon's poller has q1 leased but not processed: s1 and s2 must not pass it.
+    const consumer = new SQLiteQueue({ dbPath: queuePath });
+    cleanups.push(() => consumer.close());
+    expect(consumer.dequeue(10).map((m) => m.id)).toEqual(['q1']);
+    const s1 = publisher.publish({ id: 's1', type: 'candle', payload: 2 });
+    const s2 = publisher.publish({ id: 's2', type: 'candle', payload: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen).toEqual([]);
+    expect(publisher.stats()).toMatchObject({ drainingQueue: true, inFlight: 2, queued: 1 });
+    consumer.markProcessed('q1');
+    expect((await s1).via).toBe('socket');
+    expect((await s2).via).toBe('socket');
+    expect(seen).toEqual(['s1', 's2']);
+    expect(publisher.stats()).toMatchObject({ drainingQueue: false, acked: 2, queued: 1 });
+  });
+
+  it('preserveOrder: a queue the daemon does not drain queues the publish after requestTimeoutMs, in order', async () => {
+    const publisher = newPublisher({ requestTimeoutMs: 200 });
+    expect((await publisher.publish({ id: 'q1', type: 'candle', payload: 1 })).via).toBe('queue');
+    const seen: string[] = [];
+    await startServer((id) => {
+      seen.push(id);
+      return 'ok';
+    });
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    const results = await Promise.all(
+      ['q2', 'q3'].map((id) => publisher.publish({ id, type: 'candle', payload: id })),
+    );
+    expect(results.map((r) => r.via)).toEqual(['queue', 'queue']);
+    expect((await publisher.publish({ id: 'q4', type: 'candle', payload: 4 })).via).toBe('queue');
+    expect(seen).toEqual([]);
+    const consumer = new SQLiteQueue({ dbPath: queuePath });
+    cleanups.push(() => consumer.close());
+    const drained = consumer.dequeue(10);
+    expect(drained.map((m) => m.id)).toEqual(['q1', 'q2', 'q3', 'q4']);
+    consumer.markProcessed(drained.map((m) => m.id));
+    expect((await publisher.publish({ id: 's1', type: 'candle', payload: 5 })).via).toBe('socket');
+    expect(seen).toEqual(['s1']);
+  });
+
+  it('preserveOrder: a publisher opened over a queue an earlier run left messages in starts behind them', async () => {
+    const earlier = newPublisher();
+    expect((await earlier.publish({ id: 'old', type: 'candle', payload: 1 })).via).toBe('queue');
+    await earlier.close();
+    await startServer(() => 'ok');
+    const publisher = newPublisher({ requestTimeoutMs: 200 });
+    expect(publisher.stats().drainingQueue).toBe(true);
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    expect((await publisher.publish({ id: 'new', type: 'candle', payload: 2 })).via).toBe('queue');
+  });
+
+  it('with preserveOrder: false, uses the socket as soon as it is back', async () => {
+    const publisher = newPublisher({ preserveOrder: false });
+    expect((await publisher.publish({ id: 'q1', type: 'candle', payload: 1 })).via).toBe('queue');
     await startServer(() => 'ok');
     expect(await publisher.waitForConnection(3_000)).toBe(true);
     expect((await publisher.publish({ id: 's1', type: 'candle', payload: 1 })).via).toBe('socket');
+    expect(publisher.stats().drainingQueue).toBe(false);
     await publisher.close();
     expect(queuedIds()).toEqual(['q1']);
+  });
+
+  it('a queue that holds only dead letters does not keep the publisher off the socket', async () => {
+    const publisher = newPublisher();
+    expect((await publisher.publish({ id: 'dead', type: 'candle', payload: 1 })).via).toBe('queue');
+    const consumer = new SQLiteQueue({ dbPath: queuePath });
+    cleanups.push(() => consumer.close());
+    expect(consumer.markDead('dead', new Error('never valid'))).toBe(true);
+    await startServer(() => 'ok');
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    expect((await publisher.publish({ id: 's1', type: 'candle', payload: 1 })).via).toBe('socket');
   });
 
   it('a burst published during an outage is queued in group commits, every message durable', async () => {

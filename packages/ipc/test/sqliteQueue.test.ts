@@ -263,23 +263,70 @@ describe('SQLiteQueue', () => {
     expect(() => queue.enqueue(msg('z'))).toThrow(QueueClosedError);
   });
 
-  it('redelivers messages leased by a consumer process killed with SIGKILL once the lease expires', async () => {
+  it('takes back at once, in order, the leases of a consumer process killed with SIGKILL', async () => {
     const producer = openQueue();
     producer.enqueueBatch(Array.from({ length: 20 }, (_, i) => msg(`m${i}`, 1000 + i)));
-    const child = spawnFixture('leaseConsumer.ts', [dbPath, '2000', '10']);
+    const child = spawnFixture('leaseConsumer.ts', [dbPath, '60000', '10']);
     const line = await waitForLine(child, (l) => l.startsWith('LEASED '));
     const leasedByChild = JSON.parse(line.slice('LEASED '.length)) as string[];
-    expect(leasedByChild).toHaveLength(10);
+    expect(leasedByChild).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
     child.kill('SIGKILL');
     expect((await waitForExit(child)).signal).toBe('SIGKILL');
+    // The restarted consumer gets the dead one's ten first, not after their 60 s lease and not
+    // behind the ten newer messages.
     const consumer = openQueue({ leaseMs: 60_000 });
-    // Still leased by the dead consumer: only the other ten are deliverable now.
-    expect(consumer.dequeue(100).map((m) => m.id)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `m${i + 10}`),
-    );
-    await expect.poll(() => consumer.stats().inFlight, { timeout: 5_000, interval: 100 }).toBe(10);
-    const redelivered = consumer.dequeue(100);
-    expect(redelivered.map((m) => m.id).sort()).toEqual([...leasedByChild].sort());
-    expect(redelivered.every((m) => m.deliveries === 2)).toBe(true);
+    const delivered = consumer.dequeue(100);
+    expect(delivered.map((m) => m.id)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+    expect(delivered.map((m) => m.deliveries)).toEqual([...Array(10).fill(2), ...Array(10).fill(1)]);
+  });
+
+  it('keeps the leases of a live consumer process until they expire', async () => {
+    const producer = openQueue();
+    producer.enqueueBatch(Array.from({ length: 20 }, (_, i) => msg(`m${i}`, 1000 + i)));
+    const child = spawnFixture('leaseConsumer.ts', [dbPath, '1500', '10']);
+    try {
+      await waitForLine(child, (l) => l.startsWith('LEASED '));
+      const consumer = openQueue({ leaseMs: 60_000 });
+      expect(consumer.releaseAbandonedLeases()).toBe(0);
+      expect(consumer.dequeue(100).map((m) => m.id)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `m${i + 10}`),
+      );
+      // Expiry still redelivers a live but silent consumer's messages (e.g. one that hangs).
+      await expect.poll(() => consumer.stats().inFlight, { timeout: 5_000, interval: 100 }).toBe(10);
+      const redelivered = consumer.dequeue(100);
+      expect(redelivered.map((m) => m.id)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+      expect(redelivered.every((m) => m.deliveries === 2)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+      await waitForExit(child);
+    }
+  });
+
+  it('takes back the leases of a queue closed in this process, keeps those of an open one and of another host', () => {
+    const producer = openQueue();
+    producer.enqueueBatch([msg('a', 1), msg('b', 2), msg('c', 3)]);
+    const first = openQueue({ leaseMs: 60_000 });
+    expect(first.dequeue(1).map((m) => m.id)).toEqual(['a']);
+    const second = openQueue({ leaseMs: 60_000 });
+    expect(second.dequeue(1).map((m) => m.id)).toEqual(['b']); // 'a' is still first's
+    // A lease held on another machine cannot be checked: it stays until it expires.
+    const db = new BetterSqlite3(dbPath);
+    db.prepare(
+      "UPDATE message_queue SET leased_until = ?, leased_by = 'elsewhere:1:t' WHERE message_id = 'c'",
+    ).run(Date.now() + 60_000);
+    db.close();
+    first.close();
+    expect(second.releaseAbandonedLeases()).toBe(1);
+    expect(second.dequeue(10).map((m) => m.id)).toEqual(['a']);
+  });
+
+  it('delivers messages of the same timestamp in the order they were enqueued', () => {
+    const queue = openQueue();
+    const ids = ['z', 'm', 'a', 'y', 'b'];
+    for (const id of ids.slice(0, 3)) queue.enqueue(msg(id, 5));
+    queue.enqueueBatch(ids.slice(3).map((id) => msg(id, 5)));
+    queue.enqueue(msg('early', 4));
+    expect(queue.dequeue(2).map((m) => m.id)).toEqual(['early', 'z']);
+    expect(queue.dequeue(10).map((m) => m.id)).toEqual(['m', 'a', 'y', 'b']);
   });
 });

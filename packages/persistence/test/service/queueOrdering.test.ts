@@ -1,12 +1,20 @@
 import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
-import { UnixSocketClient } from '@flowtrace/ipc';
+import { HybridPublisher, SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import { describe, expect, it } from 'vitest';
 import type {
   CandleQueryOptions,
   CandleStoragePort,
 } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import { configIn, smallCandles, useCaseOver, useQueueService, waitFor } from './helpers';
+import {
+  configIn,
+  makeTempDir,
+  smallCandles,
+  startService,
+  useCaseOver,
+  useQueueService,
+  waitFor,
+} from './helpers';
 
 function storedVersion(storage: CandleStoragePort, candle: FootprintCandleDTO) {
   return storage
@@ -52,6 +60,60 @@ describe('queue drain vs a complete version (x: true never replaced by a queued 
     expect(await storedVersion(service.app.storage, a)).toEqual(a);
     expect(await storedVersion(service.app.storage, b)).toEqual({ ...b, x: false });
   });
+});
+
+describe('HybridPublisher + service: versions of a key from one producer are stored in publish order', () => {
+  it('a correction published once the daemon is back is not overwritten by the version queued during the outage', async () => {
+    const dir = await makeTempDir();
+    const config = configIn(dir.path);
+    const publisher = new HybridPublisher({
+      socketPath: config.socketPath,
+      queuePath: config.queuePath,
+      requestTimeoutMs: 2_000,
+      reconnectBaseDelayMs: 10,
+      reconnectMaxDelayMs: 50,
+    });
+    let app: Awaited<ReturnType<typeof startService>>['app'] | undefined;
+    try {
+      // The outage: a backlog of other candles, then version 1 of the key, all queued.
+      const backlog = smallCandles(3_000, 7, 'BTCUSDT');
+      const queued = await Promise.all(
+        backlog.map((candle, i) =>
+          publisher.publish({ id: `b${i}`, type: 'candle:complete', payload: candle }),
+        ),
+      );
+      expect(queued.every((result) => result.via === 'queue')).toBe(true);
+      const [version1] = smallCandles(1) as [FootprintCandleDTO];
+      const version2 = { ...version1, c: version1.c + 0.01, h: Math.max(version1.h, version1.c + 0.01) };
+      expect((await publisher.publish({ id: 'v1', type: 'candle:complete', payload: version1 })).via).toBe(
+        'queue',
+      );
+
+      ({ app } = await startService(dir.path));
+      expect(await publisher.waitForConnection(10_000)).toBe(true);
+      // The correction, while the daemon is still draining the backlog in front of version 1.
+      const correction = await publisher.publish({ id: 'v2', type: 'candle:complete', payload: version2 });
+
+      const consumer = new SQLiteQueue({ dbPath: config.queuePath });
+      try {
+        await waitFor(() => !consumer.hasUnprocessed(), 30_000, 'queue drained');
+      } finally {
+        consumer.close();
+      }
+      expect(await storedVersion(app.storage, version1)).toEqual(version2);
+      // It went in behind version 1 (preserveOrder).
+      expect(correction.via).toBe('queue');
+      // Drained: the publisher is back on the socket.
+      const [next] = smallCandles(2).slice(1) as [FootprintCandleDTO];
+      expect((await publisher.publish({ id: 'n', type: 'candle:complete', payload: next })).via).toBe(
+        'socket',
+      );
+    } finally {
+      await publisher.close();
+      await app?.stop();
+      await dir.remove();
+    }
+  }, 60_000);
 });
 
 /** Holds every read until released, so a concurrent save can be handed to the store meanwhile. */

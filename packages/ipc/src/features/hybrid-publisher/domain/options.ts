@@ -15,4 +15,5 @@ export const publisherOptionsSchema = z.object({
     .default(1024 * 1024),
   queueDurability: z.enum(['full', 'batched']).default('full'),
   queueBusyTimeoutMs: z.number().int().nonnegative().default(5_000),
+  preserveOrder: z.boolean().default(true),
 });

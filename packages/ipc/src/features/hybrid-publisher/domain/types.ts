@@ -21,6 +21,16 @@ export interface HybridPublisherConfig {
   /** Durability of the fallback queue; `full` (default) fsyncs each enqueue. */
   queueDurability?: QueueDurability;
   queueBusyTimeoutMs?: number;
+  /**
+   * After a message fell back to the queue, keep queueing until the daemon has
+   * drained the queue (no message in it left unprocessed), then use the socket
+   * again. The daemon then receives this producer's messages in the order they
+   * were published, so a newer version of a candle sent once the daemon is
+   * back is never overwritten by an older one still waiting in the queue.
+   * Costs latency after an outage (the daemon's poll interval and the queue's
+   * drain time). `false`: use the socket as soon as it is connected. Default true.
+   */
+  preserveOrder?: boolean;
 }
 
 /** How a published message was made safe. */
@@ -39,4 +49,6 @@ export interface HybridPublisherStats {
   failed: number;
   inFlight: number;
   connected: boolean;
+  /** True while publishes go to the queue because it still holds unprocessed messages (`preserveOrder`). */
+  drainingQueue: boolean;
 }

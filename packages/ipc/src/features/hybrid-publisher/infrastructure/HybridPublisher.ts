@@ -7,6 +7,13 @@ import { PublisherClosedError, PublishRejectedError } from '../domain/errors';
 import { publisherOptionsSchema } from '../domain/options';
 import type { HybridPublisherConfig, HybridPublisherStats, PublishResult } from '../domain/types';
 
+/** How often a publish waiting for the queue to drain checks it (an indexed EXISTS query). */
+const DRAIN_CHECK_INTERVAL_MS = 10;
+/** After a drain wait timed out, publishes queue without waiting for this many request timeouts. */
+const DRAIN_WAIT_PAUSE = 10;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * The zero-loss producer: `publish()` resolves only once the daemon acknowledged
  * the message (success response) or the message is durably (fsync'd) in the
@@ -16,8 +23,13 @@ import type { HybridPublisherConfig, HybridPublisherStats, PublishResult } from 
  *   response (also one without `retryable`, as old servers send): queued.
  * - A non-retryable error response (e.g. validation): rejected with
  *   PublishRejectedError and NOT queued (it would fail forever).
- * - The socket reconnects in the background; publishing uses it again as soon
- *   as it is back.
+ * - The socket reconnects in the background. With `preserveOrder` (default),
+ *   after a fallback, publishes go to the queue while the daemon is away and,
+ *   once it is back, wait for it to drain the queue before using the socket,
+ *   so the daemon receives this producer's messages in publish order; without
+ *   it, publishing uses the socket as soon as it is back.
+ *   Order holds between publishes that do not overlap (one resolved before
+ *   the next was called); overlapping ones were never ordered.
  * - A daemon that is connected but stopped reading (hung, stuck in I/O): once
  *   `maxSocketBufferedBytes` are waiting to be written, publishes are queued
  *   without being sent, so the producer's memory stays bounded.
@@ -32,6 +44,12 @@ export class HybridPublisher {
   private readonly queue: SQLiteQueue;
   private readonly requestTimeoutMs: number;
   private readonly maxSocketBufferedBytes: number;
+  private readonly preserveOrder: boolean;
+  /** Set by a fallback (preserveOrder): publish to the queue until it holds nothing unprocessed. */
+  private drainingQueue = false;
+  /** The one wait for the queue to drain that publishes share (they resume in call order). */
+  private drainWait: Promise<boolean> | undefined;
+  private noDrainWaitUntil = 0;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -42,6 +60,7 @@ export class HybridPublisher {
     const options = parseOptions('HybridPublisher', publisherOptionsSchema, config);
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.maxSocketBufferedBytes = options.maxSocketBufferedBytes;
+    this.preserveOrder = options.preserveOrder;
     // The client first: it validates the socket path (and opens nothing), so options it refuses
     // do not leave the queue database open behind a constructor that threw.
     this.client = new UnixSocketClient({
@@ -58,6 +77,8 @@ export class HybridPublisher {
       durability: options.queueDurability,
       busyTimeoutMs: options.queueBusyTimeoutMs,
     });
+    // Messages an earlier run of the producer left in the queue come first too.
+    this.drainingQueue = this.preserveOrder && !this.queueDrained();
     this.client.connectInBackground();
   }
 
@@ -83,7 +104,12 @@ export class HybridPublisher {
   }
 
   stats(): HybridPublisherStats {
-    return { ...this.counters, inFlight: this.inFlight.size, connected: this.client.isConnected() };
+    return {
+      ...this.counters,
+      inFlight: this.inFlight.size,
+      connected: this.client.isConnected(),
+      drainingQueue: this.drainingQueue,
+    };
   }
 
   publish(message: OutgoingMessage): Promise<PublishResult> {
@@ -121,7 +147,7 @@ export class HybridPublisher {
       this.counters.failed++;
       throw error;
     }
-    if (this.client.isConnected() && this.client.bufferedBytes < this.maxSocketBufferedBytes) {
+    if (await this.socketMayTake()) {
       let response: IPCResponse | undefined;
       try {
         response = await this.client.request(message, { timeoutMs: this.requestTimeoutMs });
@@ -137,6 +163,7 @@ export class HybridPublisher {
         throw new PublishRejectedError(response);
       }
     }
+    if (this.preserveOrder) this.drainingQueue = true;
     try {
       await this.enqueueDurably(message);
     } catch (error) {
@@ -145,6 +172,59 @@ export class HybridPublisher {
     }
     this.counters.queued++;
     return { id: message.id, via: 'queue' };
+  }
+
+  /**
+   * Whether this message may go over the socket. With preserveOrder, after a
+   * fallback, not while messages published before it still wait in the queue:
+   * the socket is connected, so the daemon is draining them, and the publish
+   * waits (with the publishes after it) until the queue is drained, then uses
+   * the socket. Waiting instead of queueing is what lets a producer that
+   * publishes without pause get back to the socket at all. A wait that
+   * outlasts `requestTimeoutMs` (a daemon that does not drain this queue)
+   * queues the message, and the publishes of the next DRAIN_WAIT_PAUSE
+   * timeouts queue without waiting.
+   */
+  private async socketMayTake(): Promise<boolean> {
+    if (!this.socketWritable()) return false;
+    if (!this.drainingQueue || this.queueDrained()) return true;
+    if (Date.now() < this.noDrainWaitUntil) return false;
+    this.drainWait ??= this.waitForDrain().finally(() => {
+      this.drainWait = undefined;
+    });
+    return (await this.drainWait) && this.socketWritable();
+  }
+
+  private socketWritable(): boolean {
+    return this.client.isConnected() && this.client.bufferedBytes < this.maxSocketBufferedBytes;
+  }
+
+  /**
+   * True, and the draining ends, once nothing this publisher queued can still
+   * be waiting: no pending group commit and no unprocessed row in the queue. A
+   * queue that cannot be read counts as not drained (the enqueue that follows
+   * reports the failure).
+   */
+  private queueDrained(): boolean {
+    if (this.fallbackBatch.length > 0) return false;
+    try {
+      if (this.queue.hasUnprocessed()) return false;
+    } catch {
+      return false;
+    }
+    this.drainingQueue = false;
+    return true;
+  }
+
+  private async waitForDrain(): Promise<boolean> {
+    const deadline = Date.now() + this.requestTimeoutMs;
+    while (!this.closed && this.client.isConnected() && Date.now() < deadline) {
+      await sleep(DRAIN_CHECK_INTERVAL_MS);
+      if (this.queueDrained()) return true;
+    }
+    if (!this.closed && this.client.isConnected())
+      this.noDrainWaitUntil = Date.now() + DRAIN_WAIT_PAUSE * this.requestTimeoutMs;
+    return false;
   }
 
   /**

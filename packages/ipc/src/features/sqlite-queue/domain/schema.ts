@@ -67,6 +67,12 @@ export const MIGRATIONS: readonly Migration[] = [
         ([name, type]) => `ALTER TABLE message_queue ADD COLUMN ${name} ${type}`,
       ),
   },
+  {
+    version: 3,
+    description: 'lease owner: which consumer process holds a lease, so a dead one is released at once',
+    statements: (columns) =>
+      columns.has('leased_by') ? [] : ['ALTER TABLE message_queue ADD COLUMN leased_by TEXT'],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

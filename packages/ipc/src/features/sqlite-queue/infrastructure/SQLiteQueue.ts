@@ -14,9 +14,17 @@ import type {
   QueueStats,
 } from '../domain/types';
 import { validateQueueMessage } from '../domain/validation';
+import {
+  formatLeaseOwner,
+  isAbandonedLeaseOwner,
+  type LeaseOwner,
+  newLeaseOwner,
+  retireLeaseOwner,
+} from './leaseOwner';
 import { migrate } from './migrate';
 
 interface LeasedRow {
+  seq: number;
   message_id: string;
   type: string;
   payload: string;
@@ -50,7 +58,13 @@ interface StatsRow {
  * `message_queue` table (see docs/ipc-protocol.md). Producer and consumer may be
  * different processes: WAL + busy timeout; delivery is at-least-once through a
  * lease: a dequeued message that is neither processed nor failed before
- * `leaseMs` is delivered again (e.g. after its consumer was killed).
+ * `leaseMs` is delivered again (e.g. after its consumer was killed). A lease
+ * records its holder, so the first dequeue of a queue opened on the same host
+ * takes back at once the leases of a consumer process that is gone (a
+ * restart after a crash), see leaseOwner.ts.
+ *
+ * Order: oldest `timestamp` first, messages of one timestamp in the order they
+ * were enqueued.
  *
  * Enqueueing an id that already exists (pending, processed or dead) is ignored:
  * the stored row is kept as it is and `enqueue` returns false.
@@ -59,8 +73,11 @@ export class SQLiteQueue {
   readonly options: ResolvedQueueOptions;
   private readonly db: Database;
   private closed = false;
+  private readonly leaseOwner: LeaseOwner;
+  private abandonedLeasesChecked = false;
   private readonly insertStmt: Statement<[string, string, string, number, number]>;
-  private readonly leaseStmt: Statement<{ now: number; until: number; limit: number }>;
+  private readonly leaseStmt: Statement<{ now: number; until: number; limit: number; owner: string }>;
+  private readonly unprocessedStmt: Statement<[]>;
   private readonly processedStmt: Statement<[number, string]>;
   private readonly failedReadStmt: Statement<[string]>;
   private readonly retryStmt: Statement<[number, string, string]>;
@@ -69,17 +86,21 @@ export class SQLiteQueue {
   constructor(config: QueueConfig) {
     this.options = parseOptions('SQLiteQueue', queueOptionsSchema, config);
     this.db = this.open();
+    this.leaseOwner = newLeaseOwner();
     this.insertStmt = this.db.prepare(
       'INSERT OR IGNORE INTO message_queue (message_id, type, payload, timestamp, processed, created_at) VALUES (?, ?, ?, ?, 0, ?)',
     );
     this.leaseStmt = this.db.prepare(
-      `UPDATE message_queue SET leased_until = @until, deliveries = deliveries + 1
+      `UPDATE message_queue SET leased_until = @until, leased_by = @owner, deliveries = deliveries + 1
        WHERE rowid IN (
          SELECT rowid FROM message_queue
          WHERE processed = 0 AND available_at <= @now AND leased_until <= @now
-         ORDER BY timestamp LIMIT @limit)
-       RETURNING message_id, type, payload, timestamp, attempts, deliveries, last_error`,
+         ORDER BY timestamp, rowid LIMIT @limit)
+       RETURNING rowid AS seq, message_id, type, payload, timestamp, attempts, deliveries, last_error`,
     );
+    this.unprocessedStmt = this.db
+      .prepare('SELECT EXISTS (SELECT 1 FROM message_queue WHERE processed = 0)')
+      .pluck();
     this.processedStmt = this.db.prepare(
       'UPDATE message_queue SET processed = 1, processed_at = ?, leased_until = 0 WHERE message_id = ? AND processed = 0',
     );
@@ -133,15 +154,21 @@ export class SQLiteQueue {
    */
   dequeue(limit = 50): QueuedMessage[] {
     this.assertOpen();
+    if (!this.abandonedLeasesChecked) {
+      this.abandonedLeasesChecked = true;
+      this.releaseAbandonedLeases();
+    }
     const now = Date.now();
+    const owner = formatLeaseOwner(this.leaseOwner);
     const rows = this.consumerWrite(() =>
       this.db
         .transaction(
-          () => this.leaseStmt.all({ now, until: now + this.options.leaseMs, limit }) as LeasedRow[],
+          () => this.leaseStmt.all({ now, until: now + this.options.leaseMs, limit, owner }) as LeasedRow[],
         )
         .immediate(),
     );
-    rows.sort((a, b) => a.timestamp - b.timestamp || (a.message_id < b.message_id ? -1 : 1));
+    // RETURNING gives no order: the lease's own order again (timestamp, then enqueue order).
+    rows.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
     const messages: QueuedMessage[] = [];
     for (const row of rows) {
       // Only deliveries that ended without an outcome count: each markFailed is one attempt, so
@@ -176,6 +203,47 @@ export class SQLiteQueue {
       });
     }
     return messages;
+  }
+
+  /**
+   * Ends the leases held by consumer processes of this host that are gone
+   * (killed, crashed), so their messages are delivered again now and in their
+   * order, not after the lease expired and behind newer messages. Leases of
+   * live or unverifiable owners are kept. The first `dequeue` of every queue
+   * runs it; call it again to check later. Returns how many leases ended.
+   */
+  releaseAbandonedLeases(): number {
+    this.assertOpen();
+    const now = Date.now();
+    const owners = this.db
+      .prepare(
+        'SELECT DISTINCT leased_by AS owner FROM message_queue WHERE processed = 0 AND leased_until > ? AND leased_by IS NOT NULL',
+      )
+      .all(now) as Array<{ owner: string }>;
+    const abandoned = owners.map((row) => row.owner).filter(isAbandonedLeaseOwner);
+    if (abandoned.length === 0) return 0;
+    const release = this.db.prepare(
+      'UPDATE message_queue SET leased_until = 0 WHERE processed = 0 AND leased_until > ? AND leased_by = ?',
+    );
+    let released = 0;
+    this.consumerWrite(() =>
+      this.db
+        .transaction(() => {
+          for (const owner of abandoned) released += release.run(now, owner).changes;
+        })
+        .immediate(),
+    );
+    return released;
+  }
+
+  /**
+   * True while any message is neither processed nor dead (pending, leased or
+   * waiting for a retry). A producer that wants its messages consumed in order
+   * keeps queueing until this is false (HybridPublisher's `preserveOrder`).
+   */
+  hasUnprocessed(): boolean {
+    this.assertOpen();
+    return this.unprocessedStmt.get() === 1;
   }
 
   /** Marks messages processed (one transaction). Returns how many changed. */
@@ -330,6 +398,7 @@ export class SQLiteQueue {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    retireLeaseOwner(this.leaseOwner);
     this.db.close();
   }
 
