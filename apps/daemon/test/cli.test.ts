@@ -591,4 +591,139 @@ describe(`flowtrace CLI: operator mistakes get clear errors and lose nothing (${
       expect(existsSync(join(dir, `wrong-${kind}`))).toBe(false);
     }
   });
+
+  it('a --from later than --to is a usage error (exit 2) naming both values, for query and export; an earlier export is kept', async () => {
+    const earlier = join(dir, 'reversed-range.jsonl');
+    writeFileSync(earlier, 'an earlier export\n');
+    const reversed = ['--from', '2025-06-02', '--to', '2025-06-01T12:00Z'];
+    for (const [command, args] of [
+      ['query', [...filter, '--format', 'jsonl']],
+      ['export', ['--out', earlier]],
+    ] as const) {
+      const { code, stdout, stderr } = await runCli([command, join(dir, 'ftcd'), ...args, ...reversed], dir);
+      expect(code, stderr).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `flowtrace ${command}: --from 2025-06-02 (2025-06-02T00:00:00.000Z) is later than ` +
+          '--to 2025-06-01T12:00Z (2025-06-01T12:00:00.000Z): the range is empty\n',
+      );
+    }
+    expect(readFileSync(earlier, 'utf8')).toBe('an earlier export\n');
+    // Equal bounds are a range of one open time (both are inclusive).
+    const at = String(candles1m[5]!.t);
+    const one = await runCli(
+      ['query', join(dir, 'ftcd'), ...filter, '--from', at, '--to', at, '--format', 'jsonl'],
+      dir,
+    );
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout)).toEqual(candles1m[5]);
+  });
+
+  it('import skips a UTF-8 byte order mark opening the file, in JSON lines and in CSV', async () => {
+    const bom = '\uFEFF';
+    const jsonl = join(dir, 'bom.jsonl');
+    writeFileSync(
+      jsonl,
+      `${bom}${candles1m
+        .slice(0, 3)
+        .map((c) => `${JSON.stringify(c)}\n`)
+        .join('')}`,
+    );
+    const fromJsonl = await runCli(['import', join(dir, 'bom-jsonl-store'), jsonl], dir);
+    expect(fromJsonl.code, fromJsonl.stdout).toBe(0);
+    expect(fromJsonl.stdout).toBe(`imported 3 candles (3 written, 0 already stored) from ${jsonl}\n`);
+    // In CSV the mark made the header's first column "\uFEFFe": `e` was dropped and the
+    // default took its place, so an event type other than the default (a warning, accepted) was lost.
+    const kline = candles5m.slice(0, 3).map((c) => ({ ...c, e: 'kline' }));
+    const csv = join(dir, 'bom.csv');
+    writeFileSync(
+      csv,
+      `${bom}${[CANDLE_CSV_COLUMNS.join(','), ...kline.map(candleToCsvRow)].join('\r\n')}\r\n`,
+    );
+    const csvStore = join(dir, 'bom-csv-store');
+    const fromCsv = await runCli(['import', csvStore, csv], dir);
+    expect(fromCsv.code, fromCsv.stdout).toBe(0);
+    const reopened = await openCandleStore({ baseDir: csvStore, readOnly: true });
+    try {
+      expect(await reopened.findBySymbol('LTCUSDT', 'binance', '5m')).toEqual(kline);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('validation messages name the field once, for a JSON line and for a CSV row', async () => {
+    const { v: _v, ...noVolume } = candles1m[1]!;
+    const jsonl = join(dir, 'invalid-fields.jsonl');
+    writeFileSync(
+      jsonl,
+      [{ ...candles1m[0]!, t: 'soon' }, noVolume, { ...candles1m[2]!, h: candles1m[2]!.l - 1 }]
+        .map((c) => `${JSON.stringify(c)}\n`)
+        .join(''),
+    );
+    const lines = await runCli(['import', join(dir, 'invalid-fields-store'), jsonl], dir);
+    expect(lines.code).toBe(1);
+    expect(lines.stdout).toContain('  line 1: t: Invalid input: expected number, received string\n');
+    expect(lines.stdout).toContain('  line 2: v is required\n');
+    expect(lines.stdout).toMatch(/^ {2}line 3: h: high [\d.]+ is below /m);
+
+    const badBins = (index: number, aggs: unknown) =>
+      candleToCsvRow({ ...candles1m[index]!, aggs } as unknown as (typeof candles1m)[number]);
+    const csv = join(dir, 'invalid-fields.csv');
+    writeFileSync(
+      csv,
+      [
+        CANDLE_CSV_COLUMNS.join(','),
+        badBins(0, [{}]),
+        badBins(1, [{ ...candles1m[1]!.aggs[0]!, tp: 'x' }]),
+      ].join('\n'),
+    );
+    const rows = await runCli(['import', join(dir, 'invalid-fields-csv-store'), csv], dir);
+    expect(rows.code).toBe(1);
+    expect(rows.stdout).toContain(
+      '  line 2: aggs[0].tp is required; aggs[0].bv is required; aggs[0].sv is required; aggs[0].v is required\n',
+    );
+    expect(rows.stdout).toContain('  line 3: aggs[0].tp: Invalid input: expected number, received string\n');
+    // No path printed twice in a row, in either.
+    expect(`${lines.stdout}${rows.stdout}`).not.toMatch(/([\w.[\]]+): \1\b/);
+  });
+
+  it.skipIf(!existsSync('/proc/self'))(
+    'backup, import and migrate refuse a directory they cannot create (/proc/x) promptly, instead of spinning in mkdir',
+    async () => {
+      // procfs answers ENOENT to mkdir /proc/x; Node's recursive mkdir takes that for a missing parent and loops.
+      const refused = (what: string, path: string) =>
+        new RegExp(`^flowtrace \\w+: cannot create ${what} ${path.replace(/\//g, '\\/')}: E(NOENT|ACCES)\\b`);
+      const limit = { timeoutMs: 15_000 };
+      for (const destination of ['/proc/flowtrace-backup', '/proc/flowtrace-backup/nested']) {
+        const { code, stderr } = await runCli(['backup', join(dir, 'ftcd'), destination], dir, limit);
+        expect(code, stderr).toBe(1);
+        expect(stderr).toMatch(refused('the backup destination', destination));
+      }
+      const file = join(dir, 'proc-import.jsonl');
+      writeFileSync(file, `${JSON.stringify(candles1m[0])}\n`);
+      const imported = await runCli(['import', '/proc/flowtrace-store', file, '--database'], dir, limit);
+      expect(imported.code, imported.stderr).toBe(1);
+      expect(imported.stderr).toMatch(refused('the store', '/proc/flowtrace-store'));
+      const migrated = await runCli(
+        ['migrate', '--from', `ftcd:${join(dir, 'ftcd')}`, '--to', 'sqlite:/proc/flowtrace-store'],
+        dir,
+        limit,
+      );
+      expect(migrated.code, migrated.stderr).toBe(1);
+      expect(migrated.stderr).toMatch(refused('the --to directory', '/proc/flowtrace-store'));
+    },
+    60_000,
+  );
+
+  it('backup creates a missing destination with its parents, and removes them again when the backup fails', async () => {
+    const missingStore = await runCli(
+      ['backup', join(dir, 'no-such-store'), join(dir, 'new-backups', 'a')],
+      dir,
+    );
+    expect(missingStore.code).toBe(1);
+    expect(existsSync(join(dir, 'new-backups'))).toBe(false);
+    const made = await runCli(['backup', join(dir, 'ftcd'), join(dir, 'new-backups', 'a', 'b')], dir);
+    expect(made.code, made.stderr).toBe(0);
+    expect((await runCli(['verify', join(dir, 'new-backups', 'a', 'b')], dir)).code).toBe(0);
+  });
 });

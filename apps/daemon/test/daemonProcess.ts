@@ -96,14 +96,20 @@ export async function runDaemonOnce(
   return { code, output: daemon.output(), stdout: daemon.stdout(), stderr: daemon.stderr() };
 }
 
-/** Runs `flowtrace <args>` as a child process; stdout and stderr kept apart. */
+/**
+ * Runs `flowtrace <args>` as a child process; stdout and stderr kept apart.
+ * With `timeoutMs` the child is killed after that long (code null): a command
+ * that could spin fails its test instead of hanging it and outliving it.
+ */
 export async function runCli(
   args: string[],
   cwd: string,
+  options: { timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [...entryCommand('cli').args, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs, killSignal: 'SIGKILL' }),
   });
   let stdout = '';
   let stderr = '';

@@ -1,8 +1,17 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFootprintCandles } from '@flowtrace/core';
 import { openCandleStore } from '@flowtrace/persistence/shared/storage';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entryCommand, runCli } from './daemonProcess';
 
@@ -202,5 +211,116 @@ describe(`flowtrace migrate (${entryCommand('cli').label})`, () => {
     expect(toSqlite.code).toBe(2);
     expect(toSqlite.stderr).toContain('--partitioning applies to an ftcd: target only');
     expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+
+  it('a migration that fails before anything is migrated removes what it created, so a retry as another kind is not refused', async () => {
+    const source = `ftcd:${join(dir, 'source')}`;
+    // The checkpoint's directory does not exist: the run fails before the first candle.
+    const unwritable = ['--checkpoint', join(dir, 'no-such-dir', 'migration.checkpoint')];
+    const created = join(dir, 'failed-new', 'sqlite');
+    const fresh = await runCli(
+      ['migrate', '--from', source, '--to', `sqlite:${created}`, ...unwritable],
+      dir,
+    );
+    expect(fresh.code, fresh.stdout + fresh.stderr).toBe(1);
+    expect(fresh.stderr).toContain('[FLOWTRACE_MIGRATION_CHECKPOINT] Cannot write checkpoint');
+    expect(fresh.stderr).toContain(
+      `warning: nothing was migrated: removed ${join(dir, 'failed-new')}, which this run created`,
+    );
+    expect(existsSync(join(dir, 'failed-new'))).toBe(false);
+
+    // A directory that was there keeps itself and what it held; only the new (empty) database goes.
+    const existing = join(dir, 'failed-existing');
+    mkdirSync(existing);
+    writeFileSync(join(existing, 'notes.txt'), 'the operator wrote this\n');
+    const inExisting = await runCli(
+      ['migrate', '--from', source, '--to', `sqlite:${existing}`, ...unwritable],
+      dir,
+    );
+    expect(inExisting.code, inExisting.stdout + inExisting.stderr).toBe(1);
+    expect(readdirSync(existing)).toEqual(['notes.txt']);
+    // The retry into the same directory as another kind is not refused for an empty database.
+    const retry = await runCli(['migrate', '--from', source, '--to', `ftcd:${existing}`], dir);
+    expect(retry.code, retry.stdout + retry.stderr).toBe(0);
+    expect(retry.stdout).toContain('migration completed: 1500 of 1500 candles');
+    expect(readFileSync(join(existing, 'notes.txt'), 'utf8')).toBe('the operator wrote this\n');
+  });
+
+  it('a failed run with nothing migrated keeps the report and checkpoint written into the target directory', async () => {
+    // A legacy database whose only row does not decode: the run completes with a source problem (exit 1).
+    const legacy = join(dir, 'legacy-undecodable');
+    mkdirSync(legacy);
+    const db = new Database(join(legacy, 'flowtrace-candles.db'));
+    db.exec(`CREATE TABLE candles (
+      id TEXT PRIMARY KEY, symbol TEXT NOT NULL, exchange TEXT NOT NULL, timeframe TEXT NOT NULL,
+      open_time INTEGER NOT NULL, close_time INTEGER NOT NULL, data BLOB NOT NULL,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    db.prepare('INSERT INTO candles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      'binance:LTCUSDT:1m:0',
+      'LTCUSDT',
+      'binance',
+      '1m',
+      0,
+      59_999,
+      Buffer.from('not a flatbuffer'),
+      0,
+      0,
+    );
+    db.close();
+    const target = join(dir, 'legacy-target');
+    const { code, stdout, stderr } = await runCli(
+      [
+        'migrate',
+        '--from',
+        `legacy-sqlite:${legacy}`,
+        '--to',
+        `sqlite:${target}`,
+        '--checkpoint',
+        join(target, 'migration.checkpoint'),
+        '--report',
+        join(target, 'report.md'),
+      ],
+      dir,
+    );
+    expect(code, stdout + stderr).toBe(1);
+    expect(stdout).toContain('1 problem(s) in the source');
+    expect(stderr).toContain(`warning: nothing was migrated: removed what this run created in ${target}`);
+    expect(readdirSync(target).sort()).toEqual(['migration.checkpoint', 'report.md']);
+  });
+
+  it('a migration that fails after writing candles keeps them, says so, and a retry with the checkpoint resumes', async () => {
+    // A file where the second series' exchange directory would go: binance migrates, bybit fails.
+    const target = join(dir, 'failed-midway');
+    mkdirSync(target);
+    writeFileSync(join(target, 'bybit'), 'in the way\n');
+    const args = [
+      'migrate',
+      '--from',
+      `ftcd:${join(dir, 'source')}`,
+      '--to',
+      `ftcd:${target}`,
+      '--batch-size',
+      '250',
+      '--checkpoint',
+      join(dir, 'failed-midway.checkpoint'),
+    ];
+    const failed = await runCli(args, dir);
+    expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+    expect(failed.stderr).toContain(
+      `flowtrace migrate: warning: ${target} keeps what was migrated before the error (it holds 1200 candle(s)); run the migration again to continue`,
+    );
+    expect(failed.stderr).toMatch(/^flowtrace migrate: \[FLOWTRACE_STORAGE_WRITE_FAILED\]/m);
+    const kept = await openCandleStore({ baseDir: target, readOnly: true });
+    try {
+      expect(await kept.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles.slice(0, 1200));
+    } finally {
+      await kept.close();
+    }
+    rmSync(join(target, 'bybit'));
+    const resumed = await runCli(args, dir);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(
+      'migration completed (resumed, run 2): 1500 of 1500 candles in 2 series, 300 read',
+    );
   });
 });

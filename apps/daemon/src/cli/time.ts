@@ -33,6 +33,26 @@ function isCalendarDate(text: string): boolean {
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/**
+ * `--from` and `--to` (both optional, both inclusive). A `--from` later than
+ * `--to` selects nothing: it is a usage error (exit 2), not an empty result
+ * with exit 0 that a script would take for "no candles in that range". Both
+ * values are named as given and as read, since they may mix epoch ms and ISO.
+ */
+export function parseTimeRange(
+  from: string | undefined,
+  to: string | undefined,
+): { startTime: number | undefined; endTime: number | undefined } {
+  const startTime = from === undefined ? undefined : parseTime(from, '--from');
+  const endTime = to === undefined ? undefined : parseTime(to, '--to');
+  if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
+    throw new CliError(
+      `--from ${from} (${formatTime(startTime)}) is later than --to ${to} (${formatTime(endTime)}): the range is empty`,
+    );
+  }
+  return { startTime, endTime };
+}
+
 export function formatTime(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
 }

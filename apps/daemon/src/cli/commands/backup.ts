@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { backupStore } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
+import { createDirectories, isInside, removeEmptyDirectories } from '../directories';
 import type { Output, Warn } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
@@ -22,6 +23,8 @@ in it, and the copy opens clean:
 Each file is durable in the destination (fsync'd, renamed into place) before
 the next. Files removed from the store stay in the destination. To restore,
 stop the daemon and copy the destination back as the store directory.
+A destination that cannot be created is refused (exit 1), and directories the
+backup created are removed again when it fails before copying into them.
 Exit code 0 when done, 1 on failure.`;
 
 export async function backupCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
@@ -35,6 +38,10 @@ export async function backupCommand(argv: string[], out: Output, warn: Warn): Pr
   if (!source || !destination) throw new CliError('missing <store> or <destination>');
   if (values.format !== 'text' && values.format !== 'json')
     throw new CliError('--format must be text or json');
+  // backupStore refuses a destination inside the store before creating anything: none is made there first.
+  const created = isInside(destination, source)
+    ? []
+    : createDirectories(destination, 'the backup destination');
   const progress = new Progress(process.stderr.isTTY === true);
   let files = 0;
   let bytes = 0;
@@ -46,6 +53,7 @@ export async function backupCommand(argv: string[], out: Output, warn: Warn): Pr
       progress.update(`${files} files, ${bytes.toLocaleString('en-US')} bytes written`);
     },
   }).catch((error: unknown) => {
+    removeEmptyDirectories(created);
     throw new CliError((error as Error).message, 1);
   });
   progress.done();

@@ -6,7 +6,7 @@ import { openStore, storeProblemWarnings } from '../openStore';
 import { type Output, type Warn, writeCandles } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
-import { parseTime } from '../time';
+import { parseTimeRange } from '../time';
 import { parseFormat } from './query';
 
 export const exportHelp = `Usage: flowtrace export <store> [--exchange <ex>] [--symbol <sym>] [--timeframe <tf>]
@@ -38,8 +38,7 @@ export async function exportCommand(argv: string[], out: Output, warn: Warn): Pr
     throw new CliError(`unknown timeframe "${values.timeframe}"`);
   }
   const format = parseFormat(values.format, out, ['jsonl', 'csv']);
-  const startTime = values.from === undefined ? undefined : parseTime(values.from, '--from');
-  const endTime = values.to === undefined ? undefined : parseTime(values.to, '--to');
+  const { startTime, endTime } = parseTimeRange(values.from, values.to);
 
   const { store } = await openStore(baseDir, { readOnly: true });
   // Opened only once the arguments and the store are good: a typo must not empty an earlier export.

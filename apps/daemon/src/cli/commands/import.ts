@@ -2,9 +2,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { type FootprintCandleDTO, validateFootprintCandle } from '@flowtrace/core';
+import { type CandleIssue, type FootprintCandleDTO, validateFootprintCandle } from '@flowtrace/core';
+import type { CandleStoragePort } from '@flowtrace/persistence/features/candlePersistence';
 import { CliError } from '../CliError';
 import { csvRowToObject, splitCsvRecord } from '../candleCsv';
+import { createDirectories, removeEmptyDirectories } from '../directories';
 import { detectStoreKind, openStore, type StoreKind } from '../openStore';
 import type { Output } from '../output';
 import { rejectExtraPositionals } from '../positionals';
@@ -43,12 +45,7 @@ export async function importCommand(argv: string[], out: Output): Promise<number
   const kind = importKind(baseDir, values.database);
   // The file first: a path that does not exist must not leave an empty store behind.
   const input = await openInput(file);
-  const { store } = await openStore(baseDir, { readOnly: false, create: true, kind }).catch(
-    async (error: unknown) => {
-      await input.close();
-      throw error;
-    },
-  );
+  const store = await openTarget(baseDir, kind, input);
   const progress = new Progress(process.stderr.isTTY === true);
   let lineNumber = 0;
   let imported = 0;
@@ -67,8 +64,9 @@ export async function importCommand(argv: string[], out: Output): Promise<number
   try {
     const lines = createInterface({ input: input.createReadStream(), crlfDelay: Number.POSITIVE_INFINITY });
     let columns: string[] | undefined;
-    for await (const line of lines) {
+    for await (const read of lines) {
       lineNumber++;
+      const line = lineNumber === 1 ? withoutByteOrderMark(read) : read;
       if (line.trim() === '') continue;
       if (format === 'csv' && columns === undefined) {
         columns = splitCsvRecord(line);
@@ -87,9 +85,7 @@ export async function importCommand(argv: string[], out: Output): Promise<number
       if (!result.ok) {
         invalidCount++;
         if (invalid.length < MAX_REPORTED) {
-          invalid.push(
-            `line ${lineNumber}: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-          );
+          invalid.push(`line ${lineNumber}: ${result.issues.map(issueText).join('; ')}`);
         }
         continue;
       }
@@ -113,6 +109,28 @@ export async function importCommand(argv: string[], out: Output): Promise<number
 }
 
 /**
+ * A UTF-8 byte order mark opening the file: Windows tools write one (Notepad,
+ * Excel's "CSV UTF-8"), and readline keeps it as U+FEFF at the start of the
+ * first line, where it made the JSON unreadable and the CSV header's first
+ * column "\uFEFFe": `e` was dropped and its default stored in its place.
+ */
+function withoutByteOrderMark(line: string): string {
+  return line.startsWith('\uFEFF') ? line.slice(1) : line;
+}
+
+/**
+ * One validation issue as `path: message`, the path once: many of the core's
+ * messages already start with it (`t: Invalid input…`, `t is required`,
+ * `v 3 is not bv + sv…`), which printed as `t: t: …`. A candle-wide issue
+ * (empty path) is its message alone, not `: a candle must be…`.
+ */
+function issueText(issue: CandleIssue): string {
+  const { path, message } = issue;
+  const named = path === '' || (message.startsWith(path) && /^($|[:\s])/.test(message.slice(path.length)));
+  return named ? message : `${path}: ${message}`;
+}
+
+/**
  * The kind of store to import into: an existing store keeps its kind, a new
  * one is .ftcd, or SQLite with --database. --database on a directory holding a
  * .ftcd store (or its writer's lock, the daemon running on it) is refused: a
@@ -130,6 +148,23 @@ function importKind(baseDir: string, database: boolean): StoreKind {
     );
   }
   return 'sqlite';
+}
+
+/**
+ * The store to import into, created when missing (one directory level at a
+ * time: see createDirectories); when that fails, the input is closed and the
+ * directories made for it are removed.
+ */
+async function openTarget(baseDir: string, kind: StoreKind, input: FileHandle): Promise<CandleStoragePort> {
+  let created: string[] = [];
+  try {
+    created = createDirectories(baseDir, 'the store');
+    return (await openStore(baseDir, { readOnly: false, create: true, kind })).store;
+  } catch (error) {
+    await input.close();
+    removeEmptyDirectories(created);
+    throw error;
+  }
 }
 
 async function openInput(file: string): Promise<FileHandle> {

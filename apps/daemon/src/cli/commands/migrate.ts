@@ -25,8 +25,9 @@ import {
   storeLayoutsIn,
 } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
+import { TargetDirectory } from '../directories';
 import { openStore, type StoreKind } from '../openStore';
-import type { Output } from '../output';
+import type { Output, Warn } from '../output';
 import { Progress } from '../progress';
 
 export const migrateHelp = `Usage: flowtrace migrate --from <kind>:<path> --to <kind>:<path> [options]
@@ -59,6 +60,10 @@ Options:
 
 A --from store that holds no candles of its kind but data of another kind, and a
 --to directory that already holds another kind's data, are refused (exit 2).
+
+A run that fails before anything reached the target removes what it created
+(the --to directory, or a new database in a directory that was there); one
+that fails later keeps what it migrated: run it again to continue.
 
 A source's own problems (legacy rows that do not decode or duplicate a key, the
 later row being read; damaged .ftcd files) are listed and reported: what they
@@ -181,7 +186,7 @@ function foreignSourceError(from: Endpoint, foreign: readonly EndpointKind[]): C
   );
 }
 
-export async function migrateCommand(argv: string[], out: Output): Promise<number> {
+export async function migrateCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -234,20 +239,19 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
   refuseForeignSource(from);
   const source = await openSource(from);
   let target: CandleStoragePort | undefined;
+  let directory: TargetDirectory | undefined;
+  let exitCode: number | undefined;
   const progress = new Progress(process.stderr.isTTY === true);
   try {
     await refuseEmptyForeignSource(from, source.source);
     // A dry run writes nothing, so it needs no target on disk (it may not exist yet).
-    target = values['dry-run']
-      ? await InMemoryCandleStorage.open()
-      : (
-          await openStore(to.path, {
-            readOnly: false,
-            create: true,
-            kind: to.kind as StoreKind,
-            partitioning,
-          })
-        ).store;
+    if (values['dry-run']) target = await InMemoryCandleStorage.open();
+    else {
+      directory = TargetDirectory.prepare(to.path, `the --to directory`);
+      target = (
+        await openStore(to.path, { readOnly: false, create: true, kind: to.kind as StoreKind, partitioning })
+      ).store;
+    }
     const migrator = new StorageMigrator({
       source: source.source,
       target,
@@ -296,13 +300,71 @@ export async function migrateCommand(argv: string[], out: Output): Promise<numbe
       await new MigrationReporter().write(values.report, reportFormat, result, validation);
       out.write(`report written to ${values.report} (${reportFormat})\n`);
     }
-    return result.status === 'completed' &&
+    exitCode =
+      result.status === 'completed' &&
       (validation === undefined || validation.ok) &&
       result.sourceProblems.length === 0
-      ? 0
-      : 1;
+        ? 0
+        : 1;
+    return exitCode;
   } finally {
+    // Counted while the target is open; a failed run is settled once it is closed (its lock released).
+    const stored = exitCode !== 0 && target && directory ? await storedCandles(target) : undefined;
     await target?.close();
     await source.close();
+    // A target that did not open may be another writer's (the daemon's lock): only empty directories go.
+    if (exitCode !== 0 && !target) directory?.removeCreatedIfEmpty();
+    if (directory && stored !== undefined) {
+      const keep = [values.checkpoint, values.report].filter((file) => file !== undefined);
+      settleFailedTarget(directory, stored, { threw: exitCode === undefined, keep, warn });
+    }
+  }
+}
+
+/** Candles the target holds (all series); undefined when it cannot tell. */
+async function storedCandles(target: CandleStoragePort): Promise<number | undefined> {
+  try {
+    return (await target.listSeries()).reduce((sum, series) => sum + series.count, 0);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A run that failed (an error, or exit 1). With nothing stored in the target,
+ * what the run added is removed (see TargetDirectory.undo): an empty
+ * directory or database left behind would be taken for a store, and a retry
+ * with another kind refused. With candles stored they are kept, whoever
+ * wrote them: a retry continues from them, and deleting them could lose data
+ * that was there before.
+ */
+function settleFailedTarget(
+  directory: TargetDirectory,
+  stored: number,
+  how: { threw: boolean; keep: readonly string[]; warn: Warn },
+): void {
+  if (stored > 0) {
+    if (how.threw) {
+      how.warn(
+        `${directory.path} keeps what was migrated before the error (it holds ${stored} candle(s)); run the ` +
+          'migration again to continue (with --checkpoint it resumes where it stopped; without, the candles ' +
+          'already there are saved again, as no-ops)',
+      );
+    }
+    return;
+  }
+  try {
+    if (directory.undo(how.keep)) {
+      const removed = directory.removedDirectory;
+      how.warn(
+        removed === undefined
+          ? `nothing was migrated: removed what this run created in ${directory.path}`
+          : `nothing was migrated: removed ${removed}, which this run created`,
+      );
+    }
+  } catch (error) {
+    how.warn(
+      `nothing was migrated, but what this run created in ${directory.path} could not be removed: ${(error as Error).message}`,
+    );
   }
 }

@@ -4,14 +4,15 @@ import { CliError } from '../CliError';
 import { openStore, storeProblemWarnings } from '../openStore';
 import { type CandleFormat, type Output, type Warn, writeCandles } from '../output';
 import { rejectExtraPositionals } from '../positionals';
-import { parseTime } from '../time';
+import { parseTimeRange } from '../time';
 
 export const queryHelp = `Usage: flowtrace query <store> --exchange <ex> --symbol <sym> --timeframe <tf>
                        [--from <time>] [--to <time>] [--limit <n>] [--order asc|desc]
                        [--format table|jsonl|csv]
 
 Prints the candles of one series whose open time is within [from, to] (both
-inclusive). Times are epoch milliseconds or ISO-8601 (UTC when no zone is given).
+inclusive; a --from later than --to is a usage error). Times are epoch
+milliseconds or ISO-8601 (UTC when no zone is given).
 Default format: table on a terminal, jsonl when piped.`;
 
 export function parseFormat(
@@ -53,12 +54,13 @@ export async function queryCommand(argv: string[], out: Output, warn: Warn): Pro
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
     throw new CliError('--limit must be a whole number');
   const format = parseFormat(values.format, out, ['table', 'jsonl', 'csv']);
+  const { startTime, endTime } = parseTimeRange(values.from, values.to);
 
   const { store } = await openStore(baseDir, { readOnly: true });
   try {
     const candles = await store.findBySymbol(symbol, exchange, timeframe, {
-      startTime: values.from === undefined ? undefined : parseTime(values.from, '--from'),
-      endTime: values.to === undefined ? undefined : parseTime(values.to, '--to'),
+      startTime,
+      endTime,
       limit,
       order: values.order,
     });
