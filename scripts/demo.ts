@@ -193,7 +193,9 @@ try {
       daemonDown = false;
       daemon = startDaemon();
       await waitForSocket(daemon);
-      log('daemon restarted: it drains the queue while new candles arrive over the socket');
+      log(
+        'daemon restarted: it drains the queue, then the publisher is back on the socket (publish order kept)',
+      );
     }
   }
   for (const candle of builder.flush()) await publish({ ...candle, x: true });
