@@ -156,6 +156,24 @@ describe('HybridPublisher', () => {
     expect(queuedIds()).toEqual(['q1']);
   });
 
+  it('a message the daemon failed and retries later (e.g. a quarantined partition) does not keep the publisher off the socket', async () => {
+    const publisher = newPublisher({ requestTimeoutMs: 5_000 });
+    expect((await publisher.publish({ id: 'stuck', type: 'candle', payload: 1 })).via).toBe('queue');
+    const consumer = new SQLiteQueue({ dbPath: queuePath, retryDelayMs: 60_000 });
+    cleanups.push(() => consumer.close());
+    expect(consumer.dequeue(10).map((m) => m.id)).toEqual(['stuck']);
+    await startServer(() => 'ok');
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    // While the daemon holds it (leased, no outcome yet), it is ahead: the publish waits...
+    const waiting = publisher.publish({ id: 's1', type: 'candle', payload: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(publisher.stats().drainingQueue).toBe(true);
+    // ...and once it failed (retried in a minute), the publish goes over the socket.
+    expect(consumer.markFailed('stuck', new Error('partition quarantined')).dead).toBe(false);
+    expect((await waiting).via).toBe('socket');
+    expect(publisher.stats().drainingQueue).toBe(false);
+  });
+
   it('a queue that holds only dead letters does not keep the publisher off the socket', async () => {
     const publisher = newPublisher();
     expect((await publisher.publish({ id: 'dead', type: 'candle', payload: 1 })).via).toBe('queue');

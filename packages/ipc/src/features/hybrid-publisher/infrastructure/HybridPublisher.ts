@@ -200,15 +200,17 @@ export class HybridPublisher {
   }
 
   /**
-   * True, and the draining ends, once nothing this publisher queued can still
-   * be waiting: no pending group commit and no unprocessed row in the queue. A
+   * True, and the draining ends, once nothing queued before can still come
+   * first: no pending group commit and no message ahead in the queue (see
+   * SQLiteQueue.hasMessagesAhead: a message failed once and waiting for its
+   * retry does not hold the producer back). A
    * queue that cannot be read counts as not drained (the enqueue that follows
    * reports the failure).
    */
   private queueDrained(): boolean {
     if (this.fallbackBatch.length > 0) return false;
     try {
-      if (this.queue.hasUnprocessed()) return false;
+      if (this.queue.hasMessagesAhead()) return false;
     } catch {
       return false;
     }

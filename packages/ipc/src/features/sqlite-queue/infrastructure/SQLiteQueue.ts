@@ -77,7 +77,7 @@ export class SQLiteQueue {
   private abandonedLeasesChecked = false;
   private readonly insertStmt: Statement<[string, string, string, number, number]>;
   private readonly leaseStmt: Statement<{ now: number; until: number; limit: number; owner: string }>;
-  private readonly unprocessedStmt: Statement<[]>;
+  private readonly aheadStmt: Statement<[number]>;
   private readonly processedStmt: Statement<[number, string]>;
   private readonly failedReadStmt: Statement<[string]>;
   private readonly retryStmt: Statement<[number, string, string]>;
@@ -98,8 +98,10 @@ export class SQLiteQueue {
          ORDER BY timestamp, rowid LIMIT @limit)
        RETURNING rowid AS seq, message_id, type, payload, timestamp, attempts, deliveries, last_error`,
     );
-    this.unprocessedStmt = this.db
-      .prepare('SELECT EXISTS (SELECT 1 FROM message_queue WHERE processed = 0)')
+    this.aheadStmt = this.db
+      .prepare(
+        'SELECT EXISTS (SELECT 1 FROM message_queue WHERE processed = 0 AND (attempts = 0 OR leased_until > ?))',
+      )
       .pluck();
     this.processedStmt = this.db.prepare(
       'UPDATE message_queue SET processed = 1, processed_at = ?, leased_until = 0 WHERE message_id = ? AND processed = 0',
@@ -237,13 +239,17 @@ export class SQLiteQueue {
   }
 
   /**
-   * True while any message is neither processed nor dead (pending, leased or
-   * waiting for a retry). A producer that wants its messages consumed in order
-   * keeps queueing until this is false (HybridPublisher's `preserveOrder`).
+   * True while a message is waiting that the consumer has not failed yet:
+   * never delivered, or delivered and not answered (leased), including one
+   * being retried right now. A producer that wants its messages consumed in
+   * order must not send past these (HybridPublisher's `preserveOrder`).
+   * Messages waiting for a retry after a failure (`markFailed`) do not count:
+   * they are already out of order, and one that fails until an operator acts
+   * (a quarantined partition) would otherwise hold every producer back.
    */
-  hasUnprocessed(): boolean {
+  hasMessagesAhead(): boolean {
     this.assertOpen();
-    return this.unprocessedStmt.get() === 1;
+    return this.aheadStmt.get(Date.now()) === 1;
   }
 
   /** Marks messages processed (one transaction). Returns how many changed. */
