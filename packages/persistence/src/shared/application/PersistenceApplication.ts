@@ -27,6 +27,8 @@ export interface PersistenceApplicationParts {
   diskSpace?: DiskSpaceWatch;
   /** Tests and tracing only (PersistenceProbe.ts). */
   probe?: PersistenceProbe;
+  /** The error-rate monitor: stop() clears its re-check timer. */
+  quality?: { close(): void };
 }
 
 /**
@@ -155,6 +157,8 @@ export class PersistenceApplication {
     p.storageHealth.deactivate();
     await attempt(() => p.queue.stop());
     this.storeProblems.stop();
+    // After both consumers stopped, so no candle of theirs arms it again.
+    p.quality?.close();
     await attempt(() => p.storage.release());
     await attempt(() => p.rejectedLog.close());
     await attempt(async () => p.healthServer?.stop());

@@ -4,7 +4,7 @@ import {
   type MessageOutcome,
   type QueuedMessage,
   type QueueStats,
-  SQLiteQueue,
+  type SQLiteQueue,
   SQLiteQueuePoller,
 } from '@flowtrace/ipc';
 import type { CandlePersistencePort } from '../../../features/candlePersistence/application/ports/in/CandlePersistencePort';
@@ -21,6 +21,7 @@ import type {
 import { NO_PROBE, type PersistenceProbe } from '../../application/PersistenceProbe';
 import type { StorageHealthTracker } from '../health/StorageHealthTracker';
 import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
+import { AckReportingQueue } from './AckReportingQueue';
 import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
 
 export interface QueueConsumerSettings {
@@ -46,6 +47,10 @@ export interface QueueConsumerSettings {
  *   the batch was saved fails only its own message: it stays pending and is
  *   retried (backing off to every 5 s) until the partition is repaired; the
  *   other messages are marked processed and polling goes on.
+ * - `ack_seconds{channel="queue"}` times a message from its producer
+ *   `timestamp` to its committed processed mark, and only a message that
+ *   stored a candle (as the socket channel times success replies only): not
+ *   one refused whole (unknown type, malformed batch, every candle rejected).
  */
 export class QueueConsumer {
   private queue: SQLiteQueue | undefined;
@@ -55,6 +60,10 @@ export class QueueConsumer {
   private resumeTask: Promise<void> | undefined;
   private wakeOnStop: (() => void) | undefined;
   private statsCache: { at: number; stats: QueueStats } | undefined;
+  /** The `channel="queue"` series, resolved once. */
+  private readonly ackSeconds: { observe(seconds: number): void };
+  /** Producer timestamps of the messages to time, from handleBatch until their processed mark commits. */
+  private readonly awaitingMark = new Map<string, number>();
 
   constructor(
     private readonly settings: QueueConsumerSettings,
@@ -62,10 +71,12 @@ export class QueueConsumer {
     private readonly rejectedLog: RejectedCandleLogPort,
     private readonly events: PersistenceEventsPort,
     private readonly storageHealth: StorageHealthTracker,
-    private readonly metrics: PersistenceMetrics,
+    metrics: PersistenceMetrics,
     private readonly logger: LoggerPort,
     private readonly probe: PersistenceProbe = NO_PROBE,
-  ) {}
+  ) {
+    this.ackSeconds = metrics.ackSeconds.labels({ channel: 'queue' });
+  }
 
   get isRunning(): boolean {
     return this.poller?.isRunning === true;
@@ -78,12 +89,15 @@ export class QueueConsumer {
   async start(): Promise<void> {
     if (this.started) return;
     mkdirSync(dirname(this.settings.queuePath), { recursive: true });
-    const queue = new SQLiteQueue({
-      dbPath: this.settings.queuePath,
-      maxAttempts: Number.MAX_SAFE_INTEGER,
-      retryDelayMs: Math.min(this.settings.pollInterval, 1000),
-      maxRetryDelayMs: 5000,
-    });
+    const queue = new AckReportingQueue(
+      {
+        dbPath: this.settings.queuePath,
+        maxAttempts: Number.MAX_SAFE_INTEGER,
+        retryDelayMs: Math.min(this.settings.pollInterval, 1000),
+        maxRetryDelayMs: 5000,
+      },
+      this.timeAcks,
+    );
     this.queue = queue;
     this.poller = new SQLiteQueuePoller({
       queue,
@@ -107,6 +121,8 @@ export class QueueConsumer {
     this.queue = undefined;
     this.poller = undefined;
     this.statsCache = undefined;
+    // Marks that never committed: those messages are delivered again (and timed then).
+    this.awaitingMark.clear();
   }
 
   /** Queue depth and age, cached for 250 ms so frequent scrapes cost little. */
@@ -142,9 +158,11 @@ export class QueueConsumer {
       throw error;
     }
     const unsaved = new Map<string, unknown>();
+    const stored = new Set<string>();
     let superseded = 0;
     outcomes.forEach((outcome, index) => {
       const owner = owners[index];
+      if (outcome.status === 'persisted' && owner !== undefined) stored.add(owner);
       if (outcome.status === 'persisted' && outcome.superseded) superseded += 1;
       if (outcome.status === 'unsaved' && owner !== undefined && !unsaved.has(owner))
         unsaved.set(owner, outcome.error);
@@ -156,14 +174,24 @@ export class QueueConsumer {
     // Durable, not yet marked processed (the poller marks them once this resolves).
     this.probe('queue:saved', { messageIds: saved.map((message) => message.id) });
     if (refused.length > 0) this.events.rejected('queue', refused.length);
-    const now = Date.now();
+    // Timed once the poller's processed mark commits (timeAcks), not now: that mark is the ack.
     for (const message of saved)
-      this.metrics.ackSeconds.observe({ channel: 'queue' }, Math.max(0, now - message.timestamp) / 1000);
+      if (stored.has(message.id)) this.awaitingMark.set(message.id, message.timestamp);
     return messages.map((message): MessageOutcome => {
       const error = unsaved.get(message.id);
       return error === undefined ? { id: message.id, ok: true } : { id: message.id, ok: false, error };
     });
   }
+
+  private readonly timeAcks = (ids: readonly string[]): void => {
+    const now = Date.now();
+    for (const id of ids) {
+      const timestamp = this.awaitingMark.get(id);
+      if (timestamp === undefined) continue;
+      this.awaitingMark.delete(id);
+      this.ackSeconds.observe(Math.max(0, now - timestamp) / 1000);
+    }
+  };
 
   private collect(
     message: QueuedMessage,

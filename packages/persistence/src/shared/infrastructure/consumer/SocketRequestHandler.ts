@@ -60,7 +60,10 @@ export class SocketRequestHandler {
   /**
    * `onAcked`, when given, is told each success's time from `receivedAt`
    * (performance.now() ms) to its durable ack, in seconds, just before the reply
-   * is released (so the caller needs no promise of its own per request).
+   * is released (so the caller needs no promise of its own per request). A
+   * success is a reply that stored a candle: a single candle persisted, or a
+   * `candle:batch` with at least one persisted; a batch whose candles were all
+   * rejected is answered `success: true` but, as in the queue channel, not timed.
    */
   handle(
     message: IncomingMessage,
@@ -75,7 +78,7 @@ export class SocketRequestHandler {
       return onAcked === undefined
         ? reply
         : reply.then((ack) => {
-            onAcked((performance.now() - receivedAt) / 1000);
+            if (ack.persisted > 0) onAcked((performance.now() - receivedAt) / 1000);
             return ack;
           });
     }

@@ -4,11 +4,38 @@ import type { LoggerPort } from '../../../features/candlePersistence/application
 import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
 import type { HealthMonitor } from './HealthMonitor';
 
-export interface HealthCheckServerSettings {
+/**
+ * Orchestrator probes and a Prometheus scrape need a handful of short
+ * connections; these caps keep idle or slow clients (slowloris: headers
+ * dribbled a byte at a time) from holding sockets and file descriptors for good.
+ */
+export interface HealthServerLimits {
+  /** Open connections at most; Node closes each connection beyond them at once. */
+  readonly maxConnections: number;
+  /** A request's headers must have arrived this long after it began, else 408 and closed. */
+  readonly headersTimeoutMs: number;
+  /** A whole request must have arrived this long after it began; also the longest a socket may go without any I/O. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const HEALTH_SERVER_DEFAULTS: HealthServerLimits = {
+  maxConnections: 64,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+/** Limits left out take HEALTH_SERVER_DEFAULTS (the service sets none; tests use small ones). */
+export interface HealthCheckServerSettings extends Partial<HealthServerLimits> {
   readonly host: string;
   /** 0 = ephemeral (read `port` after start). */
   readonly port: number;
 }
+
+/** At most one warning a minute while connections are dropped (a flood must not flood the log too). */
+const DROP_LOG_INTERVAL_MS = 60_000;
 
 /**
  * HTTP endpoints for orchestrators and Prometheus:
@@ -18,6 +45,8 @@ export interface HealthCheckServerSettings {
 export class HealthCheckServer {
   private server: Server | undefined;
   private boundPort: number | undefined;
+  private dropped = 0;
+  private dropLoggedAt: number | undefined;
 
   constructor(
     private readonly settings: HealthCheckServerSettings,
@@ -33,14 +62,31 @@ export class HealthCheckServer {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = createServer((request, response) => {
-      this.route(request, response).catch((error: unknown) => {
-        this.logger.error({ err: error }, 'health endpoint failed');
-        if (!response.headersSent) respond(response, 500, 'text/plain', 'internal error\n');
-        else response.destroy();
-      });
-    });
-    server.keepAliveTimeout = 5_000;
+    const limits = this.limits();
+    const server = createServer(
+      {
+        // Node answers 408 and closes a connection past either (one that never sent a byte too);
+        // it throws ERR_OUT_OF_RANGE when headersTimeout exceeds requestTimeout.
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        // Both timeouts are enforced by a sweep at this interval (Node's default, 30 s, would let a
+        // slow client hold its socket up to 35 s past a 5 s headersTimeout).
+        connectionsCheckingInterval: Math.max(1, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+      },
+      (request, response) => {
+        this.route(request, response).catch((error: unknown) => {
+          this.logger.error({ err: error }, 'health endpoint failed');
+          if (!response.headersSent) respond(response, 500, 'text/plain', 'internal error\n');
+          else response.destroy();
+        });
+      },
+    );
+    // Beyond it Node closes each new connection at once ('drop'): the ones open keep being served.
+    server.maxConnections = limits.maxConnections;
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    // A socket with no I/O at all (e.g. a response its client never reads) is closed too.
+    server.timeout = limits.requestTimeoutMs;
+    server.on('drop', () => this.onDrop(limits.maxConnections));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.settings.port, this.settings.host, () => {
@@ -60,6 +106,29 @@ export class HealthCheckServer {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
+    this.dropped = 0;
+    this.dropLoggedAt = undefined;
+  }
+
+  private limits(): HealthServerLimits {
+    const s = this.settings;
+    return {
+      maxConnections: s.maxConnections ?? HEALTH_SERVER_DEFAULTS.maxConnections,
+      headersTimeoutMs: s.headersTimeoutMs ?? HEALTH_SERVER_DEFAULTS.headersTimeoutMs,
+      requestTimeoutMs: s.requestTimeoutMs ?? HEALTH_SERVER_DEFAULTS.requestTimeoutMs,
+      keepAliveTimeoutMs: s.keepAliveTimeoutMs ?? HEALTH_SERVER_DEFAULTS.keepAliveTimeoutMs,
+    };
+  }
+
+  private onDrop(maxConnections: number): void {
+    this.dropped += 1;
+    const now = Date.now();
+    if (this.dropLoggedAt !== undefined && now - this.dropLoggedAt < DROP_LOG_INTERVAL_MS) return;
+    this.dropLoggedAt = now;
+    this.logger.warn(
+      { maxConnections, droppedSinceStart: this.dropped },
+      'health server at its connection limit: new connections dropped',
+    );
   }
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -104,7 +104,7 @@ export class PersistenceMetrics {
     });
     this.ackSeconds = new Histogram({
       name: 'flowtrace_persistence_ack_seconds',
-      help: 'From receipt of a message to its durable acknowledgement, by ingest channel',
+      help: 'From receipt of a message that stored a candle to its durable acknowledgement (successful acks only; queue: processed mark committed), by ingest channel',
       labelNames: ['channel'],
       buckets: ACK_BUCKETS,
       registers,

@@ -21,9 +21,19 @@ export interface ValidationQualitySnapshot {
 }
 
 /**
+ * While the rate is above a threshold and no candle arrives, it is judged
+ * again when the oldest candle of the window leaves it, but not more often
+ * than this (a window of candles a millisecond apart would wake it as often).
+ */
+const MIN_RECHECK_MS = 100;
+
+/**
  * Tracks the rolling rejection rate. Logs one warning when the rate crosses
  * `alertThreshold` (and one error above `maxErrorRate`), one info when it falls back.
  * A window holding fewer than `minSamples` candles is not judged (level 'ok').
+ * The fall back is also noticed when rejected candles age out of the window
+ * with no candle arriving (a timer, armed only while the level is not 'ok',
+ * unref'd, cleared by close()): else it would be logged only with the next candle.
  */
 export class ValidationQualityMonitor {
   private readonly window: RollingErrorRate;
@@ -31,6 +41,7 @@ export class ValidationQualityMonitor {
   private lastLevel: ErrorRateLevel = 'ok';
   private acceptedTotal = 0;
   private rejectedTotal = 0;
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly settings: ValidationQualitySettings,
@@ -48,6 +59,13 @@ export class ValidationQualityMonitor {
     this.acceptedTotal += accepted;
     this.rejectedTotal += rejected;
     if (rejected > 0 || this.lastLevel !== 'ok') this.reportLevelChange(now);
+    this.scheduleRecheck(now);
+  }
+
+  /** Clears the pending re-check (the service calls it from stop()); a later record() arms it again. */
+  close(): void {
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = undefined;
   }
 
   snapshot(): ValidationQualitySnapshot {
@@ -67,6 +85,26 @@ export class ValidationQualityMonitor {
   private levelOf(errorRate: number, windowCandles: number): ErrorRateLevel {
     if (windowCandles < this.minSamples) return 'ok';
     return classifyErrorRate(errorRate, this.settings.alertThreshold, this.settings.maxErrorRate);
+  }
+
+  private scheduleRecheck(now: number): void {
+    if (this.lastLevel === 'ok') {
+      this.close();
+      return;
+    }
+    if (this.recheck) return;
+    const oldest = this.window.oldestWithin(now);
+    // No candle left in the window: reportLevelChange found it 'ok' already.
+    if (oldest === undefined) return;
+    const delay = Math.max(MIN_RECHECK_MS, oldest + this.settings.windowMs - now);
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      const at = this.now();
+      this.reportLevelChange(at);
+      this.scheduleRecheck(at);
+    }, delay);
+    // Only a log line waits on it: never what keeps a process alive.
+    this.recheck.unref();
   }
 
   private reportLevelChange(now: number): void {

@@ -36,6 +36,17 @@ export class RollingErrorRate {
     return total === 0 ? 0 : rejected / total;
   }
 
+  /** Arrival time of the oldest candle still inside the window at `now`; undefined when none is. */
+  oldestWithin(now: number): number | undefined {
+    const cutoff = now - this.windowMs;
+    const oldest = (this.next - this.size + this.windowSize) % this.windowSize;
+    for (let k = 0; k < this.size; k++) {
+      const time = this.times[(oldest + k) % this.windowSize] ?? 0;
+      if (time > cutoff) return time;
+    }
+    return undefined;
+  }
+
   counts(now: number): { total: number; rejected: number } {
     const cutoff = now - this.windowMs;
     if (this.size === 0) return { total: 0, rejected: 0 };

@@ -111,7 +111,7 @@ export class PersistCandleUseCase {
         payload: request.payload,
       });
     }
-    this.quality.record(candles.length, rejections.length);
+    // Not counted in the error-rate window yet: only once the writes succeeded (outcomes).
     return { candles, rejections, verdicts };
   }
 
@@ -166,7 +166,7 @@ export class PersistCandleUseCase {
     // Positions among the accepted candles, and among those written (superseded ones are not).
     let accepted = 0;
     let written = 0;
-    return verdicts.map((verdict): PersistCandleOutcome => {
+    const outcomes = verdicts.map((verdict): PersistCandleOutcome => {
       if (verdict.accepted) {
         accepted += 1;
         if (superseded.has(accepted - 1)) {
@@ -190,6 +190,24 @@ export class PersistCandleUseCase {
       }
       return { status: 'rejected', candleId: verdict.candleId, issues: verdict.issues, recordedAt: doneAt };
     });
+    this.countInErrorRate(outcomes);
+    return outcomes;
+  }
+
+  /**
+   * A candle enters the error-rate window once, when its fate is final: stored
+   * or on record as rejected. Not at validation: after a failed write (or an
+   * `unsaved` answer) the producer or the queue sends it again, and it would
+   * count once per attempt, diluting or inflating the rate during an outage.
+   */
+  private countInErrorRate(outcomes: readonly PersistCandleOutcome[]): void {
+    let stored = 0;
+    let rejected = 0;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'persisted') stored += 1;
+      else if (outcome.status === 'rejected') rejected += 1;
+    }
+    this.quality.record(stored, rejected);
   }
 
   /** Both writes run at once; either failing fails the call (nothing may be acknowledged). */

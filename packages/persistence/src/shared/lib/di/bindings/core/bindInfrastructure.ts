@@ -250,6 +250,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
           logger,
           diskSpace: { read: () => disk.read(), minFreeBytes: config.storage.minFreeBytes },
           probe,
+          quality,
         });
       },
       [
