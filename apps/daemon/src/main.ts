@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import {
@@ -17,6 +17,8 @@ import { SystemdNotifier } from './systemd/SystemdNotifier';
 
 /** Extra time past the service's own stopTimeoutMs before the daemon gives up on a graceful stop. */
 const STOP_GRACE_MS = 5_000;
+/** Time systemd is asked to allow past that deadline for the process to exit. */
+const STOP_EXIT_MARGIN_MS = 5_000;
 
 export interface DaemonIO {
   argv: readonly string[];
@@ -123,9 +125,13 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  // How long systemd must wait for the stop: the daemon's own deadline plus a margin to exit.
+  // Sent with STOPPING=1 (EXTEND_TIMEOUT_USEC), so a stopTimeoutMs longer than the unit's
+  // TimeoutStopSec= is not cut short by SIGKILL; it never shortens TimeoutStopSec=.
+  const stopBudgetMs = stopTimeoutMs + STOP_GRACE_MS + STOP_EXIT_MARGIN_MS;
   try {
     notifier.status('Starting: opening storage, queue and socket');
-    mkdirSync(dirname(config.persistence.socketPath as string), { recursive: true, mode: 0o750 });
+    createSocketDirectory(config.persistence.socketPath as string);
     await Promise.race([
       app.start(),
       stopSignal.then(() => Promise.reject(new Error('stopped during start-up'))),
@@ -135,17 +141,35 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
     notifier.startWatchdog(() => app.lifecycle === 'running');
     logger.info({ sources: config.sources, healthPort: app.healthPort }, ready);
   } catch (error) {
-    if (signals === 0) logger.fatal({ err: error }, 'start-up failed');
-    notifier.stopping('Start-up failed');
-    await stopWithin(app, stopTimeoutMs + STOP_GRACE_MS).catch(() => undefined);
+    const interrupted = signals > 0;
+    if (interrupted) {
+      notifier.stopping('Stopping: a stop was requested during start-up', stopBudgetMs);
+    } else {
+      logger.fatal({ err: error }, 'start-up failed');
+      notifier.stopping(`Start-up failed: ${(error as Error).message}`, stopBudgetMs);
+    }
+    // A second signal ends the wait at once, as it does once running (start() may still be
+    // opening a large store, and the stop waits for it).
+    const stopped = await Promise.race([
+      stopWithin(app, stopTimeoutMs + STOP_GRACE_MS).then(
+        (): ExitCode => EXIT.OK,
+        (stopError: unknown): ExitCode =>
+          stopError instanceof StopTimeoutError ? EXIT.STOP_TIMEOUT : EXIT.FAILURE,
+      ),
+      forcedExit,
+    ]);
     notifier.close();
     removeSignalHandlers(onSignal);
-    if (signals > 0) return EXIT.OK;
+    if (stopped === EXIT.FORCED) return EXIT.FORCED;
+    if (interrupted) {
+      if (stopped === EXIT.OK) logger.info('stopped during start-up');
+      return stopped === EXIT.STOP_TIMEOUT ? EXIT.STOP_TIMEOUT : EXIT.OK;
+    }
     return isConfigurationError(error) ? EXIT.CONFIG : EXIT.FAILURE;
   }
 
   const signal = await stopSignal;
-  notifier.stopping(`Stopping after ${signal}: draining in-flight candles`);
+  notifier.stopping(`Stopping after ${signal}: draining in-flight candles`, stopBudgetMs);
   const outcome = await Promise.race([
     stopWithin(app, stopTimeoutMs + STOP_GRACE_MS).then(
       () => EXIT.OK,
@@ -193,6 +217,46 @@ async function stopWithin(app: { stop(): Promise<void> }, ms: number): Promise<v
     await Promise.race([app.stop(), deadline]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Creates the socket's directory (0750) and its missing parents, one level at
+ * a time. Not `mkdirSync(dir, { recursive: true })`: Node's takes an ENOENT as
+ * "the parent is missing", creates the parent (EEXIST) and tries again, forever,
+ * on a file system that answers ENOENT for a directory it will never create
+ * (procfs: `socketPath: /proc/x/f.sock` spun at 100% CPU, and being
+ * synchronous it never saw SIGTERM). Here the first refusal is the error.
+ */
+function createSocketDirectory(socketPath: string): void {
+  const missing: string[] = [];
+  for (let dir = dirname(socketPath); !existsSync(dir); dir = dirname(dir)) {
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir, { mode: 0o750 });
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      if (code === 'EEXIST' && isDirectory(dir)) continue; // created meanwhile by someone else
+      const parent = dirname(dir);
+      const refused =
+        code === 'ENOENT' && isDirectory(parent)
+          ? ` (the file system of ${parent} does not let a directory be created there)`
+          : '';
+      throw new Error(`cannot create the directory of socketPath ${socketPath}: ${message}${refused}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

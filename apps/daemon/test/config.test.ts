@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolvePersistenceConfig } from '@flowtrace/persistence';
 import { openCandleStore } from '@flowtrace/persistence/shared/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../src/config/commandLine';
@@ -100,6 +101,21 @@ describe('configuration precedence: defaults < file < FLOWTRACE_* < flags', () =
     });
     for (const path of ['storage.indexMemoryBytes', 'storage.createPartitionsAhead', 'storage.minFreeBytes'])
       expect(SETTINGS.map((s) => s.path)).toContain(path);
+  });
+
+  it('every setting bootstrap() resolves has a flag and a variable (storage.partitioning, a map, from a file only)', () => {
+    const resolved = resolvePersistenceConfig(loadDaemonConfig(parseCommandLine([]), {}).persistence);
+    const leaves = (node: object, prefix: string): string[] =>
+      Object.entries(node).flatMap(([key, value]) =>
+        typeof value === 'object' && value !== null ? leaves(value, `${prefix}${key}.`) : [`${prefix}${key}`],
+      );
+    const paths = SETTINGS.map((s) => s.path);
+    for (const path of leaves(resolved, '')) expect(paths, path).toContain(path);
+    const config = loadDaemonConfig(parseCommandLine(['--validation-window-ms', '30000']), {
+      FLOWTRACE_VALIDATION_WINDOW_SIZE: '500',
+    });
+    expect(config.persistence.validation).toEqual({ windowMs: 30_000, windowSize: 500 });
+    expect(config.unknownEnv).toEqual([]);
   });
 
   it('rejects malformed values with the variable or flag named', () => {
@@ -310,6 +326,56 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
     const { code, output } = await runDaemonOnce(['--config', file], { cwd: dir });
     expect(code).toBe(78);
     expect(output).toMatch(/broken\.json is not valid JSON/);
+  });
+
+  it('two settings on one path (socket, queue, rejected-candles log, store) exit 78 naming both, before anything is opened', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      // The socket server took the queue database for a stale non-socket: exit 1, restarted in vain.
+      [['--socket-path', 'same', '--queue-path', 'same'], /queuePath and socketPath are the same path/],
+      // The rejected-candles log appended to the queue database, and SQLite cut it off again.
+      [
+        ['--queue-path', 'q.db', '--rejected-log-path', 'q.db'],
+        /rejectedLogPath and queuePath are the same path .*q\.db; each needs a path of its own/,
+      ],
+      [
+        ['--storage-base-dir', 'store', '--queue-path', 'store/rejected-candles.jsonl'],
+        /rejectedLogPath and queuePath are the same path/,
+      ],
+      [['--storage-base-dir', 'store', '--queue-path', 'store'], /queuePath and storage\.baseDir/],
+      [
+        ['--storage-use-database', 'true', '--queue-path', 'data/candles/candles-flatbuffers.db'],
+        /queuePath and storage\.baseDir \(its SQLite database\)/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr, output } = await runDaemonOnce([...args, '--health-check-port', '0'], {
+        cwd: dir,
+      });
+      expect(code, output).toBe(78);
+      expect(stderr).toMatch(message);
+      expect(existsSync(join(dir, 'data', 'candles')), args.join(' ')).toBe(false);
+      expect(existsSync(join(dir, 'store')), args.join(' ')).toBe(false);
+    }
+    const printed = await runDaemonOnce(['--print-config', '--rejected-log-path', 'data/queue.db'], {
+      cwd: dir,
+    });
+    expect(printed.code).toBe(78);
+  });
+
+  it('an empty --config/--data-dir is a usage error (2); an empty FLOWTRACE_CONFIG/FLOWTRACE_DATA_DIR a configuration error (78)', async () => {
+    for (const flag of ['--config', '--data-dir']) {
+      const { code, stderr } = await runDaemonOnce([flag, '', '--print-config'], { cwd: dir });
+      expect(code, stderr).toBe(2);
+      expect(stderr).toContain(`${flag} is empty`);
+    }
+    for (const variable of ['FLOWTRACE_CONFIG', 'FLOWTRACE_DATA_DIR']) {
+      const { code, stdout, stderr } = await runDaemonOnce(['--print-config'], {
+        cwd: dir,
+        env: { [variable]: '' },
+      });
+      expect(code, stdout + stderr).toBe(78);
+      expect(stderr).toContain(`${variable} is empty`);
+    }
   });
 
   it('an unknown flag prints usage and exits 2; --help exits 0', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
@@ -132,4 +132,50 @@ describe(`daemon signals (${daemonCommand().label})`, () => {
     expect(code, daemon.output()).toBe(130);
     expect(daemon.output()).toContain('second signal: forcing exit');
   });
+
+  it('STOPPING=1 carries EXTEND_TIMEOUT_USEC: systemd waits for a stopTimeoutMs longer than TimeoutStopSec', async () => {
+    const daemon = startDaemon(
+      ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--stop-timeout-ms', '40000'],
+      { cwd: dir, env: { NOTIFY_SOCKET: listener.path } },
+    );
+    await waitFor(() => listener.has('READY', '1'), `READY=1 (daemon output: ${daemon.output()})`);
+    daemon.child.kill('SIGTERM');
+    const { code } = await daemon.exited;
+    expect(code, daemon.output()).toBe(0);
+    const stopping = listener.messages.find((m) => m.startsWith('STOPPING=1'));
+    // 40 s + the daemon's 5 s grace + 5 s to exit, in microseconds.
+    expect(stopping).toBe(
+      'STOPPING=1\nSTATUS=Stopping after SIGTERM: draining in-flight candles\nEXTEND_TIMEOUT_USEC=50000000',
+    );
+  });
 });
+
+describe.runIf(process.platform === 'linux' && existsSync('/proc/self'))(
+  `daemon socket directory (${daemonCommand().label})`,
+  () => {
+    it('a socketPath whose directory the file system refuses (procfs) exits 1 at once, naming it, instead of spinning', async () => {
+      const socketPath = `/proc/flowtrace-no-such-dir-${process.pid}/f.sock`;
+      const daemon = startDaemon(
+        ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--socket-path', socketPath],
+        { cwd: dir, env: { NOTIFY_SOCKET: listener.path } },
+      );
+      const closed = new Promise<void>((r) => daemon.child.on('close', () => r()));
+      // The old recursive mkdirSync looped at 100% CPU and, being synchronous, never saw SIGTERM.
+      const outcome = await Promise.race([
+        daemon.exited,
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref()),
+      ]);
+      if (outcome === 'hung') daemon.child.kill('SIGKILL');
+      await closed;
+      expect(outcome).not.toBe('hung');
+      if (outcome === 'hung') return;
+      const output = daemon.output();
+      expect(outcome.code, output).toBe(1);
+      expect(output).toContain(`cannot create the directory of socketPath ${socketPath}`);
+      expect(output).toContain('the file system of /proc does not let a directory be created there');
+      expect(listener.messages.find((m) => m.startsWith('STOPPING=1'))).toMatch(
+        /STATUS=Start-up failed: cannot create the directory of socketPath/,
+      );
+    }, 30_000);
+  },
+);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../src/exitCodes';
 
 const unitPath = resolve(
   import.meta.dirname,
@@ -49,6 +50,22 @@ describe('deploy/systemd/flowtrace-persistence.service', () => {
     }
     // V8's JIT needs writable and executable pages.
     expect(directives.some((l) => l.startsWith('MemoryDenyWriteExecute='))).toBe(false);
+  });
+
+  it('agrees with the daemon: exit codes it must not restart on, and a stop timeout above the default drain', () => {
+    const value = (key: string) =>
+      unit
+        .split('\n')
+        .find((l) => l.startsWith(`${key}=`))
+        ?.slice(key.length + 1);
+    const noRestart = (value('RestartPreventExitStatus') ?? '').split(/\s+/).map(Number);
+    expect(noRestart).toEqual(expect.arrayContaining([EXIT.USAGE, EXIT.CONFIG]));
+    expect(value('Restart')).toBe('on-failure');
+    expect(value('NotifyAccess')).toBe('main');
+    // Default stopTimeoutMs (10 s) + the daemon's 5 s grace fits; longer ones extend it (EXTEND_TIMEOUT_USEC).
+    expect(Number(value('TimeoutStopSec'))).toBeGreaterThanOrEqual(15);
+    // The watchdog pings every WatchdogSec/2 from the event loop.
+    expect(Number(value('WatchdogSec'))).toBeGreaterThan(0);
   });
 
   it.skipIf(!hasSystemdAnalyze)('passes systemd-analyze verify (and a broken copy does not)', () => {

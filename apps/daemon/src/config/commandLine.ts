@@ -28,6 +28,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  for (const flag of ['config', 'data-dir'] as const) {
+    if (values[flag] === '') throw new UsageError(`--${flag} is empty; give a path`);
+  }
   const overrides: Record<string, unknown> = {};
   for (const s of SETTINGS) {
     const raw = values[s.flag];

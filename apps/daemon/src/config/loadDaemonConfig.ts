@@ -202,10 +202,59 @@ function absolutePaths(layer: Record<string, unknown>, base: string): Record<str
   return out;
 }
 
+/** What `bootstrap()` names these files when they are not set (persistence's defaults). */
+const REJECTED_LOG_FILE = 'rejected-candles.jsonl';
+const SQLITE_DATABASE_FILE = 'candles-flatbuffers.db';
+
+/**
+ * The socket, the queue database, the rejected-candles log and the store must
+ * each have a path of their own: given the same one, the socket server refuses
+ * the queue's file as "not a socket" (exit 1, restarted in vain), and a
+ * rejected-candles log on the queue database is appended to it and cut off
+ * again by SQLite (rejections lost, silently). Only a configuration change
+ * fixes that: a configuration error (exit 78) naming both settings.
+ */
+function assertDistinctPaths(config: Record<string, unknown>): void {
+  const text = (path: string) => {
+    const value = getPath(config, path);
+    return typeof value === 'string' && value !== '' ? resolve(value) : undefined;
+  };
+  const baseDir = text('storage.baseDir');
+  const files: Array<[string, string | undefined]> = [
+    ['socketPath', text('socketPath')],
+    ['queuePath', text('queuePath')],
+    [
+      'rejectedLogPath',
+      text('rejectedLogPath') ?? (baseDir === undefined ? undefined : resolve(baseDir, REJECTED_LOG_FILE)),
+    ],
+  ];
+  const taken: Array<[string, string]> = [];
+  if (baseDir !== undefined) {
+    taken.push(['storage.baseDir', baseDir]);
+    if (getPath(config, 'storage.useDatabase') === true)
+      taken.push(['storage.baseDir (its SQLite database)', resolve(baseDir, SQLITE_DATABASE_FILE)]);
+  }
+  for (const [name, path] of files) {
+    if (path === undefined) continue;
+    const clash = taken.find(([, other]) => other === path);
+    if (clash) {
+      throw new DaemonConfigError(
+        `${name} and ${clash[0]} are the same path ${path}; each needs a path of its own`,
+      );
+    }
+    taken.push([name, path]);
+  }
+}
+
 /** Defaults, then the config file, then FLOWTRACE_* variables, then flags. */
 export function loadDaemonConfig(commandLine: CommandLine, env: NodeJS.ProcessEnv): DaemonConfig {
   const dataDir = commandLine.dataDir ?? env.FLOWTRACE_DATA_DIR ?? 'data';
   const configPath = commandLine.configPath ?? env.FLOWTRACE_CONFIG;
+  // An empty variable is a mistake (`Environment=FLOWTRACE_DATA_DIR=`), not "the working
+  // directory" or a file named ''. (Empty flags are refused by parseCommandLine, exit 2.)
+  if (dataDir === '')
+    throw new DaemonConfigError('FLOWTRACE_DATA_DIR is empty; give a directory or unset it');
+  if (configPath === '') throw new DaemonConfigError('FLOWTRACE_CONFIG is empty; give a file or unset it');
   const sources = [`defaults (data dir ${resolve(dataDir)})`];
   const file =
     configPath === undefined ? {} : absolutePaths(readConfigFile(configPath), dirname(resolve(configPath)));
@@ -221,6 +270,7 @@ export function loadDaemonConfig(commandLine: CommandLine, env: NodeJS.ProcessEn
   );
 
   const { logLevel, ...persistence } = merged;
+  assertDistinctPaths(persistence);
   if (typeof logLevel !== 'string' || !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new DaemonConfigError(
       `logLevel must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}`,

@@ -77,6 +77,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting('validation.strictMode', 'boolean', 'reject candles with soft issues too'),
   setting('validation.maxErrorRate', 'number', 'rejection rate above which health is unhealthy'),
   setting('validation.alertThreshold', 'number', 'rejection rate above which health is degraded'),
+  setting('validation.windowSize', 'integer', 'rejection-rate window: the last N candles …'),
+  setting('validation.windowMs', 'integer', '… that arrived within this many ms'),
   setting('validation.minSamples', 'integer', 'candles the rate window must hold before the rate is judged'),
   setting('logLevel', 'string', 'log level: trace, debug, info, warn, error, fatal, silent'),
 ]);

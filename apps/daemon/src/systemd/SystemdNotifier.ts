@@ -84,8 +84,17 @@ export class SystemdNotifier {
     this.notify({ READY: 1, STATUS: status, MAINPID: process.pid });
   }
 
-  stopping(status: string): void {
-    this.notify({ STOPPING: 1, STATUS: status });
+  /**
+   * `STOPPING=1`. With `timeoutMs`, also `EXTEND_TIMEOUT_USEC=` (systemd 236+):
+   * systemd waits at least that long from now before it SIGKILLs a stop that is
+   * still draining, even past the unit's `TimeoutStopSec=` (never less than it).
+   */
+  stopping(status: string, timeoutMs?: number): void {
+    this.notify({
+      STOPPING: 1,
+      STATUS: status,
+      ...(timeoutMs === undefined ? {} : { EXTEND_TIMEOUT_USEC: Math.ceil(timeoutMs) * 1000 }),
+    });
   }
 
   status(status: string): void {
