@@ -125,12 +125,18 @@ describe('HybridPublisher', () => {
     expect(results.map((r) => r.via)).toEqual(['queue', 'queue']);
     expect((await publisher.publish({ id: 'q4', type: 'candle', payload: 4 })).via).toBe('queue');
     expect(seen).toEqual([]);
+    // Progress (the first message ahead changes) ends the pause: the next publish waits again,
+    // and goes over the socket once the rest is drained.
     const consumer = new SQLiteQueue({ dbPath: queuePath });
     cleanups.push(() => consumer.close());
-    const drained = consumer.dequeue(10);
-    expect(drained.map((m) => m.id)).toEqual(['q1', 'q2', 'q3', 'q4']);
-    consumer.markProcessed(drained.map((m) => m.id));
-    expect((await publisher.publish({ id: 's1', type: 'candle', payload: 5 })).via).toBe('socket');
+    expect(consumer.dequeue(1).map((m) => m.id)).toEqual(['q1']);
+    consumer.markProcessed('q1');
+    const s1 = publisher.publish({ id: 's1', type: 'candle', payload: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const rest = consumer.dequeue(10);
+    expect(rest.map((m) => m.id)).toEqual(['q2', 'q3', 'q4']);
+    consumer.markProcessed(rest.map((m) => m.id));
+    expect((await s1).via).toBe('socket');
     expect(seen).toEqual(['s1']);
   });
 
@@ -143,6 +149,34 @@ describe('HybridPublisher', () => {
     expect(publisher.stats().drainingQueue).toBe(true);
     expect(await publisher.waitForConnection(3_000)).toBe(true);
     expect((await publisher.publish({ id: 'new', type: 'candle', payload: 2 })).via).toBe('queue');
+  });
+
+  it('preserveOrder: only its own queued messages hold a publisher back, not another producer that keeps queueing', async () => {
+    const publisher = newPublisher({ requestTimeoutMs: 5_000 });
+    expect((await publisher.publish({ id: 'mine', type: 'candle', payload: 1 })).via).toBe('queue');
+    const other = new SQLiteQueue({ dbPath: queuePath });
+    cleanups.push(() => other.close());
+    const consumer = new SQLiteQueue({ dbPath: queuePath });
+    cleanups.push(() => consumer.close());
+    let n = 0;
+    // Another producer queues without pause, and the daemon drains a batch every 50 ms: the
+    // queue is never empty when the publisher looks.
+    const otherTimer = setInterval(
+      () => other.enqueue({ id: `other-${n++}`, type: 'candle', payload: n, timestamp: Date.now() }),
+      5,
+    );
+    const consumerTimer = setInterval(() => {
+      consumer.markProcessed(consumer.dequeue(1_000).map((m) => m.id));
+      other.enqueue({ id: `other-${n++}`, type: 'candle', payload: n, timestamp: Date.now() });
+    }, 50);
+    cleanups.push(() => {
+      clearInterval(otherTimer);
+      clearInterval(consumerTimer);
+    });
+    await startServer(() => 'ok');
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    expect((await publisher.publish({ id: 's1', type: 'candle', payload: 2 })).via).toBe('socket');
+    expect(consumer.stats().pending + consumer.stats().inFlight).toBeGreaterThan(0);
   });
 
   it('with preserveOrder: false, uses the socket as soon as it is back', async () => {

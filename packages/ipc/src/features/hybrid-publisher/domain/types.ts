@@ -22,13 +22,15 @@ export interface HybridPublisherConfig {
   queueDurability?: QueueDurability;
   queueBusyTimeoutMs?: number;
   /**
-   * After a message fell back to the queue, keep queueing until the daemon has
-   * drained the queue (no message in it left unprocessed), then use the socket
-   * again. The daemon then receives this producer's messages in the order they
-   * were published, so a newer version of a candle sent once the daemon is
-   * back is never overwritten by an older one still waiting in the queue.
-   * Costs latency after an outage (the daemon's poll interval and the queue's
-   * drain time). `false`: use the socket as soon as it is connected. Default true.
+   * After a message fell back to the queue, later publishes do not pass it:
+   * they go to the queue while the daemon is away and, once it is back, wait
+   * (while the daemon makes progress) until the messages this publisher
+   * queued are drained, then use the socket. The daemon then receives this
+   * producer's messages in the order they were published, so a newer version
+   * of a candle sent once the daemon is back is never overwritten by an older
+   * one still waiting in the queue. Costs latency after an outage (the time
+   * the daemon takes to drain them). `false`: use the socket as soon as it is
+   * connected. Default true. See docs/ipc-protocol.md section 8.
    */
   preserveOrder?: boolean;
 }
@@ -49,6 +51,6 @@ export interface HybridPublisherStats {
   failed: number;
   inFlight: number;
   connected: boolean;
-  /** True while publishes go to the queue because it still holds unprocessed messages (`preserveOrder`). */
+  /** True while messages this publisher queued are still ahead in the queue (`preserveOrder`). */
   drainingQueue: boolean;
 }

@@ -9,8 +9,9 @@ import type { HybridPublisherConfig, HybridPublisherStats, PublishResult } from 
 
 /** How often a publish waiting for the queue to drain checks it (an indexed EXISTS query). */
 const DRAIN_CHECK_INTERVAL_MS = 10;
-/** After a drain wait timed out, publishes queue without waiting for this many request timeouts. */
-const DRAIN_WAIT_PAUSE = 10;
+/** Marks of what is ahead that are not queue message ids (those are the queue's own). */
+const PENDING_COMMIT = '\u0000pending group commit';
+const UNREADABLE_QUEUE = '\u0000unreadable queue';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,11 +46,16 @@ export class HybridPublisher {
   private readonly requestTimeoutMs: number;
   private readonly maxSocketBufferedBytes: number;
   private readonly preserveOrder: boolean;
-  /** Set by a fallback (preserveOrder): publish to the queue until it holds nothing unprocessed. */
-  private drainingQueue = false;
+  /**
+   * With preserveOrder: the newest message this publisher queued (or, at
+   * start, the newest one an earlier run left ahead) while it is still ahead
+   * in the queue; no publish may pass it over the socket.
+   */
+  private lastQueued: string | undefined;
   /** The one wait for the queue to drain that publishes share (they resume in call order). */
   private drainWait: Promise<boolean> | undefined;
-  private noDrainWaitUntil = 0;
+  /** The message ahead when a wait saw no progress: publish to the queue until it changes. */
+  private stalledAt: string | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -78,7 +84,7 @@ export class HybridPublisher {
       busyTimeoutMs: options.queueBusyTimeoutMs,
     });
     // Messages an earlier run of the producer left in the queue come first too.
-    this.drainingQueue = this.preserveOrder && !this.queueDrained();
+    this.lastQueued = this.preserveOrder ? this.newestMessageLeftAhead() : undefined;
     this.client.connectInBackground();
   }
 
@@ -108,7 +114,7 @@ export class HybridPublisher {
       ...this.counters,
       inFlight: this.inFlight.size,
       connected: this.client.isConnected(),
-      drainingQueue: this.drainingQueue,
+      drainingQueue: this.lastQueued !== undefined,
     };
   }
 
@@ -163,7 +169,7 @@ export class HybridPublisher {
         throw new PublishRejectedError(response);
       }
     }
-    if (this.preserveOrder) this.drainingQueue = true;
+    if (this.preserveOrder) this.lastQueued = message.id;
     try {
       await this.enqueueDurably(message);
     } catch (error) {
@@ -176,20 +182,26 @@ export class HybridPublisher {
 
   /**
    * Whether this message may go over the socket. With preserveOrder, after a
-   * fallback, not while messages published before it still wait in the queue:
-   * the socket is connected, so the daemon is draining them, and the publish
-   * waits (with the publishes after it) until the queue is drained, then uses
-   * the socket. Waiting instead of queueing is what lets a producer that
-   * publishes without pause get back to the socket at all. A wait that
-   * outlasts `requestTimeoutMs` (a daemon that does not drain this queue)
-   * queues the message, and the publishes of the next DRAIN_WAIT_PAUSE
-   * timeouts queue without waiting.
+   * fallback, not while messages this publisher queued before it are still
+   * ahead in the queue. The socket is connected, so the daemon is draining them: the
+   * publish waits (with the publishes after it, in call order) until they are
+   * drained, then uses the socket. Waiting rather than queueing is what lets
+   * producers that publish without pause get back to the socket at all.
+   *
+   * The wait lasts as long as the daemon makes progress (the first message
+   * ahead changes). When it makes none for `requestTimeoutMs` (its storage is
+   * failing and it paused its polling, or it does not drain this queue), the
+   * waiting publishes are queued, and the next ones are queued at once
+   * (paused) until the queue shows progress again: a producer never waits
+   * `requestTimeoutMs` per message on a daemon that is not draining.
    */
   private async socketMayTake(): Promise<boolean> {
     if (!this.socketWritable()) return false;
-    if (!this.drainingQueue || this.queueDrained()) return true;
-    if (Date.now() < this.noDrainWaitUntil) return false;
-    this.drainWait ??= this.waitForDrain().finally(() => {
+    const ahead = this.messageAhead();
+    if (ahead === undefined) return true;
+    if (this.stalledAt !== undefined && ahead === this.stalledAt) return false;
+    this.stalledAt = undefined;
+    this.drainWait ??= this.waitForDrain(ahead).finally(() => {
       this.drainWait = undefined;
     });
     return (await this.drainWait) && this.socketWritable();
@@ -199,33 +211,56 @@ export class HybridPublisher {
     return this.client.isConnected() && this.client.bufferedBytes < this.maxSocketBufferedBytes;
   }
 
-  /**
-   * True, and the draining ends, once nothing queued before can still come
-   * first: no pending group commit and no message ahead in the queue (see
-   * SQLiteQueue.hasMessagesAhead: a message failed once and waiting for its
-   * retry does not hold the producer back). A
-   * queue that cannot be read counts as not drained (the enqueue that follows
-   * reports the failure).
-   */
-  private queueDrained(): boolean {
-    if (this.fallbackBatch.length > 0) return false;
+  /** At start: what an earlier run (or another producer) left ahead in the queue comes first. */
+  private newestMessageLeftAhead(): string | undefined {
     try {
-      if (this.queue.hasMessagesAhead()) return false;
+      return this.queue.lastMessageAhead();
     } catch {
-      return false;
+      return undefined; // unreadable: the first enqueue reports it
     }
-    this.drainingQueue = false;
-    return true;
   }
 
-  private async waitForDrain(): Promise<boolean> {
-    const deadline = Date.now() + this.requestTimeoutMs;
-    while (!this.closed && this.client.isConnected() && Date.now() < deadline) {
-      await sleep(DRAIN_CHECK_INTERVAL_MS);
-      if (this.queueDrained()) return true;
+  /**
+   * Undefined when nothing this publisher queued is still ahead in the queue
+   * (the draining ends); otherwise a mark of the consumer's progress: the
+   * queue's first message ahead (whoever queued it), PENDING_COMMIT while a
+   * group commit of this publisher is pending, UNREADABLE_QUEUE when the
+   * queue cannot be read (the enqueue that follows reports the failure).
+   * Only this publisher's own messages hold it back: another producer
+   * sharing the queue that keeps queueing does not (the queue delivers in
+   * order, so once its newest message is no longer ahead, none of its
+   * earlier ones is).
+   */
+  private messageAhead(): string | undefined {
+    const last = this.lastQueued;
+    if (last === undefined) return undefined;
+    if (this.fallbackBatch.length > 0) return PENDING_COMMIT;
+    try {
+      if (!this.queue.isMessageAhead(last)) {
+        this.lastQueued = undefined;
+        return undefined;
+      }
+      return this.queue.firstMessageAhead() ?? last;
+    } catch {
+      return UNREADABLE_QUEUE;
     }
-    if (!this.closed && this.client.isConnected())
-      this.noDrainWaitUntil = Date.now() + DRAIN_WAIT_PAUSE * this.requestTimeoutMs;
+  }
+
+  private async waitForDrain(ahead: string): Promise<boolean> {
+    let lastAhead = ahead;
+    let progressAt = Date.now();
+    while (!this.closed && this.client.isConnected()) {
+      await sleep(DRAIN_CHECK_INTERVAL_MS);
+      const now = this.messageAhead();
+      if (now === undefined) return true;
+      if (now !== lastAhead) {
+        lastAhead = now;
+        progressAt = Date.now();
+      } else if (Date.now() - progressAt >= this.requestTimeoutMs) {
+        this.stalledAt = now;
+        return false;
+      }
+    }
     return false;
   }
 

@@ -77,7 +77,9 @@ export class SQLiteQueue {
   private abandonedLeasesChecked = false;
   private readonly insertStmt: Statement<[string, string, string, number, number]>;
   private readonly leaseStmt: Statement<{ now: number; until: number; limit: number; owner: string }>;
-  private readonly aheadStmt: Statement<[number]>;
+  private readonly firstAheadStmt: Statement<[number], string>;
+  private readonly lastAheadStmt: Statement<[number], string>;
+  private readonly isAheadStmt: Statement<[string, number], number>;
   private readonly processedStmt: Statement<[number, string]>;
   private readonly failedReadStmt: Statement<[string]>;
   private readonly retryStmt: Statement<[number, string, string]>;
@@ -98,9 +100,21 @@ export class SQLiteQueue {
          ORDER BY timestamp, rowid LIMIT @limit)
        RETURNING rowid AS seq, message_id, type, payload, timestamp, attempts, deliveries, last_error`,
     );
-    this.aheadStmt = this.db
-      .prepare(
-        'SELECT EXISTS (SELECT 1 FROM message_queue WHERE processed = 0 AND (attempts = 0 OR leased_until > ?))',
+    // "Ahead": not processed, and not failed yet (attempts = 0) or leased now (see firstMessageAhead).
+    const ahead = 'processed = 0 AND (attempts = 0 OR leased_until > ?)';
+    this.firstAheadStmt = this.db
+      .prepare<[number], string>(
+        `SELECT message_id FROM message_queue WHERE ${ahead} ORDER BY timestamp, rowid LIMIT 1`,
+      )
+      .pluck();
+    this.lastAheadStmt = this.db
+      .prepare<[number], string>(
+        `SELECT message_id FROM message_queue WHERE ${ahead} ORDER BY timestamp DESC, rowid DESC LIMIT 1`,
+      )
+      .pluck();
+    this.isAheadStmt = this.db
+      .prepare<[string, number], number>(
+        `SELECT EXISTS (SELECT 1 FROM message_queue WHERE message_id = ? AND ${ahead})`,
       )
       .pluck();
     this.processedStmt = this.db.prepare(
@@ -239,17 +253,31 @@ export class SQLiteQueue {
   }
 
   /**
-   * True while a message is waiting that the consumer has not failed yet:
-   * never delivered, or delivered and not answered (leased), including one
-   * being retried right now. A producer that wants its messages consumed in
-   * order must not send past these (HybridPublisher's `preserveOrder`).
-   * Messages waiting for a retry after a failure (`markFailed`) do not count:
-   * they are already out of order, and one that fails until an operator acts
-   * (a quarantined partition) would otherwise hold every producer back.
+   * The id of the first message, in delivery order, that is "ahead": the
+   * consumer has not failed it yet (never delivered, or delivered and not
+   * answered: leased, including one being retried right now); undefined when
+   * none is. A producer that wants its messages consumed in order must not
+   * send past its own messages ahead (HybridPublisher's `preserveOrder`), and
+   * sees the consumer's progress when this id changes. Messages waiting for a
+   * retry after a failure (`markFailed`) are not ahead: they are already out
+   * of order, and one that fails until an operator acts (a quarantined
+   * partition) would otherwise hold every producer back.
    */
-  hasMessagesAhead(): boolean {
+  firstMessageAhead(): string | undefined {
     this.assertOpen();
-    return this.aheadStmt.get(Date.now()) === 1;
+    return this.firstAheadStmt.get(Date.now());
+  }
+
+  /** The id of the last message ahead in delivery order (see firstMessageAhead). */
+  lastMessageAhead(): string | undefined {
+    this.assertOpen();
+    return this.lastAheadStmt.get(Date.now());
+  }
+
+  /** Whether message `id` is still ahead (see firstMessageAhead): false once processed, failed or dead. */
+  isMessageAhead(id: string): boolean {
+    this.assertOpen();
+    return this.isAheadStmt.get(id, Date.now()) === 1;
   }
 
   /** Marks messages processed (one transaction). Returns how many changed. */
