@@ -152,6 +152,38 @@ describe('FootprintBuilder', () => {
     expect(only(builder.snapshot())).toMatchObject({ o: 80, c: 79, l: 79, f: 8, ls: 10, n: 2 });
   });
 
+  it('refuses a time in microseconds, or so far out that a candle end is no safe integer, instead of dating candles millennia ahead', () => {
+    const builder = new FootprintBuilder({ ...LTC_OPTIONS, timeframes: ['1m', '1d'] });
+    const micros = trade(FIRST_LTC_MINUTE * 1000 + 5, 80, 1, 'buy', 1);
+    expect(() => builder.push(micros)).toThrow(InvalidTradeError);
+    expect(() => builder.push(micros)).toThrow('microseconds');
+    // Before: accepted, and the 1d candle closed at 9007199308799999 > 2^53, failing validation.
+    expect(() => builder.push(trade(Number.MAX_SAFE_INTEGER, 80, 1, 'buy', 2))).toThrow(InvalidTradeError);
+    expect(builder.snapshot()).toEqual([]);
+    // The largest accepted magnitudes still give valid candles.
+    const extremes = aggregateTrades(
+      [trade(-(1e14 - 1), 80, 1, 'buy', 1), trade(1e14 - 1, 80, 1, 'buy', 2)],
+      { ...LTC_OPTIONS, timeframes: ['1m', '1d'] },
+    );
+    expect(extremes.map((candle) => validateFootprintCandle(candle, { strict: true }).ok)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('refuses a price whose tick units exceed 2^53 rather than binning it into a neighbouring tick', () => {
+    // 9999.123456789013 at tick 1e-12 is 9999123456789013 units, which a double cannot hold: it
+    // was binned silently at index ...014. Real markets are orders of magnitude below this.
+    const builder = new FootprintBuilder({ ...LTC_OPTIONS, tickValue: 1e-12, timeframes: ['1m'] });
+    const huge = trade(FIRST_LTC_MINUTE, 9999.123456789013, 1, 'buy', 1);
+    expect(() => builder.push(huge)).toThrow(InvalidTradeError);
+    expect(() => builder.push(huge)).toThrow('2^53');
+    builder.push(trade(FIRST_LTC_MINUTE, 9000.123456789013, 1, 'buy', 2));
+    expect(only(builder.snapshot()).aggs.map((bin) => bin.tp)).toEqual([9000.123456789013]);
+  });
+
   it('rejects a trade id already applied to its candle (a replayed feed) instead of counting it twice', () => {
     const builder = new FootprintBuilder({ ...LTC_OPTIONS, timeframes: ['1m', '1h'] });
     for (const each of FIRST_LTC_TRADES) builder.push(each);

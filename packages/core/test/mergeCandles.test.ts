@@ -1,6 +1,7 @@
 import {
   aggregateTrades,
   CandleMergeError,
+  FootprintBuilder,
   type FootprintCandleDTO,
   generateFootprintCandles,
   mergeCandles,
@@ -94,7 +95,8 @@ describe('mergeCandles / rollUpCandles', () => {
     });
     const parts = [...oneMinute.slice(0, 4), empty as FootprintCandleDTO];
     const merged = mergeCandles(parts, '5m');
-    expect(merged).toEqual(mergeCandles(oneMinute.slice(0, 4), '5m'));
+    // Only x differs: the complete empty last minute proves the 5m period over, minutes 0-3 alone do not.
+    expect(merged).toEqual({ ...mergeCandles(oneMinute.slice(0, 4), '5m'), x: true });
   });
 
   it('merges only-empty candles into a valid empty candle', () => {
@@ -124,6 +126,60 @@ describe('mergeCandles / rollUpCandles', () => {
       mergeCandles([...parts.slice(0, 4), { ...(parts[4] as FootprintCandleDTO), x: false }], '5m').x,
     ).toBe(false);
     expect(mergeCandles(parts, '5m', { complete: false }).x).toBe(false);
+  });
+
+  describe('x when the target period may still be trading', () => {
+    // Two traded minutes, closed by the clock at 10:02:00.001: the 5m and 1h periods are still open.
+    function closedByClock(): FootprintCandleDTO[] {
+      const builder = new FootprintBuilder({ ...LTC_OPTIONS, timeframes: ['1m'] });
+      return [
+        ...builder.push(trade(START + 5_000, 80, 1, 'buy', 1)),
+        ...builder.push(trade(START + 65_000, 80.5, 2, 'sell', 2)),
+        ...builder.advanceTo(START + 120_001),
+      ];
+    }
+
+    it('complete minutes do not make an unfinished hour complete', () => {
+      const minutes = closedByClock();
+      expect(minutes.map((candle) => candle.x)).toEqual([true, true]);
+      expect(mergeCandles(minutes, '5m').x).toBe(false);
+      expect(rollUpCandles(minutes, '1h').map((candle) => candle.x)).toEqual([false]);
+      expect(mergeCandles(minutes, '5m', { complete: true }).x).toBe(true);
+      expect(rollUpCandles(minutes, '1h', { complete: true })[0]?.x).toBe(true);
+    });
+
+    it('a period whose last minutes had no trades is complete once a later candle shows its end passed', () => {
+      const trades = [
+        trade(START + 5_000, 80, 1, 'buy', 1),
+        trade(START + 65_000, 80.5, 2, 'sell', 2),
+        trade(START + 7 * 60_000, 81, 3, 'buy', 3),
+        trade(START + 61 * 60_000, 81, 3, 'buy', 4),
+      ];
+      const minutes = aggregateTrades(trades, { ...LTC_OPTIONS, timeframes: ['1m'] });
+      for (const target of ['5m', '1h'] as const) {
+        const direct = aggregateTrades(trades, { ...LTC_OPTIONS, timeframes: [target] });
+        expect(rollUpCandles(minutes, target)).toEqual(direct);
+      }
+      expect(rollUpCandles(minutes, '5m').map((candle) => candle.x)).toEqual([true, true, false]);
+      // Without the later candles the parts alone cannot prove 10:02-10:04 passed.
+      expect(mergeCandles(minutes.slice(0, 2), '5m').x).toBe(false);
+    });
+
+    it('a period whose last minute is complete is complete without a later candle', () => {
+      const trades = [trade(START + 5_000, 80, 1, 'buy', 1), trade(START + 4 * 60_000, 81, 1, 'sell', 2)];
+      const minutes = aggregateTrades(trades, { ...LTC_OPTIONS, timeframes: ['1m'], trailing: 'complete' });
+      expect(mergeCandles(minutes, '5m').x).toBe(true);
+      expect(rollUpCandles(minutes, '1h')[0]?.x).toBe(false);
+    });
+  });
+
+  it('refuses a bin whose tick units exceed 2^53 instead of re-binning it into a neighbouring tick', () => {
+    const options = { ...LTC_OPTIONS, tickValue: 1e-12, timeframes: ['1m'] } as const;
+    const [part] = aggregateTrades([trade(START, 9000.123456789013, 1, 'buy', 1)], options);
+    const bin = part?.aggs[0] as FootprintCandleDTO['aggs'][number];
+    const beyond = { ...(part as FootprintCandleDTO), aggs: [{ ...bin, tp: 9999.123456789013 }] };
+    expect(() => mergeCandles([beyond], '5m')).toThrow(CandleMergeError);
+    expect(() => mergeCandles([beyond], '5m')).toThrow('2^53');
   });
 
   it.each<[string, () => FootprintCandleDTO[], string]>([

@@ -3,8 +3,9 @@ import type { FootprintCandleDTO } from '../candle/FootprintCandleDTO';
 import { FlowTraceCoreError, InvalidCoreOptionsError } from '../errors/FlowTraceCoreError';
 import { explainUnsafeName } from '../naming/safeName';
 import { InvalidTickValueError, tickSizeOf } from '../tick/TickSize';
+import { explainPriceOutOfTickRange } from '../tick/tickRange';
 import { alignOpenTime, TIMEFRAME_NAMES, type TimeframeName } from '../timeframe/timeframes';
-import { assertValidTrade, type Trade } from '../trade/Trade';
+import { assertValidTrade, InvalidTradeError, type Trade } from '../trade/Trade';
 import { CandleInProgress, type SeriesIdentity, tradeDecimals } from './CandleInProgress';
 
 export interface FootprintBuilderOptions {
@@ -98,11 +99,14 @@ export class FootprintBuilder {
   /**
    * Applies one trade to the candle of every timeframe. Returns the candles
    * this trade completed (its time is past their end), marked `x: true`.
-   * @throws InvalidTradeError for a malformed trade, LateTradeError for an out-of-order one,
+   * @throws InvalidTradeError for a malformed trade (or a price too large to bin with the tick), LateTradeError for an out-of-order one,
    *   DuplicateTradeError for a trade id already applied to its candle; none changes state.
    */
   push(trade: Trade): FootprintCandleDTO[] {
     assertValidTrade(trade);
+    const outOfRange = explainPriceOutOfTickRange(trade.price, this.series.tick);
+    if (outOfRange !== undefined)
+      throw new InvalidTradeError(`Invalid trade ${trade.tradeId}: ${outOfRange}`);
     for (const state of this.states) {
       if (trade.time < state.acceptFrom) {
         throw new LateTradeError(

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { compareDecimals, decimalFromNumber, decimalFromString } from '../decimal/ExactDecimal';
 import { FlowTraceCoreError } from '../errors/FlowTraceCoreError';
+import { MAX_EPOCH_MS } from '../trade/epochRange';
 import type { Trade } from '../trade/Trade';
 
 /** A trade CSV could not be read; `line` is the 1-based line number when a row is at fault. */
@@ -25,8 +26,6 @@ export class TradeCsvError extends FlowTraceCoreError {
 export const TRADE_CSV_COLUMNS = ['timestamp', 'price', 'quantity', 'side', 'tradeId'] as const;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
-/** Timestamps at or beyond this (the year 5138 in epoch ms) are taken for another unit. */
-const MAX_EPOCH_MS = 1e14;
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 

@@ -10,6 +10,7 @@ import {
   subtractDecimals,
 } from '../decimal/ExactDecimal';
 import { tickIndexOf, tickPriceOf, tickSizeOf } from '../tick/TickSize';
+import { explainPriceOutOfTickRange } from '../tick/tickRange';
 import {
   alignOpenTime,
   closeTimeOf,
@@ -19,11 +20,14 @@ import {
   type TimeframeName,
 } from '../timeframe/timeframes';
 import { CandleMergeError } from './CandleMergeError';
+import { partsProveComplete } from './periodCompletion';
 
 export interface MergeCandlesOptions {
   /**
-   * The merged candle's `x`. Default: true only when every part is complete.
-   * Whether the target period is over is the caller's knowledge, not the parts'.
+   * The merged candle's `x`. Default: true only when every part is complete
+   * and one of them ends where the target period ends; otherwise the parts
+   * cannot tell whether the period is over (a closed 10:01 minute says nothing
+   * about 10:59), which the caller may know (a clock, the end of the data).
    */
   complete?: boolean;
 }
@@ -96,7 +100,11 @@ export function mergeCandles(
     buyQuote.add(decimalFromNumber(part.bq));
     sellQuote.add(decimalFromNumber(part.sq));
     tradeCount += part.n;
-    for (const bin of part.aggs) addBin(bins, tickIndexOf(bin.tp, tick), bin);
+    for (const bin of part.aggs) {
+      const outOfRange = explainPriceOutOfTickRange(bin.tp, tick);
+      if (outOfRange !== undefined) throw new CandleMergeError(`Candle at ${part.t}: bin ${outOfRange}`);
+      addBin(bins, tickIndexOf(bin.tp, tick), bin);
+    }
   }
 
   const aggs: PriceBinDTO[] = [...bins.keys()]
@@ -131,7 +139,7 @@ export function mergeCandles(
     aggs,
     f: traded.length > 0 ? Math.min(...traded.map((candle) => candle.f)) : 0,
     ls: traded.length > 0 ? Math.max(...traded.map((candle) => candle.ls)) : 0,
-    x: options?.complete ?? candles.every((candle) => candle.x),
+    x: options?.complete ?? partsProveComplete(candles, targetTimeframe, openTime, false),
   };
 }
 

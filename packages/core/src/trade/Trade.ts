@@ -1,4 +1,5 @@
 import { FlowTraceCoreError } from '../errors/FlowTraceCoreError';
+import { MAX_EPOCH_MS } from './epochRange';
 
 /**
  * One executed trade (e.g. a Binance aggTrade). "Buy" means the taker bought:
@@ -13,7 +14,7 @@ export interface Trade {
   isBuyerMaker: boolean;
   /** Exchange trade id; increases with time within one symbol. */
   tradeId: number;
-  /** Execution time, epoch ms (UTC). */
+  /** Execution time, epoch ms (UTC), of magnitude below 1e14 (the year 5138). */
   time: number;
 }
 
@@ -70,6 +71,9 @@ export function explainInvalidTrade(trade: Trade): string | undefined {
     return `tradeId must be a non-negative integer, got ${trade.tradeId}`;
   }
   if (!Number.isSafeInteger(trade.time)) return `time must be an integer epoch ms, got ${trade.time}`;
+  if (Math.abs(trade.time) >= MAX_EPOCH_MS) {
+    return `time ${trade.time} is not epoch ms (it looks like microseconds or nanoseconds: convert to ms)`;
+  }
   return undefined;
 }
 
