@@ -1,4 +1,15 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFootprintCandles } from '@flowtrace/core';
@@ -7,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDLE_CSV_COLUMNS, candleToCsvRow, csvRowToObject, splitCsvRecord } from '../src/cli/candleCsv';
 import { runCli as runCliInProcess } from '../src/cli/runCli';
 import { parseTime } from '../src/cli/time';
-import { entryCommand, runCli } from './daemonProcess';
+import { entryCommand, runCli, runCliIntoHead } from './daemonProcess';
 
 let dir: string;
 const candles1m = generateFootprintCandles({
@@ -122,6 +133,22 @@ describe.each(['ftcd', 'sqlite'])(`flowtrace CLI on a %s store (${entryCommand('
       } finally {
         await reopened.close();
       }
+    }
+  });
+
+  it('export and query end quietly, exit 0, when the reader closes stdout after one line (| head -1)', async () => {
+    const series = ['--exchange', 'binance', '--symbol', 'LTCUSDT', '--timeframe', '1m'];
+    for (const args of [
+      ['export', store()],
+      ['export', store(), '--format', 'csv'],
+      ['query', store(), ...series, '--format', 'jsonl'],
+      ['query', store(), ...series, '--format', 'csv'],
+    ]) {
+      // Far more than a pipe holds (340 candles of up to 30 bins): later writes fail with EPIPE.
+      const { code, signal, firstLine, stderr } = await runCliIntoHead(args, dir, 30_000);
+      expect({ code, signal, stderr }, args.join(' ')).toEqual({ code: 0, signal: null, stderr: '' });
+      if (args.includes('csv')) expect(firstLine).toBe(CANDLE_CSV_COLUMNS.join(','));
+      else expect(JSON.parse(firstLine)).toEqual(candles1m[0]);
     }
   });
 
@@ -394,6 +421,33 @@ describe(`flowtrace CLI output and errors (${entryCommand('cli').label})`, () =>
     expect(bad.stderr).toBe('flowtrace series: --format must be one of table, json; got "yaml"\n');
   });
 
+  it.skipIf(!existsSync('/dev/full'))(
+    'a stdout that refuses writes (a full disk) is an error (exit 1, one line on stderr), not a crash',
+    () => {
+      const full = openSync('/dev/full', 'w');
+      try {
+        for (const args of [
+          ['export', join(dir, 'ftcd')],
+          ['series', join(dir, 'ftcd')],
+        ]) {
+          const run = spawnSync(process.execPath, [...entryCommand('cli').args, ...args], {
+            cwd: dir,
+            stdio: ['ignore', full, 'pipe'],
+            encoding: 'utf8',
+            timeout: 30_000,
+          });
+          expect({ status: run.status, stderr: run.stderr }, args[0]).toEqual({
+            status: 1,
+            stderr: 'flowtrace: cannot write to stdout: ENOSPC: no space left on device, write\n',
+          });
+        }
+      } finally {
+        closeSync(full);
+      }
+    },
+    60_000,
+  );
+
   it('error messages name the command once', async () => {
     const query = await runCli(['query', join(dir, 'ftcd'), '--exchange', 'binance'], dir);
     expect(query.code).toBe(2);
@@ -526,6 +580,45 @@ describe(`flowtrace CLI: operator mistakes get clear errors and lose nothing (${
       expect(stderr.startsWith(`flowtrace import: cannot read ${file}: `), stderr).toBe(true);
       expect(existsSync(target)).toBe(false);
     }
+  });
+
+  it('import that stores nothing removes the store it created, and leaves one that was there as it was', async () => {
+    const bad = join(dir, 'all-invalid.jsonl');
+    writeFileSync(bad, `${JSON.stringify({ ...candles1m[0]!, h: -1 })}\n{not json\n`);
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    for (const [file, exitCode] of [
+      [bad, 1],
+      [empty, 0],
+    ] as const) {
+      for (const database of [[], ['--database']]) {
+        const parent = join(dir, 'import-nothing');
+        const target = join(parent, 'a', 'store');
+        const run = await runCli(['import', target, file, ...database], dir);
+        expect(run.code, run.stderr).toBe(exitCode);
+        expect(existsSync(parent), `import ${file} ${database.join(' ')}`).toBe(false);
+        expect(run.stdout).toContain('imported 0 candles');
+        expect(run.stderr).toBe(
+          `flowtrace import: warning: nothing was imported: removed ${parent}, which this run created\n`,
+        );
+      }
+    }
+    // An empty directory that was there stays, without what the import added (a new SQLite database).
+    const existing = mkdtempSync(join(dir, 'import-existing-'));
+    const intoExisting = await runCli(['import', existing, bad, '--database'], dir);
+    expect(intoExisting.code).toBe(1);
+    expect(intoExisting.stderr).toBe(
+      `flowtrace import: warning: nothing was imported: removed what this run created in ${existing}\n`,
+    );
+    expect(readdirSync(existing)).toEqual([]);
+    // A store holding candles is kept whole.
+    const store = join(dir, 'import-into-store');
+    cpSync(join(dir, 'ftcd'), store, { recursive: true });
+    const before = readdirSync(store, { recursive: true }).sort();
+    const intoStore = await runCli(['import', store, bad], dir);
+    expect(intoStore.code).toBe(1);
+    expect(intoStore.stderr).toBe('');
+    expect(readdirSync(store, { recursive: true }).sort()).toEqual(before);
   });
 
   it('import --database into a .ftcd store (or one the daemon holds) is refused: a SQLite store beside it would hide it', async () => {

@@ -123,6 +123,37 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
+/**
+ * Runs `flowtrace <args>` with its stdout read by a reader that closes the
+ * pipe after the first line, as `flowtrace ... | head -1` does: the child's
+ * later writes fail with EPIPE. Killed after `timeoutMs` (code null).
+ */
+export async function runCliIntoHead(
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; firstLine: string; stderr: string }> {
+  const child = spawn(process.execPath, [...entryCommand('cli').args, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.includes('\n')) child.stdout.destroy();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+    child.on('close', (c, s) => r([c, s])),
+  );
+  return { code, signal, firstLine: stdout.split('\n')[0] ?? '', stderr };
+}
+
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   what: string,

@@ -72,6 +72,30 @@ describe('FootprintCandle', () => {
     expect(error.message).toContain('high-below-open-close');
   });
 
+  it("fromJSON's message names each field once, also where the issue's message begins with it", () => {
+    const messageOf = (input: unknown): string => {
+      try {
+        FootprintCandle.fromJSON(input);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const { t: _t, ...withoutT } = validCandle();
+    expect(messageOf(withoutT)).toBe('Invalid footprint candle: t is required [missing-field]');
+    expect(messageOf({ ...validCandle(), t: 'x' })).toBe(
+      'Invalid footprint candle: t: Invalid input: expected number, received string [wrong-type]',
+    );
+    expect(messageOf({ ...validCandle(), v: 999 })).toMatch(
+      /^Invalid footprint candle: v 999 is not bv \+ sv = [\d.]+ \[volume-mismatch\]$/,
+    );
+    // A message that does not begin with its field keeps the field in front.
+    expect(messageOf({ ...validCandle(), ct: OPEN_TIME })).toBe(
+      `Invalid footprint candle: ct: close time ${OPEN_TIME} is not after open time ${OPEN_TIME} [close-before-open]`,
+    );
+    expect(messageOf(5)).toBe('Invalid footprint candle: a candle must be a JSON object [not-an-object]');
+  });
+
   it('does not share arrays with its input', () => {
     const input = validCandle();
     const candle = FootprintCandle.fromJSON(input);

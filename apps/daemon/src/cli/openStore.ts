@@ -66,6 +66,15 @@ export async function openStore(
   return { store, kind };
 }
 
+/** Candles a store holds (all series); undefined when it cannot tell. */
+export async function storedCandles(store: CandleStoragePort): Promise<number | undefined> {
+  try {
+    return (await store.listSeries()).reduce((sum, series) => sum + series.count, 0);
+  } catch {
+    return undefined;
+  }
+}
+
 function hasHealth(store: CandleStoragePort): store is CandleStoragePort & { health(): StorageHealth } {
   return typeof (store as { health?: unknown }).health === 'function';
 }

@@ -8,6 +8,10 @@ export interface Output {
   write(text: string): void;
   /** Whether stdout is a terminal (progress and tables for people) or a pipe (quiet, machine-readable). */
   isTTY: boolean;
+  /** The reader went away (stdout's EPIPE): writes are dropped, and a command that streams stops. */
+  readonly closed?: boolean;
+  /** While the reader is behind, settles once it caught up (or went away); otherwise undefined. */
+  drained?(): Promise<void> | undefined;
 }
 
 /** Prints one warning line on stderr; runCli prefixes it once with `flowtrace <command>: warning: `. */
@@ -40,7 +44,11 @@ export function candleTableRow(c: FootprintCandleDTO): Record<string, string | n
   };
 }
 
-/** Writes candles as they stream, in the chosen format; tables are buffered in pages of 1,000 rows. */
+/**
+ * Writes candles as they stream, in the chosen format; tables are buffered in
+ * pages of 1,000 rows. Waits while the reader is behind, and stops when it
+ * went away (`| head`): the count is of the candles read until then.
+ */
 export async function writeCandles(
   candles: AsyncIterable<FootprintCandleDTO> | Iterable<FootprintCandleDTO>,
   format: CandleFormat,
@@ -50,6 +58,7 @@ export async function writeCandles(
   let page: Record<string, string | number | boolean>[] = [];
   if (format === 'csv') out.write(`${candleCsvHeader()}\n`);
   for await (const candle of candles) {
+    if (out.closed) break;
     count++;
     if (format === 'jsonl') out.write(`${JSON.stringify(candle)}\n`);
     else if (format === 'csv') out.write(`${candleToCsvRow(candle)}\n`);
@@ -60,6 +69,8 @@ export async function writeCandles(
         page = [];
       }
     }
+    const behind = out.drained?.();
+    if (behind) await behind;
   }
   if (format === 'table' && (page.length > 0 || count === 0)) out.write(renderTable(page));
   return count;

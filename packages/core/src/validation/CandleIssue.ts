@@ -23,3 +23,15 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   }
   return text;
 }
+
+/**
+ * An issue as one piece of text: its message, after its path unless the
+ * message already begins with it (`t is required`, `h is negative (-1)`,
+ * `t: Invalid input…`), so the path is printed once: never `t: t is required`.
+ * An issue of the candle as a whole (no path) is its message alone.
+ */
+export function formatIssue(issue: Pick<CandleIssue, 'path' | 'message'>): string {
+  const { path, message } = issue;
+  const named = path === '' || (message.startsWith(path) && /^($|[:\s])/.test(message.slice(path.length)));
+  return named ? message : `${path}: ${message}`;
+}

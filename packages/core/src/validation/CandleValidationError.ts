@@ -1,5 +1,5 @@
 import { FlowTraceCoreError } from '../errors/FlowTraceCoreError';
-import type { CandleIssue } from './CandleIssue';
+import { type CandleIssue, formatIssue } from './CandleIssue';
 
 const ISSUES_IN_MESSAGE = 5;
 
@@ -9,9 +9,7 @@ export class CandleValidationError extends FlowTraceCoreError {
   readonly issues: readonly CandleIssue[];
 
   constructor(issues: readonly CandleIssue[]) {
-    const shown = issues
-      .slice(0, ISSUES_IN_MESSAGE)
-      .map((issue) => `${issue.path || '(candle)'}: ${issue.message} [${issue.rule}]`);
+    const shown = issues.slice(0, ISSUES_IN_MESSAGE).map((issue) => `${formatIssue(issue)} [${issue.rule}]`);
     const more = issues.length > ISSUES_IN_MESSAGE ? `; and ${issues.length - ISSUES_IN_MESSAGE} more` : '';
     super(`Invalid footprint candle: ${shown.join('; ')}${more}`);
     this.issues = Object.freeze([...issues]);

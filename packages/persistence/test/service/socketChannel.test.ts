@@ -66,6 +66,20 @@ describe('socket channel', () => {
     expect(new Date(entry.time).getTime()).toBeGreaterThan(0);
   });
 
+  it('names each field of a rejection once, in a single reply and in a batch result', async () => {
+    const [candle] = smallCandles(1);
+    const { t: _t, ...withoutOpenTime } = candle ?? {};
+    const expected = 'Candle rejected: t is required [missing-field]';
+    const reply = await client.request({ id: 'bad-t', type: 'candle', payload: withoutOpenTime });
+    expect(reply).toMatchObject({ success: false, code: 'FLOWTRACE_CANDLE_REJECTED', error: expected });
+    const batch = await client.request({
+      id: 'bad-t-batch',
+      type: 'candle:batch',
+      payload: { candles: [withoutOpenTime] },
+    });
+    expect((batch.data as { results: Array<{ error?: string }> }).results[0]?.error).toBe(expected);
+  });
+
   it('handles candle:batch with one result per candle, in order', async () => {
     const candles = smallCandles(3);
     const broken = { ...candles[1], aggs: 'nope' };

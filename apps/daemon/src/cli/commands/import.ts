@@ -2,13 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { type CandleIssue, type FootprintCandleDTO, validateFootprintCandle } from '@flowtrace/core';
+import { type FootprintCandleDTO, formatIssue, validateFootprintCandle } from '@flowtrace/core';
 import type { CandleStoragePort } from '@flowtrace/persistence/features/candlePersistence';
 import { CliError } from '../CliError';
 import { csvRowToObject, splitCsvRecord } from '../candleCsv';
-import { createDirectories, removeEmptyDirectories } from '../directories';
-import { detectStoreKind, openStore, type StoreKind } from '../openStore';
-import type { Output } from '../output';
+import { TargetDirectory } from '../directories';
+import { detectStoreKind, openStore, type StoreKind, storedCandles } from '../openStore';
+import type { Output, Warn } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
 
@@ -19,11 +19,13 @@ file's extension unless --format says) and saves them durably into <store>
 (created as a .ftcd store when missing; --database for FlatBuffers in SQLite).
 Every candle is validated first: invalid lines are reported with their line
 number and reasons and are not stored; the valid ones are. Exit code 1 when any
-line was invalid. Saving a candle that is already stored unchanged is a no-op.`;
+line was invalid. Saving a candle that is already stored unchanged is a no-op.
+A store this import created and stored nothing in (every line invalid, an
+empty file) is removed again.`;
 
 const MAX_REPORTED = 20;
 
-export async function importCommand(argv: string[], out: Output): Promise<number> {
+export async function importCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -45,7 +47,7 @@ export async function importCommand(argv: string[], out: Output): Promise<number
   const kind = importKind(baseDir, values.database);
   // The file first: a path that does not exist must not leave an empty store behind.
   const input = await openInput(file);
-  const store = await openTarget(baseDir, kind, input);
+  const { store, directory } = await openTarget(baseDir, kind, input);
   const progress = new Progress(process.stderr.isTTY === true);
   let lineNumber = 0;
   let imported = 0;
@@ -85,7 +87,7 @@ export async function importCommand(argv: string[], out: Output): Promise<number
       if (!result.ok) {
         invalidCount++;
         if (invalid.length < MAX_REPORTED) {
-          invalid.push(`line ${lineNumber}: ${result.issues.map(issueText).join('; ')}`);
+          invalid.push(`line ${lineNumber}: ${result.issues.map(formatIssue).join('; ')}`);
         }
         continue;
       }
@@ -94,7 +96,10 @@ export async function importCommand(argv: string[], out: Output): Promise<number
     }
     await flush();
   } finally {
+    // Counted while the store is open; what this run created is taken back once it is closed.
+    const empty = imported === 0 && (await storedCandles(store)) === 0;
     await store.close();
+    if (empty) removeEmptyTarget(directory, warn);
   }
   progress.done();
   out.write(
@@ -119,18 +124,6 @@ function withoutByteOrderMark(line: string): string {
 }
 
 /**
- * One validation issue as `path: message`, the path once: many of the core's
- * messages already start with it (`t: Invalid input…`, `t is required`,
- * `v 3 is not bv + sv…`), which printed as `t: t: …`. A candle-wide issue
- * (empty path) is its message alone, not `: a candle must be…`.
- */
-function issueText(issue: CandleIssue): string {
-  const { path, message } = issue;
-  const named = path === '' || (message.startsWith(path) && /^($|[:\s])/.test(message.slice(path.length)));
-  return named ? message : `${path}: ${message}`;
-}
-
-/**
  * The kind of store to import into: an existing store keeps its kind, a new
  * one is .ftcd, or SQLite with --database. --database on a directory holding a
  * .ftcd store (or its writer's lock, the daemon running on it) is refused: a
@@ -152,18 +145,48 @@ function importKind(baseDir: string, database: boolean): StoreKind {
 
 /**
  * The store to import into, created when missing (one directory level at a
- * time: see createDirectories); when that fails, the input is closed and the
- * directories made for it are removed.
+ * time: see createDirectories), and what its directory held before (see
+ * TargetDirectory). When it does not open, the input is closed and the
+ * directories made for it are removed while empty (a store that did not open
+ * may be another writer's: nothing else is touched).
  */
-async function openTarget(baseDir: string, kind: StoreKind, input: FileHandle): Promise<CandleStoragePort> {
-  let created: string[] = [];
+async function openTarget(
+  baseDir: string,
+  kind: StoreKind,
+  input: FileHandle,
+): Promise<{ store: CandleStoragePort; directory: TargetDirectory }> {
+  let directory: TargetDirectory | undefined;
   try {
-    created = createDirectories(baseDir, 'the store');
-    return (await openStore(baseDir, { readOnly: false, create: true, kind })).store;
+    directory = TargetDirectory.prepare(baseDir, 'the store');
+    return { store: (await openStore(baseDir, { readOnly: false, create: true, kind })).store, directory };
   } catch (error) {
     await input.close();
-    removeEmptyDirectories(created);
+    directory?.removeCreatedIfEmpty();
     throw error;
+  }
+}
+
+/**
+ * An import that stored nothing into a store holding no candle (every line
+ * invalid, an empty file, a failure before the first save) takes back what it
+ * created (TargetDirectory.undo): an empty store left behind would be taken
+ * for a real one, and a new empty SQLite database would make the directory
+ * read as a SQLite store (a .ftcd import into it then refused). What was
+ * there before stays.
+ */
+function removeEmptyTarget(directory: TargetDirectory, warn: Warn): void {
+  try {
+    if (!directory.undo([])) return;
+    const removed = directory.removedDirectory;
+    warn(
+      removed === undefined
+        ? `nothing was imported: removed what this run created in ${directory.path}`
+        : `nothing was imported: removed ${removed}, which this run created`,
+    );
+  } catch (error) {
+    warn(
+      `nothing was imported, but what this run created in ${directory.path} could not be removed: ${(error as Error).message}`,
+    );
   }
 }
 

@@ -26,7 +26,7 @@ import {
 } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
 import { TargetDirectory } from '../directories';
-import { openStore, type StoreKind } from '../openStore';
+import { openStore, type StoreKind, storedCandles } from '../openStore';
 import type { Output, Warn } from '../output';
 import { Progress } from '../progress';
 
@@ -318,15 +318,6 @@ export async function migrateCommand(argv: string[], out: Output, warn: Warn): P
       const keep = [values.checkpoint, values.report].filter((file) => file !== undefined);
       settleFailedTarget(directory, stored, { threw: exitCode === undefined, keep, warn });
     }
-  }
-}
-
-/** Candles the target holds (all series); undefined when it cannot tell. */
-async function storedCandles(target: CandleStoragePort): Promise<number | undefined> {
-  try {
-    return (await target.listSeries()).reduce((sum, series) => sum + series.count, 0);
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,6 +1,7 @@
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CandleStoragePort } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
+import { createDirectories } from '../../storage/file/createDirectories';
 
 const PROBE_FILE = '.flowtrace-probe';
 
@@ -15,7 +16,7 @@ const PROBE_FILE = '.flowtrace-probe';
 export function createWritabilityCheck(storage: CandleStoragePort, baseDir: string): () => Promise<void> {
   return async () => {
     await storage.flush();
-    await mkdir(baseDir, { recursive: true });
+    await createDirectories(baseDir, 'the store directory');
     const handle = await open(join(baseDir, PROBE_FILE), 'w');
     try {
       await handle.writev([Buffer.from(`${new Date().toISOString()}\n`)], 0);

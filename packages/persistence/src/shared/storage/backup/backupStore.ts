@@ -3,6 +3,7 @@ import { copyFile, type FileHandle, mkdir, open, readdir, rename, rm, stat } fro
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreNotFoundError } from '../errors/StorageErrors';
+import { createDirectories } from '../file/createDirectories';
 import { fsyncDirectory, writeFileDurable, writeFully } from '../file/durableFs';
 import { readFileImage } from '../file/readFileImage';
 import { FTCD_EXTENSION } from '../file/StorageOrganizer';
@@ -91,7 +92,7 @@ export async function backupStore(
     throw new InvalidBackupTargetError(
       `The backup ${destinationDir} must not contain the store ${sourceDir}`,
     );
-  await mkdir(destinationDir, { recursive: true });
+  await createDirectories(destinationDir, 'the backup destination', { durable: true });
   const report: BackupReport = { source: sourceDir, destination: destinationDir, files: [], bytesWritten: 0 };
   const copyDirectory = async (from: string, to: string): Promise<void> => {
     let entries: Dirent[];

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
 import type {
   CandleIterationOptions,
@@ -21,6 +21,7 @@ import {
   StorageWriteError,
   StoreNotFoundError,
 } from '../errors/StorageErrors';
+import { createDirectoriesSync } from '../file/createDirectories';
 import { FlatBufferSerializer } from '../serialization/flatbuffer/FlatBufferSerializer';
 import { GroupCommitQueue } from './GroupCommitQueue';
 import type { EncodedCandle, SqliteDatabaseDiagnostics, StoredRow } from './SqliteCandleDatabase';
@@ -61,10 +62,10 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
       const single = storage.databases.pathFor('');
       if (!organizeByExchange && !existsSync(single))
         throw new StoreNotFoundError(`Cannot open read-only: ${single} does not exist`);
-    } else if (organizeByExchange) {
-      // A writer makes its store exist at once (as with one database), so a reader can
-      // open it before the first candle; the per-exchange databases follow with their saves.
-      mkdirSync(baseDir, { recursive: true });
+    } else {
+      // A writer makes its store exist at once, so a reader can open it before the first
+      // candle; per exchange, the databases follow with their saves.
+      createDirectoriesSync(baseDir, 'the store directory', { durable: true });
     }
     try {
       if (!organizeByExchange && !readOnly) storage.databases.forWrite('');

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TimeframeName } from '@flowtrace/core';
 import Database from 'better-sqlite3';
 import type { SeriesInfo } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
+import { createDirectoriesSync } from '../file/createDirectories';
 import { fsyncDirectory } from './fsyncDirectory';
 import type { ResolvedSqliteStorageConfig } from './SqliteStorageConfig';
 import { SqliteFormatError } from './SqliteStorageErrors';
@@ -137,8 +138,8 @@ export class SqliteCandleDatabase {
       return new SqliteCandleDatabase(db, path);
     }
     const directory = dirname(path);
-    const directoryExisted = existsSync(directory);
-    mkdirSync(directory, { recursive: true });
+    // Each directory made is fsync'd into its parent here; the database file's entry below.
+    createDirectoriesSync(directory, 'the database directory', { durable: true });
     const created = !existsSync(path);
     const db = new Database(path, { timeout: config.busyTimeoutMs });
     try {
@@ -159,9 +160,8 @@ export class SqliteCandleDatabase {
       })();
       checkFormat(db, path, false);
       if (created) {
-        // The database file (and any directory we made) must survive a crash too.
+        // The database file must survive a crash too (its directories already do).
         fsyncDirectory(directory);
-        if (!directoryExisted) fsyncDirectory(dirname(directory));
       }
     } catch (error) {
       db.close();

@@ -1,4 +1,4 @@
-import type { CandleIssue } from '@flowtrace/core';
+import { type CandleIssue, formatIssue } from '@flowtrace/core';
 import { FlowTracePersistenceError } from './FlowTracePersistenceError';
 
 /** A candle failed validation. Never retryable: sending it again gives the same answer. */
@@ -11,9 +11,9 @@ export class CandleRejectedError extends FlowTracePersistenceError {
   }
 }
 
-/** `path: message (rule)` for each issue, joined; capped so one reply stays small. */
+/** `path: message [rule]` for each issue (the path once: formatIssue), joined; capped so one reply stays small. */
 export function describeIssues(issues: readonly CandleIssue[], max = 10): string {
-  const shown = issues.slice(0, max).map((i) => `${i.path || '(candle)'}: ${i.message} [${i.rule}]`);
+  const shown = issues.slice(0, max).map((i) => `${formatIssue(i)} [${i.rule}]`);
   if (issues.length > max) shown.push(`… ${issues.length - max} more`);
   return shown.join('; ');
 }

@@ -30,6 +30,7 @@ import {
   StorageWriteError,
   StoreNotFoundError,
 } from '../../../../shared/storage/errors/StorageErrors';
+import { createDirectories } from '../../../../shared/storage/file/createDirectories';
 import {
   createFileDurable,
   ensureDirectoryDurable,
@@ -1804,12 +1805,17 @@ function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
   return bytes;
 }
 
-/** A writer's store directory, created (durably) when missing; a file in its place is a config error. */
+/**
+ * A writer's store directory, created (durably) when missing; a file in its
+ * place or on its path is a config error, any other refusal (EACCES, procfs)
+ * is thrown as createDirectories words it, with its errno code.
+ */
 async function createStoreDirectory(baseDir: string): Promise<void> {
   try {
-    await ensureDirectoryDurable('/', baseDir.split('/').filter(Boolean), new Set());
+    await createDirectories(baseDir, 'the store directory', { durable: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+    const { code } = error as NodeJS.ErrnoException;
+    if (code !== 'ENOTDIR' && code !== 'EEXIST') throw error;
   }
   const found = await stat(baseDir).catch(() => undefined);
   if (!found?.isDirectory())
