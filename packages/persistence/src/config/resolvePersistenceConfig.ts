@@ -1,14 +1,16 @@
 import { type ConfigProblem, InvalidPersistenceConfigError } from './InvalidPersistenceConfigError';
 import { persistenceConfigSchema, type ResolvedPersistenceConfig } from './persistenceConfigSchema';
+import { unknownSettingProblems } from './unknownSettingProblems';
 
 /** Validates the config once at the boundary; throws one error listing every problem. */
 export function resolvePersistenceConfig(input: unknown): ResolvedPersistenceConfig {
   const result = persistenceConfigSchema.safeParse(input);
   if (!result.success) {
-    const problems: ConfigProblem[] = result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.') || '(root)',
-      message: issue.message,
-    }));
+    const problems: ConfigProblem[] = result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? unknownSettingProblems(persistenceConfigSchema, issue.path, issue.keys)
+        : [{ path: issue.path.map(String).join('.') || '(root)', message: issue.message }],
+    );
     throw new InvalidPersistenceConfigError(problems);
   }
   const config = result.data;

@@ -22,7 +22,7 @@ describe('bootstrap config', () => {
     const paths = typed.problems.map((p) => p.path).sort();
     expect(paths).toEqual(
       [
-        '(root)',
+        'colour',
         'batchSize',
         'healthCheckPort',
         'queuePath',
@@ -83,6 +83,33 @@ describe('bootstrap config', () => {
     } finally {
       await dir.remove();
     }
+  });
+
+  it('names a misspelt setting by its full path, with the setting it probably means', () => {
+    const problems = (() => {
+      try {
+        resolvePersistenceConfig({
+          socketpath: '/run/x.sock',
+          queuePath: '/tmp/q.db',
+          storage: { basedir: '/tmp/s' },
+          validation: { windowsize: 3 },
+          somethingElse: 1,
+        });
+      } catch (error) {
+        return (error as InvalidPersistenceConfigError).problems;
+      }
+      return [];
+    })();
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: 'socketpath', message: 'unknown setting (did you mean socketPath?)' },
+        { path: 'storage.basedir', message: 'unknown setting (did you mean storage.baseDir?)' },
+        { path: 'validation.windowsize', message: 'unknown setting (did you mean validation.windowSize?)' },
+        { path: 'somethingElse', message: 'unknown setting' },
+        // The setting it was meant to be is reported missing too.
+        expect.objectContaining({ path: 'socketPath' }),
+      ]),
+    );
   });
 
   it('rejects alertThreshold above maxErrorRate', () => {

@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import type { ConfigProblem } from './InvalidPersistenceConfigError';
+
+interface SchemaNode {
+  readonly _zod: {
+    readonly def: { readonly type: string; readonly innerType?: unknown; readonly shape?: unknown };
+  };
+}
+
+/**
+ * One problem per unknown key of a zod `unrecognized_keys` issue, named by its
+ * full path and with the setting it probably misspells: `storage.basedir:
+ * unknown setting (did you mean storage.baseDir?)` rather than zod's
+ * `storage: Unrecognized key: "basedir"`. A typo in a config file is the most
+ * common mistake and otherwise looks like two unrelated problems (the typo,
+ * and the required setting it was meant to be).
+ */
+export function unknownSettingProblems(
+  root: z.ZodType,
+  path: readonly PropertyKey[],
+  keys: readonly string[],
+): ConfigProblem[] {
+  const known = knownKeysAt(root as unknown as SchemaNode, path);
+  const prefix = path.map(String).join('.');
+  return keys.map((key) => {
+    const suggestion = closestKey(key, known);
+    const name = prefix === '' ? key : `${prefix}.${key}`;
+    return {
+      path: name,
+      message: `unknown setting${suggestion === undefined ? '' : ` (did you mean ${prefix === '' ? suggestion : `${prefix}.${suggestion}`}?)`}`,
+    };
+  });
+}
+
+function knownKeysAt(node: SchemaNode, path: readonly PropertyKey[]): string[] {
+  let current: SchemaNode | undefined = unwrap(node);
+  for (const key of path) {
+    const shape = current?._zod.def.shape as Record<string, SchemaNode> | undefined;
+    current = shape === undefined ? undefined : unwrap(shape[String(key)]);
+  }
+  const shape = current?._zod.def.shape as Record<string, unknown> | undefined;
+  return shape === undefined ? [] : Object.keys(shape);
+}
+
+/** The object schema inside optional/default/nullable wrappers. */
+function unwrap(node: SchemaNode | undefined): SchemaNode | undefined {
+  let current = node;
+  for (let depth = 0; current !== undefined && current._zod.def.type !== 'object' && depth < 8; depth++) {
+    current = current._zod.def.innerType as SchemaNode | undefined;
+  }
+  return current?._zod.def.type === 'object' ? current : undefined;
+}
+
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const sameLetters = known.find((name) => name.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(lower, name.toLowerCase());
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
