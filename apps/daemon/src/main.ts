@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import {
@@ -7,6 +6,7 @@ import {
   type PersistenceProbe,
   resolvePersistenceConfig,
 } from '@flowtrace/persistence';
+import { createDirectoriesSync, type DirectoryRefusal } from '@flowtrace/persistence/shared/storage';
 import { pino } from 'pino';
 import { parseCommandLine, usage } from './config/commandLine';
 import { DaemonConfigError, UsageError } from './config/errors';
@@ -193,6 +193,9 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
 const CONFIGURATION_ERROR_CODES: ReadonlySet<string> = new Set([
   'FLOWTRACE_STORE_KIND_MISMATCH',
   'FLOWTRACE_INVALID_STORAGE_CONFIG',
+  // socketPath names a file that is not a socket: the daemon never removes it, so every restart
+  // would find it again.
+  'FLOWTRACE_SOCKET_PATH_NOT_SOCKET',
 ]);
 
 function isConfigurationError(error: unknown): boolean {
@@ -221,42 +224,18 @@ async function stopWithin(app: { stop(): Promise<void> }, ms: number): Promise<v
 }
 
 /**
- * Creates the socket's directory (0750) and its missing parents, one level at
- * a time. Not `mkdirSync(dir, { recursive: true })`: Node's takes an ENOENT as
- * "the parent is missing", creates the parent (EEXIST) and tries again, forever,
- * on a file system that answers ENOENT for a directory it will never create
- * (procfs: `socketPath: /proc/x/f.sock` spun at 100% CPU, and being
- * synchronous it never saw SIGTERM). Here the first refusal is the error.
+ * Creates the socket's directory (0750) and its missing parents, with
+ * createDirectoriesSync of @flowtrace/persistence: one mkdir per level, not
+ * `mkdirSync(dir, { recursive: true })`, which spins forever on procfs
+ * (`socketPath: /proc/x/f.sock` spun at 100% CPU and, being synchronous, never
+ * saw SIGTERM). The first refusal is the error, naming socketPath.
  */
 function createSocketDirectory(socketPath: string): void {
-  const missing: string[] = [];
-  for (let dir = dirname(socketPath); !existsSync(dir); dir = dirname(dir)) {
-    missing.unshift(dir);
-    if (dirname(dir) === dir) break;
-  }
-  for (const dir of missing) {
-    try {
-      mkdirSync(dir, { mode: 0o750 });
-    } catch (error) {
-      const { code, message } = error as NodeJS.ErrnoException;
-      if (code === 'EEXIST' && isDirectory(dir)) continue; // created meanwhile by someone else
-      const parent = dirname(dir);
-      const refused =
-        code === 'ENOENT' && isDirectory(parent)
-          ? ` (the file system of ${parent} does not let a directory be created there)`
-          : '';
-      throw new Error(`cannot create the directory of socketPath ${socketPath}: ${message}${refused}`, {
-        cause: error,
-      });
-    }
-  }
-}
-
-function isDirectory(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+    createDirectoriesSync(dirname(socketPath), 'the directory of socketPath', { mode: 0o750 });
+  } catch (error) {
+    const reason = (error as Partial<DirectoryRefusal>).reason ?? (error as Error).message;
+    throw new Error(`cannot create the directory of socketPath ${socketPath}: ${reason}`, { cause: error });
   }
 }
 

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePersistenceConfig } from '@flowtrace/persistence';
@@ -221,6 +230,20 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
     expect(output).toMatch(/FLOWTRACE_STORE_KIND_MISMATCH/);
     expect(output).toMatch(/holds a SQLite store.*useDatabase: true/);
     expect(readdirSync(store).sort()).toEqual(before);
+  });
+
+  it('a socketPath naming a file that is not a socket exits 78 (a restart would find it again), and the file is kept', async () => {
+    const file = join(dir, 'not-a-socket');
+    writeFileSync(file, 'precious');
+    const { code, output } = await runDaemonOnce(
+      ['--socket-path', file, '--storage-base-dir', join(dir, 'store')],
+      {
+        cwd: dir,
+      },
+    );
+    expect(code, output).toBe(78);
+    expect(output).toMatch(/FLOWTRACE_SOCKET_PATH_NOT_SOCKET/);
+    expect(readFileSync(file, 'utf8')).toBe('precious');
   });
 
   it('a bad config file gives a clear error naming every problem and exit code 78', async () => {

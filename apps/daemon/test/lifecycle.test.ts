@@ -177,5 +177,64 @@ describe.runIf(process.platform === 'linux' && existsSync('/proc/self'))(
         /STATUS=Start-up failed: cannot create the directory of socketPath/,
       );
     }, 30_000);
+
+    it('a queuePath whose directory the file system refuses (procfs) fails start-up at once, naming it, instead of spinning', async () => {
+      const queuePath = `/proc/flowtrace-no-such-dir-${process.pid}/q.db`;
+      const daemon = startDaemon(
+        ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--queue-path', queuePath],
+        { cwd: dir, env: { NOTIFY_SOCKET: listener.path } },
+      );
+      const closed = new Promise<void>((r) => daemon.child.on('close', () => r()));
+      // The old recursive mkdirSync (QueueConsumer, then SQLiteQueue) spun at 100% CPU and never saw SIGTERM.
+      const outcome = await Promise.race([
+        daemon.exited,
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref()),
+      ]);
+      if (outcome === 'hung') daemon.child.kill('SIGKILL');
+      await closed;
+      expect(outcome).not.toBe('hung');
+      if (outcome === 'hung') return;
+      const output = daemon.output();
+      expect(outcome.code, output).not.toBe(0);
+      expect(output).toContain(
+        `Cannot create the directory of queuePath /proc/flowtrace-no-such-dir-${process.pid}`,
+      );
+      expect(output).toContain('the file system of /proc does not let a directory be created there');
+    }, 30_000);
+
+    it('a rejectedLogPath whose directory the file system refuses (procfs) answers the first rejection at once with an error, instead of never', async () => {
+      const rejectedLogPath = `/proc/flowtrace-no-such-dir-${process.pid}/r.jsonl`;
+      const daemon = startDaemon(
+        ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--rejected-log-path', rejectedLogPath],
+        { cwd: dir, env: { NOTIFY_SOCKET: listener.path } },
+      );
+      try {
+        await waitFor(() => listener.has('READY', '1'), `READY=1 (daemon output: ${daemon.output()})`);
+        const client = new UnixSocketClient({
+          socketPath: join(dir, 'data', 'flowtrace.sock'),
+          connectTimeout: 5_000,
+        });
+        await client.connect();
+        try {
+          // Invalid, so it is rejected and written to the log, whose directory is made then. The old
+          // async recursive mkdir never settled: no reply until the request timed out.
+          const started = Date.now();
+          const response = await client.request(
+            { type: 'candle:complete', payload: { symbol: 'BTCUSDT' } },
+            { timeoutMs: 10_000 },
+          );
+          expect(Date.now() - started).toBeLessThan(5_000);
+          expect(response).toMatchObject({ success: false, retryable: true });
+        } finally {
+          await client.disconnect();
+        }
+        expect(daemon.output()).toContain(
+          'the file system of /proc does not let a directory be created there',
+        );
+      } finally {
+        daemon.child.kill('SIGKILL');
+        await daemon.exited;
+      }
+    }, 30_000);
   },
 );

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -146,6 +146,32 @@ describe('SQLiteQueue', () => {
     }
     expect(queue.enqueue(msg('a'))).toBe(true);
   });
+
+  // procfs answers ENOENT to mkdir of a new entry in a directory that exists: Node's recursive
+  // mkdir took that for a missing parent and spun forever, inside the constructor.
+  it.runIf(existsSync('/proc/self'))(
+    'refuses a queue directory the file system will not create (/proc/x) at once, with QueueUnavailableError',
+    async () => {
+      const child = spawnFixture('openQueueAt.ts', [`/proc/flowtrace-no-such-dir-${process.pid}/q.db`]);
+      // A spin is synchronous: only killing the child ends it, and the test then fails on its output.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      const exit = await waitForExit(child);
+      clearTimeout(kill);
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(JSON.parse(stdout)).toMatchObject({
+        refused: true,
+        unavailable: true,
+        code: 'FLOWTRACE_QUEUE_UNAVAILABLE',
+        cause: 'ENOENT',
+        message: expect.stringContaining('does not let a directory be created there'),
+      });
+    },
+    30_000,
+  );
 
   it('retries a failed message after a delay, then dead-letters it; cleanup keeps dead letters', async () => {
     const queue = openQueue({ maxAttempts: 3, retryDelayMs: 30, maxRetryDelayMs: 1000 });

@@ -1,46 +1,27 @@
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { createDirectoriesSync, type DirectoryRefusal } from '@flowtrace/persistence/shared/storage';
 import { CliError } from './CliError';
 
 /**
- * Creates `path` and its missing parents one mkdir at a time and returns the
- * directories it created, outermost first (none when `path` is there).
+ * Creates `path` and its missing parents and returns the directories it
+ * created, outermost first (none when something is at `path`: a file in its
+ * place is left to the command to refuse, in its words).
  *
- * Not `mkdir(path, { recursive: true })`: Node's takes an ENOENT as "the
- * parent is missing", creates the parent (EEXIST: it is there) and tries the
- * child again, forever, on a file system that answers ENOENT for a child it
- * will never create — procfs does (`/proc/x`), and `flowtrace backup <store>
- * /proc/x` spun at 100% CPU. Here each level is tried once and the first
- * refusal is the error (exit 1); what was created before it is removed again.
- * `what` names the path in the error, e.g. "the backup destination".
+ * createDirectoriesSync of @flowtrace/persistence (one mkdir per level, not
+ * the recursive mkdir that spun forever on procfs: `flowtrace backup <store>
+ * /proc/x`), with its refusal worded as the CLI's error (exit 1). `what` names
+ * the path in the error, e.g. "the backup destination".
  */
 export function createDirectories(path: string, what: string): string[] {
-  const missing: string[] = [];
-  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) {
-    missing.unshift(dir);
-    if (dirname(dir) === dir) break; // a root that does not exist (a Windows drive): mkdir reports it
+  if (existsSync(path)) return [];
+  try {
+    return createDirectoriesSync(path, what);
+  } catch (error) {
+    const { reason } = error as Partial<DirectoryRefusal>;
+    if (reason === undefined) throw error;
+    throw new CliError(`cannot create ${what} ${path}: ${reason}`, 1);
   }
-  const created: string[] = [];
-  for (const dir of missing) {
-    try {
-      mkdirSync(dir);
-    } catch (error) {
-      removeEmptyDirectories(created);
-      throw new CliError(`cannot create ${what} ${path}: ${explainMkdirError(dir, error)}`, 1);
-    }
-    created.push(dir);
-  }
-  return created;
-}
-
-/** ENOENT from mkdir in a directory that exists is the file system's refusal, not a missing parent. */
-function explainMkdirError(dir: string, error: unknown): string {
-  const { code, message } = error as NodeJS.ErrnoException;
-  const parent = dirname(dir);
-  if (code === 'ENOENT' && existsSync(parent) && statSync(parent).isDirectory()) {
-    return `${message} (the file system of ${parent} does not let a directory be created there)`;
-  }
-  return message;
 }
 
 /**

@@ -10,6 +10,14 @@ export * from './candle/compareSeries';
 export * from './candle/copyCandle';
 export * from './candle/findCandleRange';
 export * from './errors/StorageErrors';
+// createDirectories: mkdir -p without Node's recursive mkdir, which spins forever on procfs
+// (`/proc/x`); shared with the daemon's CLI and socket directory so there is one copy of it.
+export {
+  type CreateDirectoriesOptions,
+  createDirectories,
+  createDirectoriesSync,
+  type DirectoryRefusal,
+} from './file/createDirectories';
 export * from './file/StorageOrganizer';
 export * from './ftcd/BinaryStorageConfig';
 export type * from './ftcd/compaction';

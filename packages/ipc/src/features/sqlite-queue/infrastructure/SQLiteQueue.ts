@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import { createDirectoriesSync } from '../../../shared/createDirectories';
 import { FlowTraceIpcError } from '../../../shared/errors';
 import { parseOptions } from '../../../shared/options';
 import { QueueClosedError, QueueMessageValidationError, QueueUnavailableError } from '../domain/errors';
@@ -466,7 +466,7 @@ export class SQLiteQueue {
     const { dbPath } = this.options;
     let db: Database | undefined;
     try {
-      mkdirSync(dirname(dbPath), { recursive: true });
+      createDirectoriesSync(dirname(dbPath), 'the queue directory'); // not the recursive mkdir: it spins on procfs
       db = new BetterSqlite3(dbPath);
       db.pragma(`busy_timeout = ${this.options.busyTimeoutMs}`);
       // Only a brand-new file can take a page size (before WAL and the first

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   type MessageOutcome,
@@ -19,6 +18,7 @@ import type {
   PersistCandleRequest,
 } from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
 import { NO_PROBE, type PersistenceProbe } from '../../application/PersistenceProbe';
+import { createDirectoriesSync } from '../../storage/file/createDirectories';
 import type { StorageHealthTracker } from '../health/StorageHealthTracker';
 import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
 import { AckReportingQueue } from './AckReportingQueue';
@@ -88,7 +88,8 @@ export class QueueConsumer {
 
   async start(): Promise<void> {
     if (this.started) return;
-    mkdirSync(dirname(this.settings.queuePath), { recursive: true });
+    // One mkdir per level, not the recursive mkdir that spins forever on procfs (`/proc/x/q.db`).
+    createDirectoriesSync(dirname(this.settings.queuePath), 'the directory of queuePath');
     const queue = new AckReportingQueue(
       {
         dbPath: this.settings.queuePath,

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   type IPCMessage,
@@ -6,6 +5,7 @@ import {
   UnixSocketServer,
   type UnixSocketServerStats,
 } from '@flowtrace/ipc';
+import { createDirectories } from '../../storage/file/createDirectories';
 import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
 import type { SocketRequestHandler } from './SocketRequestHandler';
 
@@ -45,8 +45,9 @@ export class SocketConsumer {
 
   async start(): Promise<void> {
     if (this.server) return;
-    // As for the queue and the store: a missing parent directory is created, not an error.
-    await mkdir(dirname(this.settings.socketPath), { recursive: true });
+    // As for the queue and the store: a missing parent directory is created, not an error
+    // (one level at a time: the recursive mkdir spins forever on procfs).
+    await createDirectories(dirname(this.settings.socketPath), 'the directory of socketPath');
     const server = new UnixSocketServer({
       socketPath: this.settings.socketPath,
       maxConnections: this.settings.maxConnections,

@@ -7,6 +7,21 @@ import { fsyncDirectory } from './durableFs';
 export interface CreateDirectoriesOptions {
   /** fsync the parent of each directory created, so it survives a crash with what is later written in it. */
   durable?: boolean;
+  /** Mode of each directory created (before the umask), e.g. 0o750; mkdir's default (0o777) when absent. */
+  mode?: number;
+}
+
+/**
+ * What `createDirectories` throws when a level cannot be created: the mkdir
+ * error's `code`, `errno`, `syscall` and `path`, with `what` and the path in
+ * the message.
+ */
+export interface DirectoryRefusal extends NodeJS.ErrnoException {
+  /**
+   * The message without "Cannot create <what> <path>: ", for a caller that
+   * words the error its own way (the CLI's lower-case "cannot create ...").
+   */
+  reason: string;
 }
 
 /**
@@ -29,7 +44,7 @@ export async function createDirectories(
   const created: string[] = [];
   for (const dir of await missingLevels(resolve(path))) {
     try {
-      await mkdir(dir);
+      await mkdir(dir, { mode: options.mode });
     } catch (error) {
       if (isRaceLost(error, await kindOf(dir))) continue;
       for (const made of created.reverse()) {
@@ -56,7 +71,7 @@ export function createDirectoriesSync(
   const created: string[] = [];
   for (const dir of missingLevelsSync(resolve(path))) {
     try {
-      mkdirSync(dir);
+      mkdirSync(dir, { mode: options.mode });
     } catch (error) {
       if (isRaceLost(error, kindOfSync(dir))) continue;
       for (const made of created.reverse()) {
@@ -134,15 +149,19 @@ function directoryRefusal(
   dir: string,
   error: unknown,
   parent: Kind,
-): NodeJS.ErrnoException {
+): DirectoryRefusal {
   const cause = error as NodeJS.ErrnoException;
   const why =
     cause.code === 'ENOENT' && parent === 'directory'
       ? ` (the file system of ${dirname(dir)} does not let a directory be created there)`
       : '';
-  const refusal: NodeJS.ErrnoException = new Error(`Cannot create ${what} ${path}: ${cause.message}${why}`, {
-    cause,
-  });
+  const reason = `${cause.message}${why}`;
+  const refusal: DirectoryRefusal = Object.assign(
+    new Error(`Cannot create ${what} ${path}: ${reason}`, { cause }),
+    {
+      reason,
+    },
+  );
   if (cause.code !== undefined) refusal.code = cause.code;
   if (cause.errno !== undefined) refusal.errno = cause.errno;
   if (cause.syscall !== undefined) refusal.syscall = cause.syscall;

@@ -1,9 +1,10 @@
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type {
   RejectedCandleEntry,
   RejectedCandleLogPort,
 } from '../../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
+import { createDirectories } from '../../../storage/file/createDirectories';
 
 interface PendingAppend {
   text: string;
@@ -82,7 +83,9 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
   private async openHandle(): Promise<FileHandle> {
     if (this.handle) return this.handle;
     const directory = dirname(this.path);
-    await mkdir(directory, { recursive: true });
+    // One level at a time: the recursive mkdir spins forever on procfs (`/proc/x/r.jsonl`) and
+    // the append, and the request waiting on it, would never settle.
+    await createDirectories(directory, 'the directory of rejectedLogPath');
     const handle = await open(this.path, 'a');
     const { size } = await handle.stat();
     if (size === 0) await syncDirectory(directory);
