@@ -196,6 +196,8 @@ const CONFIGURATION_ERROR_CODES: ReadonlySet<string> = new Set([
   // socketPath names a file that is not a socket: the daemon never removes it, so every restart
   // would find it again.
   'FLOWTRACE_SOCKET_PATH_NOT_SOCKET',
+  // rejectedLogPath cannot be opened for append (a directory that cannot be made, no permission).
+  'FLOWTRACE_REJECTED_LOG_UNAVAILABLE',
 ]);
 
 function isConfigurationError(error: unknown): boolean {

@@ -202,39 +202,29 @@ describe.runIf(process.platform === 'linux' && existsSync('/proc/self'))(
       expect(output).toContain('the file system of /proc does not let a directory be created there');
     }, 30_000);
 
-    it('a rejectedLogPath whose directory the file system refuses (procfs) answers the first rejection at once with an error, instead of never', async () => {
+    it('a rejectedLogPath whose directory the file system refuses (procfs) fails start-up at once with exit 78, naming it', async () => {
       const rejectedLogPath = `/proc/flowtrace-no-such-dir-${process.pid}/r.jsonl`;
       const daemon = startDaemon(
         ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--rejected-log-path', rejectedLogPath],
         { cwd: dir, env: { NOTIFY_SOCKET: listener.path } },
       );
-      try {
-        await waitFor(() => listener.has('READY', '1'), `READY=1 (daemon output: ${daemon.output()})`);
-        const client = new UnixSocketClient({
-          socketPath: join(dir, 'data', 'flowtrace.sock'),
-          connectTimeout: 5_000,
-        });
-        await client.connect();
-        try {
-          // Invalid, so it is rejected and written to the log, whose directory is made then. The old
-          // async recursive mkdir never settled: no reply until the request timed out.
-          const started = Date.now();
-          const response = await client.request(
-            { type: 'candle:complete', payload: { symbol: 'BTCUSDT' } },
-            { timeoutMs: 10_000 },
-          );
-          expect(Date.now() - started).toBeLessThan(5_000);
-          expect(response).toMatchObject({ success: false, retryable: true });
-        } finally {
-          await client.disconnect();
-        }
-        expect(daemon.output()).toContain(
-          'the file system of /proc does not let a directory be created there',
-        );
-      } finally {
-        daemon.child.kill('SIGKILL');
-        await daemon.exited;
-      }
+      const closed = new Promise<void>((r) => daemon.child.on('close', () => r()));
+      // Before, it started, and then answered every invalid candle as a retryable storage failure
+      // (retried from the queue forever); with a recursive mkdir, not at all.
+      const outcome = await Promise.race([
+        daemon.exited,
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref()),
+      ]);
+      if (outcome === 'hung') daemon.child.kill('SIGKILL');
+      await closed;
+      expect(outcome).not.toBe('hung');
+      if (outcome === 'hung') return;
+      const output = daemon.output();
+      expect(outcome.code, output).toBe(78);
+      expect(output).toContain('FLOWTRACE_REJECTED_LOG_UNAVAILABLE');
+      expect(output).toContain(`Cannot open the rejected-candles log ${rejectedLogPath}`);
+      expect(output).toContain('the file system of /proc does not let a directory be created there');
+      expect(listener.has('READY', '1')).toBe(false);
     }, 30_000);
   },
 );

@@ -6,6 +6,7 @@ import { SQLiteQueue } from '@flowtrace/ipc';
 import { pino } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import type { CandleStoragePort } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
+import type { RejectedCandleLogPort } from '../../src/features/candlePersistence/application/ports/out/RejectedCandleLogPort';
 import { ValidationQualityMonitor } from '../../src/features/candlePersistence/application/services/ValidationQualityMonitor';
 import { PersistCandleUseCase } from '../../src/features/candlePersistence/application/use-cases/PersistCandle/PersistCandleUseCase';
 import { CandleValidator } from '../../src/features/candlePersistence/domain/validation/CandleValidator';
@@ -137,12 +138,16 @@ export function useQueueService(): QueueService {
   };
 }
 
-/** A PersistCandleUseCase over `storage` alone: no events, no rejected log, silent logging. */
-export function useCaseOver(storage: CandleStoragePort, strictMode = false): PersistCandleUseCase {
+/** A PersistCandleUseCase over `storage` alone: no events, no rejected log (unless given), silent logging. */
+export function useCaseOver(
+  storage: CandleStoragePort,
+  strictMode = false,
+  rejectedLog: RejectedCandleLogPort = { append: async () => {}, close: async () => {} },
+): PersistCandleUseCase {
   return new PersistCandleUseCase(
     new CandleValidator({ enabled: true, strictMode }),
     storage,
-    { append: async () => {}, close: async () => {} },
+    rejectedLog,
     new ValidationQualityMonitor(
       { alertThreshold: 0.5, maxErrorRate: 0.9, windowSize: 100, windowMs: 60_000 },
       silentLogger,

@@ -4,7 +4,7 @@ import { UnixSocketClient } from '@flowtrace/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import type { PersistenceApplication } from '../../src/index';
-import { configIn, makeTempDir, smallCandles, startService, type TempDir } from './helpers';
+import { configIn, makeTempDir, smallCandles, startService, type TempDir, useCaseOver } from './helpers';
 
 describe('socket channel', () => {
   let dir: TempDir;
@@ -120,18 +120,36 @@ describe('socket channel', () => {
   });
 
   it('answers a retryable error, not a rejection, when the rejection cannot be recorded', async () => {
+    // The log's write fails at run time (a disk gone bad): the refusal is not on record.
+    const useCase = useCaseOver(await InMemoryCandleStorage.open(), false, {
+      append: () => Promise.reject(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })),
+      close: async () => {},
+    });
+    await expect(
+      useCase.execute([{ payload: { not: 'a candle' }, channel: 'socket', messageId: 'lost?' }]),
+    ).rejects.toMatchObject({
+      code: 'FLOWTRACE_STORAGE_UNAVAILABLE',
+      retryable: true,
+      message: expect.stringMatching(/recording rejected candles failed/),
+    });
+  });
+
+  it('a rejectedLogPath that cannot be opened fails the start (FLOWTRACE_REJECTED_LOG_UNAVAILABLE), leaving nothing listening', async () => {
     await app.stop();
-    // The log path is a directory: appending to it fails, so the refusal is not on record.
-    ({ app } = await startService(
+    // The log path is a directory: found at start, not at the first rejection.
+    const failed = await startService(
       dir.path,
       { rejectedLogPath: dir.path },
       { storage: () => InMemoryCandleStorage.open() },
-    ));
+    ).catch((error: unknown) => error);
+    expect(failed).toMatchObject({
+      code: 'FLOWTRACE_REJECTED_LOG_UNAVAILABLE',
+      retryable: false,
+      message: expect.stringContaining(`Cannot open the rejected-candles log ${dir.path}`),
+    });
     await client.disconnect();
-    client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
-    await client.connect();
-    const reply = await client.request({ id: 'lost?', type: 'candle', payload: { not: 'a candle' } });
-    expect(reply).toMatchObject({ success: false, code: 'FLOWTRACE_STORAGE_UNAVAILABLE', retryable: true });
-    expect(reply.error).toMatch(/recording rejected candles failed/);
+    const probe = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
+    await expect(probe.connect()).rejects.toThrow();
+    ({ app } = await startService(dir.path, {}, { storage: () => InMemoryCandleStorage.open() }));
   });
 });

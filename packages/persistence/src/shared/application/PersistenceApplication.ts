@@ -120,7 +120,7 @@ export class PersistenceApplication {
       await p.storage.open();
       p.probe?.('startup:storage-opened', {});
       this.storeProblems.start();
-      p.rejectedLog.reopen();
+      await p.rejectedLog.open();
       p.storageHealth.activate();
       await p.healthServer?.start();
       await p.queue.start();

@@ -32,3 +32,20 @@ export class BatchNotFullySavedError extends FlowTracePersistenceError {
     );
   }
 }
+
+/**
+ * The rejected-candles log cannot be opened at start (its directory cannot be
+ * created, the file cannot be opened for append). Found at start rather than
+ * at the first rejection, where every invalid candle would otherwise be
+ * answered as a retryable storage failure and retried from the queue forever.
+ */
+export class RejectedLogUnavailableError extends FlowTracePersistenceError {
+  readonly code = 'FLOWTRACE_REJECTED_LOG_UNAVAILABLE';
+  readonly retryable = false;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`Cannot open the rejected-candles log ${path}: ${(cause as Error).message}`, { cause });
+  }
+}

@@ -5,6 +5,7 @@ import type {
   RejectedCandleLogPort,
 } from '../../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
 import { createDirectories } from '../../../storage/file/createDirectories';
+import { RejectedLogUnavailableError } from '../errors';
 
 interface PendingAppend {
   text: string;
@@ -47,9 +48,18 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
     await handle?.close();
   }
 
-  /** Reopening after close() is allowed (start after stop). */
-  reopen(): void {
+  /**
+   * Opens the file (creating its directory) for the service's start, also
+   * after close() (start after stop): a path that cannot be written fails the
+   * start (RejectedLogUnavailableError) instead of the first rejection.
+   */
+  async open(): Promise<void> {
     this.closed = false;
+    try {
+      await this.openHandle();
+    } catch (error) {
+      throw new RejectedLogUnavailableError(this.path, error);
+    }
   }
 
   private kick(): void {
