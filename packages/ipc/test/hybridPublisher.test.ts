@@ -179,6 +179,21 @@ describe('HybridPublisher', () => {
     expect(consumer.stats().pending + consumer.stats().inFlight).toBeGreaterThan(0);
   });
 
+  it('preserveOrder: close() while publishes wait for the queue to drain queues them and returns', async () => {
+    const publisher = newPublisher({ requestTimeoutMs: 60_000 });
+    expect((await publisher.publish({ id: 'q1', type: 'candle', payload: 1 })).via).toBe('queue');
+    await startServer(() => 'ok');
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    // Nobody drains q1, and the wait would last a minute without progress.
+    const waiting = publisher.publish({ id: 'q2', type: 'candle', payload: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await publisher.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await waiting).via).toBe('queue');
+    expect(queuedIds()).toEqual(['q1', 'q2']);
+  });
+
   it('with preserveOrder: false, uses the socket as soon as it is back', async () => {
     const publisher = newPublisher({ preserveOrder: false });
     expect((await publisher.publish({ id: 'q1', type: 'candle', payload: 1 })).via).toBe('queue');
