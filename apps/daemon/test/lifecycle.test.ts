@@ -151,25 +151,29 @@ describe(`daemon signals (${daemonCommand().label})`, () => {
 });
 
 describe.runIf(process.platform === 'linux' && existsSync('/proc/self'))(
-  `daemon socket directory (${daemonCommand().label})`,
+  `daemon directories the file system refuses (${daemonCommand().label})`,
   () => {
-    it('a socketPath whose directory the file system refuses (procfs) exits 1 at once, naming it, instead of spinning', async () => {
-      const socketPath = `/proc/flowtrace-no-such-dir-${process.pid}/f.sock`;
-      const daemon = startDaemon(
-        ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--socket-path', socketPath],
-        { cwd: dir, env: { NOTIFY_SOCKET: listener.path } },
-      );
+    /** Starts the daemon with `flag value`; it must exit by itself within 15 s (a spin is killed). */
+    async function startThatMustExit(flag: string, value: string) {
+      const daemon = startDaemon(['--data-dir', join(dir, 'data'), '--health-check-port', '0', flag, value], {
+        cwd: dir,
+        env: { NOTIFY_SOCKET: listener.path },
+      });
       const closed = new Promise<void>((r) => daemon.child.on('close', () => r()));
-      // The old recursive mkdirSync looped at 100% CPU and, being synchronous, never saw SIGTERM.
       const outcome = await Promise.race([
         daemon.exited,
         new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref()),
       ]);
       if (outcome === 'hung') daemon.child.kill('SIGKILL');
       await closed;
-      expect(outcome).not.toBe('hung');
-      if (outcome === 'hung') return;
-      const output = daemon.output();
+      if (outcome === 'hung') throw new Error(`the daemon with ${flag} ${value} did not exit within 15 s`);
+      return { outcome, output: daemon.output() };
+    }
+
+    it('a socketPath whose directory the file system refuses (procfs) exits 1 at once, naming it, instead of spinning', async () => {
+      const socketPath = `/proc/flowtrace-no-such-dir-${process.pid}/f.sock`;
+      // The old recursive mkdirSync looped at 100% CPU and, being synchronous, never saw SIGTERM.
+      const { outcome, output } = await startThatMustExit('--socket-path', socketPath);
       expect(outcome.code, output).toBe(1);
       expect(output).toContain(`cannot create the directory of socketPath ${socketPath}`);
       expect(output).toContain('the file system of /proc does not let a directory be created there');
@@ -180,21 +184,8 @@ describe.runIf(process.platform === 'linux' && existsSync('/proc/self'))(
 
     it('a queuePath whose directory the file system refuses (procfs) fails start-up at once, naming it, instead of spinning', async () => {
       const queuePath = `/proc/flowtrace-no-such-dir-${process.pid}/q.db`;
-      const daemon = startDaemon(
-        ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--queue-path', queuePath],
-        { cwd: dir, env: { NOTIFY_SOCKET: listener.path } },
-      );
-      const closed = new Promise<void>((r) => daemon.child.on('close', () => r()));
       // The old recursive mkdirSync (QueueConsumer, then SQLiteQueue) spun at 100% CPU and never saw SIGTERM.
-      const outcome = await Promise.race([
-        daemon.exited,
-        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref()),
-      ]);
-      if (outcome === 'hung') daemon.child.kill('SIGKILL');
-      await closed;
-      expect(outcome).not.toBe('hung');
-      if (outcome === 'hung') return;
-      const output = daemon.output();
+      const { outcome, output } = await startThatMustExit('--queue-path', queuePath);
       expect(outcome.code, output).not.toBe(0);
       expect(output).toContain(
         `Cannot create the directory of queuePath /proc/flowtrace-no-such-dir-${process.pid}`,
@@ -204,22 +195,9 @@ describe.runIf(process.platform === 'linux' && existsSync('/proc/self'))(
 
     it('a rejectedLogPath whose directory the file system refuses (procfs) fails start-up at once with exit 78, naming it', async () => {
       const rejectedLogPath = `/proc/flowtrace-no-such-dir-${process.pid}/r.jsonl`;
-      const daemon = startDaemon(
-        ['--data-dir', join(dir, 'data'), '--health-check-port', '0', '--rejected-log-path', rejectedLogPath],
-        { cwd: dir, env: { NOTIFY_SOCKET: listener.path } },
-      );
-      const closed = new Promise<void>((r) => daemon.child.on('close', () => r()));
       // Before, it started, and then answered every invalid candle as a retryable storage failure
       // (retried from the queue forever); with a recursive mkdir, not at all.
-      const outcome = await Promise.race([
-        daemon.exited,
-        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref()),
-      ]);
-      if (outcome === 'hung') daemon.child.kill('SIGKILL');
-      await closed;
-      expect(outcome).not.toBe('hung');
-      if (outcome === 'hung') return;
-      const output = daemon.output();
+      const { outcome, output } = await startThatMustExit('--rejected-log-path', rejectedLogPath);
       expect(outcome.code, output).toBe(78);
       expect(output).toContain('FLOWTRACE_REJECTED_LOG_UNAVAILABLE');
       expect(output).toContain(`Cannot open the rejected-candles log ${rejectedLogPath}`);
