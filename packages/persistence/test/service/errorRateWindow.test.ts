@@ -98,7 +98,8 @@ describe('validation error-rate window', () => {
       minSamples: 1,
     };
 
-    it('says the rate is back below alertThreshold once the rejections leave the window, without a next candle', async () => {
+    /** A service over an in-memory store whose log lines are recorded, and a client of its socket. */
+    async function startRecording() {
       const dir = await makeTempDir();
       const { logger, lines } = recordingLogger();
       const { app } = await startService(
@@ -110,6 +111,11 @@ describe('validation error-rate window', () => {
         socketPath: configIn(dir.path).socketPath,
         autoReconnect: false,
       });
+      return { dir, lines, app, client };
+    }
+
+    it('says the rate is back below alertThreshold once the rejections leave the window, without a next candle', async () => {
+      const { dir, lines, app, client } = await startRecording();
       try {
         await client.connect();
         const [candle] = smallCandles(1);
@@ -138,17 +144,7 @@ describe('validation error-rate window', () => {
     });
 
     it('is not logged after stop(): stop() clears the pending re-check', async () => {
-      const dir = await makeTempDir();
-      const { logger, lines } = recordingLogger();
-      const { app } = await startService(
-        dir.path,
-        { validation },
-        { storage: () => InMemoryCandleStorage.open(), logger },
-      );
-      const client = new UnixSocketClient({
-        socketPath: configIn(dir.path).socketPath,
-        autoReconnect: false,
-      });
+      const { dir, lines, app, client } = await startRecording();
       try {
         await client.connect();
         const [candle] = smallCandles(1);
