@@ -63,12 +63,13 @@ describe('maxOpenFiles default (open-file limit)', () => {
 
 const SERIES = 300;
 
-/** Descriptors of this process open on files below `dir`. */
+/** Descriptors of this process open on partition files below `dir` (not the writer's lock database). */
 function openFilesBelow(dir: string): number {
   let count = 0;
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/`)) count += 1;
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(`${dir}/`) && target.endsWith('.ftcd')) count += 1;
     } catch {
       // Closed between the listing and the readlink (e.g. readdir's own descriptor).
     }

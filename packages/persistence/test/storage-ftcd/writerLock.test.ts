@@ -1,11 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
-import { LOCK_FILE_NAME } from '../../src/shared/storage/file/StoreLock';
-import { useTempDirs } from './helpers';
+import { backupStore } from '../../src/shared/storage/backup/backupStore';
+import { LOCK_DATABASE_FILE_NAME, LOCK_FILE_NAME } from '../../src/shared/storage/file/StoreLock';
+import { ltcCandlesFrom, useTempDirs } from './helpers';
 
 const linux = existsSync('/proc/self/stat') && existsSync('/proc/sys/kernel/random/boot_id');
 const bootId = linux ? readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() : '';
@@ -83,4 +84,147 @@ describe.skipIf(!linux)('writer lock: who holds it (Linux: boot id, start time, 
     const { opening } = await openWithLock(`${pid}\n`);
     await (await opening).close();
   });
+});
+
+describe('writer lock: processes that start together', () => {
+  const tempDir = useTempDirs();
+  const CONTENDER = join(import.meta.dirname, 'fixtures/lockContender.ts');
+  const contenders: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of contenders.splice(0)) child.kill('SIGKILL');
+  });
+
+  interface Contender {
+    readonly child: ChildProcess;
+    /** The next line the child prints. */
+    readonly nextLine: () => Promise<string>;
+  }
+
+  function startContender(baseDir: string): Contender {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=flowtrace-source', '--import', 'tsx', CONTENDER, baseDir],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    contenders.push(child);
+    const lines: string[] = [];
+    const waiting: ((line: string) => void)[] = [];
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        const waiter = waiting.shift();
+        if (waiter) waiter(line);
+        else lines.push(line);
+      }
+    });
+    const nextLine = () =>
+      new Promise<string>((resolveLine, reject) => {
+        const line = lines.shift();
+        if (line !== undefined) return resolveLine(line);
+        waiting.push(resolveLine);
+        child.once('exit', (code) => reject(new Error(`contender exited (${code}) before printing`)));
+      });
+    return { child, nextLine };
+  }
+
+  /** Starts `count` contenders on `baseDir`, releases them at once, and returns what each printed. */
+  async function race(baseDir: string, count: number): Promise<{ outcomes: string[]; group: Contender[] }> {
+    const group = Array.from({ length: count }, () => startContender(baseDir));
+    for (const contender of group) expect(await contender.nextLine()).toBe('ready');
+    for (const contender of group) contender.child.stdin?.write('go\n');
+    const outcomes = await Promise.all(group.map((contender) => contender.nextLine()));
+    return { outcomes, group };
+  }
+
+  async function closeAll(group: Contender[]): Promise<void> {
+    await Promise.all(
+      group.map(
+        (contender) =>
+          new Promise((resolveExit) => {
+            contender.child.once('exit', resolveExit);
+            contender.child.stdin?.end();
+          }),
+      ),
+    );
+  }
+
+  it('gives the store to exactly one of 6 writers started at once, on a new store and over a stale lock, round after round', async () => {
+    for (let round = 0; round < 8; round += 1) {
+      const baseDir = await tempDir();
+      if (round % 2 === 1) {
+        // A lock left by a writer that was killed: every contender finds it stale at once.
+        const gone = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+        await new Promise((resolveExit) => gone.once('exit', resolveExit));
+        await writeFile(join(baseDir, LOCK_FILE_NAME), `${gone.pid}\n`);
+      }
+      const { outcomes, group } = await race(baseDir, 6);
+      expect(
+        outcomes.filter((outcome) => outcome === 'ok'),
+        `round ${round}: ${outcomes.join(' ')}`,
+      ).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome !== 'ok')).toEqual(
+        Array(5).fill('FLOWTRACE_STORAGE_LOCKED'),
+      );
+      const winner = group[outcomes.indexOf('ok')] as Contender;
+      const holder = await readFile(join(baseDir, LOCK_FILE_NAME), 'utf8');
+      expect(holder.startsWith(`${winner.child.pid}\n`)).toBe(true);
+      await closeAll(group);
+      // Released on close: the next writer opens at once, and the holder file is gone.
+      expect(existsSync(join(baseDir, LOCK_FILE_NAME))).toBe(false);
+      await (await BinaryStorageAdapter.open({ baseDir })).close();
+    }
+  }, 120_000);
+
+  it('frees the store the moment its writer is killed (kill -9), with no stale lock to judge', async () => {
+    const baseDir = await tempDir();
+    const { outcomes, group } = await race(baseDir, 2);
+    expect([...outcomes].sort()).toEqual(['FLOWTRACE_STORAGE_LOCKED', 'ok']);
+    const winner = group[outcomes.indexOf('ok')] as Contender;
+    await expect(BinaryStorageAdapter.open({ baseDir })).rejects.toMatchObject({
+      code: 'FLOWTRACE_STORAGE_LOCKED',
+      message: expect.stringContaining(`writer process ${winner.child.pid}`),
+    });
+    await new Promise((resolveExit) => {
+      winner.child.once('exit', resolveExit);
+      winner.child.kill('SIGKILL');
+    });
+    const store = await BinaryStorageAdapter.open({ baseDir });
+    expect(await store.findLatest('LTCUSDT', 'binance', '1m', 1)).toHaveLength(1);
+    await store.close();
+  }, 60_000);
+
+  /** Whether some process holds the kernel lock of `baseDir`, as another process finds it. */
+  function lockDatabaseIsHeld(baseDir: string): boolean {
+    const probe = `
+      const Database = require('better-sqlite3');
+      const database = new Database(process.argv[1]);
+      database.pragma('busy_timeout = 0');
+      try { database.exec('BEGIN EXCLUSIVE'); process.stdout.write('free'); }
+      catch (error) { process.stdout.write(error.code); }`;
+    const result = spawnSync(process.execPath, ['-e', probe, join(baseDir, LOCK_DATABASE_FILE_NAME)], {
+      cwd: join(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    return result.stdout === 'SQLITE_BUSY';
+  }
+
+  it('keeps the kernel lock while a backup of the store runs in the writer process itself', async () => {
+    const baseDir = await tempDir();
+    const destination = join(await tempDir(), 'copy');
+    const store = await BinaryStorageAdapter.open({ baseDir });
+    expect(lockDatabaseIsHeld(baseDir)).toBe(true);
+    await store.save(ltcCandlesFrom(Date.UTC(2024, 0, 1), 1, 1, 3)[0]!);
+    await backupStore(baseDir, destination);
+    // Closing any descriptor of the lock database in this process would have dropped its fcntl lock.
+    expect(lockDatabaseIsHeld(baseDir)).toBe(true);
+    expect(existsSync(join(destination, LOCK_DATABASE_FILE_NAME))).toBe(false);
+    await store.close();
+    expect(lockDatabaseIsHeld(baseDir)).toBe(false);
+  }, 60_000);
 });

@@ -7,7 +7,7 @@ import { createDirectories } from '../file/createDirectories';
 import { fsyncDirectory, writeFileDurable, writeFully } from '../file/durableFs';
 import { readFileImage } from '../file/readFileImage';
 import { FTCD_EXTENSION } from '../file/StorageOrganizer';
-import { LOCK_FILE_NAME } from '../file/StoreLock';
+import { LOCK_DATABASE_FILE_NAME, LOCK_FILE_NAME } from '../file/StoreLock';
 import { decodeFileHeader } from '../ftcd/ftcdLayout';
 import { scanBlocks } from '../ftcd/scanBlocks';
 import { SQLITE_DATABASE_FILE } from '../sqlite/sqliteSchema';
@@ -46,7 +46,9 @@ export interface BackupOptions {
 }
 
 /** Files of a store directory that are never copied: the writer's lock, the health probe, unfinished files. */
-const SKIPPED_NAMES = new Set([LOCK_FILE_NAME, '.flowtrace-probe']);
+// Never opened: closing any descriptor of the lock database in the writer's own process (a backup
+// run from the daemon's process) would drop that process's fcntl lock on it.
+const SKIPPED_NAMES = new Set([LOCK_FILE_NAME, LOCK_DATABASE_FILE_NAME, '.flowtrace-probe']);
 const SKIPPED_SUFFIXES = ['.tmp', `${SQLITE_DATABASE_FILE}-wal`, `${SQLITE_DATABASE_FILE}-shm`, '-journal'];
 /** An incremental `.ftcd` copy checks that the backup's last bytes are still the source's (append-only). */
 const PREFIX_CHECK_BYTES = 64 * 1024;

@@ -1,61 +1,113 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { StorageLockedError } from '../errors/StorageErrors';
-import { fsyncDirectory } from './durableFs';
+import { fsyncDirectory, writeFileDurable } from './durableFs';
 import { currentProcessIdentity, describeLockHolder, type LockHolder, parseLockHolder } from './lockHolder';
 
+/** Who holds the store: the writer's pid and identity, as text (read by people and by older versions). */
 export const LOCK_FILE_NAME = '.ftcd-writer.lock';
+/**
+ * The mutual exclusion itself: an empty SQLite database on which the writer
+ * holds SQLite's exclusive lock (fcntl) for its lifetime. Never removed: a
+ * process that opened it just before a removal would lock the removed inode
+ * while another locks a new file, and both would write.
+ */
+export const LOCK_DATABASE_FILE_NAME = '.ftcd-writer.lock.db';
 
 /** Lock files this process holds (resolved path → token): a lock with our pid is ours only if listed. */
 const heldHere = new Map<string, string>();
 
 /**
- * One writer per store directory: `{baseDir}/.ftcd-writer.lock` holds the
- * writer's pid on its first line and, on its second, what tells that process
- * apart from a later one with the same pid (boot id, start time, a token).
- * A lock whose holder is gone (crash, kill -9, reboot) is stale and taken
- * over; readers (readOnly) never lock. See lockHolder.ts for when a holder
- * counts as gone: a container's daemon is pid 1 at every start, and a pid is
- * reused after a reboot, so "a process with that pid is alive" is not enough.
+ * One writer per store directory.
+ *
+ * The kernel decides who writes: the writer keeps an exclusive lock on
+ * `{baseDir}/.ftcd-writer.lock.db` (through SQLite, whose fcntl locks also
+ * exclude a second connection in the same process), and the kernel releases
+ * it when the process dies, however it dies. No stale lock to judge, so no
+ * race between processes that start together: one gets the lock, the others
+ * are refused at once.
+ *
+ * `{baseDir}/.ftcd-writer.lock` then says who holds it: the pid on its first
+ * line and, on its second, what tells that process apart from a later one
+ * with the same pid (boot id, start time, a token). It is replaced atomically
+ * (written aside, renamed) by the lock's new holder. Writers of versions
+ * before the kernel lock used only that file; a live one found there is still
+ * respected (see lockHolder.ts for when a holder counts as gone: a
+ * container's daemon is pid 1 at every start, and a pid is reused after a
+ * reboot). Readers (readOnly) never lock.
  */
 export class StoreLock {
   private released = false;
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly path: string,
+    private readonly kernelLock: Database.Database,
+  ) {}
 
   static async acquire(baseDir: string): Promise<StoreLock> {
     const path = resolve(join(baseDir, LOCK_FILE_NAME));
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const token = randomUUID();
-      try {
-        const handle = await open(path, 'wx');
-        try {
-          await handle.writeFile(formatLockFile(token));
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await fsyncDirectory(baseDir);
-        heldHere.set(path, token);
-        return new StoreLock(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const holder = parseLockHolder(await readFile(path, 'utf8').catch(() => ''));
-        if (holder !== undefined && holdsLock(holder, path)) {
-          throw new StorageLockedError(`Store ${baseDir} is locked by ${describeLockHolder(holder)}`);
-        }
-        await rm(path, { force: true });
-      }
+    const kernelLock = lockDatabase(resolve(join(baseDir, LOCK_DATABASE_FILE_NAME)));
+    if (kernelLock === undefined) {
+      const holder = parseLockHolder(await readFile(path, 'utf8').catch(() => ''));
+      const who = holder === undefined ? 'another writer process' : describeLockHolder(holder);
+      throw new StorageLockedError(`Store ${baseDir} is locked by ${who}`);
     }
-    throw new StorageLockedError(`Could not take the writer lock of ${baseDir}`);
+    try {
+      const holder = parseLockHolder(await readFile(path, 'utf8').catch(() => ''));
+      if (holder !== undefined && holdsLock(holder, path)) {
+        // A writer of a version that knew only the lock file.
+        throw new StorageLockedError(`Store ${baseDir} is locked by ${describeLockHolder(holder)}`);
+      }
+      await removeHolderFilesLeftAside(baseDir);
+      const token = randomUUID();
+      const aside = `${path}.${token}.tmp`;
+      await writeFileDurable(aside, [Buffer.from(formatLockFile(token))]);
+      await rename(aside, path);
+      await fsyncDirectory(baseDir);
+      heldHere.set(path, token);
+      return new StoreLock(path, kernelLock);
+    } catch (error) {
+      kernelLock.close();
+      throw error;
+    }
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     heldHere.delete(this.path);
-    await rm(this.path, { force: true });
+    try {
+      await rm(this.path, { force: true });
+    } finally {
+      // Last: until the holder file is gone, no other writer may take the lock and write its own.
+      this.kernelLock.close();
+    }
+  }
+}
+
+/** Holder files a writer killed between writing and renaming one left (only the lock's holder writes them). */
+async function removeHolderFilesLeftAside(baseDir: string): Promise<void> {
+  const prefix = `${LOCK_FILE_NAME}.`;
+  for (const name of await readdir(baseDir)) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) await rm(join(baseDir, name), { force: true });
+  }
+}
+
+/** The lock database's connection holding its exclusive lock, or undefined when another connection holds it. */
+function lockDatabase(file: string): Database.Database | undefined {
+  const database = new Database(file);
+  try {
+    database.pragma('busy_timeout = 0');
+    // No journal file beside it: nothing is ever written to this database.
+    database.pragma('journal_mode = MEMORY');
+    database.exec('BEGIN EXCLUSIVE');
+    return database;
+  } catch (error) {
+    database.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return undefined;
+    throw error;
   }
 }
 
