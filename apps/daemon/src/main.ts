@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import {
   bootstrap,
   InvalidPersistenceConfigError,
+  type LoggerPort,
   type PersistenceProbe,
   resolvePersistenceConfig,
 } from '@flowtrace/persistence';
@@ -48,7 +49,7 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
   try {
     commandLine = parseCommandLine(io.argv);
   } catch (error) {
-    io.stderr(`flowtrace-persistence: ${(error as Error).message}\n\n${usage()}\n`);
+    io.stderr(usageErrorText(error));
     return EXIT.USAGE;
   }
   if (commandLine.help) {
@@ -63,21 +64,29 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
   let config: ReturnType<typeof loadDaemonConfig>;
   try {
     config = loadDaemonConfig(commandLine, io.env);
-    if (commandLine.printConfig) {
-      // The same warnings the running daemon logs; on stderr, so stdout stays the config alone.
-      for (const name of config.unknownEnv)
-        io.stderr(`flowtrace-persistence: warning: ${unknownEnvWarning(name).message}\n`);
-      const resolved = resolvePersistenceConfig(config.persistence);
-      const printed = {
-        logLevel: config.logLevel,
-        ...resolved,
-        socketMode: formatOctal(resolved.socketMode),
-      };
-      io.stdout(`${JSON.stringify(printed, null, 2)}\n`);
-      return EXIT.OK;
-    }
   } catch (error) {
     return reportConfigError(io, error);
+  }
+  let resolved: ReturnType<typeof resolvePersistenceConfig>;
+  try {
+    // Validated here, before the logger exists, as bootstrap() will: an invalid setting is
+    // reported once, on stderr with every problem, like the other configuration errors.
+    resolved = resolvePersistenceConfig(config.persistence);
+  } catch (error) {
+    // A misspelt variable may be what left a setting wrong: its warning first.
+    warnUnknownEnv(io, config.unknownEnv);
+    return reportConfigError(io, error);
+  }
+  if (commandLine.printConfig) {
+    // The same warnings the running daemon logs; on stderr, so stdout stays the config alone.
+    warnUnknownEnv(io, config.unknownEnv);
+    const printed = {
+      logLevel: config.logLevel,
+      ...resolved,
+      socketMode: formatOctal(resolved.socketMode),
+    };
+    io.stdout(`${JSON.stringify(printed, null, 2)}\n`);
+    return EXIT.OK;
   }
 
   const logger = pino({
@@ -92,14 +101,17 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
     logger.warn({ variable: name, ...(suggestion ? { suggestion } : {}) }, message);
   }
 
+  const serviceLogger = new ServiceLogger(logger);
   let app: Awaited<ReturnType<typeof bootstrap>>['app'];
   try {
     ({ app } = await bootstrap(config.persistence as Parameters<typeof bootstrap>[0], {
-      logger,
+      logger: serviceLogger,
       probe: options.probe,
     }));
   } catch (error) {
-    return reportConfigError(io, error, logger);
+    // The configuration validated above: a failure here is the service's wiring (one log line).
+    logger.fatal({ err: error }, 'start-up failed');
+    return exitCodeOf(error);
   }
 
   const stopTimeoutMs = (config.persistence.stopTimeoutMs as number | undefined) ?? 10_000;
@@ -145,7 +157,8 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
     if (interrupted) {
       notifier.stopping('Stopping: a stop was requested during start-up', stopBudgetMs);
     } else {
-      logger.fatal({ err: error }, 'start-up failed');
+      // start() logs its own failure (with the error and its code): not a second time here.
+      if (!serviceLogger.logged(error)) logger.fatal({ err: error }, 'start-up failed');
       notifier.stopping(`Start-up failed: ${(error as Error).message}`, stopBudgetMs);
     }
     // A second signal ends the wait at once, as it does once running (start() may still be
@@ -205,6 +218,41 @@ function isConfigurationError(error: unknown): boolean {
   return typeof code === 'string' && CONFIGURATION_ERROR_CODES.has(code);
 }
 
+/**
+ * The logger handed to the service: the daemon's, noting the errors the
+ * service logs itself. PersistenceApplication logs the error its start()
+ * rejects with before releasing what it opened; the daemon, which would log
+ * that rejection too, asks `logged` first, so a failed start-up is one line.
+ */
+class ServiceLogger implements LoggerPort {
+  private readonly errors = new WeakSet<object>();
+
+  constructor(private readonly logger: pino.Logger) {}
+
+  debug(obj: object, msg?: string): void {
+    this.logger.debug(obj, msg);
+  }
+
+  info(obj: object, msg?: string): void {
+    this.logger.info(obj, msg);
+  }
+
+  warn(obj: object, msg?: string): void {
+    this.logger.warn(obj, msg);
+  }
+
+  error(obj: object, msg?: string): void {
+    const { err } = obj as { err?: unknown };
+    if (typeof err === 'object' && err !== null) this.errors.add(err);
+    this.logger.error(obj, msg);
+  }
+
+  /** Whether the service logged this very error (at error level, as `err`). */
+  logged(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.errors.has(error);
+  }
+}
+
 class StopTimeoutError extends Error {
   readonly code = 'FLOWTRACE_DAEMON_STOP_TIMEOUT';
 }
@@ -237,7 +285,14 @@ function createSocketDirectory(socketPath: string): void {
     createDirectoriesSync(dirname(socketPath), 'the directory of socketPath', { mode: 0o750 });
   } catch (error) {
     const reason = (error as Partial<DirectoryRefusal>).reason ?? (error as Error).message;
-    throw new Error(`cannot create the directory of socketPath ${socketPath}: ${reason}`, { cause: error });
+    const failure: Error & { code?: string } = new Error(
+      `cannot create the directory of socketPath ${socketPath}: ${reason}`,
+      { cause: error },
+    );
+    // The system's code (EACCES, ENOTDIR …), as the service's own directory errors carry it.
+    const { code } = error as { code?: unknown };
+    if (typeof code === 'string') failure.code = code;
+    throw failure;
   }
 }
 
@@ -246,19 +301,37 @@ function removeSignalHandlers(handler: (signal: NodeJS.Signals) => void): void {
   process.off('SIGINT', handler);
 }
 
-function reportConfigError(io: DaemonIO, error: unknown, logger?: pino.Logger): ExitCode {
-  if (error instanceof InvalidPersistenceConfigError) {
+/**
+ * A bad command line: one line naming the problem, one pointing to --help
+ * (the whole usage would bury the problem, in a terminal and in the journal).
+ */
+function usageErrorText(error: unknown): string {
+  const message = String((error as Error).message ?? error).replace(/\s*\n\s*/g, ' ');
+  return `flowtrace-persistence: ${message}\nRun 'flowtrace-persistence --help' for the options and settings.\n`;
+}
+
+function warnUnknownEnv(io: DaemonIO, names: readonly string[]): void {
+  for (const name of names) io.stderr(`flowtrace-persistence: warning: ${unknownEnvWarning(name).message}\n`);
+}
+
+/** Before the logger exists: the configuration's problem on stderr, once. */
+function reportConfigError(io: DaemonIO, error: unknown): ExitCode {
+  if (error instanceof UsageError) {
+    io.stderr(usageErrorText(error));
+  } else if (error instanceof InvalidPersistenceConfigError) {
     const lines = error.problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
     io.stderr(`flowtrace-persistence: invalid configuration:\n${lines}\n`);
-    logger?.fatal({ problems: error.problems }, 'invalid configuration');
-    return EXIT.CONFIG;
-  }
-  if (error instanceof DaemonConfigError || error instanceof UsageError) {
+  } else if (error instanceof DaemonConfigError) {
     io.stderr(`flowtrace-persistence: ${error.message}\n`);
-    logger?.fatal({ err: error }, 'invalid configuration');
-    return error instanceof UsageError ? EXIT.USAGE : EXIT.CONFIG;
+  } else {
+    io.stderr(`flowtrace-persistence: ${(error as Error).stack ?? String(error)}\n`);
   }
-  io.stderr(`flowtrace-persistence: ${(error as Error).stack ?? String(error)}\n`);
-  logger?.fatal({ err: error }, 'start-up failed');
+  return exitCodeOf(error);
+}
+
+function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof UsageError) return EXIT.USAGE;
+  if (error instanceof InvalidPersistenceConfigError || error instanceof DaemonConfigError)
+    return EXIT.CONFIG;
   return EXIT.FAILURE;
 }

@@ -401,12 +401,28 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
     }
   });
 
-  it('an unknown flag prints usage and exits 2; --help exits 0', async () => {
-    const bad = await runDaemonOnce(['--frobnicate'], { cwd: dir });
-    expect(bad.code).toBe(2);
-    expect(bad.output).toContain('Usage: flowtrace-persistence');
+  it('a usage error prints one line naming it and one pointing to --help, exit 2; --help prints the usage', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--frobnicate'], "flowtrace-persistence: Unknown option '--frobnicate'"],
+      [['--poll-interval', 'soon'], 'flowtrace-persistence: --poll-interval'],
+      [['--config', ''], 'flowtrace-persistence: --config is empty; give a path'],
+      [['stray'], "flowtrace-persistence: Unexpected argument 'stray'"],
+    ];
+    for (const [args, first] of cases) {
+      const bad = await runDaemonOnce(args, { cwd: dir });
+      expect(bad.code, bad.output).toBe(2);
+      expect(bad.stdout).toBe('');
+      const lines = bad.stderr.split('\n');
+      expect(lines, bad.stderr).toHaveLength(3); // two lines, each ended by \n
+      expect(lines[0]).toContain(first);
+      expect(lines[1]).toBe("Run 'flowtrace-persistence --help' for the options and settings.");
+      expect(bad.stderr).not.toContain('Usage:');
+    }
     const help = await runDaemonOnce(['--help'], { cwd: dir });
     expect(help.code).toBe(0);
-    expect(help.output).toContain('FLOWTRACE_STORAGE_BASE_DIR');
+    expect(help.stderr).toBe('');
+    expect(help.stdout).toMatch(/^Usage: flowtrace-persistence \[options\]\n/);
+    expect(help.stdout).toContain('FLOWTRACE_STORAGE_BASE_DIR');
+    expect(help.stdout).toContain('Exit codes: 0 stopped cleanly');
   });
 });

@@ -22,6 +22,9 @@ export function systemError(code: string): NodeJS.ErrnoException {
  */
 export class FaultInjectingStorage implements CandleStoragePort {
   private fault: string | undefined;
+  /** Writes (save/saveMany) still to fail with `nextWritesFault`, then writes pass again. */
+  private failingWrites = 0;
+  private nextWritesFault = 'EIO';
   failedCalls = 0;
 
   constructor(private readonly inner: CandleStoragePort) {}
@@ -30,8 +33,15 @@ export class FaultInjectingStorage implements CandleStoragePort {
     this.fault = code;
   }
 
+  /** Fails the next `count` writes (save/saveMany) only, as a disk that fills up and is freed again. */
+  failNextWrites(code: string, count = 1): void {
+    this.nextWritesFault = code;
+    this.failingWrites = count;
+  }
+
   heal(): void {
     this.fault = undefined;
+    this.failingWrites = 0;
   }
 
   private check(): void {
@@ -41,13 +51,22 @@ export class FaultInjectingStorage implements CandleStoragePort {
     }
   }
 
-  async save(candle: FootprintCandleDTO): Promise<SaveResult> {
+  private checkWrite(): void {
     this.check();
+    if (this.failingWrites > 0) {
+      this.failingWrites--;
+      this.failedCalls++;
+      throw systemError(this.nextWritesFault);
+    }
+  }
+
+  async save(candle: FootprintCandleDTO): Promise<SaveResult> {
+    this.checkWrite();
     return this.inner.save(candle);
   }
 
   async saveMany(candles: readonly FootprintCandleDTO[]): Promise<SaveResult> {
-    this.check();
+    this.checkWrite();
     return this.inner.saveMany(candles);
   }
 

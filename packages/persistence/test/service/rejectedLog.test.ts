@@ -53,3 +53,54 @@ describe('rejected-candles log: recording a refusal never fails', () => {
     ).toEqual([true, undefined]);
   });
 });
+
+describe('rejected-candles log: each rejection of a message is recorded once', () => {
+  const rejection = (messageId: string, payload: unknown, time = '2026-11-23T00:00:00.000Z') => ({
+    time,
+    channel: 'queue' as const,
+    messageId,
+    candleId: undefined,
+    reasons: [{ path: 'v', message: 'must be >= 0', rule: 'range', severity: 'error' as const }],
+    payload,
+  });
+  const lines = () =>
+    readFileSync(join(dir, 'rejected.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { messageId: string; time: string; channel: string });
+
+  it('skips an entry already on record (a retry: same message, same candle), even at another time or channel', async () => {
+    const log = new JsonlRejectedCandleLog(join(dir, 'rejected.jsonl'));
+    await log.append([rejection('m1', { v: -1 }), rejection('m2', { v: -1 })]);
+    // Retried: the same message, rejected again later, now delivered by the queue after the socket.
+    await log.append([
+      rejection('m1', { v: -1 }, '2026-11-23T00:00:05.000Z'),
+      { ...rejection('m2', { v: -1 }), channel: 'socket' as const },
+    ]);
+    // Appended concurrently (one group commit): written once.
+    await Promise.all([log.append([rejection('m3', { v: -3 })]), log.append([rejection('m3', { v: -3 })])]);
+    // A new message with the same candle, and the same id with another candle: new rejections.
+    await log.append([rejection('m4', { v: -1 }), rejection('m1', { v: -2 })]);
+    await log.close();
+    expect(lines().map((l) => l.messageId)).toEqual(['m1', 'm2', 'm3', 'm4', 'm1']);
+    expect(lines()[0]).toMatchObject({ time: '2026-11-23T00:00:00.000Z', channel: 'queue' });
+  });
+
+  it('forgets the least recently seen rejection beyond its bound (a retry seen again is kept)', async () => {
+    const log = new JsonlRejectedCandleLog(join(dir, 'rejected.jsonl'), 2);
+    await log.append([rejection('a', 1), rejection('b', 1)]);
+    await log.append([rejection('a', 1)]); // seen again: now the most recent
+    await log.append([rejection('c', 1)]); // b is forgotten
+    await log.append([rejection('a', 1), rejection('b', 1)]);
+    await log.close();
+    expect(lines().map((l) => l.messageId)).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  it('writes lines exactly as JSON.stringify of the entry', () => {
+    const entry = { ...rejection('m1', { v: -1 }), candleId: 'binance:BTCUSDT:1m:0' };
+    expect(serializeEntry(entry)).toBe(JSON.stringify(entry));
+    expect(serializeEntry({ ...entry, candleId: undefined })).toBe(
+      JSON.stringify({ ...entry, candleId: undefined }),
+    );
+  });
+});

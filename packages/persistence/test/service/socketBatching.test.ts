@@ -10,7 +10,14 @@ import {
 } from '../../src/index';
 import { SocketCandleBatcher } from '../../src/shared/infrastructure/consumer/SocketCandleBatcher';
 import { FaultInjectingStorage } from './FaultInjectingStorage';
-import { configIn, makeTempDir, smallCandles, startService, type TempDir } from './helpers';
+import {
+  configIn,
+  makeTempDir,
+  rejectedMessageIds,
+  smallCandles,
+  startService,
+  type TempDir,
+} from './helpers';
 
 /** Records how many candles each storage write carried. */
 class WriteRecorder extends FaultInjectingStorage {
@@ -139,6 +146,26 @@ describe('single candles of one socket read share one storage write', () => {
     );
     expect([...retried.values()].every((r) => r.success)).toBe(true);
     expect(await app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+  });
+
+  it('a rejected neighbour of a failed write, sent again with the same ids, is in the rejected log once', async () => {
+    store.failNextWrites('EIO');
+    const [good] = smallCandles(1, 6);
+    const invalid = { ...smallCandles(1, 7)[0], h: 1 };
+    const messages = [candleMessage('good', good), candleMessage('bad', invalid)];
+    const failed = await sendTogether(configIn(dir.path).socketPath, messages);
+    // The invalid candle was recorded, but the shared write failed: both answers are retryable.
+    for (const id of ['good', 'bad'])
+      expect(failed.get(id)).toMatchObject({ code: 'FLOWTRACE_STORAGE_UNAVAILABLE', retryable: true });
+    // The producer sends the same requests again.
+    const retried = await sendTogether(configIn(dir.path).socketPath, messages);
+    expect(retried.get('good')).toMatchObject({ success: true });
+    expect(retried.get('bad')).toMatchObject({ code: 'FLOWTRACE_CANDLE_REJECTED', retryable: false });
+    expect(await rejectedMessageIds(dir.path)).toEqual(['bad']);
+    // The same candle in a new request is a new rejection.
+    const later = await sendTogether(configIn(dir.path).socketPath, [candleMessage('bad-later', invalid)]);
+    expect(later.get('bad-later')).toMatchObject({ code: 'FLOWTRACE_CANDLE_REJECTED' });
+    expect(await rejectedMessageIds(dir.path)).toEqual(['bad', 'bad-later']);
   });
 
   it('splits a run longer than maxBatch into several writes, each answer in place', async () => {

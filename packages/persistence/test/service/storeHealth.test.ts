@@ -6,7 +6,16 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { inspectFtcdFile } from '../../src/shared/storage/ftcd/inspectFtcdFile';
-import { configIn, getJson, makeTempDir, smallCandles, startService, type TempDir, waitFor } from './helpers';
+import {
+  configIn,
+  getJson,
+  makeTempDir,
+  rejectedMessageIds,
+  smallCandles,
+  startService,
+  type TempDir,
+  waitFor,
+} from './helpers';
 
 async function findFiles(dir: string, suffix: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -150,6 +159,39 @@ describe('health of the default .ftcd store', () => {
       }
     } finally {
       await client.disconnect();
+      producer.close();
+      await service.app.stop();
+    }
+  });
+
+  it('a queued batch retried while its partition is quarantined has its rejected candle in the rejected log once', async () => {
+    await quarantinedStore();
+    const blocked = smallCandles(4)[3]!;
+    const invalid = { ...smallCandles(1, 2, 'ETHUSDT')[0]!, v: -1 };
+    const service = await startService(dir.path, { pollInterval: 20 });
+    const producer = new SQLiteQueue({ dbPath: configIn(dir.path).queuePath });
+    try {
+      await service.app.storage.listSeries(); // the scan quarantines the file
+      producer.enqueue({
+        id: 'q',
+        type: 'candle:batch',
+        payload: { candles: [blocked, invalid] },
+        timestamp: Date.now(),
+      });
+      const attempts = () => {
+        const db = new Database(configIn(dir.path).queuePath, { readonly: true });
+        try {
+          const row = db.prepare('SELECT attempts FROM message_queue WHERE message_id = ?').get('q');
+          return (row as { attempts: number } | undefined)?.attempts ?? 0;
+        } finally {
+          db.close();
+        }
+      };
+      // Each attempt validates the batch again and finds the same invalid candle.
+      await waitFor(() => attempts() >= 4, 10_000, 'the blocked batch retried');
+      expect(producer.stats()).toMatchObject({ processed: 0, dead: 0 });
+      expect(await rejectedMessageIds(dir.path)).toEqual(['q#1']);
+    } finally {
       producer.close();
       await service.app.stop();
     }

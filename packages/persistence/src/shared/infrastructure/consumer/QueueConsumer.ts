@@ -39,7 +39,9 @@ export interface QueueConsumerSettings {
  * - A storage failure fails the batch (the messages stay pending, with a short
  *   retry delay) and PAUSES polling until the storage circuit breaker reports
  *   recovery, so an outage never burns through attempts and dead-letters good
- *   candles (maxAttempts is effectively unlimited for this consumer).
+ *   candles (maxAttempts is effectively unlimited for this consumer). The
+ *   retried batch's rejections are on record already and are not written
+ *   again (JsonlRejectedCandleLog remembers what it recorded).
  * - An incomplete candle (`x: false`) whose key already has a complete
  *   version stored is not written (PersistCandleUseCase): the queue may drain
  *   a stale partial after the complete candle came over the socket.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type {
@@ -7,16 +8,43 @@ import type {
 import { createDirectories } from '../../../storage/file/createDirectories';
 import { RejectedLogUnavailableError } from '../errors';
 
+/** One entry, serialised, with the identity of the rejection it records. */
+interface RejectionLine {
+  /** SHA-256 (first 128 bits) of the entry without `time` and `channel`: message id, candle id, reasons, payload. */
+  readonly key: string;
+  readonly text: string;
+}
+
 interface PendingAppend {
-  text: string;
+  lines: readonly RejectionLine[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 /**
+ * Rejections remembered as recorded (128 bits of a digest each, about 60 bytes
+ * of heap: 4 MB when full), the least recently seen forgotten first.
+ */
+export const REMEMBERED_REJECTIONS = 65_536;
+
+/**
  * The rejected-candles log: one JSON object per line (JSONL), appended, and
  * fsync'd before `append` resolves. Concurrent appends share one write and one
  * fsync (group commit), like the candle store.
+ *
+ * Each rejection of one message is recorded once. A rejection is on record
+ * before its batch's storage write is known to have succeeded, and when that
+ * write fails (or a candle of the same message is refused by its partition)
+ * the message comes again: the queue delivers it again, a producer sends it
+ * again (a HybridPublisher queues it with the same id). Its candles are then
+ * validated and rejected again, and appended again, with a new `time`. So
+ * the log remembers what it made durable (the message id, candle id, reasons
+ * and payload, not the time or the channel) and does not write an entry it
+ * already holds: a retry adds no line, while the same candle sent again in a
+ * new message (a new id) is a new rejection and gets its own line. The memory
+ * is bounded (REMEMBERED_REJECTIONS) and lost on restart: a retry after a
+ * restart (or after that many other rejections) is written again. A duplicate
+ * line is possible then; a missing one never is.
  *
  * A write that failed half-way may leave a torn last line; the next successful
  * append starts on a fresh line, so readers skip at most that torn line.
@@ -27,15 +55,21 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
   private draining: Promise<void> | undefined;
   private tornTail = false;
   private closed = false;
+  /** Keys of the lines made durable, least recently seen first. */
+  private readonly recorded = new Set<string>();
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly remembered = REMEMBERED_REJECTIONS,
+  ) {}
 
   append(entries: readonly RejectedCandleEntry[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`rejected-candles log ${this.path} is closed`));
     if (entries.length === 0) return Promise.resolve();
-    const text = entries.map((entry) => `${serializeEntry(entry)}\n`).join('');
+    // Serialised now: the payloads are not kept while the write waits.
+    const lines = entries.map(rejectionLine);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ text, resolve, reject });
+      this.pending.push({ lines, resolve, reject });
       this.kick();
     });
   }
@@ -73,13 +107,27 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
   private async drain(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
+    // Decided here, not in append(): an earlier write of the same rejection has settled by now,
+    // so a retry waits for it and is written only if that write failed.
+    const keys = new Set<string>();
+    let text = '';
+    for (const { lines } of batch) {
+      for (const line of lines) {
+        if (keys.has(line.key) || this.seenBefore(line.key)) continue;
+        keys.add(line.key);
+        text += line.text;
+      }
+    }
     try {
-      const handle = await this.openHandle();
-      const text = (this.tornTail ? '\n' : '') + batch.map((p) => p.text).join('');
-      this.tornTail = true;
-      await handle.write(text);
-      await handle.sync();
-      this.tornTail = false;
+      if (text !== '') {
+        const handle = await this.openHandle();
+        const written = (this.tornTail ? '\n' : '') + text;
+        this.tornTail = true;
+        await handle.write(written);
+        await handle.sync();
+        this.tornTail = false;
+        for (const key of keys) this.remember(key);
+      }
       for (const p of batch) p.resolve();
     } catch (error) {
       // A failed fsync leaves the page cache state unknown: reopen before trusting the file again.
@@ -88,6 +136,20 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
       await handle?.close().catch(() => undefined);
       for (const p of batch) p.reject(error);
     }
+  }
+
+  /** Whether this rejection is durably on record already; if so it becomes the most recently seen. */
+  private seenBefore(key: string): boolean {
+    if (!this.recorded.delete(key)) return false;
+    this.recorded.add(key);
+    return true;
+  }
+
+  private remember(key: string): void {
+    this.recorded.add(key);
+    if (this.recorded.size <= this.remembered) return;
+    const oldest = this.recorded.values().next();
+    if (oldest.done !== true) this.recorded.delete(oldest.value);
   }
 
   private async openHandle(): Promise<FileHandle> {
@@ -117,6 +179,18 @@ async function syncDirectory(directory: string): Promise<void> {
 /** Characters of an unserialisable payload kept as a preview. */
 const PAYLOAD_PREVIEW_CHARS = 4096;
 
+/** An entry without its `time` and `channel`: what identifies the rejection of one message. */
+type RejectionBody = Omit<RejectedCandleEntry, 'time' | 'channel'>;
+
+function rejectionLine(entry: RejectedCandleEntry): RejectionLine {
+  const { time, channel, ...body } = entry;
+  const json = serializeBody(body);
+  return {
+    key: createHash('sha256').update(json).digest().toString('base64', 0, 16),
+    text: `${withTimeAndChannel(time, channel, json)}\n`,
+  };
+}
+
 /**
  * One JSON line per entry, always: a payload that JSON cannot encode (nesting
  * too deep for the stack, a BigInt, a cycle) is replaced by a marker and a
@@ -124,15 +198,26 @@ const PAYLOAD_PREVIEW_CHARS = 4096;
  * message can neither be answered as retryable nor stall the queue behind it.
  */
 export function serializeEntry(entry: RejectedCandleEntry): string {
+  const { time, channel, ...body } = entry;
+  return withTimeAndChannel(time, channel, serializeBody(body));
+}
+
+/** `{"time":…,"channel":…,` then the body's fields: the field order of JSON.stringify(entry). */
+function withTimeAndChannel(time: string, channel: string, body: string): string {
+  const head = `{"time":${JSON.stringify(time)},"channel":${JSON.stringify(channel)}`;
+  return body === '{}' ? `${head}}` : `${head},${body.slice(1)}`;
+}
+
+function serializeBody(body: RejectionBody): string {
   try {
-    return JSON.stringify(entry);
+    return JSON.stringify(body);
   } catch (error) {
     return JSON.stringify({
-      ...entry,
+      ...body,
       payload: undefined,
       payloadUnserializable: true,
       payloadError: `${(error as Error).name}: ${(error as Error).message}`,
-      payloadPreview: previewOf(entry.payload),
+      payloadPreview: previewOf(body.payload),
     });
   }
 }
