@@ -1,5 +1,7 @@
 import {
+  aggregateTrades,
   type CandleIssue,
+  FootprintCandle,
   type FootprintCandleDTO,
   footprintCandleSchema,
   validateFootprintCandle,
@@ -153,6 +155,27 @@ const hardCases: [string, Mutation, string[], (() => FootprintCandleDTO)?][] = [
     ['v'],
     emptyCandle,
   ],
+  // Below the 1e-9 tolerance of volume-mismatch (v 0 = bv + sv), still a volume without trades.
+  ['volume-without-trades', (c) => (c.bv = 5e-10), ['bv'], emptyCandle],
+  [
+    'quote-volume-without-trades',
+    (c) => {
+      c.q = 41.65;
+      c.bq = 41.65;
+    },
+    ['q'],
+    emptyCandle,
+  ],
+  [
+    'quote-volume-without-trades',
+    (c) => {
+      c.q = 0.3;
+      c.sq = 0.3;
+    },
+    ['q'],
+    emptyCandle,
+  ],
+  ['quote-volume-without-trades', (c) => (c.sq = 5e-10), ['sq'], emptyCandle],
   ['bins-without-trades', (c) => (c.aggs = [{ tp: 83.3, bv: 0, sv: 0, v: 0 }]), ['aggs'], emptyCandle],
   ['negative-trade-id', (c) => (c.f = -1), ['f']],
   ['first-after-last', (c) => (c.f = 105), ['f']],
@@ -230,6 +253,57 @@ const softCases: [string, Mutation, string[]][] = [
   ['trade-count-below-bins', (c) => (c.n = 2), ['n']],
   ['trade-id-span', (c) => (c.ls = 102), ['n']],
 ];
+
+describe('validateFootprintCandle: trade count and volumes', () => {
+  it('n = 0 with quote volume q > 0 is a hard error naming n and q, also when the base volumes are 0', () => {
+    const input = mutated((c) => {
+      c.q = 41.65;
+      c.bq = 41.65;
+    }, emptyCandle);
+    const lenient = validateFootprintCandle(input);
+    expect(lenient.ok).toBe(false);
+    if (lenient.ok) return;
+    expect(lenient.issues).toEqual([
+      {
+        path: 'q',
+        rule: 'quote-volume-without-trades',
+        severity: 'error',
+        message: 'q (quote volume) is 41.65 but trade count n is 0',
+      },
+    ]);
+    expect(() => FootprintCandle.fromJSON(input)).toThrow(
+      'Invalid footprint candle: q (quote volume) is 41.65 but trade count n is 0 [quote-volume-without-trades]',
+    );
+  });
+
+  it('n = 0 with both base and quote volume: one error per family, each naming its field', () => {
+    const input = mutated((c) => {
+      c.v = 0.5;
+      c.bv = 0.5;
+      c.d = 0.5;
+      c.dMax = 0.5;
+      c.q = 41.65;
+      c.bq = 41.65;
+    }, emptyCandle);
+    expect(errorsOf(input).map((issue) => [issue.rule, issue.path, issue.message])).toEqual([
+      ['volume-without-trades', 'v', 'v (volume) is 0.5 but trade count n is 0'],
+      ['quote-volume-without-trades', 'q', 'q (quote volume) is 41.65 but trade count n is 0'],
+    ]);
+  });
+
+  it('n > 0 with zero volumes is valid (trades of quantity 0 are valid trades): the builder makes such candles', () => {
+    const candles = aggregateTrades(
+      [
+        { time: OPEN_TIME + 1_000, price: 83.29, quantity: 0, isBuyerMaker: false, tradeId: 7 },
+        { time: OPEN_TIME + 2_000, price: 83.3, quantity: 0, isBuyerMaker: true, tradeId: 8 },
+      ],
+      { exchange: 'binance', symbol: 'LTCUSDT', timeframes: ['1m'], tickValue: 0.01, trailing: 'complete' },
+    );
+    expect(candles).toHaveLength(1);
+    expect(candles[0]).toMatchObject({ n: 2, v: 0, bv: 0, sv: 0, q: 0, bq: 0, sq: 0 });
+    expect(validateFootprintCandle(candles[0], { strict: true })).toMatchObject({ ok: true, warnings: [] });
+  });
+});
 
 describe('validateFootprintCandle: soft rules warn, and reject only when strict', () => {
   it.each(softCases.map(([rule, mutate, paths]) => [rule, paths.join(' '), mutate] as const))(

@@ -214,10 +214,53 @@ function checkVolumes(fields: Fields, found: Found): void {
   if (n !== undefined) {
     if (!Number.isSafeInteger(n)) error(found, ['n'], 'not-integer', `trade count ${n} is not an integer`);
     else if (n < 0) error(found, ['n'], 'negative-count', `trade count ${n} is negative`);
-    else if (n === 0 && v !== undefined && v > 0) {
-      error(found, ['v'], 'volume-without-trades', `trade count is 0 but volume is ${v}`);
+    else if (n === 0) {
+      checkNoVolumeWithoutTrades('volume-without-trades', 'v', v, 'bv', bv, 'sv', sv, found);
+      checkNoVolumeWithoutTrades('quote-volume-without-trades', 'q', q, 'bq', bq, 'sq', sq, found);
     }
   }
+}
+
+const VOLUME_NAMES: Readonly<Record<string, string>> = {
+  v: 'volume',
+  bv: 'buy volume',
+  sv: 'sell volume',
+  q: 'quote volume',
+  bq: 'buy quote volume',
+  sq: 'sell quote volume',
+};
+
+/**
+ * A candle without trades (`n = 0`) has no volume: every volume is a sum over
+ * the candle's trades, so over none it is exactly 0 (float drift cannot make
+ * a sum of nothing positive). Reports the first positive one of the total and
+ * its buy and sell parts, once per family (base, quote). The converse does
+ * not hold: trades of quantity 0 are valid, so `n > 0` with `v = 0` is not a
+ * violation.
+ */
+function checkNoVolumeWithoutTrades(
+  rule: string,
+  totalKey: string,
+  total: number | undefined,
+  buyKey: string,
+  buy: number | undefined,
+  sellKey: string,
+  sell: number | undefined,
+  found: Found,
+): void {
+  let key: string;
+  let value: number;
+  if (total !== undefined && total > 0) {
+    key = totalKey;
+    value = total;
+  } else if (buy !== undefined && buy > 0) {
+    key = buyKey;
+    value = buy;
+  } else if (sell !== undefined && sell > 0) {
+    key = sellKey;
+    value = sell;
+  } else return;
+  error(found, [key], rule, `${key} (${VOLUME_NAMES[key]}) is ${value} but trade count n is 0`);
 }
 
 function checkTradeId(key: 'f' | 'ls', value: number | undefined, found: Found): void {

@@ -347,15 +347,87 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
           invalid,
         );
       }
-      // Valid but empty: an unknown series (also one no save would accept), an empty range.
+      // Valid but empty: a series never stored, an empty range.
       expect(await store.findBySymbol('XRPUSDT', 'binance', '1m')).toEqual([]);
-      expect(await store.findBySymbol('BTCUSDT', 'binance', '7m' as '1m')).toEqual([]);
       expect(
         await store.findBySymbol('BTCUSDT', 'binance', '1m', { startTime: first + 1, endTime: first }),
       ).toEqual([]);
       expect(await drain({ startTime: first + 1, endTime: first })).toEqual([]);
-      expect(await drain({ timeframe: '7m' })).toEqual([]);
       expectSameCandles(await drain({ startTime: first, endTime: first }), [candles[0]!]);
+    });
+
+    it('refuses a read of a series no store can hold (unknown timeframe, unsafe name) with FLOWTRACE_INVALID_CANDLE_KEY, as a save of it; a valid series without data reads as empty', async () => {
+      const store = await open();
+      const candles = generateFootprintCandles({ seed: 15, count: 4, bins: 2 });
+      await store.saveMany(candles);
+      const { s, ex } = candles[0]!;
+      const drain = async (options: unknown) => {
+        const seen: FootprintCandleDTO[] = [];
+        for await (const candle of store.iterate(options as never)) seen.push(candle);
+        return seen;
+      };
+      const invalidKey = { code: 'FLOWTRACE_INVALID_CANDLE_KEY', retryable: false };
+      // The write path's answer to the same names: the read gives the same error code.
+      await expect(store.save({ ...candles[0]!, i: '1M' as '1m' })).rejects.toMatchObject(invalidKey);
+      const cases: [symbol: string, exchange: string, timeframe: string, named: RegExp][] = [
+        [s, ex, '1M', /timeframe "1M" is not one of 1s, 1m, 3m/],
+        [s, ex, '7x', /timeframe "7x"/],
+        [s, ex, 'bogus', /timeframe "bogus"/],
+        [s, ex, '1H', /timeframe "1H"/],
+        [s, ex, '', /timeframe ""/],
+        [s, ex, ' 1m', /timeframe " 1m"/],
+        ['BTC/USDT', ex, '1m', /symbol "BTC\/USDT" must start with a letter or digit/],
+        ['', ex, '1m', /symbol "" must not be empty/],
+        ['.BTCUSDT', ex, '1m', /symbol ".BTCUSDT"/],
+        ['A'.repeat(65), ex, '1m', /symbol "A{65}" must be at most 64 characters/],
+        ['B'.repeat(5000), ex, '1m', /symbol "B{64}…" must be at most 64 characters/],
+        [s, '../etc', '1m', /exchange "..\/etc" must not contain "\.\."/],
+        [s, 'bin\u0000ance', '1m', /exchange "bin\\u0000ance"/],
+      ];
+      for (const [symbol, exchange, timeframe, named] of cases) {
+        const label = JSON.stringify([symbol, exchange, timeframe]);
+        const args = [symbol, exchange, timeframe] as [string, string, '1m'];
+        for (const read of [
+          () => store.findBySymbol(...args),
+          () => store.findBySymbol(...args, { limit: 0 }),
+          () => store.findLatest(...args, 3),
+          () => store.findLatest(...args, 0),
+          () => findCandleRange(store, ...args),
+        ]) {
+          const reading = read();
+          await expect(reading, label).rejects.toMatchObject(invalidKey);
+          await expect(reading, label).rejects.toThrow(named);
+        }
+      }
+      for (const filter of [
+        { timeframe: '1M' },
+        { timeframe: 'bogus', exchange: ex },
+        { symbol: 'BTC/USDT' },
+        { symbol: '' },
+        { exchange: '../etc', startTime: 0 },
+      ]) {
+        await expect(drain(filter), JSON.stringify(filter)).rejects.toMatchObject(invalidKey);
+        await expect(drain(filter), JSON.stringify(filter)).rejects.toThrow(/filtered for/);
+      }
+      // Valid names without data: empty, no error. Names are case-sensitive: `btcusdt` is another,
+      // valid, series.
+      for (const [symbol, exchange, timeframe] of [
+        ['XRPUSDT', ex, '1m'],
+        [s.toLowerCase(), ex, '1m'],
+        [s, 'kraken', '1m'],
+        [s, ex, '1d'],
+        [s, ex, '1s'],
+      ] as const) {
+        expect(await store.findBySymbol(symbol, exchange, timeframe)).toEqual([]);
+        expect(await store.findLatest(symbol, exchange, timeframe, 3)).toEqual([]);
+        expect((await findCandleRange(store, symbol, exchange, timeframe)).length).toBe(0);
+        expect(await drain({ symbol, exchange, timeframe })).toEqual([]);
+      }
+      expect(await drain({ timeframe: '1d' })).toEqual([]);
+      expect(await drain({ symbol: s.toLowerCase() })).toEqual([]);
+      // The refusals changed nothing: the stored series reads whole.
+      expectSameCandles(await store.findBySymbol(s, ex, '1m'), candles);
+      expectSameCandles(await drain({ timeframe: '1m', symbol: s, exchange: ex }), candles);
     });
 
     it('close() is idempotent and every later call rejects with FLOWTRACE_STORAGE_CLOSED', async () => {

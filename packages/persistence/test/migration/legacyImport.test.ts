@@ -277,6 +277,36 @@ describe("import of the original platform's SQLite candle database", () => {
     expect((await target.listSeries()).map((info) => info.exchange)).toEqual(['binance', 'bybit']);
     await Promise.all([source.close(), target.close()]);
   });
+
+  it('a legacy series no store can hold (timeframe 1w, symbol BTC/USDT) is skipped as invalid, and validation counts its candles missing instead of failing', async () => {
+    const legacyDir = tempDir();
+    const weekly = btc.slice(0, 4).map((candle) => ({ ...candle, i: '1w' as '1m' }));
+    const slashed = btc.slice(4, 7).map((candle) => ({ ...candle, s: 'BTC/USDT' }));
+    const kept = btc.slice(7, 20);
+    writeLegacyDatabase(legacyDir, [...kept, ...weekly, ...slashed], false);
+    const source = await LegacySqliteCandleReader.open({ baseDir: legacyDir });
+    // The legacy reader reads such series (to report them); only our stores refuse their names.
+    expect((await source.listSeries()).map((info) => `${info.symbol}:${info.timeframe}`)).toEqual([
+      'BTC/USDT:1m',
+      'BTCUSDT:1m',
+      'BTCUSDT:1w',
+    ]);
+    const target = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
+    const result = await new StorageMigrator({ source, target }).migrate();
+    expect(result.status).toBe('completed');
+    expect(result.totals).toMatchObject({ source: 20, migrated: 13, invalid: 7 });
+    for (const options of [{}, { sample: { size: 20, seed: 3 } }]) {
+      const validation = await new MigrationValidator(options).validate(source, target);
+      expect(validation, JSON.stringify(options)).toMatchObject({
+        ok: false,
+        matched: 13,
+        missing: 7,
+        extra: 0,
+        mismatched: 0,
+      });
+    }
+    await Promise.all([source.close(), target.close()]);
+  });
 });
 
 describe('legacy SQLite rows the reader cannot use: reported, never the end of the import', () => {

@@ -166,9 +166,17 @@ describe('SQLiteFlatBufferStorage', () => {
     const outside = await SQLiteFlatBufferStorage.open({ baseDir });
     try {
       await outside.saveMany(generateFootprintCandles({ seed: 8, count: 1, bins: 1 }));
-      // baseDir/candles-flatbuffers.db exists: '..' must not reach it.
-      expect(await storage.findBySymbol('BTCUSDT', '..', '1m')).toEqual([]);
-      expect(await storage.findLatest('BTCUSDT', '..', '1m', 1)).toEqual([]);
+      // baseDir/candles-flatbuffers.db exists: '..' must not reach it. No store can hold an
+      // exchange of that name, so the read is refused (as a save of it), before any path is made.
+      const invalidKey = { code: 'FLOWTRACE_INVALID_CANDLE_KEY' };
+      await expect(storage.findBySymbol('BTCUSDT', '..', '1m')).rejects.toMatchObject(invalidKey);
+      await expect(storage.findLatest('BTCUSDT', '..', '1m', 1)).rejects.toMatchObject(invalidKey);
+      await expect(storage.findBlobsBySymbol('BTCUSDT', '..', '1m')).rejects.toMatchObject(invalidKey);
+      await expect(storage.findBlobsBySymbol('BTCUSDT', 'binance', '1M' as '1m')).rejects.toThrow(
+        /timeframe "1M" is not one of/,
+      );
+      expect(await storage.findBySymbol('BTCUSDT', 'kraken', '1m')).toEqual([]);
+      expect(await storage.findBlobsBySymbol('BTCUSDT', 'kraken', '1m')).toEqual([]);
     } finally {
       await storage.close();
       await outside.close();

@@ -1,10 +1,16 @@
-import type { FootprintCandleDTO, TimeframeName } from '@flowtrace/core';
+import {
+  explainUnsafeName,
+  type FootprintCandleDTO,
+  isTimeframeName,
+  TIMEFRAME_NAMES,
+  type TimeframeName,
+} from '@flowtrace/core';
 import type {
   CandleIterationOptions,
   CandleQueryOptions,
   CandleStoragePort,
 } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
-import { InvalidQueryError } from '../errors/StorageErrors';
+import { InvalidCandleKeyError, InvalidQueryError } from '../errors/StorageErrors';
 
 export interface ResolvedQuery {
   readonly startTime: number;
@@ -32,13 +38,76 @@ export function resolveQuery(options: CandleQueryOptions | undefined): ResolvedQ
 }
 
 /**
- * The series arguments of a read must be strings. A series never stored (also
- * one whose names or timeframe no save would accept) reads as empty: no error.
+ * The series arguments of a read must be strings (`InvalidQueryError`). Only
+ * their type: the reader of the original platform's data
+ * (LegacySqliteCandleReader) must reach series whose names our stores refuse,
+ * to report them. Our stores check the names too: `checkSeriesQuery`.
  */
 export function checkSeriesArguments(symbol: unknown, exchange: unknown, timeframe: unknown): void {
   if (typeof symbol !== 'string') throw new InvalidQueryError('symbol must be a string');
   if (typeof exchange !== 'string') throw new InvalidQueryError('exchange must be a string');
   if (typeof timeframe !== 'string') throw new InvalidQueryError('timeframe must be a string');
+}
+
+/** A name as it appears in a message: quoted and escaped (control characters), long ones cut. */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 72 ? `${value.slice(0, 64)}…` : value);
+}
+
+function nameProblem(kind: 'exchange' | 'symbol', value: string): string | undefined {
+  const problem = explainUnsafeName(value);
+  return problem === undefined ? undefined : `${kind} ${shown(value)} ${problem}`;
+}
+
+function timeframeProblem(value: string): string | undefined {
+  return isTimeframeName(value)
+    ? undefined
+    : `timeframe ${shown(value)} is not one of ${TIMEFRAME_NAMES.join(', ')}`;
+}
+
+/**
+ * Why no store can hold a series of these names (the rules a save applies to
+ * a candle's `ex`, `s`, `i`: core's safe names and timeframes), or undefined
+ * when a store can.
+ */
+export function seriesKeyProblem(exchange: string, symbol: string, timeframe: string): string | undefined {
+  return nameProblem('exchange', exchange) ?? nameProblem('symbol', symbol) ?? timeframeProblem(timeframe);
+}
+
+/** Whether a store can hold a series of these names (`seriesKeyProblem` finds nothing). */
+export function isStorableSeries(series: { exchange: string; symbol: string; timeframe: string }): boolean {
+  return seriesKeyProblem(series.exchange, series.symbol, series.timeframe) === undefined;
+}
+
+/**
+ * The series arguments of a read from one of our stores: strings
+ * (`InvalidQueryError`, FLOWTRACE_INVALID_QUERY), and names a save would
+ * accept (`InvalidCandleKeyError`, FLOWTRACE_INVALID_CANDLE_KEY, the error a
+ * save of a candle with such names gets). A series no store can hold (`1M`
+ * for `1m`, `BTC/USDT`) is a mistake in the query, not an empty series; a
+ * valid series never stored (`btcusdt` beside `BTCUSDT`: names are
+ * case-sensitive) reads as empty.
+ */
+export function checkSeriesQuery(symbol: unknown, exchange: unknown, timeframe: unknown): void {
+  checkSeriesArguments(symbol, exchange, timeframe);
+  const problem = seriesKeyProblem(exchange as string, symbol as string, timeframe as string);
+  if (problem) throw new InvalidCandleKeyError(`No store can hold the series asked for: ${problem}`);
+}
+
+/**
+ * `iterate()` filters of one of our stores, after `resolveIteration`: a filter
+ * given must be a name a save would accept (`InvalidCandleKeyError`, as
+ * `checkSeriesQuery`); an omitted one matches everything.
+ */
+export function checkIterationNames(
+  filter: Pick<ResolvedIteration, 'exchange' | 'symbol' | 'timeframe'>,
+): void {
+  const { exchange, symbol, timeframe } = filter;
+  const problem =
+    (exchange === undefined ? undefined : nameProblem('exchange', exchange)) ??
+    (symbol === undefined ? undefined : nameProblem('symbol', symbol)) ??
+    (timeframe === undefined ? undefined : timeframeProblem(timeframe));
+  if (problem) throw new InvalidCandleKeyError(`No store can hold the series filtered for: ${problem}`);
 }
 
 export interface ResolvedIteration {

@@ -9,7 +9,12 @@ export class StorageClosedError extends FlowTracePersistenceError {
   }
 }
 
-/** A candle's key (exchange, symbol, timeframe, open time) cannot be stored. */
+/**
+ * A candle's key (exchange, symbol, timeframe, open time) cannot be stored; also
+ * a read (`findBySymbol`, `findLatest`, `findRange`, an `iterate()` filter) that
+ * names a series no store can hold (an unsafe exchange or symbol name, an
+ * unknown timeframe such as `1M`), so a typo is not mistaken for "no data".
+ */
 export class InvalidCandleKeyError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_INVALID_CANDLE_KEY';
   readonly retryable = false;

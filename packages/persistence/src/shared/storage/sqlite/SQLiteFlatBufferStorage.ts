@@ -10,8 +10,9 @@ import type {
 import { candleKeyOf, checkStorableCandle } from '../candle/candleKeyOf';
 import { compareSeries } from '../candle/compareSeries';
 import {
+  checkIterationNames,
   checkLatestCount,
-  checkSeriesArguments,
+  checkSeriesQuery,
   resolveIteration,
   resolveQuery,
 } from '../candle/queryOptions';
@@ -108,7 +109,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     options?: CandleQueryOptions,
   ): Promise<FootprintCandleDTO[]> {
     const query = resolveQuery(options);
-    checkSeriesArguments(symbol, exchange, timeframe);
+    checkSeriesQuery(symbol, exchange, timeframe);
     await this.readBarrier();
     if (query.limit === 0) return [];
     const database = this.databases.forRead(exchange);
@@ -137,7 +138,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     options?: CandleQueryOptions,
   ): Promise<Uint8Array[]> {
     const query = resolveQuery(options);
-    checkSeriesArguments(symbol, exchange, timeframe);
+    checkSeriesQuery(symbol, exchange, timeframe);
     await this.readBarrier();
     if (query.limit === 0) return [];
     const database = this.databases.forRead(exchange);
@@ -154,7 +155,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     n: number,
   ): Promise<FootprintCandleDTO[]> {
     checkLatestCount(n);
-    checkSeriesArguments(symbol, exchange, timeframe);
+    checkSeriesQuery(symbol, exchange, timeframe);
     await this.readBarrier();
     if (n === 0) return [];
     const database = this.databases.forRead(exchange);
@@ -181,6 +182,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
 
   async *iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
     const { startTime, endTime, ...filter } = resolveIteration(options);
+    checkIterationNames(filter);
     const series = (await this.listSeries()).filter(
       (info) =>
         (filter.exchange === undefined || info.exchange === filter.exchange) &&

@@ -13,7 +13,8 @@ import { type CandleRange, CandleRangeBuilder } from '../../../../shared/storage
 import { MAX_OPEN_TIME, storableCandleKey } from '../../../../shared/storage/candle/candleKeyOf';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
 import {
-  checkSeriesArguments,
+  checkIterationNames,
+  checkSeriesQuery,
   findLatestViaRange,
   resolveIteration,
   resolveQuery,
@@ -1104,7 +1105,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   ): Promise<CandleRange> {
     this.assertOpen();
     const query = resolveQuery(options);
-    checkSeriesArguments(symbol, exchange, timeframe);
+    checkSeriesQuery(symbol, exchange, timeframe);
     const readOnly = this.config.readOnly;
     // Read-only: new partition files are registered now; each file is loaded, or its appended
     // blocks (or compacted copy) picked up, when the query reaches it: a query costs no more for
@@ -1179,6 +1180,7 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   async *iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
     this.assertOpen();
     const filter = resolveIteration(options);
+    checkIterationNames(filter);
     if (this.config.readOnly) await this.scanTree();
     const start = filter.startTime;
     const end = filter.endTime;

@@ -4,7 +4,8 @@ import { candlesEqual } from '../../../../shared/storage/candle/candlesEqual';
 import { compareSeries } from '../../../../shared/storage/candle/compareSeries';
 import { copyCandle } from '../../../../shared/storage/candle/copyCandle';
 import {
-  checkSeriesArguments,
+  checkIterationNames,
+  checkSeriesQuery,
   findLatestViaRange,
   resolveIteration,
   resolveQuery,
@@ -73,7 +74,7 @@ export class InMemoryCandleStorage implements CandleStoragePort {
   ): Promise<FootprintCandleDTO[]> {
     this.assertOpen();
     const query = resolveQuery(options);
-    checkSeriesArguments(symbol, exchange, timeframe);
+    checkSeriesQuery(symbol, exchange, timeframe);
     const series = this.series.get(seriesKeyToString({ exchange, symbol, timeframe }));
     if (!series || query.limit === 0) return [];
     let times = sortedTimesOf(series).filter((time) => time >= query.startTime && time <= query.endTime);
@@ -112,6 +113,7 @@ export class InMemoryCandleStorage implements CandleStoragePort {
   async *iterate(options?: CandleIterationOptions): AsyncIterable<FootprintCandleDTO> {
     this.assertOpen();
     const { startTime, endTime, ...filter } = resolveIteration(options);
+    checkIterationNames(filter);
     const matching = [...this.series.values()]
       .filter(
         (series) =>

@@ -83,6 +83,10 @@ export function isPartialSaveRejection(error: unknown): error is PartialSaveReje
  *   reads return the latest version.
  * - Reads return plain `FootprintCandleDTO` objects equal (`Object.is` on every
  *   number) to what was saved.
+ * - A read naming a series no store can hold (an exchange or symbol that is not
+ *   a safe name, an unknown timeframe such as `1M`; an `iterate()` filter
+ *   likewise) rejects with FLOWTRACE_INVALID_CANDLE_KEY, as a save of such a
+ *   candle; a valid series without data reads as empty.
  */
 export interface CandleStoragePort {
   save(candle: FootprintCandleDTO): Promise<SaveResult>;
