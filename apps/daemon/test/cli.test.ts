@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   cpSync,
@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDLE_CSV_COLUMNS, candleToCsvRow, csvRowToObject, splitCsvRecord } from '../src/cli/candleCsv';
 import { runCli as runCliInProcess } from '../src/cli/runCli';
 import { parseTime } from '../src/cli/time';
-import { entryCommand, runCli, runCliIntoHead } from './daemonProcess';
+import { entryCommand, runCli, runCliIntoHead, waitFor } from './daemonProcess';
 
 let dir: string;
 const candles1m = generateFootprintCandles({
@@ -533,6 +534,56 @@ describe(`flowtrace CLI: operator mistakes get clear errors and lose nothing (${
     const missing = await runCli(['export', join(dir, 'no-store'), '--out', earlier], dir);
     expect(missing.code).toBe(1);
     expect(readFileSync(earlier, 'utf8')).toBe('an earlier export\n');
+  });
+
+  it('export --out replaces an earlier file only once complete: a bad name (exit 2) or a kill -9 mid-export leaves it as it was', async () => {
+    const earlier = join(dir, 'replaced-export.jsonl');
+    writeFileSync(earlier, 'an earlier export\n');
+    const badName = await runCli(
+      ['export', join(dir, 'ftcd'), '--symbol', 'BTC/USDT', '--out', earlier],
+      dir,
+    );
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toBe(
+      'flowtrace export: --symbol "BTC/USDT" must start with a letter or digit and contain only letters, digits, "_", "-" and "."\n',
+    );
+    const badQuery = await runCli(
+      ['query', join(dir, 'ftcd'), ...filter.slice(2), '--exchange', '../x'],
+      dir,
+    );
+    expect(badQuery.code).toBe(2);
+    expect(badQuery.stderr).toContain('--exchange "../x" must not contain ".."');
+
+    // An export long enough to be killed half-way through.
+    const big = join(dir, 'big-export-store');
+    const store = await openCandleStore({ baseDir: big });
+    await store.saveMany(
+      generateFootprintCandles({
+        seed: 5,
+        count: 50_000,
+        bins: 20,
+        symbol: 'LTCUSDT',
+        tickValue: 0.01,
+        startPrice: 80,
+      }),
+    );
+    await store.close();
+    const child = spawn(process.execPath, [...entryCommand('cli').args, 'export', big, '--out', earlier], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+    const aside = join(dir, `.replaced-export.jsonl.${child.pid}.tmp`);
+    await waitFor(() => existsSync(aside) && statSync(aside).size > 0, 'the export writing aside');
+    child.kill('SIGKILL');
+    await exited;
+    expect(readFileSync(earlier, 'utf8')).toBe('an earlier export\n');
+    rmSync(aside);
+
+    const done = await runCli(['export', join(dir, 'ftcd'), ...filter, '--out', earlier], dir);
+    expect(done.code, done.stderr).toBe(0);
+    expect(readFileSync(earlier, 'utf8').trimEnd().split('\n')).toHaveLength(candles1m.length);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.replaced-export'))).toEqual([]);
   });
 
   it('a stray positional is a usage error (exit 2), not ignored: export <store> out.jsonl, import <store> a b, migrate', async () => {

@@ -1,4 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { CliError } from './CliError';
 import type { Output } from './output';
 
@@ -10,16 +11,28 @@ const CHUNK_BYTES = 64 * 1024;
  * disk) and report a bad path (ENOENT, EISDIR) or a full disk as an 'error'
  * event nobody listens to: a crash with a stack trace. Here each is thrown
  * where it happens, as a CliError (exit 1).
+ *
+ * A regular file (or a new one) is written aside and renamed over `path` only
+ * by `commit()`, once the whole export is written and fsync'd: an export that
+ * fails half-way (a read error, a full disk, a kill) leaves the earlier file
+ * at `path` as it was, never an empty or truncated one in its place. A path
+ * that is not a regular file (`/dev/stdout`, a FIFO) is written in place.
  */
 export class FileOutput implements Output {
   readonly isTTY = false;
   private readonly fd: number;
+  /** Where the export is written until `commit()`; undefined when written in place. */
+  private readonly aside: string | undefined;
   private pending: string[] = [];
   private pendingLength = 0;
+  private finished = false;
 
   constructor(private readonly path: string) {
+    this.aside = isSpecialFile(path)
+      ? undefined
+      : join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
     try {
-      this.fd = openSync(path, 'w');
+      this.fd = openSync(this.aside ?? path, 'w');
     } catch (error) {
       throw new CliError(`cannot write --out ${path}: ${(error as Error).message}`, 1);
     }
@@ -31,13 +44,32 @@ export class FileOutput implements Output {
     if (this.pendingLength >= CHUNK_BYTES) this.flush();
   }
 
-  /** Writes what is pending and closes the file. */
-  close(): void {
+  /** Writes what is pending, makes it durable and puts the file in place of `path`. */
+  commit(): void {
     try {
       this.flush();
-    } finally {
-      closeSync(this.fd);
+      if (this.aside !== undefined) fsyncSync(this.fd);
+    } catch (error) {
+      this.close();
+      throw error;
     }
+    this.finished = true;
+    closeSync(this.fd);
+    if (this.aside === undefined) return;
+    try {
+      renameSync(this.aside, this.path);
+    } catch (error) {
+      rmSync(this.aside, { force: true });
+      throw new CliError(`cannot write --out ${this.path}: ${(error as Error).message}`, 1);
+    }
+  }
+
+  /** Closes the file unless `commit()` did: what was written aside is then removed, `path` left as it was. */
+  close(): void {
+    if (this.finished) return;
+    this.finished = true;
+    closeSync(this.fd);
+    if (this.aside !== undefined) rmSync(this.aside, { force: true });
   }
 
   private flush(): void {
@@ -49,5 +81,14 @@ export class FileOutput implements Output {
     } catch (error) {
       throw new CliError(`cannot write --out ${this.path}: ${(error as Error).message}`, 1);
     }
+  }
+}
+
+/** Whether `path` exists and is not a regular file (a device, a FIFO, a socket). */
+function isSpecialFile(path: string): boolean {
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
   }
 }

@@ -6,6 +6,7 @@ import { openStore, storeProblemWarnings } from '../openStore';
 import { type Output, type Warn, writeCandles } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
+import { checkNameOptions } from '../seriesOptions';
 import { parseTimeRange } from '../time';
 import { parseFormat } from './query';
 
@@ -34,6 +35,7 @@ export async function exportCommand(argv: string[], out: Output, warn: Warn): Pr
   const [baseDir] = positionals;
   rejectExtraPositionals(positionals, 1);
   if (!baseDir) throw new CliError('missing <store>');
+  checkNameOptions(values);
   if (values.timeframe !== undefined && !isTimeframeName(values.timeframe)) {
     throw new CliError(`unknown timeframe "${values.timeframe}"`);
   }
@@ -64,6 +66,7 @@ export async function exportCommand(argv: string[], out: Output, warn: Warn): Pr
       }
     }
     await writeCandles(counted(), format, target);
+    file?.commit();
     warnings = storeProblemWarnings(store);
   } finally {
     await store.close();

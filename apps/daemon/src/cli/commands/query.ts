@@ -4,6 +4,7 @@ import { CliError } from '../CliError';
 import { openStore, storeProblemWarnings } from '../openStore';
 import { type CandleFormat, type Output, type Warn, writeCandles } from '../output';
 import { rejectExtraPositionals } from '../positionals';
+import { checkNameOptions } from '../seriesOptions';
 import { parseTimeRange } from '../time';
 
 export const queryHelp = `Usage: flowtrace query <store> --exchange <ex> --symbol <sym> --timeframe <tf>
@@ -48,6 +49,7 @@ export async function queryCommand(argv: string[], out: Output, warn: Warn): Pro
   const { exchange, symbol, timeframe } = values;
   if (!exchange || !symbol || !timeframe)
     throw new CliError('--exchange, --symbol and --timeframe are required');
+  checkNameOptions({ exchange, symbol });
   if (!isTimeframeName(timeframe)) throw new CliError(`unknown timeframe "${timeframe}"`);
   if (values.order !== 'asc' && values.order !== 'desc') throw new CliError('--order must be asc or desc');
   const limit = values.limit === undefined ? undefined : Number(values.limit);
