@@ -31,7 +31,8 @@ export function encodeBlocks(
   let offset = options.offset;
   for (let first = 0; first < candles.length; first += options.perBlock) {
     const part = candles.slice(first, first + options.perBlock);
-    const { codec, payload } = BinarySerializer.encodeRowsBlock(
+    // A view of the encoder's buffer when uncompressed: encodeBlock below copies it into the block.
+    const { codec, payload } = BinarySerializer.encodeRowsBlockView(
       part.map((candle) => candle.columns),
       part.map((candle) => candle.row),
       options.compression,

@@ -4,7 +4,12 @@ import { FtcdDecodeError } from '../../errors/StorageErrors';
 import { ByteReader } from './ByteReader';
 import { ByteWriter } from './ByteWriter';
 import { BinTable, decodeBinColumns, encodeBinColumns, SCRATCH } from './binColumns';
-import { CandleColumns, type CandleNumberField, OPTIONAL_BIN_FIELDS } from './CandleColumns';
+import {
+  CandleColumns,
+  type CandleNumberField,
+  OPTIONAL_BIN_FIELDS,
+  type OptionalBinField,
+} from './CandleColumns';
 import {
   decodeGroup,
   encodeGroup,
@@ -19,8 +24,8 @@ import {
   decodeFlagColumn,
   decodeFlagColumnInto,
   decodeTextColumn,
-  encodeFlagColumn,
   encodeTextColumn,
+  writeFlagColumn,
 } from './textColumns';
 
 /** A candle as a block holds it: exactly the wire DTO (every field, optional bin fields when present). */
@@ -94,6 +99,19 @@ export class BinarySerializer {
     allowCompression = true,
   ): EncodedBlock {
     return compressOwned(encodePayload(sources, rows), allowCompression);
+  }
+
+  /**
+   * `encodeRowsBlock` for a caller that copies the payload at once (the block
+   * framing does): an uncompressed payload is then a view of the encoder's
+   * buffer, valid only until the next encode, instead of a copy of its own.
+   */
+  static encodeRowsBlockView(
+    sources: readonly CandleColumns[],
+    rows: ArrayLike<number>,
+    allowCompression = true,
+  ): EncodedBlock {
+    return BinarySerializer.compress(encodePayload(sources, rows), allowCompression);
   }
 
   /** Picks the codec of a columnar payload: compressed when that saves >= 10 %. */
@@ -257,28 +275,44 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
   const count = rows.length;
   const writer = PAYLOAD_WRITER;
   writer.reset();
-  // Plain loops and module-level helpers: a one-candle block (a live save) is mostly fixed costs.
-  const scratch = new Float64Array(count);
-  const column = new Float64Array(count);
+  // Plain loops, module-level helpers and reused working memory: a one-candle block (a live
+  // save) is mostly fixed costs.
+  const column = SCRATCH.floats(CANDLE_COLUMN_SLOT, count);
+  const ints = SCRATCH.floats(CANDLE_INTS_SLOT, count);
 
   writer.varint(count);
   gatherColumn(column, sources, rows, 't');
-  encodeGroup(writer, column, scratch, 0, count, KIND_DELTA);
-  const text = new Array<string>(count);
+  encodeGroup(writer, column, ints, 0, count, KIND_DELTA);
+  const text = TEXT_SCRATCH;
   for (const field of TEXT_COLUMNS) {
-    for (let index = 0; index < count; index += 1) text[index] = sources[index]!.text[field][rows[index]!]!;
-    encodeTextColumn(writer, text);
+    gatherText(text, sources, rows, field);
+    encodeTextColumn(writer, text, count);
   }
-  const flags = new Uint8Array(count);
-  for (let index = 0; index < count; index += 1) flags[index] = sources[index]!.x[rows[index]!]!;
-  encodeFlagColumn(writer, flags);
-  for (let k = 0; k < CANDLE_COLUMNS.length; k += 1) {
-    const [field, kind] = CANDLE_COLUMNS[k]!;
-    gatherColumn(column, sources, rows, field);
-    encodeGroup(writer, column, scratch, 0, count, kind);
+  const flags = SCRATCH.bytes(FLAGS_SLOT, count);
+  let set = 0;
+  for (let index = 0; index < count; index += 1) {
+    const flag = sources[index]!.x[rows[index]!]!;
+    flags[index] = flag;
+    set += flag;
+  }
+  writeFlagColumn(writer, flags, count, set);
+  for (let k = 0; k < CANDLE_COLUMN_FIELDS.length; k += 1) {
+    gatherColumn(column, sources, rows, CANDLE_COLUMN_FIELDS[k]!);
+    const exponent = encodeGroup(
+      writer,
+      column,
+      ints,
+      0,
+      count,
+      CANDLE_COLUMN_KINDS[k]!,
+      undefined,
+      HINTS[k],
+    );
+    if (exponent >= 0) HINTS[k] = exponent;
   }
 
-  const binStarts = new Int32Array(count + 1);
+  const binStarts = SCRATCH.int32(BIN_STARTS_SLOT, count + 1);
+  binStarts[0] = 0;
   for (let index = 0; index < count; index += 1) {
     const source = sources[index]!;
     const row = rows[index]!;
@@ -286,22 +320,122 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
     binStarts[index + 1] = binStarts[index]! + bins;
     writer.varint(bins);
   }
-  const table = new BinTable(binStarts, count);
-  const { values, present } = table;
-  const { tp: toTp, bv: toBv, sv: toSv, v: toV, bq: toBq, sq: toSq, q: toQ } = values;
-  const { bq: presentBq, sq: presentSq, q: presentQ } = present;
-  for (let index = 0; index < count; index += 1) {
+  const table = new BinTable(binStarts, count, 'filled-by-caller');
+  const presentBins = gatherBins(table, sources, rows);
+  writeFlagColumn(writer, table.present.bq, table.binCount, presentBins.bq);
+  writeFlagColumn(writer, table.present.sq, table.binCount, presentBins.sq);
+  writeFlagColumn(writer, table.present.q, table.binCount, presentBins.q);
+  encodeBinColumns(writer, table);
+  const totals = new TotalsCodec(table);
+  for (let k = 0; k < TOTAL_COLUMNS.length; k += 1) {
+    const field = TOTAL_COLUMNS[k]!;
+    gatherColumn(column, sources, rows, field);
+    const hint = TOTAL_HINTS_FIRST + k;
+    const exponent = encodeGroup(
+      writer,
+      column,
+      totals.ints(field),
+      0,
+      count,
+      KIND_PLAIN,
+      totals.prediction(field),
+      HINTS[hint],
+    );
+    totals.record(field, exponent);
+    if (exponent >= 0) HINTS[hint] = exponent;
+  }
+  return writer.written();
+}
+
+/** Scratch slots of the payload encoder (binColumns.ts, SCRATCH, lists who uses which). */
+const CANDLE_COLUMN_SLOT = 28;
+const CANDLE_INTS_SLOT = 29;
+const FLAGS_SLOT = 13;
+const BIN_STARTS_SLOT = 0;
+/**
+ * The exponent of each candle number column in the last block encoded
+ * (CANDLE_COLUMNS, then TOTAL_COLUMNS): the guess `encodeGroup` tries first.
+ */
+const HINTS = new Int8Array(CANDLE_COLUMNS.length + TOTAL_COLUMNS.length);
+const TOTAL_HINTS_FIRST = CANDLE_COLUMNS.length;
+/** The text of one column of the block being encoded (rows past the block's count are stale). */
+const TEXT_SCRATCH: string[] = [];
+
+/** CANDLE_COLUMNS as two arrays: no destructuring per column and block. */
+const CANDLE_COLUMN_FIELDS: readonly CandleNumberField[] = CANDLE_COLUMNS.map(([field]) => field);
+const CANDLE_COLUMN_KINDS: readonly (typeof KIND_PLAIN | typeof KIND_DELTA)[] = CANDLE_COLUMNS.map(
+  ([, kind]) => kind,
+);
+
+/**
+ * column[k] = the `field` of `sources[k]`'s row `rows[k]`. The column array is
+ * looked up once per run of rows from one source (usually the whole block):
+ * a lookup by field name per value is a megamorphic property load.
+ */
+function gatherColumn(
+  column: Float64Array,
+  sources: readonly CandleColumns[],
+  rows: ArrayLike<number>,
+  field: CandleNumberField,
+): void {
+  let source: CandleColumns | undefined;
+  let values = column;
+  for (let index = 0; index < rows.length; index += 1) {
+    if (sources[index] !== source) {
+      source = sources[index]!;
+      values = source.numbers[field];
+    }
+    column[index] = values[rows[index]!]!;
+  }
+}
+
+/** `gatherColumn` of a text field, into `text`. */
+function gatherText(
+  text: string[],
+  sources: readonly CandleColumns[],
+  rows: ArrayLike<number>,
+  field: (typeof TEXT_COLUMNS)[number],
+): void {
+  let source: CandleColumns | undefined;
+  let values: readonly string[] = text;
+  for (let index = 0; index < rows.length; index += 1) {
+    if (sources[index] !== source) {
+      source = sources[index]!;
+      values = source.text[field];
+    }
+    text[index] = values[rows[index]!]!;
+  }
+}
+
+/**
+ * Copies the bins of the picked rows into `table` (values, presence flags)
+ * and sets its coverage, counting the flags as it copies them; returns how
+ * many of each optional field are present.
+ */
+function gatherBins(
+  table: BinTable,
+  sources: readonly CandleColumns[],
+  rows: ArrayLike<number>,
+): Record<OptionalBinField, number> {
+  const { tp: toTp, bv: toBv, sv: toSv, v: toV, bq: toBq, sq: toSq, q: toQ } = table.values;
+  const { bq: presentBq, sq: presentSq, q: presentQ } = table.present;
+  const { bq: coverBq, sq: coverSq, q: coverQ } = table.coverage;
+  const starts = table.binStarts;
+  let totalBq = 0;
+  let totalSq = 0;
+  let totalQ = 0;
+  for (let index = 0; index < rows.length; index += 1) {
     const source = sources[index]!;
     const row = rows[index]!;
     const from = source.binStarts[row]!;
     const to = source.binStarts[row + 1]!;
     // Plain loops: a subarray() view per field and candle costs more than the copy.
-    const shift = binStarts[index]! - from;
+    const shift = starts[index]! - from;
     const { tp, bv, sv, v, bq, sq, q } = source.bins;
-    const has = source.present;
-    const hasBq = has.bq;
-    const hasSq = has.sq;
-    const hasQ = has.q;
+    const { bq: hasBq, sq: hasSq, q: hasQ } = source.present;
+    let countBq = 0;
+    let countSq = 0;
+    let countQ = 0;
     for (let b = from; b < to; b += 1) {
       const at = b + shift;
       toTp[at] = tp[b]!;
@@ -311,34 +445,30 @@ function encodePayload(sources: readonly CandleColumns[], rows: ArrayLike<number
       toBq[at] = bq[b]!;
       toSq[at] = sq[b]!;
       toQ[at] = q[b]!;
-      presentBq[at] = hasBq[b]!;
-      presentSq[at] = hasSq[b]!;
-      presentQ[at] = hasQ[b]!;
+      const flagBq = hasBq[b]!;
+      const flagSq = hasSq[b]!;
+      const flagQ = hasQ[b]!;
+      presentBq[at] = flagBq;
+      presentSq[at] = flagSq;
+      presentQ[at] = flagQ;
+      countBq += flagBq;
+      countSq += flagSq;
+      countQ += flagQ;
     }
+    const bins = to - from;
+    coverBq[index] = coverageOf(countBq, bins);
+    coverSq[index] = coverageOf(countSq, bins);
+    coverQ[index] = coverageOf(countQ, bins);
+    totalBq += countBq;
+    totalSq += countSq;
+    totalQ += countQ;
   }
-  for (const field of OPTIONAL_BIN_FIELDS) encodeFlagColumn(writer, present[field]);
-  table.computeCoverage();
-  encodeBinColumns(writer, table);
-  const totals = new TotalsCodec(table);
-  for (const field of TOTAL_COLUMNS) {
-    gatherColumn(column, sources, rows, field);
-    totals.record(
-      field,
-      encodeGroup(writer, column, totals.ints(field), 0, count, KIND_PLAIN, totals.prediction(field)),
-    );
-  }
-  return writer.written();
+  return { bq: totalBq, sq: totalSq, q: totalQ };
 }
 
-/** column[k] = the `field` of `sources[k]`'s row `rows[k]`. */
-function gatherColumn(
-  column: Float64Array,
-  sources: readonly CandleColumns[],
-  rows: ArrayLike<number>,
-  field: CandleNumberField,
-): void {
-  for (let index = 0; index < column.length; index += 1)
-    column[index] = sources[index]!.numbers[field][rows[index]!]!;
+/** A candle's coverage of an optional field (see BinTable.coverage): 0 none, 1 partly, 2 every bin. */
+function coverageOf(present: number, bins: number): number {
+  return present === 0 ? 0 : present === bins ? 2 : 1;
 }
 
 function decodePayload(payload: Uint8Array): BinaryCandle[] {
@@ -381,7 +511,7 @@ function decodeColumns(payload: Uint8Array, ownColumns = true): CandleColumns {
   // they are decoded into memory of their own, one buffer of values and one of flags (a live-written
   // block holds one candle, and ten small backing stores per block were a large part of reading such
   // a day).
-  const table = new BinTable(binStarts, count, ownColumns);
+  const table = new BinTable(binStarts, count, ownColumns ? 'owned' : 'scratch');
   for (const field of OPTIONAL_BIN_FIELDS)
     table.computeFieldCoverage(field, decodeFlagColumnInto(reader, table.present[field]));
   decodeBinColumns(reader, table);

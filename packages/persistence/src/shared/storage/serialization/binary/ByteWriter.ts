@@ -1,3 +1,9 @@
+/**
+ * Largest |value| a zigzag run stores: its zigzag is then below 2^53, so
+ * writing and reading it are exact (numberGroup.ts, MAX_STORED).
+ */
+export const MAX_ZIGZAG_SOURCE = 2 ** 52 - 1;
+
 /** Growable little-endian byte buffer with LEB128 varints (exact up to 2^53 via arithmetic, not bit ops). */
 export class ByteWriter {
   private buffer: Uint8Array;
@@ -40,55 +46,33 @@ export class ByteWriter {
   /** Unsigned LEB128 of a non-negative integer <= 2^54. */
   varint(value: number): void {
     this.reserve(8);
-    let rest = value;
-    while (rest >= 0x80) {
-      if (rest < 0x10000000) {
-        // Small enough for bit operations from here on.
-        let small = rest;
-        while (small >= 0x80) {
-          this.buffer[this.length++] = (small & 0x7f) | 0x80;
-          small >>>= 7;
-        }
-        this.buffer[this.length++] = small;
-        return;
-      }
-      this.buffer[this.length++] = (rest % 128) | 0x80;
-      rest = Math.floor(rest / 128);
-    }
-    this.buffer[this.length++] = rest;
+    this.length = putVarint(this.buffer, this.length, value);
   }
 
   /**
-   * Zigzag varints of values[start..end) (each |value| <= 2^52), or with
-   * `delta` of the differences from the previous value (the first from 0).
-   * One bounds reservation and no call per value: this is the encoder's
-   * innermost loop.
+   * Zigzag varints of values[start..end), or with `delta` of the differences
+   * from the previous value (the first from 0), after a `mode` byte. Writes
+   * nothing and returns false when one of them is not storable exactly
+   * (|value| > 2^52 − 1, or not a number): the check and the write are one
+   * pass, as this is the encoder's innermost loop. One bounds reservation and
+   * no call per value.
    */
-  zigzagRun(values: Float64Array, start: number, end: number, delta = false): void {
-    this.reserve((end - start) * 8);
+  zigzagRun(mode: number, values: Float64Array, start: number, end: number, delta: boolean): boolean {
+    this.reserve(1 + (end - start) * 8);
     const buffer = this.buffer;
     let at = this.length;
+    buffer[at++] = mode;
     let previous = 0;
     for (let j = start; j < end; j += 1) {
       const value = values[j]!;
       const signed = delta ? value - previous : value;
       previous = value;
-      let rest = signed >= 0 ? signed * 2 : -signed * 2 - 1;
-      if (rest < 0x80) {
-        buffer[at++] = rest;
-        continue;
-      }
-      while (rest >= 0x10000000) {
-        buffer[at++] = (rest % 128) | 0x80;
-        rest = Math.floor(rest / 128);
-      }
-      while (rest >= 0x80) {
-        buffer[at++] = (rest & 0x7f) | 0x80;
-        rest >>>= 7;
-      }
-      buffer[at++] = rest;
+      // A computed |difference| <= 2^52 − 1 implies the exact difference was representable.
+      if (!(Math.abs(signed) <= MAX_ZIGZAG_SOURCE)) return false;
+      at = putVarint(buffer, at, signed >= 0 ? signed * 2 : -signed * 2 - 1);
     }
     this.length = at;
+    return true;
   }
 
   /** The bytes written, as a view valid until the next write or `reset()`. */
@@ -100,4 +84,40 @@ export class ByteWriter {
   reset(): void {
     this.length = 0;
   }
+}
+
+/**
+ * Writes the LEB128 of `value` (a non-negative integer <= 2^54) at
+ * buffer[at..] and returns the position after it. Up to four bytes (28 bits,
+ * most values) by branches on the size rather than a loop; longer ones with
+ * exact float arithmetic (bit operations stop at 32 bits).
+ */
+function putVarint(buffer: Uint8Array, at: number, value: number): number {
+  if (value < 0x80) {
+    buffer[at] = value;
+    return at + 1;
+  }
+  if (value < 0x4000) {
+    buffer[at] = (value & 0x7f) | 0x80;
+    buffer[at + 1] = value >>> 7;
+    return at + 2;
+  }
+  if (value < 0x200000) {
+    buffer[at] = (value & 0x7f) | 0x80;
+    buffer[at + 1] = ((value >>> 7) & 0x7f) | 0x80;
+    buffer[at + 2] = value >>> 14;
+    return at + 3;
+  }
+  let rest = value;
+  let position = at;
+  while (rest >= 0x10000000) {
+    buffer[position++] = (rest % 128) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  while (rest >= 0x80) {
+    buffer[position++] = (rest & 0x7f) | 0x80;
+    rest >>>= 7;
+  }
+  buffer[position++] = rest;
+  return position;
 }

@@ -1,6 +1,6 @@
 import { FtcdDecodeError } from '../../errors/StorageErrors';
 import type { ByteReader } from './ByteReader';
-import type { ByteWriter } from './ByteWriter';
+import { type ByteWriter, MAX_ZIGZAG_SOURCE } from './ByteWriter';
 
 /**
  * One "group" of numbers in a block payload (see docs/formats/ftcd.md,
@@ -22,7 +22,7 @@ const MAX_INT = Number.MAX_SAFE_INTEGER;
  * running sums) are all exact. Checking this while encoding is what lets the
  * encoder skip a decode-and-compare pass.
  */
-const MAX_STORED = 2 ** 52 - 1;
+const MAX_STORED = MAX_ZIGZAG_SOURCE;
 
 export const POW10: readonly number[] = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
 
@@ -69,10 +69,17 @@ const NOT_FILLED = 64;
  * integer (the exponent only rises), or -1; in one pass it also leaves the
  * integers at that exponent in ints[start..end). The result has NOT_FILLED
  * set when a value before the last rise is not exact at the final exponent.
+ * `hint` is a guess of the first value's exponent (see `firstExponent`).
  */
-function scanExponent(values: ArrayLike<number>, ints: Float64Array, start: number, end: number): number {
-  let exponent = 0;
-  let scale = 1;
+function scanExponent(
+  values: ArrayLike<number>,
+  ints: Float64Array,
+  start: number,
+  end: number,
+  hint: number,
+): number {
+  let exponent = start < end ? firstExponent(values[start]!, hint) : 0;
+  let scale = POW10[exponent]!;
   let raisedAt = start;
   for (let j = start; j < end; j += 1) {
     const x = values[j]!;
@@ -89,6 +96,38 @@ function scanExponent(values: ArrayLike<number>, ints: Float64Array, start: numb
   // Values before the last rise were scaled at a smaller exponent: redo them (usually none or one).
   if (raisedAt > start && !integersAt(values, ints, start, raisedAt, exponent)) return exponent | NOT_FILLED;
   return exponent;
+}
+
+/** Below this, |x|·10^e is small enough for `firstExponent`'s argument (with a factor 2 to spare). */
+const RISES_EXACTLY_BELOW = 2 ** 49;
+
+/**
+ * Where scanning a group that starts with x may start: at `hint` when that
+ * is provably the smallest exponent at which x is exact, else at 0. Scanning
+ * from 0 raises the exponent one step at a time, a rounding and a division
+ * per step, up to eight steps for the quantities of a group's first value;
+ * the hint (the exponent of the same column's group in the previous candle
+ * or block) is usually right and costs two steps.
+ *
+ * Why two checks prove it: when x is exact at e (r = round(x·10^e), and
+ * r / 10^e gives back x) and 10·|r| < 2^50, x is exact at e + 1 as well:
+ * x·10^(e+1) is within 10·|r|·2^-52 < 0.5 of 10·r, so it rounds to 10·r, and
+ * 10·r / 10^(e+1) is the same rational as r / 10^e, so it rounds to the same
+ * double, x. With |x|·10^(hint−1) < 2^49 that holds at every e < hint − 1, so
+ * x exact at some e < hint − 1 would make it exact at hint − 1: not exact at
+ * hint − 1 but exact at hint means hint is the smallest, the exponent the
+ * scan from 0 would reach.
+ */
+function firstExponent(x: number, hint: number): number {
+  if (!(hint > 0 && hint <= MAX_EXPONENT && Math.abs(x) * POW10[hint - 1]! < RISES_EXACTLY_BELOW)) return 0;
+  return exactAt(x, hint) && !exactAt(x, hint - 1) ? hint : 0;
+}
+
+/** Whether x is an exact scaled integer at `exponent` (the test of `scanExponent`). */
+function exactAt(x: number, exponent: number): boolean {
+  const scale = POW10[exponent]!;
+  const r = Math.round(x * scale) + 0;
+  return Math.abs(r) <= MAX_INT && Object.is(exponent === 0 ? r : r / scale, x);
 }
 
 /** Fills ints[start..end) with the integers at `exponent`; false when one value is not exact there. */
@@ -119,7 +158,10 @@ function allSame(values: ArrayLike<number>, start: number, end: number): boolean
  * Writes values[start, start+count) as one group. Picks, in order: PREDICTED
  * (when a prediction is given and exact), the preferred integer kind, CONST
  * (all equal), RAW float64. Integer kinds leave their integers in
- * ints[start..] and return the exponent; CONST and RAW return -1.
+ * ints[start..] and return the exponent; CONST and RAW return -1. `hint`, a
+ * guess of the first value's exponent (the exponent this returned for the
+ * column's previous group), saves time when right and changes nothing when
+ * wrong.
  */
 export function encodeGroup(
   writer: ByteWriter,
@@ -129,9 +171,10 @@ export function encodeGroup(
   count: number,
   preferred: typeof KIND_PLAIN | typeof KIND_DELTA,
   prediction?: Prediction,
+  hint = 0,
 ): number {
   const end = start + count;
-  const scanned = scanExponent(values, ints, start, end);
+  const scanned = scanExponent(values, ints, start, end, hint);
   if (scanned >= 0) {
     const natural = scanned & ~NOT_FILLED;
     let filled = scanned === natural;
@@ -147,11 +190,11 @@ export function encodeGroup(
       if (exponent !== natural) filled = false;
     }
     if (filled || integersAt(values, ints, start, end, natural)) {
-      // DELTA only when every difference is storable exactly; else PLAIN when every integer is.
-      if (preferred === KIND_DELTA && storable(ints, start, end, true))
-        return writeIntegers(writer, ints, start, end, natural, KIND_DELTA);
-      if (storable(ints, start, end, false))
-        return writeIntegers(writer, ints, start, end, natural, KIND_PLAIN);
+      // DELTA only when every difference is storable exactly; else PLAIN when every integer is
+      // (zigzagRun checks while it writes, and writes nothing when one is not).
+      if (preferred === KIND_DELTA && writer.zigzagRun((KIND_DELTA << 5) | natural, ints, start, end, true))
+        return natural;
+      if (writer.zigzagRun((KIND_PLAIN << 5) | natural, ints, start, end, false)) return natural;
     }
   }
   if (count >= 2 && allSame(values, start, end)) {
@@ -161,31 +204,6 @@ export function encodeGroup(
   }
   writeRawGroup(writer, values, start, count);
   return -1;
-}
-
-/** Whether every integer (or, with `delta`, every difference from the previous one) is within MAX_STORED. */
-function storable(ints: Float64Array, start: number, end: number, delta: boolean): boolean {
-  let previous = 0;
-  for (let j = start; j < end; j += 1) {
-    const r = ints[j]!;
-    // A computed |r − previous| <= 2^52−1 implies the exact difference was representable.
-    if (!(Math.abs(delta ? r - previous : r) <= MAX_STORED)) return false;
-    previous = r;
-  }
-  return true;
-}
-
-function writeIntegers(
-  writer: ByteWriter,
-  ints: Float64Array,
-  start: number,
-  end: number,
-  exponent: number,
-  kind: typeof KIND_PLAIN | typeof KIND_DELTA,
-): number {
-  writer.u8((kind << 5) | exponent);
-  writer.zigzagRun(ints, start, end, kind === KIND_DELTA);
-  return exponent;
 }
 
 export function writeRawGroup(
@@ -208,17 +226,10 @@ function writePredicted(
   prediction: Prediction,
 ): boolean {
   const residuals = predictionScratch(end);
-  predictInto(prediction, residuals, start, end, exponent);
-  for (let j = start; j < end; j += 1) {
-    const p = residuals[j]!;
-    const residual = ints[j]! - p;
-    // The reader computes the same p (same inputs, same operations) and adds the residual.
-    if (!(Math.abs(residual) <= MAX_STORED) || p + residual !== ints[j]) return false;
-    residuals[j] = residual;
-  }
-  writer.u8((KIND_PREDICTED << 5) | exponent);
-  writer.zigzagRun(residuals, start, end);
-  return true;
+  return (
+    residualsInto(prediction, ints, residuals, start, end, exponent) &&
+    writer.zigzagRun((KIND_PREDICTED << 5) | exponent, residuals, start, end, false)
+  );
 }
 
 let predictionBuffer = new Float64Array(1024);
@@ -231,39 +242,68 @@ function predictionScratch(length: number): Float64Array {
 }
 
 /**
- * target[j] = p_j for j in [start, end): the writer's prediction at
- * `exponent` (`writePredicted`). The reader (`addPredictionInto`) repeats
- * these operations in the same order, fused with its own pass.
+ * residuals[j] = ints[j] − p_j for j in [start, end), p_j the writer's
+ * prediction at `exponent`; false as soon as one residual is not storable
+ * exactly (the reader computes the same p_j, with the same operations in the
+ * same order, in `addPredictionInto`, and adds the residual: p + residual
+ * must give back ints[j] bit for bit). One loop per kind, prediction and
+ * check fused: this runs for most bin groups.
  */
-function predictInto(
+function residualsInto(
   prediction: Prediction,
-  target: Float64Array,
+  ints: Float64Array,
+  residuals: Float64Array,
   start: number,
   end: number,
   exponent: number,
-): void {
+): boolean {
   const { a, b, ea, eb } = prediction;
   switch (prediction.kind) {
     case PREDICT_SUM: {
       const sa = POW10[exponent - ea]!;
       const sb = POW10[exponent - eb]!;
-      for (let j = start; j < end; j += 1) target[j] = a[j]! * sa + b[j]! * sb;
-      return;
+      for (let j = start; j < end; j += 1) {
+        const r = ints[j]!;
+        const p = a[j]! * sa + b[j]! * sb;
+        const residual = r - p;
+        if (!(Math.abs(residual) <= MAX_STORED) || p + residual !== r) return false;
+        residuals[j] = residual;
+      }
+      return true;
     }
     case PREDICT_PRODUCT: {
       const scale = POW10[exponent - ea - eb]!;
-      for (let j = start; j < end; j += 1) target[j] = a[j]! * b[j]! * scale;
-      return;
+      for (let j = start; j < end; j += 1) {
+        const r = ints[j]!;
+        const p = a[j]! * b[j]! * scale;
+        const residual = r - p;
+        if (!(Math.abs(residual) <= MAX_STORED) || p + residual !== r) return false;
+        residuals[j] = residual;
+      }
+      return true;
     }
     case PREDICT_DIFFERENCE: {
       const sa = POW10[exponent - ea]!;
       const sb = POW10[exponent - eb]!;
-      for (let j = start; j < end; j += 1) target[j] = a[j]! * sa - b[j]! * sb;
-      return;
+      for (let j = start; j < end; j += 1) {
+        const r = ints[j]!;
+        const p = a[j]! * sa - b[j]! * sb;
+        const residual = r - p;
+        if (!(Math.abs(residual) <= MAX_STORED) || p + residual !== r) return false;
+        residuals[j] = residual;
+      }
+      return true;
     }
     default: {
       const exponents = prediction.exponents!;
-      for (let j = start; j < end; j += 1) target[j] = a[j]! * POW10[exponent - exponents[j]!]!;
+      for (let j = start; j < end; j += 1) {
+        const r = ints[j]!;
+        const p = a[j]! * POW10[exponent - exponents[j]!]!;
+        const residual = r - p;
+        if (!(Math.abs(residual) <= MAX_STORED) || p + residual !== r) return false;
+        residuals[j] = residual;
+      }
+      return true;
     }
   }
 }
@@ -346,7 +386,7 @@ function accumulateInto(
 /**
  * ints[j] = p_j + ints[j] for the residuals already in ints, and
  * out[j] = ints[j] / 10^exponent. p_j is computed with the same operations,
- * in the same order, as `predictInto` (the writer's prediction), so the sums
+ * in the same order, as `residualsInto` (the writer's prediction), so the sums
  * are bit-identical; it is inlined per kind here because this is the hottest
  * loop of every read.
  */

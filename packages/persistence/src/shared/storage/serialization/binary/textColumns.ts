@@ -33,40 +33,51 @@ function utf8Of(text: string): Uint8Array | null {
 }
 
 /**
- * A string column: one string for every row when all are equal, else one per
- * row. Strings that are not well-formed UTF-16 (lone surrogates) cannot
- * survive UTF-8, so such a column is stored as raw UTF-16 code units.
+ * A string column (values[0..count)): one string for every row when all are
+ * equal, else one per row. Strings that are not well-formed UTF-16 (lone
+ * surrogates) cannot survive UTF-8, so such a column is stored as raw UTF-16
+ * code units.
  */
-export function encodeTextColumn(writer: ByteWriter, values: readonly string[]): void {
-  const first = values[0] ?? '';
+export function encodeTextColumn(writer: ByteWriter, values: readonly string[], count: number): void {
+  const first = count > 0 ? values[0]! : '';
   let allSame = true;
-  let wellFormed = true;
-  for (const value of values) {
-    if (value !== first) allSame = false;
-    if (utf8Of(value) === null) {
-      wellFormed = false;
+  for (let row = 1; row < count; row += 1) {
+    if (values[row] !== first) {
+      allSame = false;
       break;
     }
   }
-  if (!wellFormed) {
-    writer.u8(TEXT_PER_ROW_UTF16);
-    for (const value of values) {
-      writer.varint(value.length);
-      for (let index = 0; index < value.length; index += 1) {
-        const unit = value.charCodeAt(index);
-        writer.u8(unit & 0xff);
-        writer.u8(unit >>> 8);
-      }
+  if (allSame) {
+    // The usual column (a store's exchange, symbol, timeframe…): one UTF-8 look-up.
+    const bytes = utf8Of(first);
+    if (bytes === null) writeUtf16Rows(writer, values, count);
+    else {
+      writer.u8(TEXT_CONSTANT);
+      writeUtf8(writer, bytes);
     }
     return;
   }
-  if (allSame) {
-    writer.u8(TEXT_CONSTANT);
-    writeUtf8(writer, utf8Of(first)!);
-    return;
+  for (let row = 0; row < count; row += 1) {
+    if (utf8Of(values[row]!) === null) {
+      writeUtf16Rows(writer, values, count);
+      return;
+    }
   }
   writer.u8(TEXT_PER_ROW_UTF8);
-  for (const value of values) writeUtf8(writer, utf8Of(value)!);
+  for (let row = 0; row < count; row += 1) writeUtf8(writer, utf8Of(values[row]!)!);
+}
+
+function writeUtf16Rows(writer: ByteWriter, values: readonly string[], count: number): void {
+  writer.u8(TEXT_PER_ROW_UTF16);
+  for (let row = 0; row < count; row += 1) {
+    const value = values[row]!;
+    writer.varint(value.length);
+    for (let index = 0; index < value.length; index += 1) {
+      const unit = value.charCodeAt(index);
+      writer.u8(unit & 0xff);
+      writer.u8(unit >>> 8);
+    }
+  }
 }
 
 function writeUtf8(writer: ByteWriter, bytes: Uint8Array): void {
@@ -141,20 +152,24 @@ const FLAGS_ALL = 1;
 const FLAGS_BITMAP = 2;
 
 /**
- * A boolean column (`x`, or the presence of an optional bin field): none / all / LSB-first bitmap.
- * Takes booleans or 0/1 bytes (presence flags are kept as a Uint8Array).
+ * A boolean column (`x`, or the presence of an optional bin field), of
+ * flags[0..count) of which `set` are set (the caller counts them while it
+ * gathers them): none / all / LSB-first bitmap. Takes booleans or 0/1 bytes
+ * (presence flags are kept as a Uint8Array).
  */
-export function encodeFlagColumn(writer: ByteWriter, flags: ArrayLike<boolean | number>): void {
-  let set = 0;
-  for (let index = 0; index < flags.length; index += 1) if (flags[index]) set += 1;
+export function writeFlagColumn(
+  writer: ByteWriter,
+  flags: ArrayLike<boolean | number>,
+  count: number,
+  set: number,
+): void {
   if (set === 0) writer.u8(FLAGS_NONE);
-  else if (set === flags.length) writer.u8(FLAGS_ALL);
+  else if (set === count) writer.u8(FLAGS_ALL);
   else {
     writer.u8(FLAGS_BITMAP);
-    for (let start = 0; start < flags.length; start += 8) {
+    for (let start = 0; start < count; start += 8) {
       let byte = 0;
-      for (let bit = 0; bit < 8 && start + bit < flags.length; bit += 1)
-        if (flags[start + bit]) byte |= 1 << bit;
+      for (let bit = 0; bit < 8 && start + bit < count; bit += 1) if (flags[start + bit]) byte |= 1 << bit;
       writer.u8(byte);
     }
   }
