@@ -201,7 +201,8 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
   it('--print-config shows the merged, validated config with defaults, and exits 0', async () => {
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ batchSize: 7, storage: { baseDir: join(dir, 'store') } }));
-    const { code, output } = await runDaemonOnce(
+    // stdout only: a warning (an unknown FLOWTRACE_* variable in the test's environment) goes to stderr.
+    const { code, stdout: output } = await runDaemonOnce(
       ['--config', file, '--print-config', '--poll-interval', '250'],
       {
         cwd: dir,

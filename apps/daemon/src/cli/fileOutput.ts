@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CliError } from './CliError';
 import type { Output } from './output';
@@ -17,6 +26,8 @@ const CHUNK_BYTES = 64 * 1024;
  * fails half-way (a read error, a full disk, a kill) leaves the earlier file
  * at `path` as it was, never an empty or truncated one in its place. A path
  * that is not a regular file (`/dev/stdout`, a FIFO) is written in place.
+ * What a killed export left aside (`.<name>.<pid>.tmp` of a process no
+ * longer running) is removed by the next export to the same path.
  */
 export class FileOutput implements Output {
   readonly isTTY = false;
@@ -31,6 +42,7 @@ export class FileOutput implements Output {
     this.aside = isSpecialFile(path)
       ? undefined
       : join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    if (this.aside !== undefined) removeAbandonedAside(path);
     try {
       this.fd = openSync(this.aside ?? path, 'w');
     } catch (error) {
@@ -90,5 +102,40 @@ function isSpecialFile(path: string): boolean {
     return !statSync(path).isFile();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Removes the files aside of earlier exports to `path` whose process is gone
+ * (killed, so `close()` never ran). One of a running export is left alone.
+ * Best effort: a leftover that cannot be removed costs only its space.
+ */
+function removeAbandonedAside(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return; // the directory's own problem is reported when the export opens its file
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = name.slice(prefix.length, -'.tmp'.length);
+    if (!/^[1-9]\d*$/.test(pid) || isRunning(Number(pid))) continue;
+    try {
+      rmSync(join(dirname(path), name), { force: true });
+    } catch {
+      // Not ours to fix (a directory by that name, no permission): the export goes on.
+    }
+  }
+}
+
+/** Whether a process `pid` exists (signal 0 checks without signalling; EPERM: it exists, someone else's). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -8,5 +8,5 @@ import { CliError } from './CliError';
  */
 export function rejectExtraPositionals(positionals: readonly string[], max: number): void {
   const extra = positionals[max];
-  if (extra !== undefined) throw new CliError(`unexpected argument "${extra}" (see --help)`);
+  if (extra !== undefined) throw new CliError(`unexpected argument "${extra}"`);
 }

@@ -1,3 +1,4 @@
+import { closestName } from '../editDistance';
 import { CliError } from './CliError';
 import { backupCommand, backupHelp } from './commands/backup';
 import { compactCommand, compactHelp } from './commands/compact';
@@ -72,6 +73,14 @@ export function mainHelp(): string {
   ].join('\n');
 }
 
+/**
+ * The line after a usage error: where the options are. The whole help would
+ * bury the one line that says what was wrong (git, docker and npm do the same).
+ */
+function usageHint(command: string): string {
+  return `Run 'flowtrace ${command} --help' for usage.\n`;
+}
+
 /** Runs one CLI invocation; resolves with the exit code (0 ok, 1 failure/corruption, 2 usage). */
 export async function runCli(
   argv: readonly string[],
@@ -83,9 +92,13 @@ export async function runCli(
     (name === undefined ? err : out.write)(`${mainHelp()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    err(`flowtrace: unknown command "${name}"\n\n${mainHelp()}\n`);
+    const suggestion = closestName(name, Object.keys(COMMANDS), 2);
+    err(
+      `flowtrace: unknown command "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}\n` +
+        `Run 'flowtrace --help' for the commands.\n`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -96,7 +109,7 @@ export async function runCli(
     return await command.run(rest, out, (message) => err(`flowtrace ${name}: warning: ${message}\n`));
   } catch (error) {
     if (error instanceof CliError) {
-      err(`flowtrace ${name}: ${error.message}\n`);
+      err(`flowtrace ${name}: ${error.message}\n${error.exitCode === 2 ? usageHint(name) : ''}`);
       return error.exitCode;
     }
     const code = (error as { code?: string }).code;
@@ -106,7 +119,7 @@ export async function runCli(
       code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
       code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
     ) {
-      err(`flowtrace ${name}: ${(error as Error).message}\n\n${command.help}\n`);
+      err(`flowtrace ${name}: ${(error as Error).message}\n${usageHint(name)}`);
       return 2;
     }
     err(`flowtrace ${name}: ${code ? `[${code}] ` : ''}${(error as Error).message}\n`);

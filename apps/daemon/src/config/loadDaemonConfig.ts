@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { isScalar, parseDocument } from 'yaml';
+import { closestName, editDistance } from '../editDistance';
 import type { CommandLine } from './commandLine';
 import { DaemonConfigError } from './errors';
 import { getPath, parseOctal, parseSettingValue, SETTINGS, setPath } from './settings';
@@ -133,29 +134,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): {
   return { config, unknown };
 }
 
-/** Edit distance (insertions, deletions, substitutions) between two short names. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
 /** The known variable an unknown one most likely misspells, if one is close. */
 export function closestKnownEnv(name: string): string | undefined {
   const squeeze = (v: string) => v.replace(/_/g, '');
-  let best: { name: string; distance: number } | undefined;
-  for (const known of KNOWN_ENV) {
-    const distance = squeeze(known) === squeeze(name) ? 0 : editDistance(known, name);
-    if (distance <= 3 && (best === undefined || distance < best.distance)) best = { name: known, distance };
-  }
-  return best?.name;
+  return closestName(name, KNOWN_ENV, 3, (known, candidate) =>
+    squeeze(known) === squeeze(candidate) ? 0 : editDistance(known, candidate),
+  );
 }
 
 /** The warning about an unknown FLOWTRACE_* variable (logged by the daemon, printed by --print-config). */
