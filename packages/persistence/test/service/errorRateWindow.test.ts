@@ -3,21 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import type { LoggerPort } from '../../src/index';
 import { FaultInjectingStorage } from './FaultInjectingStorage';
-import { configIn, getJson, makeTempDir, smallCandles, startService, waitFor } from './helpers';
-
-interface ValidationHealth {
-  status: string;
-  errorRate: number;
-  windowCandles: number;
-  windowRejected: number;
-  acceptedTotal: number;
-  rejectedTotal: number;
-}
-
-async function validationHealth(port: number): Promise<ValidationHealth> {
-  const { body } = await getJson(port, '/health');
-  return (body as { components: { validation: ValidationHealth } }).components.validation;
-}
+import { configIn, makeTempDir, smallCandles, startService, validationHealth, waitFor } from './helpers';
 
 /** Keeps the messages logged (with their fields), drops nothing. */
 function recordingLogger(): { logger: LoggerPort; lines: Array<{ level: string; message: string }> } {

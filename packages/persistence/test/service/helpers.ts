@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
-import { SQLiteQueue } from '@flowtrace/ipc';
+import { SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import { pino } from 'pino';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { CandleStoragePort } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
 import type { RejectedCandleLogPort } from '../../src/features/candlePersistence/application/ports/out/RejectedCandleLogPort';
 import { ValidationQualityMonitor } from '../../src/features/candlePersistence/application/services/ValidationQualityMonitor';
@@ -90,6 +90,33 @@ export async function rejectedMessageIds(dir: string): Promise<string[]> {
     .map((line) => (JSON.parse(line) as { messageId: string }).messageId);
 }
 
+/**
+ * Stores 3 LTCUSDT candles through a service on the default `.ftcd` store, one
+ * request at a time (a block each, so the corrupt block has valid data after
+ * it), stops it, and flips a byte inside the first block's payload: the next
+ * store opened on `dir` quarantines that day's partition when it scans it
+ * (`listSeries`), and refuses the candles of that day (`unsaved`) until repaired.
+ */
+export async function quarantinedStore(dir: string): Promise<void> {
+  const first = await startService(dir);
+  const client = new UnixSocketClient({ socketPath: configIn(dir).socketPath, autoReconnect: false });
+  await client.connect();
+  for (const [k, candle] of smallCandles(3).entries()) {
+    expect((await client.request({ id: `c${k}`, type: 'candle', payload: candle })).success).toBe(true);
+  }
+  await client.disconnect();
+  await first.app.stop();
+  const entries = await readdir(join(dir, 'candles'), { recursive: true, withFileTypes: true });
+  const [file] = entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ftcd'))
+    .map((e) => join(e.parentPath, e.name));
+  expect(file).toBeDefined();
+  const bytes = await readFile(file as string);
+  const headerLength = bytes.readUInt16LE(6);
+  bytes[headerLength + 44 + 8] = (bytes[headerLength + 44 + 8] ?? 0) ^ 0xff;
+  await writeFile(file as string, bytes);
+}
+
 export async function getJson(
   port: number,
   path: string,
@@ -103,6 +130,28 @@ export async function getJson(
     body = undefined;
   }
   return { status: response.status, body, text };
+}
+
+/** One sample of the service's /metrics: `name{channel="…"}`, 0 when the series has none yet. */
+export async function metricSample(port: number, name: string, channel: string): Promise<number> {
+  const { text } = await getJson(port, '/metrics');
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{channel="${channel}"} `));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** The validation component of /health (the rolling error rate and its totals). */
+export interface ValidationHealth {
+  status: string;
+  errorRate: number;
+  windowCandles: number;
+  windowRejected: number;
+  acceptedTotal: number;
+  rejectedTotal: number;
+}
+
+export async function validationHealth(port: number): Promise<ValidationHealth> {
+  const { body } = await getJson(port, '/health');
+  return (body as { components: { validation: ValidationHealth } }).components.validation;
 }
 
 export interface QueueService {
@@ -153,7 +202,7 @@ export function useQueueService(): QueueService {
 export function useCaseOver(
   storage: CandleStoragePort,
   strictMode = false,
-  rejectedLog: RejectedCandleLogPort = { append: async () => {}, close: async () => {} },
+  rejectedLog: RejectedCandleLogPort = { append: async () => [], close: async () => {} },
 ): PersistCandleUseCase {
   return new PersistCandleUseCase(
     new CandleValidator({ enabled: true, strictMode }),

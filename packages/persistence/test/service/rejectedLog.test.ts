@@ -71,16 +71,25 @@ describe('rejected-candles log: each rejection of a message is recorded once', (
 
   it('skips an entry already on record (a retry: same message, same candle), even at another time or channel', async () => {
     const log = new JsonlRejectedCandleLog(join(dir, 'rejected.jsonl'));
-    await log.append([rejection('m1', { v: -1 }), rejection('m2', { v: -1 })]);
+    const first = await log.append([rejection('m1', { v: -1 }), rejection('m2', { v: -1 })]);
+    expect(first.map((record) => record.written)).toEqual([true, true]);
     // Retried: the same message, rejected again later, now delivered by the queue after the socket.
-    await log.append([
+    const retried = await log.append([
       rejection('m1', { v: -1 }, '2026-11-23T00:00:05.000Z'),
       { ...rejection('m2', { v: -1 }), channel: 'socket' as const },
     ]);
-    // Appended concurrently (one group commit): written once.
-    await Promise.all([log.append([rejection('m3', { v: -3 })]), log.append([rejection('m3', { v: -3 })])]);
+    // Told not written, under the same keys: what the use case counts by (once per rejection).
+    expect(retried).toEqual(first.map((record) => ({ key: record.key, written: false })));
+    expect(new Set(first.map((record) => record.key)).size).toBe(2);
+    // Appended concurrently (one group commit): written once, by the first.
+    const concurrent = await Promise.all([
+      log.append([rejection('m3', { v: -3 })]),
+      log.append([rejection('m3', { v: -3 })]),
+    ]);
+    expect(concurrent.map(([record]) => record?.written)).toEqual([true, false]);
     // A new message with the same candle, and the same id with another candle: new rejections.
-    await log.append([rejection('m4', { v: -1 }), rejection('m1', { v: -2 })]);
+    const fresh = await log.append([rejection('m4', { v: -1 }), rejection('m1', { v: -2 })]);
+    expect(fresh.map((record) => record.written)).toEqual([true, true]);
     await log.close();
     expect(lines().map((l) => l.messageId)).toEqual(['m1', 'm2', 'm3', 'm4', 'm1']);
     expect(lines()[0]).toMatchObject({ time: '2026-11-23T00:00:00.000Z', channel: 'queue' });

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import { HybridPublisher, SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
@@ -10,17 +10,13 @@ import {
   configIn,
   getJson,
   makeTempDir,
+  quarantinedStore,
   rejectedMessageIds,
   smallCandles,
   startService,
   type TempDir,
   waitFor,
 } from './helpers';
-
-async function findFiles(dir: string, suffix: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith(suffix)).map((e) => join(e.parentPath, e.name));
-}
 
 describe('health of the default .ftcd store', () => {
   let dir: TempDir;
@@ -33,30 +29,8 @@ describe('health of the default .ftcd store', () => {
     await dir.remove();
   });
 
-  /**
-   * Stores 3 LTCUSDT candles, one request at a time (a block each, so the
-   * corrupt block has valid data after it), stops, and flips a byte inside the
-   * first block's payload.
-   */
-  async function quarantinedStore(): Promise<void> {
-    const first = await startService(dir.path);
-    const client = new UnixSocketClient({ socketPath: configIn(dir.path).socketPath, autoReconnect: false });
-    await client.connect();
-    for (const [k, candle] of smallCandles(3).entries()) {
-      expect((await client.request({ id: `c${k}`, type: 'candle', payload: candle })).success).toBe(true);
-    }
-    await client.disconnect();
-    await first.app.stop();
-    const [file] = await findFiles(join(dir.path, 'candles'), '.ftcd');
-    expect(file).toBeDefined();
-    const bytes = await readFile(file as string);
-    const headerLength = bytes.readUInt16LE(6);
-    bytes[headerLength + 44 + 8] = (bytes[headerLength + 44 + 8] ?? 0) ^ 0xff;
-    await writeFile(file as string, bytes);
-  }
-
   it('a quarantined partition refuses only its own candles: the others of a frame, a batch or a queue poll are saved', async () => {
-    await quarantinedStore();
+    await quarantinedStore(dir.path);
     // The 4th LTCUSDT candle falls into the quarantined day; the other series are healthy.
     const blocked = smallCandles(4)[3]!;
     const [eth, sol, ada] = ['ETHUSDT', 'SOLUSDT', 'ADAUSDT'].map((symbol) => smallCandles(1, 2, symbol)[0]!);
@@ -165,7 +139,7 @@ describe('health of the default .ftcd store', () => {
   });
 
   it('a queued batch retried while its partition is quarantined has its rejected candle in the rejected log once', async () => {
-    await quarantinedStore();
+    await quarantinedStore(dir.path);
     const blocked = smallCandles(4)[3]!;
     const invalid = { ...smallCandles(1, 2, 'ETHUSDT')[0]!, v: -1 };
     const service = await startService(dir.path, { pollInterval: 20 });
@@ -270,7 +244,7 @@ describe('health of the default .ftcd store', () => {
   });
 
   it('turns unhealthy when the store quarantines a corrupt file, and says which', async () => {
-    await quarantinedStore();
+    await quarantinedStore(dir.path);
     const second = await startService(dir.path, { healthCheckPort: 0 });
     try {
       await second.app.storage.listSeries(); // reading the series makes the store scan the file

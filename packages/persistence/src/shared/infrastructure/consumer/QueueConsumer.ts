@@ -12,6 +12,7 @@ import type { PersistenceEventsPort } from '../../../features/candlePersistence/
 import type {
   RejectedCandleEntry,
   RejectedCandleLogPort,
+  RejectionRecord,
 } from '../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
 import type {
   PersistCandleOutcome,
@@ -36,12 +37,15 @@ export interface QueueConsumerSettings {
  *
  * - Invalid candles and unknown message types are durably written to the
  *   rejected-candles log and then marked processed: they are never retried.
- * - A storage failure fails the batch (the messages stay pending, with a short
- *   retry delay) and PAUSES polling until the storage circuit breaker reports
- *   recovery, so an outage never burns through attempts and dead-letters good
- *   candles (maxAttempts is effectively unlimited for this consumer). The
- *   retried batch's rejections are on record already and are not written
- *   again (JsonlRejectedCandleLog remembers what it recorded).
+ * - A storage failure fails the batch's candle messages (they stay pending,
+ *   with a short retry delay) and PAUSES polling until the storage circuit
+ *   breaker reports recovery, so an outage never burns through attempts and
+ *   dead-letters good candles (maxAttempts is effectively unlimited for this
+ *   consumer). The messages refused whole (unknown type, malformed batch) are
+ *   on record before the save starts: they are marked processed all the same.
+ *   The retried messages' rejections are on record already and are neither
+ *   written nor counted again (JsonlRejectedCandleLog remembers what it
+ *   recorded, and tells).
  * - An incomplete candle (`x: false`) whose key already has a complete
  *   version stored is not written (PersistCandleUseCase): the queue may drain
  *   a stale partial after the complete candle came over the socket.
@@ -145,20 +149,23 @@ export class QueueConsumer {
     const owners: string[] = [];
     const refused: RejectedCandleEntry[] = [];
     for (const message of messages) this.collect(message, requests, owners, refused);
+    let records: readonly RejectionRecord[] = [];
     try {
-      if (refused.length > 0) await this.rejectedLog.append(refused);
+      if (refused.length > 0) records = await this.rejectedLog.append(refused);
     } catch (error) {
       // Nothing is marked processed unless its refusal is on record.
       this.events.storageFailed(error);
       this.pauseUntilStorageRecovers();
       throw error;
     }
+    // Counted now: these messages are marked processed even if the save below fails.
+    if (refused.length > 0) this.countRefused(records, refused.length);
     let outcomes: PersistCandleOutcome[];
     try {
       outcomes = await this.persistence.persistMany(requests);
     } catch (error) {
       this.pauseUntilStorageRecovers(); // the use case already reported the failure
-      throw error;
+      return this.failCandleMessages(messages, owners, error);
     }
     const unsaved = new Map<string, unknown>();
     const stored = new Set<string>();
@@ -176,7 +183,6 @@ export class QueueConsumer {
     const saved = unsaved.size === 0 ? messages : messages.filter((message) => !unsaved.has(message.id));
     // Durable, not yet marked processed (the poller marks them once this resolves).
     this.probe('queue:saved', { messageIds: saved.map((message) => message.id) });
-    if (refused.length > 0) this.events.rejected('queue', refused.length);
     // Timed once the poller's processed mark commits (timeAcks), not now: that mark is the ack.
     for (const message of saved)
       if (stored.has(message.id)) this.awaitingMark.set(message.id, message.timestamp);
@@ -184,6 +190,37 @@ export class QueueConsumer {
       const error = unsaved.get(message.id);
       return error === undefined ? { id: message.id, ok: true } : { id: message.id, ok: false, error };
     });
+  }
+
+  /**
+   * Counts the refusals the log wrote now: not those of a message delivered
+   * again (its processed mark did not commit: a crash, a locked database)
+   * whose refusal is on record already.
+   */
+  private countRefused(records: readonly RejectionRecord[], entries: number): void {
+    let written = 0;
+    // An entry the log returned no record for is counted: a count too many rather than one missing.
+    for (let index = 0; index < entries; index += 1) if (records[index]?.written !== false) written += 1;
+    if (written > 0) this.events.rejected('queue', written);
+  }
+
+  /**
+   * The batch's save failed: its candle messages stay pending (retried), while
+   * those with no candle to save (refused whole, their refusal on record, or
+   * an empty batch) are done and marked processed.
+   */
+  private failCandleMessages(
+    messages: readonly QueuedMessage[],
+    owners: readonly string[],
+    error: unknown,
+  ): MessageOutcome[] {
+    const withCandles = new Set(owners);
+    const done = messages.filter((message) => !withCandles.has(message.id));
+    if (done.length > 0) this.probe('queue:saved', { messageIds: done.map((message) => message.id) });
+    return messages.map(
+      (message): MessageOutcome =>
+        withCandles.has(message.id) ? { id: message.id, ok: false, error } : { id: message.id, ok: true },
+    );
   }
 
   private readonly timeAcks = (ids: readonly string[]): void => {
@@ -211,7 +248,12 @@ export class QueueConsumer {
       const candles = (message.payload as { candles?: unknown } | null)?.candles;
       if (Array.isArray(candles) && candles.length <= MAX_CANDLES_PER_BATCH) {
         candles.forEach((payload, index) => {
-          requests.push({ payload, channel: 'queue', messageId: `${message.id}#${index}` });
+          requests.push({
+            payload,
+            channel: 'queue',
+            messageId: `${message.id}#${index}`,
+            batchId: message.id,
+          });
           owners.push(message.id);
         });
         return;

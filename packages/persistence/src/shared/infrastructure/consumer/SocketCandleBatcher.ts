@@ -38,8 +38,8 @@ export const MAX_SOCKET_BATCH = 1_000;
  * writes while the rest was saved) a retryable PartitionUnwritableError. If the
  * batch's storage write (or its rejected-candles log write) fails, every
  * request of the batch fails with that retryable error and nothing is
- * acknowledged (a rejected one sent again with its id is not recorded in the
- * rejected-candles log again: JsonlRejectedCandleLog).
+ * acknowledged (a rejected one sent again with its id is neither recorded in
+ * the rejected-candles log nor counted again: JsonlRejectedCandleLog).
  */
 export class SocketCandleBatcher {
   private pending: PendingCandle[] = [];

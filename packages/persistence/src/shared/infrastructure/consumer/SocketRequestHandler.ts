@@ -91,6 +91,7 @@ export class SocketRequestHandler {
       payload,
       channel: 'socket',
       messageId: `${message.id}#${index}`,
+      batchId: message.id,
     }));
     const outcomes = await this.persistence.persistMany(requests);
     const ack = summarize(outcomes);

@@ -4,7 +4,9 @@ import { dirname } from 'node:path';
 import type {
   RejectedCandleEntry,
   RejectedCandleLogPort,
+  RejectionRecord,
 } from '../../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
+import { RecentKeys } from '../../../../features/candlePersistence/application/services/RecentKeys';
 import { createDirectories } from '../../../storage/file/createDirectories';
 import { RejectedLogUnavailableError } from '../errors';
 
@@ -17,7 +19,7 @@ interface RejectionLine {
 
 interface PendingAppend {
   lines: readonly RejectionLine[];
-  resolve: () => void;
+  resolve: (records: readonly RejectionRecord[]) => void;
   reject: (error: unknown) => void;
 }
 
@@ -46,6 +48,11 @@ export const REMEMBERED_REJECTIONS = 65_536;
  * restart (or after that many other rejections) is written again. A duplicate
  * line is possible then; a missing one never is.
  *
+ * `append` tells, per entry, whether it wrote the line (`written`) or found
+ * the rejection on record: the use case counts only the rejections written
+ * (candles_rejected_total, the error rate), so that a retry is counted once,
+ * by this same identity and memory.
+ *
  * A write that failed half-way may leave a torn last line; the next successful
  * append starts on a fresh line, so readers skip at most that torn line.
  */
@@ -56,19 +63,21 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
   private tornTail = false;
   private closed = false;
   /** Keys of the lines made durable, least recently seen first. */
-  private readonly recorded = new Set<string>();
+  private readonly recorded: RecentKeys;
 
   constructor(
     readonly path: string,
-    private readonly remembered = REMEMBERED_REJECTIONS,
-  ) {}
+    remembered = REMEMBERED_REJECTIONS,
+  ) {
+    this.recorded = new RecentKeys(remembered);
+  }
 
-  append(entries: readonly RejectedCandleEntry[]): Promise<void> {
+  append(entries: readonly RejectedCandleEntry[]): Promise<readonly RejectionRecord[]> {
     if (this.closed) return Promise.reject(new Error(`rejected-candles log ${this.path} is closed`));
-    if (entries.length === 0) return Promise.resolve();
+    if (entries.length === 0) return Promise.resolve([]);
     // Serialised now: the payloads are not kept while the write waits.
     const lines = entries.map(rejectionLine);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<readonly RejectionRecord[]>((resolve, reject) => {
       this.pending.push({ lines, resolve, reject });
       this.kick();
     });
@@ -111,24 +120,28 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
     // so a retry waits for it and is written only if that write failed.
     const keys = new Set<string>();
     let text = '';
-    for (const { lines } of batch) {
-      for (const line of lines) {
-        if (keys.has(line.key) || this.seenBefore(line.key)) continue;
+    // Per append, in order: which entries this write carries (a retry's are on record already).
+    const records = batch.map(({ lines }) =>
+      lines.map((line): RejectionRecord => {
+        if (keys.has(line.key) || this.recorded.touch(line.key)) return { key: line.key, written: false };
         keys.add(line.key);
         text += line.text;
-      }
-    }
+        return { key: line.key, written: true };
+      }),
+    );
     try {
       if (text !== '') {
         const handle = await this.openHandle();
-        const written = (this.tornTail ? '\n' : '') + text;
+        const lead = this.tornTail ? '\n' : '';
         this.tornTail = true;
-        await handle.write(written);
+        await handle.write(lead + text);
         await handle.sync();
         this.tornTail = false;
-        for (const key of keys) this.remember(key);
+        for (const key of keys) this.recorded.add(key);
       }
-      for (const p of batch) p.resolve();
+      batch.forEach((p, index) => {
+        p.resolve(records[index] ?? []);
+      });
     } catch (error) {
       // A failed fsync leaves the page cache state unknown: reopen before trusting the file again.
       const handle = this.handle;
@@ -136,20 +149,6 @@ export class JsonlRejectedCandleLog implements RejectedCandleLogPort {
       await handle?.close().catch(() => undefined);
       for (const p of batch) p.reject(error);
     }
-  }
-
-  /** Whether this rejection is durably on record already; if so it becomes the most recently seen. */
-  private seenBefore(key: string): boolean {
-    if (!this.recorded.delete(key)) return false;
-    this.recorded.add(key);
-    return true;
-  }
-
-  private remember(key: string): void {
-    this.recorded.add(key);
-    if (this.recorded.size <= this.remembered) return;
-    const oldest = this.recorded.values().next();
-    if (oldest.done !== true) this.recorded.delete(oldest.value);
   }
 
   private async openHandle(): Promise<FileHandle> {

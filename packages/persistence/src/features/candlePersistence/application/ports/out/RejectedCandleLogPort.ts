@@ -13,9 +13,30 @@ export interface RejectedCandleEntry {
   payload: unknown;
 }
 
+/** What `append` did with one entry. */
+export interface RejectionRecord {
+  /**
+   * The rejection's identity: its message id, candle id, reasons and payload
+   * (not its time nor its channel). A retry of the same message rejects its
+   * candles again under the same keys.
+   */
+  readonly key: string;
+  /**
+   * true: this append wrote the entry's line. false: an equal entry was on
+   * record already (a retry of its message), and no line was written.
+   */
+  readonly written: boolean;
+}
+
 /** Append-only audit of every candle that was refused: nothing is dropped silently. */
 export interface RejectedCandleLogPort {
-  /** Resolves once the entries are durable (fsync'd); rejects when they are not. */
-  append(entries: readonly RejectedCandleEntry[]): Promise<void>;
+  /**
+   * Resolves once the entries are durable (fsync'd), with one record per
+   * entry, in order: whether its line was written now or was on record
+   * already. Rejects when they are not durable. The log is what decides that
+   * a rejection is already recorded: the use case counts (metrics, error
+   * rate) the rejections it reports written, so a retry counts once.
+   */
+  append(entries: readonly RejectedCandleEntry[]): Promise<readonly RejectionRecord[]>;
   close(): Promise<void>;
 }

@@ -10,6 +10,14 @@ export interface PersistCandleRequest {
   channel: IngestChannel;
   /** Id of the carrying message (socket request id or queue message_id), for the audit log. */
   messageId: string;
+  /**
+   * For a candle of a message that carries several (`candle:batch`, whose
+   * candles have the messageId `<batchId>#<index>`): that message's id. Such a
+   * message is acknowledged or sent again whole; the use case counts its valid
+   * candles in the error rate once it is acknowledged (none of them `unsaved`),
+   * not at each attempt. Absent: the candle is a message of its own.
+   */
+  batchId?: string;
 }
 
 export type PersistCandleOutcome = PersistedCandle | RejectedCandle | UnsavedCandle;

@@ -8,14 +8,25 @@ import {
   type SaveResult,
 } from '../../ports/out/CandleStoragePort';
 import type { PersistenceEventsPort } from '../../ports/out/PersistenceEventsPort';
-import type { RejectedCandleEntry, RejectedCandleLogPort } from '../../ports/out/RejectedCandleLogPort';
+import type {
+  RejectedCandleEntry,
+  RejectedCandleLogPort,
+  RejectionRecord,
+} from '../../ports/out/RejectedCandleLogPort';
+import { RecentKeys } from '../../services/RecentKeys';
 import type { ValidationQualityMonitor } from '../../services/ValidationQualityMonitor';
 import { CompletedVersionGuard } from './CompletedVersionGuard';
 import type { IngestChannel, PersistCandleOutcome, PersistCandleRequest } from './DTO';
 
 /** A validation verdict without the candle itself. */
 type Verdict =
-  | { accepted: true; candleId: string; warnings: readonly CandleIssue[] }
+  | {
+      accepted: true;
+      candleId: string;
+      warnings: readonly CandleIssue[];
+      /** PersistCandleRequest.batchId: the message of several candles this one came in, if any. */
+      batchId: string | undefined;
+    }
   | { accepted: false; candleId: string | undefined; issues: readonly CandleIssue[] };
 
 /** Accepted candles (by position among the accepted ones) that the store refused; usually none. */
@@ -24,16 +35,29 @@ const ALL_SAVED: Unsaved = new Map();
 /** Accepted candles (by position among the accepted ones) not written: a complete version supersedes them. */
 const NONE_SUPERSEDED: ReadonlySet<number> = new Set();
 
+/** What the writes of a call came to. */
+interface Written {
+  readonly unsaved: Unsaved;
+  /** Rejections of the call counted now (events.rejected, the error rate): see countRejected. */
+  readonly rejectionsCounted: number;
+}
+
+/**
+ * Rejections a call wrote in the log while its storage write failed, not
+ * counted yet (their message comes again, and they count when it goes
+ * through). Bounded: a producer that never sends its message again leaves
+ * its keys behind, forgotten least recently seen first. As many as the log
+ * remembers (JsonlRejectedCandleLog's REMEMBERED_REJECTIONS), and refreshed
+ * at each failed attempt as the log refreshes its own: a key forgotten here
+ * is (but for the order of concurrent calls) forgotten by the log too, so its
+ * retry is written and counted then rather than never counted.
+ */
+export const UNCOUNTED_REJECTIONS = 65_536;
+
 interface ValidatedBatch {
   readonly candles: FootprintCandleDTO[];
   readonly rejections: RejectedCandleEntry[];
   readonly verdicts: Verdict[];
-}
-
-function countPerChannel(rejections: readonly RejectedCandleEntry[]): Map<IngestChannel, number> {
-  const counts = new Map<IngestChannel, number>();
-  for (const { channel } of rejections) counts.set(channel, (counts.get(channel) ?? 0) + 1);
-  return counts;
 }
 
 /**
@@ -47,9 +71,22 @@ function countPerChannel(rejections: readonly RejectedCandleEntry[]): Map<Ingest
  * From the queue channel, an incomplete candle (`x: false`) never replaces a
  * complete version of its key (CompletedVersionGuard): it is answered
  * `persisted` with `superseded: true` and not written.
+ *
+ * Retries count once (docs/persistence.md section 4.1): a message whose write
+ * failed or that has an `unsaved` candle comes again, and its candles are
+ * validated, rejected and saved again. A rejection is counted
+ * (`events.rejected`, the error-rate window) only when the rejected-candles
+ * log reports it written (the log, which remembers what it recorded, decides
+ * what a retry is), in a call whose writes succeeded; one written by a call
+ * whose storage write failed is counted when its message goes through. A
+ * valid candle enters the window once its message is acknowledged: not
+ * while another candle of that message is `unsaved` (it is saved again with
+ * it at every attempt).
  */
 export class PersistCandleUseCase {
   private readonly completedVersions: CompletedVersionGuard;
+  /** Keys (RejectionRecord.key) on record but not counted: their call's storage write failed. */
+  private readonly uncounted = new RecentKeys(UNCOUNTED_REJECTIONS);
 
   constructor(
     private readonly validator: CandleValidator,
@@ -97,7 +134,12 @@ export class PersistCandleUseCase {
       const verdict = this.validator.validate(request.payload);
       if (verdict.accepted) {
         candles.push(verdict.candle);
-        verdicts[index] = { accepted: true, candleId: verdict.candleId, warnings: verdict.warnings };
+        verdicts[index] = {
+          accepted: true,
+          candleId: verdict.candleId,
+          warnings: verdict.warnings,
+          batchId: request.batchId,
+        };
         continue;
       }
       verdicts[index] = verdict;
@@ -116,24 +158,57 @@ export class PersistCandleUseCase {
   }
 
   /** Starts the writes; the returned promise (and its callbacks) hold no candle. */
-  private write(channel: IngestChannel, batch: ValidatedBatch): Promise<Unsaved> {
+  private write(channel: IngestChannel, batch: ValidatedBatch): Promise<Written> {
     const { candles, rejections } = batch;
     if (rejections.length === 0) {
       // The common case: only a storage write to wait for.
-      if (candles.length === 0) return Promise.resolve(ALL_SAVED);
+      if (candles.length === 0) return Promise.resolve({ unsaved: ALL_SAVED, rejectionsCounted: 0 });
       return this.save(channel, candles).then(
-        (unsaved) => unsaved,
+        (unsaved): Written => ({ unsaved, rejectionsCounted: 0 }),
         (error: unknown) => {
           this.events.storageFailed(error);
           throw new StorageUnavailableError('saving candles', error);
         },
       );
     }
-    const rejectedPerChannel = countPerChannel(rejections);
-    return this.saveAndRecord(channel, candles, rejections).then((unsaved) => {
-      for (const [rejectedChannel, count] of rejectedPerChannel) this.events.rejected(rejectedChannel, count);
-      return unsaved;
+    // Their channels, not the entries: the callback must not hold the payloads.
+    const channels = rejections.map((rejection) => rejection.channel);
+    return this.saveAndRecord(channel, candles, rejections).then(
+      ({ unsaved, records }): Written => ({
+        unsaved,
+        rejectionsCounted: this.countRejected(records, channels),
+      }),
+    );
+  }
+
+  /**
+   * Counts the rejections first on record: written by this call's append, or
+   * written by an earlier call whose storage write failed. Not those of a
+   * retry that are on record and counted already. Returns how many.
+   */
+  private countRejected(records: readonly RejectionRecord[], channels: readonly IngestChannel[]): number {
+    const perChannel = new Map<IngestChannel, number>();
+    let counted = 0;
+    channels.forEach((channel, index) => {
+      const record = records[index];
+      // An entry the log returned no record for is counted: a count too many rather than one missing.
+      if (record !== undefined) {
+        const waiting = this.uncounted.delete(record.key);
+        if (!record.written && !waiting) return;
+      }
+      counted += 1;
+      perChannel.set(channel, (perChannel.get(channel) ?? 0) + 1);
     });
+    for (const [rejectedChannel, count] of perChannel) this.events.rejected(rejectedChannel, count);
+    return counted;
+  }
+
+  /** This call's storage write failed: what the log wrote now or for an earlier failed attempt counts later. */
+  private countLater(records: readonly RejectionRecord[]): void {
+    for (const record of records) {
+      if (record.written) this.uncounted.add(record.key);
+      else this.uncounted.touch(record.key);
+    }
   }
 
   /** The batch holds candles only until the stored versions are read, not until the write is durable. */
@@ -150,16 +225,16 @@ export class PersistCandleUseCase {
   }
 
   private answerWhenWritten(
-    written: Promise<Unsaved>,
+    written: Promise<Written>,
     verdicts: readonly Verdict[],
     superseded: ReadonlySet<number>,
   ): Promise<PersistCandleOutcome[]> {
-    return written.then((unsaved) => this.outcomes(verdicts, unsaved, superseded));
+    return written.then((result) => this.outcomes(verdicts, result, superseded));
   }
 
   private outcomes(
     verdicts: readonly Verdict[],
-    unsaved: Unsaved,
+    { unsaved, rejectionsCounted }: Written,
     superseded: ReadonlySet<number>,
   ): PersistCandleOutcome[] {
     const doneAt = this.now();
@@ -190,24 +265,11 @@ export class PersistCandleUseCase {
       }
       return { status: 'rejected', candleId: verdict.candleId, issues: verdict.issues, recordedAt: doneAt };
     });
-    this.countInErrorRate(outcomes);
+    // A candle enters the error-rate window once, when its fate is final. Not at validation: after
+    // a failed write (or an `unsaved` answer) the producer or the queue sends it again, and it
+    // would count once per attempt, diluting or inflating the rate (class comment).
+    this.quality.record(storedToCount(verdicts, outcomes), rejectionsCounted);
     return outcomes;
-  }
-
-  /**
-   * A candle enters the error-rate window once, when its fate is final: stored
-   * or on record as rejected. Not at validation: after a failed write (or an
-   * `unsaved` answer) the producer or the queue sends it again, and it would
-   * count once per attempt, diluting or inflating the rate during an outage.
-   */
-  private countInErrorRate(outcomes: readonly PersistCandleOutcome[]): void {
-    let stored = 0;
-    let rejected = 0;
-    for (const outcome of outcomes) {
-      if (outcome.status === 'persisted') stored += 1;
-      else if (outcome.status === 'rejected') rejected += 1;
-    }
-    this.quality.record(stored, rejected);
   }
 
   /** Both writes run at once; either failing fails the call (nothing may be acknowledged). */
@@ -215,21 +277,29 @@ export class PersistCandleUseCase {
     channel: IngestChannel,
     candles: FootprintCandleDTO[],
     rejections: RejectedCandleEntry[],
-  ): Promise<Unsaved> {
-    return Promise.allSettled([
-      candles.length > 0 ? this.save(channel, candles) : ALL_SAVED,
-      this.rejectedLog.append(rejections),
-    ]).then(([saveOutcome, logOutcome]) => {
-      if (saveOutcome.status === 'rejected') {
-        this.events.storageFailed(saveOutcome.reason);
-        throw new StorageUnavailableError('saving candles', saveOutcome.reason);
-      }
-      if (logOutcome.status === 'rejected') {
-        this.events.storageFailed(logOutcome.reason);
-        throw new StorageUnavailableError('recording rejected candles', logOutcome.reason);
-      }
-      return saveOutcome.value;
-    });
+  ): Promise<{ unsaved: Unsaved; records: readonly RejectionRecord[] }> {
+    let recording: Promise<readonly RejectionRecord[]>;
+    try {
+      recording = this.rejectedLog.append(rejections);
+    } catch (error) {
+      // A port implementation that throws instead of rejecting: still a failed write.
+      recording = Promise.reject(error);
+    }
+    return Promise.allSettled([candles.length > 0 ? this.save(channel, candles) : ALL_SAVED, recording]).then(
+      ([saveOutcome, logOutcome]) => {
+        const records = logOutcome.status === 'fulfilled' ? logOutcome.value : [];
+        if (saveOutcome.status === 'rejected') {
+          this.countLater(records);
+          this.events.storageFailed(saveOutcome.reason);
+          throw new StorageUnavailableError('saving candles', saveOutcome.reason);
+        }
+        if (logOutcome.status === 'rejected') {
+          this.events.storageFailed(logOutcome.reason);
+          throw new StorageUnavailableError('recording rejected candles', logOutcome.reason);
+        }
+        return { unsaved: saveOutcome.value, records };
+      },
+    );
   }
 
   /**
@@ -275,4 +345,26 @@ export class PersistCandleUseCase {
       },
     );
   }
+}
+
+/**
+ * The persisted candles (stored, unchanged or superseded) that enter the error rate now: not
+ * those of a multi-candle message (`batchId`) with an `unsaved` candle, which is sent again
+ * whole: they count at the attempt that acknowledges it. A single-candle message is counted
+ * or `unsaved` on its own.
+ */
+function storedToCount(verdicts: readonly Verdict[], outcomes: readonly PersistCandleOutcome[]): number {
+  const retried = new Set<string>();
+  outcomes.forEach((outcome, index) => {
+    const verdict = verdicts[index];
+    if (outcome.status === 'unsaved' && verdict?.accepted === true && verdict.batchId !== undefined)
+      retried.add(verdict.batchId);
+  });
+  let stored = 0;
+  outcomes.forEach((outcome, index) => {
+    const verdict = verdicts[index];
+    if (outcome.status !== 'persisted' || verdict?.accepted !== true) return;
+    if (verdict.batchId === undefined || !retried.has(verdict.batchId)) stored += 1;
+  });
+  return stored;
 }
