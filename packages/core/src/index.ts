@@ -13,6 +13,7 @@ export * from './io/readTradesCsv';
 export * from './merge/CandleMergeError';
 export * from './merge/mergeCandles';
 export * from './merge/rollUpCandles';
+export * from './naming/closestName';
 export * from './naming/safeName';
 export * from './tick/TickSize';
 export * from './timeframe/timeframes';

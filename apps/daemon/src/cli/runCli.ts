@@ -1,4 +1,4 @@
-import { closestName } from '../editDistance';
+import { closestName } from '@flowtrace/core';
 import { CliError } from './CliError';
 import { backupCommand, backupHelp } from './commands/backup';
 import { compactCommand, compactHelp } from './commands/compact';

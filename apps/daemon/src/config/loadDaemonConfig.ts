@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
+import { closestName, editDistance } from '@flowtrace/core';
 import { isScalar, parseDocument } from 'yaml';
-import { closestName, editDistance } from '../editDistance';
 import type { CommandLine } from './commandLine';
 import { DaemonConfigError } from './errors';
 import { getPath, parseOctal, parseSettingValue, SETTINGS, setPath } from './settings';

@@ -1,3 +1,4 @@
+import { closestName, editDistance } from '@flowtrace/core';
 import type { z } from 'zod';
 import type { ConfigProblem } from './InvalidPersistenceConfigError';
 
@@ -53,25 +54,8 @@ function unwrap(node: SchemaNode | undefined): SchemaNode | undefined {
 
 function closestKey(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
-  const sameLetters = known.find((name) => name.toLowerCase() === lower);
-  if (sameLetters !== undefined) return sameLetters;
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  return (
+    known.find((name) => name.toLowerCase() === lower) ??
+    closestName(lower, known, 2, (name, typed) => editDistance(typed, name.toLowerCase()))
+  );
 }

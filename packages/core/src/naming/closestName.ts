@@ -12,7 +12,11 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** The candidate `name` most likely misspells: the nearest within `maxDistance` edits, if any. */
+/**
+ * The candidate `name` most likely misspells (for "did you mean …?" in error
+ * messages): the nearest within `maxDistance` edits, the first of equals.
+ * `distance` replaces the edit distance (e.g. to ignore case or separators).
+ */
 export function closestName(
   name: string,
   candidates: Iterable<string>,
