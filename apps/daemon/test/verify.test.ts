@@ -88,4 +88,21 @@ describe(`flowtrace inspect and verify (${entryCommand('cli').label})`, () => {
     expect(code).toBe(1);
     expect(stdout).toContain('CORRUPT');
   });
+
+  it('verify finds a SQLite store whose series summaries disagree with its candles (as a database salvaged row by row can), and exits 1 naming the series', async () => {
+    const copy = join(dir, 'sqlite-salvaged');
+    cpSync(join(dir, 'sqlite'), copy, { recursive: true });
+    const db = new Database(join(copy, SQLITE_DATABASE_FILE));
+    // Candles lost with their pages, their summary row kept.
+    const lost = db.prepare('DELETE FROM fb_candles WHERE open_time >= ?').run(candles[200]!.t).changes;
+    db.close();
+    expect(lost).toBe(candles.length - 200);
+    const { code, stdout } = await runCli(['verify', copy], dir);
+    expect(code, stdout).toBe(1);
+    const series = `${candles[0]!.ex}/${candles[0]!.s}/${candles[0]!.i}`;
+    expect(stdout).toContain(
+      `series ${series}: its summary (fb_series) says ${candles.length} candle(s) from ${new Date(candles[0]!.t).toISOString()} to ${new Date(candles.at(-1)!.t).toISOString()}, the database holds 200 candle(s) from ${new Date(candles[0]!.t).toISOString()} to ${new Date(candles[199]!.t).toISOString()}`,
+    );
+    expect(stdout).toContain(`verified 1 database(s), 200 candles: CORRUPT`);
+  });
 });

@@ -1,7 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SQLITE_DATABASE_FILE, verifyStore } from '@flowtrace/persistence/shared/storage';
+import {
+  SQLITE_DATABASE_FILE,
+  type SQLiteFlatBufferStorage,
+  verifyStore,
+} from '@flowtrace/persistence/shared/storage';
 import Database from 'better-sqlite3';
 import { CliError } from '../CliError';
 import { detectStoreKind, openStore } from '../openStore';
@@ -13,8 +17,9 @@ export const verifyHelp = `Usage: flowtrace verify <store> [--format text|json]
 
 Full integrity scan of a store. For .ftcd stores: every file's header and every
 block's CRC-32C, decoding every block, torn tails and mid-file corruption. For
-SQLite stores: PRAGMA integrity_check on every database and a decode of every
-stored candle. Prints a summary; exit code 1 on any corruption, 0 when clean.
+SQLite stores: PRAGMA integrity_check on every database, the series summaries
+(what "flowtrace series" lists) against the candles stored, and a decode of
+every stored candle. Prints a summary; exit code 1 on any corruption, 0 when clean.
 Reads only, so it is safe while the daemon writes (a block being appended at that
 moment can show as a torn tail: run it again to confirm).`;
 
@@ -78,6 +83,8 @@ export async function verifyCommand(argv: string[], out: Output): Promise<number
   let candles = 0;
   const { store } = await openStore(baseDir, { readOnly: true, kind });
   try {
+    // What `series` lists must be what the databases hold (a salvaged database may disagree).
+    if (hasSeriesSummaries(store)) problems.push(...store.seriesSummaryProblems());
     for await (const _candle of store.iterate()) {
       candles++;
       if (candles % 10_000 === 0) progress.update(`decoded ${candles.toLocaleString('en-US')} candles`);
@@ -98,4 +105,9 @@ export async function verifyCommand(argv: string[], out: Output): Promise<number
     );
   }
   return healthy ? 0 : 1;
+}
+
+/** A SQLite store (by its method, not `instanceof`: the class may come from another copy of the package). */
+function hasSeriesSummaries(store: object): store is Pick<SQLiteFlatBufferStorage, 'seriesSummaryProblems'> {
+  return typeof (store as Partial<SQLiteFlatBufferStorage>).seriesSummaryProblems === 'function';
 }

@@ -244,6 +244,20 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     return this.databases.all().map((database) => database.integrityCheck());
   }
 
+  /**
+   * Series whose summary (what `listSeries` returns) disagrees with the
+   * candles stored, per database (`<path>: ...`); none in a database only
+   * this class wrote, which updates both in one transaction.
+   */
+  seriesSummaryProblems(): string[] {
+    this.assertOpen();
+    return this.databases
+      .all()
+      .flatMap((database) =>
+        database.seriesSummaryProblems().map((problem) => `${database.path}: ${problem}`),
+      );
+  }
+
   /** Reads see every save submitted before them. */
   private async readBarrier(): Promise<void> {
     this.assertOpen();

@@ -259,6 +259,37 @@ export class SqliteCandleDatabase {
     return String(this.db.pragma('integrity_check', { simple: true }));
   }
 
+  /**
+   * Series whose summary row (fb_series, what `listSeries` reads) disagrees
+   * with the candles stored (fb_candles): a database salvaged row by row
+   * (`sqlite3 .dump`) after damage can hold summaries of candles it lost, or
+   * candles without a summary. One full scan of the key index.
+   */
+  seriesSummaryProblems(): string[] {
+    const rows = this.db
+      .prepare<[], SummaryMismatchRow>(
+        `WITH stored AS (
+           SELECT exchange, symbol, timeframe, min(open_time) AS first, max(open_time) AS last, count(*) AS n
+           FROM fb_candles GROUP BY exchange, symbol, timeframe)
+         SELECT s.exchange, s.symbol, s.timeframe, s.first_open_time, s.last_open_time, s.candle_count,
+                c.first, c.last, c.n
+         FROM fb_series s LEFT JOIN stored c USING (exchange, symbol, timeframe)
+         WHERE c.n IS NULL OR c.n != s.candle_count OR c.first != s.first_open_time OR c.last != s.last_open_time
+         UNION ALL
+         SELECT c.exchange, c.symbol, c.timeframe, NULL, NULL, NULL, c.first, c.last, c.n
+         FROM stored c LEFT JOIN fb_series s USING (exchange, symbol, timeframe)
+         WHERE s.exchange IS NULL`,
+      )
+      .all();
+    return rows.map((row) => {
+      const series = `${row.exchange}/${row.symbol}/${row.timeframe}`;
+      const stored = row.n === null ? 'no candles' : describeRange(row.n, row.first, row.last);
+      return row.candle_count === null
+        ? `series ${series}: ${stored} stored without a summary row (fb_series)`
+        : `series ${series}: its summary (fb_series) says ${describeRange(row.candle_count, row.first_open_time, row.last_open_time)}, the database holds ${stored}`;
+    });
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -293,4 +324,22 @@ function checkFormat(db: Database.Database, path: string, readOnly: boolean): vo
       `${path} is format version ${meta.get('version')}; this build ${readOnly ? 'reads' : 'writes'} version ${SQLITE_FORMAT_VERSION}`,
     );
   }
+}
+
+/** A row of `seriesSummaryProblems`' query: the summary's side is null for candles without one. */
+interface SummaryMismatchRow {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  first_open_time: number | null;
+  last_open_time: number | null;
+  candle_count: number | null;
+  first: number | null;
+  last: number | null;
+  n: number | null;
+}
+
+function describeRange(count: number, first: number | null, last: number | null): string {
+  const at = (time: number | null) => (time === null ? '?' : new Date(time).toISOString());
+  return `${count} candle(s) from ${at(first)} to ${at(last)}`;
 }
