@@ -6,6 +6,7 @@ import type {
   RejectedCandleLogPort,
   RejectionRecord,
 } from '../../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
+import { REMEMBERED_REJECTIONS } from '../../../../features/candlePersistence/application/ports/out/RejectedCandleLogPort';
 import { RecentKeys } from '../../../../features/candlePersistence/application/services/RecentKeys';
 import { createDirectories } from '../../../storage/file/createDirectories';
 import { RejectedLogUnavailableError } from '../errors';
@@ -25,9 +26,10 @@ interface PendingAppend {
 
 /**
  * Rejections remembered as recorded (128 bits of a digest each, about 60 bytes
- * of heap: 4 MB when full), the least recently seen forgotten first.
+ * of heap: 4 MB when full), the least recently seen forgotten first: the
+ * port's bound, shared with the use case's count of retries.
  */
-export const REMEMBERED_REJECTIONS = 65_536;
+export { REMEMBERED_REJECTIONS };
 
 /**
  * The rejected-candles log: one JSON object per line (JSONL), appended, and

@@ -13,6 +13,14 @@ export interface RejectedCandleEntry {
   payload: unknown;
 }
 
+/**
+ * How many rejections a log remembers as recorded (JsonlRejectedCandleLog),
+ * and the use case as recorded but not counted yet: one bound, so that a key
+ * the use case forgets the log has forgotten too (its retry is then written
+ * and counted again rather than never counted).
+ */
+export const REMEMBERED_REJECTIONS = 65_536;
+
 /** What `append` did with one entry. */
 export interface RejectionRecord {
   /**

@@ -8,10 +8,11 @@ import {
   type SaveResult,
 } from '../../ports/out/CandleStoragePort';
 import type { PersistenceEventsPort } from '../../ports/out/PersistenceEventsPort';
-import type {
-  RejectedCandleEntry,
-  RejectedCandleLogPort,
-  RejectionRecord,
+import {
+  REMEMBERED_REJECTIONS,
+  type RejectedCandleEntry,
+  type RejectedCandleLogPort,
+  type RejectionRecord,
 } from '../../ports/out/RejectedCandleLogPort';
 import { RecentKeys } from '../../services/RecentKeys';
 import type { ValidationQualityMonitor } from '../../services/ValidationQualityMonitor';
@@ -47,12 +48,12 @@ interface Written {
  * counted yet (their message comes again, and they count when it goes
  * through). Bounded: a producer that never sends its message again leaves
  * its keys behind, forgotten least recently seen first. As many as the log
- * remembers (JsonlRejectedCandleLog's REMEMBERED_REJECTIONS), and refreshed
- * at each failed attempt as the log refreshes its own: a key forgotten here
- * is (but for the order of concurrent calls) forgotten by the log too, so its
- * retry is written and counted then rather than never counted.
+ * remembers (REMEMBERED_REJECTIONS), and refreshed at each failed attempt as
+ * the log refreshes its own: a key forgotten here is (but for the order of
+ * concurrent calls) forgotten by the log too, so its retry is written and
+ * counted then rather than never counted.
  */
-export const UNCOUNTED_REJECTIONS = 65_536;
+export const UNCOUNTED_REJECTIONS = REMEMBERED_REJECTIONS;
 
 interface ValidatedBatch {
   readonly candles: FootprintCandleDTO[];
