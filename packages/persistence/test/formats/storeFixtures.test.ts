@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
+import { type FootprintCandleDTO, generateFootprintCandles, type TimeframeName } from '@flowtrace/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SeriesInfo } from '../../src/features/candlePersistence/application/ports/out/CandleStoragePort';
 import { openCandleStore } from '../../src/shared/storage/open/openCandleStore';
@@ -33,7 +33,8 @@ function seriesOf(candles: readonly FootprintCandleDTO[]): SeriesInfo[] {
       series.set(key, {
         exchange: c.ex,
         symbol: c.s,
-        timeframe: c.i,
+        // The fixture's candles were stored: their timeframe is a known one.
+        timeframe: c.i as TimeframeName,
         firstOpenTime: c.t,
         lastOpenTime: c.t,
         count: 1,
