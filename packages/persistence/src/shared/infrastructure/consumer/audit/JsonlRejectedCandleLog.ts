@@ -25,13 +25,6 @@ interface PendingAppend {
 }
 
 /**
- * Rejections remembered as recorded (128 bits of a digest each, about 60 bytes
- * of heap: 4 MB when full), the least recently seen forgotten first: the
- * port's bound, shared with the use case's count of retries.
- */
-export { REMEMBERED_REJECTIONS };
-
-/**
  * The rejected-candles log: one JSON object per line (JSONL), appended, and
  * fsync'd before `append` resolves. Concurrent appends share one write and one
  * fsync (group commit), like the candle store.

@@ -43,18 +43,6 @@ interface Written {
   readonly rejectionsCounted: number;
 }
 
-/**
- * Rejections a call wrote in the log while its storage write failed, not
- * counted yet (their message comes again, and they count when it goes
- * through). Bounded: a producer that never sends its message again leaves
- * its keys behind, forgotten least recently seen first. As many as the log
- * remembers (REMEMBERED_REJECTIONS), and refreshed at each failed attempt as
- * the log refreshes its own: a key forgotten here is (but for the order of
- * concurrent calls) forgotten by the log too, so its retry is written and
- * counted then rather than never counted.
- */
-export const UNCOUNTED_REJECTIONS = REMEMBERED_REJECTIONS;
-
 interface ValidatedBatch {
   readonly candles: FootprintCandleDTO[];
   readonly rejections: RejectedCandleEntry[];
@@ -86,8 +74,17 @@ interface ValidatedBatch {
  */
 export class PersistCandleUseCase {
   private readonly completedVersions: CompletedVersionGuard;
-  /** Keys (RejectionRecord.key) on record but not counted: their call's storage write failed. */
-  private readonly uncounted = new RecentKeys(UNCOUNTED_REJECTIONS);
+  /**
+   * Keys (RejectionRecord.key) of rejections a call wrote in the log while its
+   * storage write failed, not counted yet: their message comes again, and they
+   * count when it goes through. Bounded: a producer that never sends its
+   * message again leaves its keys behind, forgotten least recently seen first.
+   * As many as the log remembers (REMEMBERED_REJECTIONS), and refreshed at
+   * each failed attempt as the log refreshes its own: a key forgotten here is
+   * (but for the order of concurrent calls) forgotten by the log too, so its
+   * retry is written and counted then rather than never counted.
+   */
+  private readonly uncounted = new RecentKeys(REMEMBERED_REJECTIONS);
 
   constructor(
     private readonly validator: CandleValidator,
