@@ -1,11 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { backupStore } from '../../src/shared/storage/backup/backupStore';
-import { LOCK_DATABASE_FILE_NAME, LOCK_FILE_NAME } from '../../src/shared/storage/file/StoreLock';
+import {
+  LOCK_DATABASE_FILE_NAME,
+  LOCK_FILE_NAME,
+  LOCK_WAIT_MS,
+} from '../../src/shared/storage/file/StoreLock';
 import { ltcCandlesFrom, useTempDirs } from './helpers';
 
 const linux = existsSync('/proc/self/stat') && existsSync('/proc/sys/kernel/random/boot_id');
@@ -89,6 +93,7 @@ describe.skipIf(!linux)('writer lock: who holds it (Linux: boot id, start time, 
 describe('writer lock: processes that start together', () => {
   const tempDir = useTempDirs();
   const CONTENDER = join(import.meta.dirname, 'fixtures/lockContender.ts');
+  const LOCK_ROUNDS = join(import.meta.dirname, 'fixtures/lockRounds.ts');
   const contenders: ChildProcess[] = [];
   afterEach(() => {
     for (const child of contenders.splice(0)) child.kill('SIGKILL');
@@ -179,6 +184,45 @@ describe('writer lock: processes that start together', () => {
       await (await BinaryStorageAdapter.open({ baseDir })).close();
     }
   }, 120_000);
+
+  it('gives the lock to exactly one of two writers starting in the same millisecond, round after round', async () => {
+    // Old code waited 0 ms for the lock database: each writer could meet the other's brief lock
+    // while taking its own, and neither got the store (20 % of such rounds).
+    const rounds = 20;
+    const dir = await tempDir();
+    for (let round = 0; round < rounds; round += 1) await mkdir(join(dir, `r${round}`));
+    const start = Date.now() + 4000; // both children loaded (tsx) before the first round
+    const period = LOCK_WAIT_MS + 400;
+    const children = [0, 1].map(() => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--conditions=flowtrace-source',
+          '--import',
+          'tsx',
+          LOCK_ROUNDS,
+          dir,
+          String(start),
+          String(rounds),
+          String(period),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      contenders.push(child);
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      return new Promise<string[]>((resolveOutcomes, reject) =>
+        child.once('exit', (code) =>
+          code === 0 ? resolveOutcomes(JSON.parse(output) as string[]) : reject(new Error(`exited ${code}`)),
+        ),
+      );
+    });
+    const [first, second] = (await Promise.all(children)) as [string[], string[]];
+    const perRound = first.map((outcome, round) => [outcome, second[round]].sort().join(' '));
+    expect(perRound).toEqual(Array(rounds).fill('FLOWTRACE_STORAGE_LOCKED ok'));
+  }, 90_000);
 
   it('frees the store the moment its writer is killed (kill -9), with no stale lock to judge', async () => {
     const baseDir = await tempDir();

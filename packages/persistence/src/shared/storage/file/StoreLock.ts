@@ -27,7 +27,7 @@ const heldHere = new Map<string, string>();
  * exclude a second connection in the same process), and the kernel releases
  * it when the process dies, however it dies. No stale lock to judge, so no
  * race between processes that start together: one gets the lock, the others
- * are refused at once.
+ * are refused (after LOCK_WAIT_MS).
  *
  * `{baseDir}/.ftcd-writer.lock` then says who holds it: the pid on its first
  * line and, on its second, what tells that process apart from a later one
@@ -95,11 +95,23 @@ async function removeHolderFilesLeftAside(baseDir: string): Promise<void> {
   }
 }
 
+/**
+ * How long a writer waits for the lock database before it counts as held
+ * (SQLite's busy timeout). Not 0: two writers starting together each hold a
+ * brief lock of their own while they take it (the shared lock of a pragma,
+ * the pending lock of BEGIN EXCLUSIVE), and with no wait at all each can
+ * meet the other's and give up: no writer at all, in 20 % of the rounds of
+ * two processes started at the same millisecond. Those locks last
+ * microseconds; a holder's lasts its lifetime, so a second writer is refused
+ * after this wait.
+ */
+export const LOCK_WAIT_MS = 1000;
+
 /** The lock database's connection holding its exclusive lock, or undefined when another connection holds it. */
 function lockDatabase(file: string): Database.Database | undefined {
   const database = new Database(file);
   try {
-    database.pragma('busy_timeout = 0');
+    database.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
     // No journal file beside it: nothing is ever written to this database.
     database.pragma('journal_mode = MEMORY');
     database.exec('BEGIN EXCLUSIVE');
