@@ -81,6 +81,27 @@ describe('HybridPublisher', () => {
     expect(queuedIds()).toEqual([]);
   });
 
+  it('queues a message too large for a socket frame, writing nothing to the socket, and counts it', async () => {
+    const seen: string[] = [];
+    await startServer((id) => {
+      seen.push(id);
+      return { ok: true };
+    });
+    const publisher = newPublisher({ maxFrameBytes: 1024, preserveOrder: false });
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    const large = { id: 'large', type: 'candle', payload: 'x'.repeat(2_000) };
+    expect(await publisher.publish(large)).toEqual({ id: 'large', via: 'queue' });
+    expect(await publisher.publish({ id: 'small', type: 'candle', payload: 1 })).toEqual({
+      id: 'small',
+      via: 'socket',
+    });
+    // The connection survived the refusal: the small message after it went over the same socket.
+    expect(seen).toEqual(['small']);
+    expect(publisher.stats()).toMatchObject({ acked: 1, queued: 1, failed: 0, tooLargeForSocket: 1 });
+    await publisher.close();
+    expect(queuedIds()).toEqual(['large']);
+  });
+
   it('preserveOrder: once the daemon is back, a publish waits for the queue to drain, then uses the socket', async () => {
     const seen: string[] = [];
     const publisher = newPublisher({ requestTimeoutMs: 5_000 });

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UnixSocketClient } from '@flowtrace/ipc';
+import { HybridPublisher, UnixSocketClient } from '@flowtrace/ipc';
 import { describe, expect, it } from 'vitest';
+import { MAX_CANDLES_PER_BATCH } from '../../src/index';
 import { configIn, smallCandles, useQueueService, waitFor } from './helpers';
 
 describe('queue channel', () => {
@@ -68,5 +69,35 @@ describe('queue channel', () => {
     });
     await waitFor(() => service.producer.stats().processed === 1, 10_000, 'batch processed');
     expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+  });
+
+  it('stores a queued candle:batch of any length: the socket limit bounds a reply, and the queue has none', async () => {
+    const candles = smallCandles(MAX_CANDLES_PER_BATCH + 1);
+    service.producer.enqueue({
+      id: 'long',
+      type: 'candle:batch',
+      payload: { candles },
+      timestamp: Date.now(),
+    });
+    await waitFor(() => service.producer.stats().processed === 1, 30_000, 'long batch processed');
+    expect(service.producer.stats()).toMatchObject({ pending: 0, dead: 0 });
+    expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+  });
+
+  it('stores a batch HybridPublisher could not send in one socket frame (it queued it)', async () => {
+    const config = configIn(service.dir.path);
+    const publisher = new HybridPublisher({ socketPath: config.socketPath, queuePath: config.queuePath });
+    try {
+      expect(await publisher.waitForConnection(5_000)).toBe(true);
+      // ~1.75 MB of JSON: above the service's 1 MiB frame limit.
+      const candles = smallCandles(2_000);
+      const result = await publisher.publish({ type: 'candle:batch', payload: { candles } });
+      expect(result.via).toBe('queue');
+      expect(publisher.stats()).toMatchObject({ tooLargeForSocket: 1, queued: 1, failed: 0 });
+      await waitFor(() => service.producer.stats().processed === 1, 30_000, 'queued batch processed');
+      expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+    } finally {
+      await publisher.close();
+    }
   });
 });

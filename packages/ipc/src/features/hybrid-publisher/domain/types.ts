@@ -49,6 +49,14 @@ export interface HybridPublisherStats {
   queued: number;
   /** Rejected (non-retryable error response, invalid message, or the queue failed). */
   failed: number;
+  /**
+   * Messages the connected socket did not take because their frame was above
+   * `maxFrameBytes` (nothing was written): queued instead (also counted in
+   * `queued`, unless the queue failed). Each such message reaches the daemon only through the queue, at
+   * its polling pace, and with `preserveOrder` the publishes after it wait for
+   * it: publish smaller messages (fewer candles per `candle:batch`) if this grows.
+   */
+  tooLargeForSocket: number;
   inFlight: number;
   connected: boolean;
   /** True while messages this publisher queued are still ahead in the queue (`preserveOrder`). */

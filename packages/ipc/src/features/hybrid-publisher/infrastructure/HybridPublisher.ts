@@ -2,6 +2,7 @@ import { parseOptions } from '../../../shared/options';
 import type { IPCMessage, IPCResponse, OutgoingMessage } from '../../../shared/types';
 import { validateQueueMessage } from '../../sqlite-queue/domain/validation';
 import { SQLiteQueue } from '../../sqlite-queue/infrastructure/SQLiteQueue';
+import { FrameTooLargeError } from '../../unix-socket/domain/errors';
 import { fillMessage, UnixSocketClient } from '../../unix-socket/infrastructure/UnixSocketClient';
 import { PublisherClosedError, PublishRejectedError } from '../domain/errors';
 import { publisherOptionsSchema } from '../domain/options';
@@ -59,7 +60,7 @@ export class HybridPublisher {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
   private closing: Promise<void> | undefined;
-  private readonly counters = { acked: 0, queued: 0, failed: 0 };
+  private readonly counters = { acked: 0, queued: 0, failed: 0, tooLargeForSocket: 0 };
   private fallbackBatch: Array<{ message: IPCMessage; resolve(): void; reject(error: Error): void }> = [];
 
   constructor(config: HybridPublisherConfig) {
@@ -157,8 +158,11 @@ export class HybridPublisher {
       let response: IPCResponse | undefined;
       try {
         response = await this.client.request(message, { timeoutMs: this.requestTimeoutMs });
-      } catch {
-        response = undefined; // timeout, disconnect, duplicate in flight: fall back to the queue
+      } catch (error) {
+        // Timeout, disconnect, duplicate in flight: fall back to the queue. So does a message
+        // too large for a frame (nothing was written): the queue has no frame limit.
+        if (error instanceof FrameTooLargeError) this.counters.tooLargeForSocket++;
+        response = undefined;
       }
       if (response?.success) {
         this.counters.acked++;

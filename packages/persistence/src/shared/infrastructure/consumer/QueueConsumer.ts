@@ -23,7 +23,7 @@ import { createDirectoriesSync } from '../../storage/file/createDirectories';
 import type { StorageHealthTracker } from '../health/StorageHealthTracker';
 import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
 import { AckReportingQueue } from './AckReportingQueue';
-import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
+import { CANDLE_BATCH_TYPE, SINGLE_CANDLE_TYPES } from './messageTypes';
 
 export interface QueueConsumerSettings {
   readonly queuePath: string;
@@ -246,7 +246,10 @@ export class QueueConsumer {
     }
     if (message.type === CANDLE_BATCH_TYPE) {
       const candles = (message.payload as { candles?: unknown } | null)?.candles;
-      if (Array.isArray(candles) && candles.length <= MAX_CANDLES_PER_BATCH) {
+      // Any length: MAX_CANDLES_PER_BATCH bounds a socket frame's reply, and a queued message has
+      // none. HybridPublisher queues the batches too large for a socket frame, having told its
+      // producer they are safe: refusing them here would lose candles the producer let go of.
+      if (Array.isArray(candles)) {
         candles.forEach((payload, index) => {
           requests.push({
             payload,
@@ -262,7 +265,7 @@ export class QueueConsumer {
         refusal(
           message,
           'invalid-batch',
-          `${CANDLE_BATCH_TYPE} payload must be { candles: FootprintCandle[] } with at most ${MAX_CANDLES_PER_BATCH} candles`,
+          `${CANDLE_BATCH_TYPE} payload must be { candles: FootprintCandle[] }`,
         ),
       );
       return;
