@@ -71,6 +71,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting('pollInterval', 'integer', 'queue poll interval in ms'),
   setting('batchSize', 'integer', 'queue messages per poll'),
   setting('maxConnections', 'integer', 'concurrent producer connections at most'),
+  setting('maxFrameBytes', 'integer', 'largest socket frame read, in bytes'),
   setting('stopTimeoutMs', 'integer', 'graceful stop deadline in ms'),
   setting('rejectedLogPath', 'string', 'JSONL log of rejected candles'),
   setting('validation.enabled', 'boolean', 'validate candles before storing'),

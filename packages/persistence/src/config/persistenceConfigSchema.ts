@@ -1,6 +1,8 @@
-import { maxSocketPathBytes } from '@flowtrace/ipc/features/unix-socket';
+import { DEFAULT_MAX_FRAME_BYTES, maxSocketPathBytes } from '@flowtrace/ipc/features/unix-socket';
 import { z } from 'zod';
 import { ftcdTuningSchemas } from '../shared/storage/ftcd/BinaryStorageConfig';
+
+const MAX_FRAME_BYTES_LIMIT = 256 * 1024 * 1024;
 
 const storageSchema = z.strictObject({
   baseDir: z.string().min(1, 'must be a non-empty directory path'),
@@ -75,7 +77,7 @@ const socketModeSchema = z
 
 /**
  * The seed's `PersistenceBootstrapConfig` plus optional FlowTrace additions
- * (`healthCheckHost`, `maxConnections`, `socketMode`, `stopTimeoutMs`, `rejectedLogPath`,
+ * (`healthCheckHost`, `maxConnections`, `maxFrameBytes`, `socketMode`, `stopTimeoutMs`, `rejectedLogPath`,
  * `validation.windowSize/windowMs`, the `.ftcd` tuning under `storage`). Defaults are listed in docs/persistence.md.
  */
 export const persistenceConfigSchema = z.strictObject({
@@ -109,6 +111,17 @@ export const persistenceConfigSchema = z.strictObject({
     minSamples: 20,
   }),
   maxConnections: z.number().int().positive().default(100),
+  /**
+   * Largest socket frame read, in bytes: the bound of what one connection makes the service
+   * allocate at once. A larger frame is answered FLOWTRACE_FRAME_TOO_LARGE and its connection
+   * closed. At most 256 MiB: far below V8's string limit (~512 MiB) for the frame's JSON text.
+   */
+  maxFrameBytes: z
+    .number()
+    .int()
+    .min(1024, 'must be at least 1024 bytes (a frame must hold a candle)')
+    .max(MAX_FRAME_BYTES_LIMIT, `must be at most ${MAX_FRAME_BYTES_LIMIT} bytes (256 MiB)`)
+    .default(DEFAULT_MAX_FRAME_BYTES),
   /** Mode of the socket file (default 0o600, owner only; 0o660 lets the socket's group connect). */
   socketMode: socketModeSchema.default(0o600),
   stopTimeoutMs: z.number().int().nonnegative().default(10_000),

@@ -11,6 +11,7 @@ describe('bootstrap config', () => {
       storage: { baseDir: '', walMode: 'yes' },
       healthCheckPort: 70_000,
       batchSize: 0,
+      maxFrameBytes: 512 * 1024 * 1024,
       validation: { enabled: true, strictMode: false, maxErrorRate: 2, alertThreshold: 0.1 },
       colour: 'blue',
     };
@@ -25,6 +26,7 @@ describe('bootstrap config', () => {
         'colour',
         'batchSize',
         'healthCheckPort',
+        'maxFrameBytes',
         'queuePath',
         'socketPath',
         'storage.baseDir',
@@ -144,6 +146,7 @@ describe('bootstrap config', () => {
       pollInterval: 1000,
       batchSize: 500,
       maxConnections: 100,
+      maxFrameBytes: 1024 * 1024,
       stopTimeoutMs: 10_000,
       storage: { baseDir: '/c', useDatabase: false, organizeByExchange: false, walMode: true },
       validation: {

@@ -152,4 +152,33 @@ describe('socket channel', () => {
     await expect(probe.connect()).rejects.toThrow();
     ({ app } = await startService(dir.path, {}, { storage: () => InMemoryCandleStorage.open() }));
   });
+
+  it('reads frames up to maxFrameBytes: 1 MiB by default, more when configured', async () => {
+    // ~1.75 MB of JSON: above the default limit.
+    const candles = smallCandles(2_000);
+    const request = { id: 'big', type: 'candle:batch', payload: { candles } };
+    const large = { socketPath: configIn(dir.path).socketPath, autoReconnect: false, maxFrameBytes: 4 << 20 };
+    const refused = new UnixSocketClient(large);
+    await refused.connect();
+    // The server answers the oversized frame (id "") and closes the connection.
+    await expect(refused.request(request)).rejects.toThrow();
+    await refused.disconnect();
+    expect(await app.storage.listSeries()).toEqual([]);
+
+    await app.stop();
+    ({ app } = await startService(
+      dir.path,
+      { maxFrameBytes: 4 << 20 },
+      { storage: () => InMemoryCandleStorage.open() },
+    ));
+    const accepted = new UnixSocketClient(large);
+    await accepted.connect();
+    try {
+      const reply = await accepted.request(request);
+      expect(reply).toMatchObject({ id: 'big', success: true, data: { persisted: 2_000, rejected: 0 } });
+    } finally {
+      await accepted.disconnect();
+    }
+    expect(await app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+  });
 });

@@ -12,6 +12,8 @@ import type { SocketRequestHandler } from './SocketRequestHandler';
 export interface SocketConsumerSettings {
   readonly socketPath: string;
   readonly maxConnections: number;
+  /** Largest frame read (the server answers a larger one FLOWTRACE_FRAME_TOO_LARGE and closes the connection). */
+  readonly maxFrameBytes: number;
   /** Mode of the socket file, e.g. 0o600 (owner only) or 0o660 (and its group). */
   readonly socketMode: number;
   readonly stopTimeoutMs: number;
@@ -51,6 +53,7 @@ export class SocketConsumer {
     const server = new UnixSocketServer({
       socketPath: this.settings.socketPath,
       maxConnections: this.settings.maxConnections,
+      maxFrameBytes: this.settings.maxFrameBytes,
       socketMode: this.settings.socketMode,
       stopTimeoutMs: this.settings.stopTimeoutMs,
     });

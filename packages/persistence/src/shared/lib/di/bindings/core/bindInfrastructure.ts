@@ -98,6 +98,7 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
           {
             socketPath: config.socketPath,
             maxConnections: config.maxConnections,
+            maxFrameBytes: config.maxFrameBytes,
             socketMode: config.socketMode,
             stopTimeoutMs: config.stopTimeoutMs,
           },
