@@ -331,6 +331,15 @@ const COMMANDS = [
 
 describe('flowtrace CLI usage', () => {
   it('--help for every command, and usage errors exit 2', async () => {
+    for (const asked of ['--help', '-h', 'help']) {
+      const { code, stdout, stderr } = await runCli([asked], dir);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(stdout).toMatch(/^Usage: flowtrace <command>/);
+      for (const command of COMMANDS) expect(stdout).toContain(command);
+    }
+    const bare = await runCli([], dir);
+    expect(bare).toMatchObject({ code: 2, stdout: '' });
+    expect(bare.stderr).toMatch(/^Usage: flowtrace <command>/);
     for (const command of COMMANDS) {
       const { code, stdout } = await runCli([command, '--help'], dir);
       expect(code).toBe(0);

@@ -89,8 +89,13 @@ export async function runCli(
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? err : out.write)(`${mainHelp()}\n`);
-    return name === undefined ? 2 : 0;
+    // Asked for: the help on stdout, exit 0. No command at all: a usage error (stderr, exit 2).
+    if (name === undefined) {
+      err(`${mainHelp()}\n`);
+      return 2;
+    }
+    out.write(`${mainHelp()}\n`);
+    return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
