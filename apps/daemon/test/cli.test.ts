@@ -3,6 +3,7 @@ import {
   closeSync,
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -330,6 +331,49 @@ const COMMANDS = [
 ];
 
 describe('flowtrace CLI usage', () => {
+  it('given the directory above a store (the daemon data dir), says where the store is; an empty store is quiet', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'flowtrace-cli-data-'));
+    try {
+      const store = await openCandleStore({ baseDir: join(dataDir, 'candles') });
+      await store.saveMany(candles1m.slice(0, 5));
+      await store.close();
+      const hint = `no candle store in ${dataDir}, but ${join(dataDir, 'candles')} holds one: did you mean it?`;
+      const series = await runCli(['series', dataDir, '--format', 'json'], dir);
+      expect(series).toMatchObject({
+        code: 0,
+        stdout: '[]\n',
+        stderr: `flowtrace series: warning: ${hint}\n`,
+      });
+      const query = ['--exchange', 'binance', '--symbol', 'LTCUSDT', '--timeframe', '1m'];
+      expect(await runCli(['query', dataDir, ...query, '--format', 'jsonl'], dir)).toMatchObject({
+        code: 0,
+        stdout: '',
+        stderr: `flowtrace query: warning: ${hint}\n`,
+      });
+      expect((await runCli(['export', dataDir], dir)).stderr).toBe(`flowtrace export: warning: ${hint}\n`);
+      // verify reads every .ftcd file below it, the nested store's too: clean, with the same warning.
+      const verify = await runCli(['verify', dataDir], dir);
+      expect(verify.code).toBe(0);
+      expect(verify.stderr).toBe(`flowtrace verify: warning: ${hint}\n`);
+      // Two stores below: both named.
+      const older = await openCandleStore({ baseDir: join(dataDir, 'archive') });
+      await older.saveMany(candles1m.slice(5, 10));
+      await older.close();
+      expect((await runCli(['series', dataDir, '--format', 'json'], dir)).stderr).toBe(
+        `flowtrace series: warning: no candle store in ${dataDir}, but ${join(dataDir, 'archive')} and ${join(dataDir, 'candles')} hold one each: did you mean one of them?\n`,
+      );
+      // A store that is simply empty, and a store itself: no hint.
+      mkdirSync(join(dataDir, 'empty'));
+      expect(await runCli(['series', join(dataDir, 'empty'), '--format', 'json'], dir)).toMatchObject({
+        code: 0,
+        stderr: '',
+      });
+      expect((await runCli(['series', join(dataDir, 'candles'), '--format', 'json'], dir)).stderr).toBe('');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('--help for every command, and usage errors exit 2', async () => {
     for (const asked of ['--help', '-h', 'help']) {
       const { code, stdout, stderr } = await runCli([asked], dir);

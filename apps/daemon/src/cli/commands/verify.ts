@@ -9,9 +9,10 @@ import {
 import Database from 'better-sqlite3';
 import { CliError } from '../CliError';
 import { detectStoreKind, openStore } from '../openStore';
-import type { Output } from '../output';
+import type { Output, Warn } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
+import { emptyResultHint } from '../storeHint';
 
 export const verifyHelp = `Usage: flowtrace verify <store> [--format text|json]
 
@@ -23,7 +24,7 @@ every stored candle. Prints a summary; exit code 1 on any corruption, 0 when cle
 Reads only, so it is safe while the daemon writes (a block being appended at that
 moment can show as a torn tail: run it again to confirm).`;
 
-export async function verifyCommand(argv: string[], out: Output): Promise<number> {
+export async function verifyCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -37,6 +38,9 @@ export async function verifyCommand(argv: string[], out: Output): Promise<number
   const kind = detectStoreKind(baseDir);
   const progress = new Progress(process.stderr.isTTY === true);
   if (kind === 'ftcd') {
+    // verifyStore checks every .ftcd file below baseDir, wherever it lies; the store reads only
+    // those of its layout: say so when the files checked are another store's, below this one.
+    emptyResultHint(baseDir, warn);
     const result = await verifyStore(baseDir);
     if (values.format === 'json') out.write(`${JSON.stringify(result, null, 2)}\n`);
     else {

@@ -1,0 +1,67 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { SQLITE_DATABASE_FILE } from '@flowtrace/persistence/shared/storage';
+
+/** Subdirectories looked at per level: a hint must stay instant on any directory given by mistake. */
+const MAX_ENTRIES_PER_LEVEL = 64;
+/** How far below the given directory a store is looked for (`data` → `data/candles`). */
+const NESTED_DEPTH = 2;
+
+function subdirectories(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .slice(0, MAX_ENTRIES_PER_LEVEL)
+      .map((entry) => join(dir, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+function hasFtcdFile(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => name.endsWith('.ftcd'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `dir` holds candles the way a store lays them out: a SQLite
+ * database in it or in an exchange folder, or `.ftcd` files at
+ * `{exchange}/{symbol}/{timeframe}/` (docs/storage.md).
+ */
+export function holdsStore(dir: string): boolean {
+  if (existsSync(join(dir, SQLITE_DATABASE_FILE))) return true;
+  for (const exchange of subdirectories(dir)) {
+    if (existsSync(join(exchange, SQLITE_DATABASE_FILE))) return true;
+    for (const symbol of subdirectories(exchange))
+      for (const timeframe of subdirectories(symbol)) if (hasFtcdFile(timeframe)) return true;
+  }
+  return false;
+}
+
+/**
+ * When `baseDir` holds no store but a directory below it does (the daemon's
+ * `--data-dir`, whose store is `{dataDir}/candles`, given instead of the
+ * store): the warning that says which. Undefined otherwise, including for a
+ * store that is simply empty.
+ */
+export function nestedStoreWarning(baseDir: string): string | undefined {
+  if (holdsStore(baseDir)) return undefined;
+  const found: string[] = [];
+  let level = [baseDir];
+  for (let depth = 1; depth <= NESTED_DEPTH && found.length === 0; depth += 1) {
+    level = level.flatMap(subdirectories);
+    for (const dir of level) if (holdsStore(dir)) found.push(dir);
+  }
+  if (found.length === 0) return undefined;
+  const named = found.map((dir) => join(baseDir, relative(baseDir, dir))).sort();
+  return `no candle store in ${baseDir}, but ${named.join(' and ')} ${named.length === 1 ? 'holds one' : 'hold one each'}: did you mean ${named.length === 1 ? 'it' : 'one of them'}?`;
+}
+
+/** Warns (see nestedStoreWarning) when a command found nothing in `baseDir` because its store is below it. */
+export function emptyResultHint(baseDir: string, warn: (message: string) => void): void {
+  const warning = nestedStoreWarning(baseDir);
+  if (warning !== undefined) warn(warning);
+}
