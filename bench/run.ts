@@ -7,18 +7,34 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { exitWithUsageError, exitWithUsageIfAsked, parseOrExit } from '../scripts/lib/scriptArgs';
 import type { BenchFigure, BenchSuite } from './lib/types';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const only = args.filter((a) => !a.startsWith('--'));
+const SUITES = readdirSync(join(here, 'suites'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => basename(f, '.ts'))
+  .sort();
+
+exitWithUsageIfAsked(`Usage: pnpm bench [--quick] [suite…]
+
+Runs the benchmark suites (all, or the ones named: ${SUITES.join(', ')}), each
+figure beside a baseline measured in the same run. A full run of every suite
+writes bench/results/latest.md and latest.json; a run of some suites, or a
+--quick one (fewer candles and rounds: a smoke run), only prints its figures.`);
+const { values, positionals: only } = parseOrExit('bench', () =>
+  parseArgs({ options: { quick: { type: 'boolean', default: false } }, allowPositionals: true }),
+);
+const quick = values.quick;
+for (const name of only)
+  if (!SUITES.includes(name))
+    exitWithUsageError('bench', `unknown suite "${name}" (suites: ${SUITES.join(', ')})`);
 const sharedDataDir = resolve(here, '..', '..', 'shared', 'data');
 
-const suiteFiles = readdirSync(join(here, 'suites'))
-  .filter((f) => f.endsWith('.ts'))
-  .filter((f) => only.length === 0 || only.includes(basename(f, '.ts')))
-  .sort();
+const suiteFiles = SUITES.filter((name) => only.length === 0 || only.includes(name)).map(
+  (name) => `${name}.ts`,
+);
 
 const figures: BenchFigure[] = [];
 for (const file of suiteFiles) {
@@ -49,7 +65,8 @@ const machine = {
   quick,
 };
 const resultsDir = join(here, 'results');
-if (only.length === 0) {
+// The committed results are a full run's: a partial or --quick run would replace them with less.
+if (only.length === 0 && !quick) {
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ machine, figures }, null, 2)}\n`);
   writeFileSync(join(resultsDir, 'latest.md'), renderMarkdown(machine, figures));
   console.log(`\nwrote ${join('bench', 'results', 'latest.md')} and latest.json`);
