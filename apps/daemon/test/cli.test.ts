@@ -192,7 +192,8 @@ describe('flowtrace compact', () => {
     // While a writer holds the store, compact refuses (exit 1) and changes nothing.
     const locked = await runCli(['compact', baseDir], dir);
     expect(locked.code).toBe(1);
-    expect(locked.stderr).toMatch(/lock/i);
+    // The same line as every command refused by the lock (import, repair): with its code, once.
+    expect(locked.stderr).toMatch(/^flowtrace compact: \[FLOWTRACE_STORAGE_LOCKED\] Store .* is locked/);
     await writer.close();
 
     const sealed = join(baseDir, 'binance', 'LTCUSDT', '1m', '2025-06-01.ftcd');
@@ -247,7 +248,7 @@ describe('flowtrace repair', () => {
     const locker = await openCandleStore({ baseDir });
     const locked = await runCli(['repair', baseDir], dir);
     expect(locked.code).toBe(1);
-    expect(locked.stderr).toMatch(/^flowtrace repair: .*lock/im);
+    expect(locked.stderr).toMatch(/^flowtrace repair: \[FLOWTRACE_STORAGE_LOCKED\] Store .* is locked/);
     await locker.close();
 
     const dryRun = await runCli(['repair', baseDir, '--dry-run'], dir);
@@ -407,6 +408,10 @@ describe('flowtrace CLI usage', () => {
     expect(unknownOption.stderr).toMatch(
       /^flowtrace series: Unknown option '--bogus'.*\nRun 'flowtrace series --help' for usage\.\n$/,
     );
+    // A Node error names its code once.
+    const absent = await runCli(['inspect', join(dir, 'nope.ftcd')], dir);
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toMatch(/^flowtrace inspect: ENOENT: no such file or directory/);
     const missing = await runCli(['series', join(dir, 'nope')], dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('does not exist');

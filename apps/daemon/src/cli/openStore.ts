@@ -38,11 +38,8 @@ export function detectStoreKind(baseDir: string): StoreKind {
  */
 export async function openFtcdWriter(baseDir: string, notFtcd: string): Promise<BinaryStorageAdapter> {
   if (detectStoreKind(baseDir) !== 'ftcd') throw new CliError(notFtcd, 1);
-  try {
-    return await BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
-  } catch (error) {
-    throw new CliError((error as Error).message, 1);
-  }
+  // Its errors (the lock above all: FLOWTRACE_STORAGE_LOCKED) reach the user with their code, exit 1.
+  return BinaryStorageAdapter.open({ baseDir, compactSealedPartitions: false });
 }
 
 export async function openStore(

@@ -127,7 +127,10 @@ export async function runCli(
       err(`flowtrace ${name}: ${(error as Error).message}\n${usageHint(name)}`);
       return 2;
     }
-    err(`flowtrace ${name}: ${code ? `[${code}] ` : ''}${(error as Error).message}\n`);
+    // The code once: Node's own errors already begin with it ("ENOENT: no such file…").
+    const message = (error as Error).message;
+    const tagged = code && !message.startsWith(`${code}:`) ? `[${code}] ${message}` : message;
+    err(`flowtrace ${name}: ${tagged}\n`);
     return 1;
   }
 }
