@@ -57,6 +57,30 @@ describe('SQLiteQueue', () => {
     expect(queue.stats()).toMatchObject({ pending: 0, inFlight: 0, processed: 3, dead: 0 });
   });
 
+  it('lease() bounds a batch by payload bytes too, in order, always taking the first message', () => {
+    const queue = openQueue();
+    // JSON payloads of ~100 kB each (the string plus its quotes).
+    const large = (id: string, t: number) => msg(id, t, 'x'.repeat(100_000));
+    queue.enqueueBatch([large('a', 1), large('b', 2), large('c', 3), msg('d', 4), large('e', 5)]);
+    const first = queue.lease({ limit: 10, maxBytes: 250_000 });
+    expect({ ids: first.messages.map((m) => m.id), more: first.more }).toEqual({
+      ids: ['a', 'b'],
+      more: true,
+    });
+    // One message larger than the budget still goes, alone: a budget never blocks the queue.
+    const second = queue.lease({ limit: 10, maxBytes: 50_000 });
+    expect({ ids: second.messages.map((m) => m.id), more: second.more }).toEqual({ ids: ['c'], more: true });
+    const third = queue.lease({ limit: 2, maxBytes: 1_000_000 });
+    expect({ ids: third.messages.map((m) => m.id), more: third.more }).toEqual({
+      ids: ['d', 'e'],
+      more: true,
+    });
+    expect(queue.lease({ limit: 2 })).toEqual({ messages: [], more: false });
+    expect(queue.stats()).toMatchObject({ pending: 0, inFlight: 5 });
+    expect(() => queue.lease({ limit: 0 })).toThrow(/limit: must be a positive integer/);
+    expect(() => queue.lease({ limit: 1, maxBytes: 0 })).toThrow(/maxBytes: must be positive/);
+  });
+
   it('ignores a duplicate id without touching the stored row', () => {
     const queue = openQueue();
     expect(queue.enqueue(msg('x', 5, { v: 1 }))).toBe(true);

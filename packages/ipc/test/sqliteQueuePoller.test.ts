@@ -49,6 +49,34 @@ describe('SQLiteQueuePoller', () => {
     expect(queue.stats()).toMatchObject({ dead: 1, pending: 1, delayed: 1 });
   });
 
+  it('leases at most maxBatchBytes of payloads per poll, and polls again at once while more is waiting', async () => {
+    const ids = Array.from({ length: 12 }, (_, k) => `m${k}`);
+    queue.enqueueBatch(
+      ids.map((id, k) => ({ id, type: 't', payload: 'x'.repeat(100_000), timestamp: k + 1 })),
+    );
+    const batches: string[][] = [];
+    const poller = new SQLiteQueuePoller({
+      queue,
+      // A short batch would wait this long: draining all 12 in time proves the poller went on.
+      pollInterval: 60_000,
+      batchSize: 50,
+      maxBatchBytes: 350_000,
+      onBatch: async (messages) => {
+        batches.push(messages.map((m) => m.id));
+      },
+    });
+    await poller.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while (queue.stats().processed < 12 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      await poller.stop();
+    }
+    expect(batches).toEqual([ids.slice(0, 3), ids.slice(3, 6), ids.slice(6, 9), ids.slice(9, 12)]);
+    expect(queue.stats()).toMatchObject({ processed: 12, pending: 0 });
+  });
+
   it('onBatch gets the whole batch and reports per-message outcomes; missing outcomes count as failed', async () => {
     queue.enqueueBatch([msg('a', 1), msg('b', 2), msg('c', 3)]);
     const batches: string[][] = [];

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HybridPublisher, UnixSocketClient } from '@flowtrace/ipc';
+import { HybridPublisher, SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import { describe, expect, it } from 'vitest';
+import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
 import { MAX_CANDLES_PER_BATCH } from '../../src/index';
-import { configIn, smallCandles, useQueueService, waitFor } from './helpers';
+import { configIn, makeTempDir, smallCandles, startService, useQueueService, waitFor } from './helpers';
 
 describe('queue channel', () => {
   const service = useQueueService();
@@ -98,6 +99,47 @@ describe('queue channel', () => {
       expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
     } finally {
       await publisher.close();
+    }
+  });
+});
+
+describe('queue channel, a backlog of large messages', () => {
+  it('leases at most 16 MiB of payloads per poll (not batchSize of them) and stores all', async () => {
+    const dir = await makeTempDir();
+    const leased: number[] = [];
+    try {
+      // 24 batches of 1,000 five-bin candles (~0.9 MB of JSON each): batchSize 200 would lease all 21 MB at once.
+      const batches = Array.from({ length: 24 }, (_, k) => smallCandles(1_000, k + 1, `SYM${k}USDT`));
+      const producer = new SQLiteQueue({ dbPath: configIn(dir.path).queuePath });
+      producer.enqueueBatch(
+        batches.map((candles, k) => ({
+          id: `big${k}`,
+          type: 'candle:batch',
+          payload: { candles },
+          timestamp: Date.now(),
+        })),
+      );
+      const { app } = await startService(
+        dir.path,
+        {},
+        {
+          storage: () => InMemoryCandleStorage.open(),
+          probe: (point, detail) => {
+            if (point === 'queue:leased') leased.push((detail as { messageIds: string[] }).messageIds.length);
+          },
+        },
+      );
+      try {
+        await waitFor(() => producer.stats().processed === 24, 60_000, 'backlog drained');
+        expect(await app.storage.listSeries()).toHaveLength(24);
+      } finally {
+        producer.close();
+        await app.stop();
+      }
+      expect(Math.max(...leased)).toBeLessThanOrEqual(Math.ceil((16 * 1024 * 1024) / 880_000));
+      expect(leased.reduce((sum, n) => sum + n, 0)).toBe(24);
+    } finally {
+      await dir.remove();
     }
   });
 });

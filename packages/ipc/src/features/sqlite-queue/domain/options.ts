@@ -21,6 +21,11 @@ export type ResolvedQueueOptions = Readonly<z.output<typeof queueOptionsSchema>>
 export const pollerOptionsSchema = z.object({
   pollInterval: z.number().int().positive().default(1_000),
   batchSize: z.number().int().positive().default(50),
+  maxBatchBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
   cleanupIntervalMs: z.number().int().nonnegative().default(3_600_000),
 });
 

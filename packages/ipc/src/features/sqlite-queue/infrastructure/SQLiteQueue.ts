@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { createDirectoriesSync } from '../../../shared/createDirectories';
-import { FlowTraceIpcError } from '../../../shared/errors';
+import { FlowTraceIpcError, InvalidOptionsError } from '../../../shared/errors';
 import { parseOptions } from '../../../shared/options';
 import { QueueClosedError, QueueMessageValidationError, QueueUnavailableError } from '../domain/errors';
 import { queueOptionsSchema, type ResolvedQueueOptions, retryDelayFor } from '../domain/options';
@@ -76,7 +76,8 @@ export class SQLiteQueue {
   private readonly leaseOwner: LeaseOwner;
   private abandonedLeasesChecked = false;
   private readonly insertStmt: Statement<[string, string, string, number, number]>;
-  private readonly leaseStmt: Statement<{ now: number; until: number; limit: number; owner: string }>;
+  private readonly candidatesStmt: Statement<{ now: number; limit: number }, { seq: number; bytes: number }>;
+  private readonly leaseStmt: Statement<{ until: number; owner: string; seqs: string }>;
   private readonly firstAheadStmt: Statement<[number], string>;
   private readonly lastAheadStmt: Statement<[number], string>;
   private readonly isAheadStmt: Statement<[string, number], number>;
@@ -92,12 +93,16 @@ export class SQLiteQueue {
     this.insertStmt = this.db.prepare(
       'INSERT OR IGNORE INTO message_queue (message_id, type, payload, timestamp, processed, created_at) VALUES (?, ?, ?, ?, 0, ?)',
     );
+    // octet_length reads the record header only (SQLite >= 3.43), not the payload's pages: sizing
+    // the candidates costs nothing however large their payloads are.
+    this.candidatesStmt = this.db.prepare(
+      `SELECT rowid AS seq, octet_length(payload) AS bytes FROM message_queue
+       WHERE processed = 0 AND available_at <= @now AND leased_until <= @now
+       ORDER BY timestamp, rowid LIMIT @limit`,
+    );
     this.leaseStmt = this.db.prepare(
       `UPDATE message_queue SET leased_until = @until, leased_by = @owner, deliveries = deliveries + 1
-       WHERE rowid IN (
-         SELECT rowid FROM message_queue
-         WHERE processed = 0 AND available_at <= @now AND leased_until <= @now
-         ORDER BY timestamp, rowid LIMIT @limit)
+       WHERE rowid IN (SELECT value FROM json_each(@seqs))
        RETURNING rowid AS seq, message_id, type, payload, timestamp, attempts, deliveries, last_error`,
     );
     // "Ahead": not processed, and not failed yet (attempts = 0) or leased now (see firstMessageAhead).
@@ -169,18 +174,47 @@ export class SQLiteQueue {
    * its consumer), is dead-lettered, not returned.
    */
   dequeue(limit = 50): QueuedMessage[] {
+    return this.lease({ limit }).messages;
+  }
+
+  /**
+   * `dequeue` bounded also by size: leases messages in order while their
+   * payloads (JSON text, bytes) add up to at most `maxBytes`, and always the
+   * first one, however large. A consumer's memory then follows the budget,
+   * not `limit` times the largest message. `more` is true when deliverable
+   * messages were left for the next call by either bound.
+   */
+  lease(options: { limit: number; maxBytes?: number }): { messages: QueuedMessage[]; more: boolean } {
     this.assertOpen();
+    const { limit } = options;
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new InvalidOptionsError('SQLiteQueue.lease', [`limit: must be a positive integer; got ${limit}`]);
+    if (!(maxBytes > 0))
+      throw new InvalidOptionsError('SQLiteQueue.lease', [`maxBytes: must be positive; got ${maxBytes}`]);
     if (!this.abandonedLeasesChecked) {
       this.abandonedLeasesChecked = true;
       this.releaseAbandonedLeases();
     }
     const now = Date.now();
     const owner = formatLeaseOwner(this.leaseOwner);
+    let more = false;
     const rows = this.consumerWrite(() =>
       this.db
-        .transaction(
-          () => this.leaseStmt.all({ now, until: now + this.options.leaseMs, limit, owner }) as LeasedRow[],
-        )
+        .transaction(() => {
+          const candidates = this.candidatesStmt.all({ now, limit });
+          let chosen = 0;
+          let bytes = 0;
+          while (chosen < candidates.length) {
+            bytes += candidates[chosen]!.bytes;
+            if (chosen > 0 && bytes > maxBytes) break;
+            chosen += 1;
+          }
+          more = chosen < candidates.length || candidates.length >= limit;
+          if (chosen === 0) return [];
+          const seqs = JSON.stringify(candidates.slice(0, chosen).map((candidate) => candidate.seq));
+          return this.leaseStmt.all({ until: now + this.options.leaseMs, owner, seqs }) as LeasedRow[];
+        })
         .immediate(),
     );
     // RETURNING gives no order: the lease's own order again (timestamp, then enqueue order).
@@ -218,7 +252,7 @@ export class SQLiteQueue {
         lastError: row.last_error ?? undefined,
       });
     }
-    return messages;
+    return { messages, more };
   }
 
   /**

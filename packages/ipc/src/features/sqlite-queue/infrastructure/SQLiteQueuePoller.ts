@@ -13,6 +13,13 @@ export interface SQLiteQueuePollerConfig {
   /** Messages leased per poll. Default 50. */
   batchSize?: number;
   /**
+   * Payload bytes (JSON text) leased per poll, at most: a poll takes fewer
+   * than `batchSize` messages when they are large (always one, however
+   * large), so memory follows this bound rather than `batchSize` times the
+   * largest message. Default 16 MiB.
+   */
+  maxBatchBytes?: number;
+  /**
    * Handles one message; resolve = processed, reject = markFailed (retried
    * later), or a dead letter at once when the error has `retryable: false`.
    */
@@ -57,6 +64,9 @@ export class SQLiteQueuePoller {
   private readonly queue: SQLiteQueue;
   private readonly pollInterval: number;
   private readonly batchSize: number;
+  private readonly maxBatchBytes: number;
+  /** Whether the last poll left deliverable messages behind (poll again at once). */
+  private moreWaiting = false;
   private readonly config: SQLiteQueuePollerConfig;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -82,6 +92,7 @@ export class SQLiteQueuePoller {
     const parsed = parseOptions('SQLiteQueuePoller', pollerOptionsSchema, {
       pollInterval: config.pollInterval,
       batchSize: config.batchSize,
+      maxBatchBytes: config.maxBatchBytes,
       cleanupIntervalMs: config.cleanupIntervalMs,
     });
     if (!config.onMessage && !config.onBatch)
@@ -89,6 +100,7 @@ export class SQLiteQueuePoller {
     this.queue = config.queue;
     this.pollInterval = parsed.pollInterval;
     this.batchSize = parsed.batchSize;
+    this.maxBatchBytes = parsed.maxBatchBytes;
     this.cleanupIntervalMs = parsed.cleanupIntervalMs;
     this.config = config;
   }
@@ -125,7 +137,8 @@ export class SQLiteQueuePoller {
   async pollOnce(): Promise<number> {
     this.counters.polls++;
     if (this.unrecorded.length > 0) this.record(this.unrecorded.splice(0), false);
-    const messages = this.queue.dequeue(this.batchSize);
+    const { messages, more } = this.queue.lease({ limit: this.batchSize, maxBytes: this.maxBatchBytes });
+    this.moreWaiting = more;
     if (messages.length === 0) return 0;
     const outcomes = this.config.onBatch ? await this.runBatch(messages) : await this.runEach(messages);
     this.record(outcomes, true);
@@ -164,15 +177,15 @@ export class SQLiteQueuePoller {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let leased = 0;
+      this.moreWaiting = false;
       try {
-        leased = await this.pollOnce();
+        await this.pollOnce();
       } catch (error) {
         this.config.onError?.(error);
       }
       if (!this.running) break;
       this.cleanupWhenDue();
-      if (leased >= this.batchSize) continue; // more is probably waiting
+      if (this.moreWaiting) continue; // a full batch, or one cut short by maxBatchBytes
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, this.pollInterval);
