@@ -15,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFootprintCandles } from '@flowtrace/core';
+import { SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
 import { inspectFtcdFile, openCandleStore } from '@flowtrace/persistence/shared/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDLE_CSV_COLUMNS, candleToCsvRow, csvRowToObject, splitCsvRecord } from '../src/cli/candleCsv';
@@ -329,6 +330,7 @@ const COMMANDS = [
   'compact',
   'repair',
   'backup',
+  'queue',
 ];
 
 describe('flowtrace CLI usage', () => {
@@ -373,6 +375,64 @@ describe('flowtrace CLI usage', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('queue: shows pending and dead letters; requeues and drops dead letters by id; never creates a database', async () => {
+    const path = join(dir, 'queue-cli.db');
+    const queue = new SQLiteQueue({ dbPath: path });
+    const at = Date.UTC(2026, 0, 2);
+    queue.enqueueBatch(
+      ['a', 'b', 'c', 'd'].map((id, k) => ({ id, type: 'candle', payload: { k }, timestamp: at + k })),
+    );
+    queue.dequeue(3);
+    queue.markDead('a', new Error('delivered 21 times without being processed'));
+    queue.markDead('b', new Error('payload is not valid JSON'));
+    queue.markDead('c', new Error('poison'));
+    queue.close();
+    const shown = await runCli(['queue', path, '--format', 'json'], dir);
+    expect(shown.code, shown.stderr).toBe(0);
+    const report = JSON.parse(shown.stdout) as {
+      stats: { pending: number; dead: number };
+      deadLetters: Array<{ id: string; lastError: string; payload: unknown }>;
+    };
+    expect(report.stats).toMatchObject({ pending: 1, dead: 3 });
+    expect(report.deadLetters.map((d) => [d.id, d.lastError, d.payload])).toEqual([
+      ['a', 'delivered 21 times without being processed', { k: 0 }],
+      ['b', 'payload is not valid JSON', { k: 1 }],
+      ['c', 'poison', { k: 2 }],
+    ]);
+    const table = await runCli(['queue', path, '--format', 'table', '--limit', '1'], dir);
+    expect(table.stdout).toMatch(
+      /^queue .*: 1 pending \(0 waiting for a retry\), 0 in flight, 3 dead letter\(s\)/,
+    );
+    expect(table.stdout).toContain('(2 more: --limit)');
+
+    expect(await runCli(['queue', path, '--requeue', 'a', '--requeue', 'd'], dir)).toMatchObject({
+      code: 1,
+      stdout: 'requeued 1 dead letter(s): a\n',
+      stderr: `flowtrace queue: not dead letters in ${path} (unknown, pending or processed): d\n`,
+    });
+    expect((await runCli(['queue', path, '--drop', 'b'], dir)).stdout).toBe('dropped 1 dead letter(s): b\n');
+    expect((await runCli(['queue', path, '--requeue-all'], dir)).stdout).toMatch(/^requeued 1 dead letter/);
+    const after = new SQLiteQueue({ dbPath: path });
+    try {
+      expect(after.stats()).toMatchObject({ pending: 3, dead: 0 });
+      // Requeued: delivered again, in their order, with fresh counts.
+      expect(after.dequeue(10).map((m) => [m.id, m.deliveries])).toEqual([
+        ['a', 1],
+        ['c', 1],
+        ['d', 1],
+      ]);
+    } finally {
+      after.close();
+    }
+    expect((await runCli(['queue', path, '--drop', 'a', '--requeue', 'c'], dir)).code).toBe(2);
+    const absent = join(dir, 'no-queue.db');
+    expect(await runCli(['queue', absent], dir)).toMatchObject({
+      code: 1,
+      stderr: `flowtrace queue: queue ${absent} does not exist or is not a file\n`,
+    });
+    expect(existsSync(absent)).toBe(false);
   });
 
   it('--help for every command, and usage errors exit 2', async () => {

@@ -7,6 +7,7 @@ import { importCommand, importHelp } from './commands/import';
 import { inspectCommand, inspectHelp } from './commands/inspect';
 import { migrateCommand, migrateHelp } from './commands/migrate';
 import { queryCommand, queryHelp } from './commands/query';
+import { queueCommand, queueHelp } from './commands/queue';
 import { repairCommand, repairHelp } from './commands/repair';
 import { seriesCommand, seriesHelp } from './commands/series';
 import { verifyCommand, verifyHelp } from './commands/verify';
@@ -48,6 +49,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'copy a store consistently while the daemon writes; later runs copy only what is new',
     help: backupHelp,
     run: backupCommand,
+  },
+  queue: {
+    summary: 'show the fallback queue (pending, dead letters); requeue or drop dead letters',
+    help: queueHelp,
+    run: queueCommand,
   },
   repair: {
     summary:
