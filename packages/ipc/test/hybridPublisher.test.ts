@@ -102,6 +102,25 @@ describe('HybridPublisher', () => {
     expect(queuedIds()).toEqual(['large']);
   });
 
+  it('preserveOrder: large messages behind queued ones go to the queue without waiting for a drain that cannot help them', async () => {
+    const seen: string[] = [];
+    await startServer((id) => {
+      seen.push(id);
+      return { ok: true };
+    });
+    // Nobody drains this queue: a publish that waited for the drain would wait requestTimeoutMs (30 s,
+    // beyond this test's timeout) for progress before queueing.
+    const publisher = newPublisher({ maxFrameBytes: 1024, requestTimeoutMs: 30_000 });
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    const large = (id: string) => ({ id, type: 'candle', payload: 'x'.repeat(2_000) });
+    for (const id of ['l1', 'l2', 'l3'])
+      expect(await publisher.publish(large(id))).toEqual({ id, via: 'queue' });
+    expect(seen).toEqual([]);
+    expect(publisher.stats()).toMatchObject({ queued: 3, tooLargeForSocket: 3, drainingQueue: true });
+    await publisher.close();
+    expect(queuedIds()).toEqual(['l1', 'l2', 'l3']);
+  }, 10_000);
+
   it('preserveOrder: once the daemon is back, a publish waits for the queue to drain, then uses the socket', async () => {
     const seen: string[] = [];
     const publisher = newPublisher({ requestTimeoutMs: 5_000 });

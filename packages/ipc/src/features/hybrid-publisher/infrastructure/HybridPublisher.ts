@@ -154,7 +154,7 @@ export class HybridPublisher {
       this.counters.failed++;
       throw error;
     }
-    if (await this.socketMayTake()) {
+    if (await this.socketMayTake(message)) {
       let response: IPCResponse | undefined;
       try {
         response = await this.client.request(message, { timeoutMs: this.requestTimeoutMs });
@@ -199,16 +199,38 @@ export class HybridPublisher {
    * (paused) until the queue shows progress again: a producer never waits
    * `requestTimeoutMs` per message on a daemon that is not draining.
    */
-  private async socketMayTake(): Promise<boolean> {
+  private async socketMayTake(message: IPCMessage): Promise<boolean> {
     if (!this.socketWritable()) return false;
     const ahead = this.messageAhead();
     if (ahead === undefined) return true;
+    // It would go to the queue after the wait anyway (too large for a frame), and the queue keeps
+    // order by itself: no wait, so a stream of large batches moves at the queue's pace. Not while
+    // earlier publishes wait for the drain: it must not pass them.
+    if (this.drainWait === undefined && this.tooLargeForFrame(message)) {
+      this.counters.tooLargeForSocket++;
+      return false;
+    }
     if (this.stalledAt !== undefined && ahead === this.stalledAt) return false;
     this.stalledAt = undefined;
     this.drainWait ??= this.waitForDrain(ahead).finally(() => {
       this.drainWait = undefined;
     });
     return (await this.drainWait) && this.socketWritable();
+  }
+
+  /**
+   * Whether the message's frame would exceed maxFrameBytes. Only asked while
+   * messages are queued ahead (the one JSON encoding more is paid then only):
+   * otherwise the client finds out itself, before writing anything.
+   */
+  private tooLargeForFrame(message: IPCMessage): boolean {
+    let json: string;
+    try {
+      json = JSON.stringify(message);
+    } catch {
+      return false; // not encodable: the queue's validation names the problem
+    }
+    return Buffer.byteLength(json) > this.client.options.maxFrameBytes;
   }
 
   private socketWritable(): boolean {
