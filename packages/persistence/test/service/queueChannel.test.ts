@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { HybridPublisher, SQLiteQueue, UnixSocketClient } from '@flowtrace/ipc';
 import { describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import { MAX_CANDLES_PER_BATCH } from '../../src/index';
 import { configIn, makeTempDir, smallCandles, startService, useQueueService, waitFor } from './helpers';
 
 describe('queue channel', () => {
@@ -72,8 +71,8 @@ describe('queue channel', () => {
     expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
   });
 
-  it('stores a queued candle:batch of any length: the socket limit bounds a reply, and the queue has none', async () => {
-    const candles = smallCandles(MAX_CANDLES_PER_BATCH + 1);
+  it('stores a queued candle:batch of any length (10,001: above the count once refused)', async () => {
+    const candles = smallCandles(10_001);
     service.producer.enqueue({
       id: 'long',
       type: 'candle:batch',

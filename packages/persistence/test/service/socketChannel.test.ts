@@ -181,4 +181,28 @@ describe('socket channel', () => {
     }
     expect(await app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
   });
+
+  it('takes a candle:batch of any count over the socket: the frame limit bounds it, not a count', async () => {
+    await app.stop();
+    ({ app } = await startService(
+      dir.path,
+      { maxFrameBytes: 16 << 20 },
+      { storage: () => InMemoryCandleStorage.open() },
+    ));
+    const candles = smallCandles(10_001);
+    const large = new UnixSocketClient({
+      socketPath: configIn(dir.path).socketPath,
+      autoReconnect: false,
+      maxFrameBytes: 16 << 20,
+      requestTimeoutMs: 20_000,
+    });
+    await large.connect();
+    try {
+      const reply = await large.request({ id: 'many', type: 'candle:batch', payload: { candles } });
+      expect(reply).toMatchObject({ id: 'many', success: true, data: { persisted: 10_001, rejected: 0 } });
+    } finally {
+      await large.disconnect();
+    }
+    expect((await app.storage.listSeries())[0]?.count).toBe(10_001);
+  });
 });

@@ -246,9 +246,8 @@ export class QueueConsumer {
     }
     if (message.type === CANDLE_BATCH_TYPE) {
       const candles = (message.payload as { candles?: unknown } | null)?.candles;
-      // Any length: MAX_CANDLES_PER_BATCH bounds a socket frame's reply, and a queued message has
-      // none. HybridPublisher queues the batches too large for a socket frame, having told its
-      // producer they are safe: refusing them here would lose candles the producer let go of.
+      // Any length: HybridPublisher queues the batches too large for a socket frame, having told
+      // its producer they are safe: refusing them here would lose candles the producer let go of.
       if (Array.isArray(candles)) {
         candles.forEach((payload, index) => {
           requests.push({

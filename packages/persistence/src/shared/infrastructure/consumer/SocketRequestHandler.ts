@@ -5,7 +5,7 @@ import type {
 } from '../../../features/candlePersistence/application/use-cases/PersistCandle/DTO';
 import { CandleRejectedError } from '../../../features/candlePersistence/domain/errors/CandleRejectedError';
 import { BatchNotFullySavedError, InvalidBatchPayloadError, UnknownMessageTypeError } from './errors';
-import { CANDLE_BATCH_TYPE, MAX_CANDLES_PER_BATCH, SINGLE_CANDLE_TYPES } from './messageTypes';
+import { CANDLE_BATCH_TYPE, SINGLE_CANDLE_TYPES } from './messageTypes';
 import { type AckObserver, SocketCandleBatcher } from './SocketCandleBatcher';
 
 /** The request envelope as the socket server hands it over. */
@@ -106,11 +106,9 @@ function batchCandles(payload: unknown): unknown[] {
   if (!Array.isArray(candles)) {
     throw new InvalidBatchPayloadError(`${CANDLE_BATCH_TYPE} payload must be { candles: FootprintCandle[] }`);
   }
-  if (candles.length > MAX_CANDLES_PER_BATCH) {
-    throw new InvalidBatchPayloadError(
-      `${CANDLE_BATCH_TYPE} carries ${candles.length} candles; at most ${MAX_CANDLES_PER_BATCH} are accepted`,
-    );
-  }
+  // No count limit: the frame limit (maxFrameBytes) bounds a batch, and its reply is smaller than
+  // the request (about 100 bytes per candle against several hundred), so it fits the client's
+  // frames too. A limit here would refuse, as invalid, what the queue channel stores.
   return candles;
 }
 

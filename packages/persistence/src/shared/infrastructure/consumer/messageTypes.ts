@@ -3,7 +3,8 @@ export const SINGLE_CANDLE_TYPES: ReadonlySet<string> = new Set(['candle', 'cand
 /** FlowTrace addition: payload `{ candles: FootprintCandleDTO[] }`, one result per candle in the reply. */
 export const CANDLE_BATCH_TYPE = 'candle:batch';
 /**
- * Most candles accepted in one `candle:batch` frame over the socket (its reply
- * lists every one). A `candle:batch` queue message may hold any number.
+ * @deprecated No longer enforced: a `candle:batch` may hold any number of
+ * candles (over the socket, `maxFrameBytes` bounds it). Kept for programs
+ * that imported it.
  */
 export const MAX_CANDLES_PER_BATCH = 10_000;
