@@ -150,6 +150,32 @@ describe('HybridPublisher', () => {
     expect(publisher.stats()).toMatchObject({ drainingQueue: false, acked: 2, queued: 1 });
   });
 
+  it('preserveOrder: a large message older than the one queued ahead waits for the drain (the queue orders by timestamp)', async () => {
+    const publisher = newPublisher({ requestTimeoutMs: 5_000, maxFrameBytes: 1024 });
+    const now = Date.now();
+    expect((await publisher.publish({ id: 'q1', type: 'candle', payload: 1, timestamp: now })).via).toBe(
+      'queue',
+    );
+    await startServer(() => 'ok');
+    expect(await publisher.waitForConnection(3_000)).toBe(true);
+    const consumer = new SQLiteQueue({ dbPath: queuePath });
+    cleanups.push(() => consumer.close());
+    expect(consumer.dequeue(10).map((m) => m.id)).toEqual(['q1']);
+    // Queued now, it would be delivered before q1 if q1's delivery failed: it waits for q1 instead.
+    const late = publisher.publish({
+      id: 'old',
+      type: 'candle',
+      payload: 'x'.repeat(2_000),
+      timestamp: now - 60_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Only q1 (leased) is in the queue.
+    expect(consumer.stats()).toMatchObject({ pending: 0, inFlight: 1 });
+    consumer.markProcessed('q1');
+    expect(await late).toEqual({ id: 'old', via: 'queue' });
+    expect(consumer.dequeue(10).map((m) => m.id)).toEqual(['old']);
+  });
+
   it('preserveOrder: a queue the daemon does not drain queues the publish after requestTimeoutMs, in order', async () => {
     const publisher = newPublisher({ requestTimeoutMs: 200 });
     expect((await publisher.publish({ id: 'q1', type: 'candle', payload: 1 })).via).toBe('queue');

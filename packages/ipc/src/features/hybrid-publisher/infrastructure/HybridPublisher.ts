@@ -53,6 +53,8 @@ export class HybridPublisher {
    * in the queue; no publish may pass it over the socket.
    */
   private lastQueued: string | undefined;
+  /** The timestamp of lastQueued (+Infinity when unknown). */
+  private lastQueuedTimestamp = Number.POSITIVE_INFINITY;
   /** The one wait for the queue to drain that publishes share (they resume in call order). */
   private drainWait: Promise<boolean> | undefined;
   /** The message ahead when a wait saw no progress: publish to the queue until it changes. */
@@ -86,6 +88,8 @@ export class HybridPublisher {
     });
     // Messages an earlier run of the producer left in the queue come first too.
     this.lastQueued = this.preserveOrder ? this.newestMessageLeftAhead() : undefined;
+    // Its timestamp is not known: no message may count on following it in the queue's order.
+    this.lastQueuedTimestamp = Number.POSITIVE_INFINITY;
     this.client.connectInBackground();
   }
 
@@ -173,7 +177,10 @@ export class HybridPublisher {
         throw new PublishRejectedError(response);
       }
     }
-    if (this.preserveOrder) this.lastQueued = message.id;
+    if (this.preserveOrder) {
+      this.lastQueued = message.id;
+      this.lastQueuedTimestamp = message.timestamp;
+    }
     try {
       await this.enqueueDurably(message);
     } catch (error) {
@@ -205,8 +212,13 @@ export class HybridPublisher {
     if (ahead === undefined) return true;
     // It would go to the queue after the wait anyway (too large for a frame), and the queue keeps
     // order by itself: no wait, so a stream of large batches moves at the queue's pace. Not while
-    // earlier publishes wait for the drain: it must not pass them.
-    if (this.drainWait === undefined && this.tooLargeForFrame(message)) {
+    // earlier publishes wait for the drain (it must not pass them), nor when its timestamp is
+    // older than the last one queued (the queue delivers by timestamp: it would go first).
+    if (
+      this.drainWait === undefined &&
+      message.timestamp >= this.lastQueuedTimestamp &&
+      this.tooLargeForFrame(message)
+    ) {
       this.counters.tooLargeForSocket++;
       return false;
     }
