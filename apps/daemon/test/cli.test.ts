@@ -433,6 +433,20 @@ describe('flowtrace CLI usage', () => {
       stderr: `flowtrace queue: queue ${absent} does not exist or is not a file\n`,
     });
     expect(existsSync(absent)).toBe(false);
+    // Another SQLite database (a store's) is refused and left exactly as it was; so is a non-database.
+    const storeDb = join(dir, 'sqlite', 'candles-flatbuffers.db');
+    const before = readFileSync(storeDb);
+    expect(await runCli(['queue', storeDb], dir)).toMatchObject({
+      code: 1,
+      stderr: `flowtrace queue: ${storeDb} is not a FlowTrace queue database (it has no message_queue table)\n`,
+    });
+    expect(readFileSync(storeDb).equals(before)).toBe(true);
+    const text = join(dir, 'not-a-db.txt');
+    writeFileSync(text, 'hello\n');
+    expect((await runCli(['queue', text, '--requeue-all'], dir)).stderr).toMatch(
+      /^flowtrace queue: cannot read .* as a queue database: file is not a database/,
+    );
+    expect(readFileSync(text, 'utf8')).toBe('hello\n');
   });
 
   it('--help for every command, and usage errors exit 2', async () => {

@@ -233,6 +233,17 @@ describe('SQLiteQueue', () => {
     expect(queue.dequeue(10).map((m) => m.id)).toEqual(['d1']);
     expect(queue.deleteDeadLetters(['d2'])).toBe(1);
     expect(queue.stats().dead).toBe(0);
+    // All at once: every dead letter back, with fresh counts, and nothing else touched.
+    queue.enqueueBatch([msg('d3', 3), msg('d4', 4)]);
+    queue.dequeue(10);
+    queue.markDead('d3', 'x');
+    queue.markDead('d4', 'y');
+    expect(queue.requeueAllDeadLetters()).toBe(2);
+    expect(queue.requeueAllDeadLetters()).toBe(0);
+    expect(queue.dequeue(10).map((m) => [m.id, m.attempts, m.deliveries])).toEqual([
+      ['d3', 0, 1],
+      ['d4', 0, 1],
+    ]);
   });
 
   it('dead-letters a message whose leases keep expiring (poison message killing its consumer)', async () => {

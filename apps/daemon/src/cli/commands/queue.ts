@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type DeadLetter, SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
+import Database from 'better-sqlite3';
 import { CliError } from '../CliError';
 import { type Output, renderTable } from '../output';
 import { rejectExtraPositionals } from '../positionals';
@@ -50,18 +51,18 @@ export async function queueCommand(argv: string[], out: Output): Promise<number>
   const drop = values.drop ?? [];
   const actions = [requeue.length > 0, values['requeue-all'], drop.length > 0].filter(Boolean).length;
   if (actions > 1) throw new CliError('--requeue, --requeue-all and --drop go one at a time');
-  // Opening creates a missing database: a mistyped path must not leave an empty queue behind.
+  // Opening creates a missing database, and migrates (adds the queue's tables to) any other: a
+  // mistyped path must not leave an empty queue behind, nor change a store's database.
   if (!existsSync(path) || !statSync(path).isFile())
     throw new CliError(`queue ${path} does not exist or is not a file`, 1);
+  assertQueueDatabase(path);
 
   const queue = new SQLiteQueue({ dbPath: path });
   try {
     if (values['requeue-all']) {
-      let requeued = 0;
-      // Oldest first, in pages: the ids a page returned are no longer dead letters after it.
-      for (let page = queue.listDeadLetters(1000); page.length > 0; page = queue.listDeadLetters(1000))
-        for (const letter of page) if (queue.requeueDeadLetter(letter.id)) requeued += 1;
-      out.write(`requeued ${requeued} dead letter(s); the daemon takes them at its next poll\n`);
+      out.write(
+        `requeued ${queue.requeueAllDeadLetters()} dead letter(s); the daemon takes them at its next poll\n`,
+      );
       return 0;
     }
     if (requeue.length > 0 || drop.length > 0) {
@@ -101,6 +102,24 @@ export async function queueCommand(argv: string[], out: Output): Promise<number>
   } finally {
     queue.close();
   }
+}
+
+/** Refuses (exit 1) a file that is not a FlowTrace queue database, looking at it read-only. */
+function assertQueueDatabase(path: string): void {
+  let db: Database.Database | undefined;
+  let isQueue: boolean;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    isQueue =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'message_queue'").get() !==
+      undefined;
+  } catch (error) {
+    throw new CliError(`cannot read ${path} as a queue database: ${(error as Error).message}`, 1);
+  } finally {
+    db?.close();
+  }
+  if (!isQueue)
+    throw new CliError(`${path} is not a FlowTrace queue database (it has no message_queue table)`, 1);
 }
 
 function deadLetterRow(letter: DeadLetter): Record<string, string | number> {

@@ -402,6 +402,19 @@ export class SQLiteQueue {
     );
   }
 
+  /**
+   * Puts every dead letter back at once (one statement, so one that is
+   * dead-lettered again meanwhile is not requeued twice); returns how many.
+   */
+  requeueAllDeadLetters(): number {
+    this.assertOpen();
+    return this.db
+      .prepare(
+        'UPDATE message_queue SET processed = 0, attempts = 0, deliveries = 0, available_at = 0, leased_until = 0, dead_at = NULL WHERE processed = 2',
+      )
+      .run().changes;
+  }
+
   /** Deletes dead letters by id (an explicit operator decision). */
   deleteDeadLetters(ids: readonly string[]): number {
     this.assertOpen();
