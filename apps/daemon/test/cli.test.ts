@@ -389,8 +389,11 @@ describe('flowtrace CLI usage', () => {
     queue.markDead('b', new Error('payload is not valid JSON'));
     queue.markDead('c', new Error('poison'));
     queue.close();
+    const untouched = readFileSync(path);
     const shown = await runCli(['queue', path, '--format', 'json'], dir);
     expect(shown.code, shown.stderr).toBe(0);
+    // Looking opens it read-only: the file is as it was.
+    expect(readFileSync(path).equals(untouched)).toBe(true);
     const report = JSON.parse(shown.stdout) as {
       stats: { pending: number; dead: number };
       deadLetters: Array<{ id: string; lastError: string; payload: unknown }>;
@@ -438,13 +441,13 @@ describe('flowtrace CLI usage', () => {
     const before = readFileSync(storeDb);
     expect(await runCli(['queue', storeDb], dir)).toMatchObject({
       code: 1,
-      stderr: `flowtrace queue: ${storeDb} is not a FlowTrace queue database (it has no message_queue table)\n`,
+      stderr: `flowtrace queue: Cannot open queue ${storeDb} read-only: not a queue database (no message_queue table or no schema version)\n`,
     });
     expect(readFileSync(storeDb).equals(before)).toBe(true);
     const text = join(dir, 'not-a-db.txt');
     writeFileSync(text, 'hello\n');
     expect((await runCli(['queue', text, '--requeue-all'], dir)).stderr).toMatch(
-      /^flowtrace queue: cannot read .* as a queue database: file is not a database/,
+      /^flowtrace queue: Cannot open queue .* read-only: file is not a database/,
     );
     expect(readFileSync(text, 'utf8')).toBe('hello\n');
   });

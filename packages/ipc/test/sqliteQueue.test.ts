@@ -1,10 +1,11 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   QueueClosedError,
   QueueMessageValidationError,
+  QueueReadOnlyError,
   QueueUnavailableError,
   SQLiteQueue,
   validateQueueMessage,
@@ -79,6 +80,38 @@ describe('SQLiteQueue', () => {
     expect(queue.stats()).toMatchObject({ pending: 0, inFlight: 5 });
     expect(() => queue.lease({ limit: 0 })).toThrow(/limit: must be a positive integer/);
     expect(() => queue.lease({ limit: 1, maxBytes: 0 })).toThrow(/maxBytes: must be positive/);
+  });
+
+  it('readOnly: looks at an existing queue without changing its file, refuses every write, and opens nothing else', () => {
+    const writer = openQueue();
+    writer.enqueueBatch([msg('a', 1), msg('b', 2)]);
+    writer.dequeue(1);
+    writer.markDead('a', 'poison');
+    writer.close();
+    const before = readFileSync(dbPath);
+    const reader = openQueue({ readOnly: true });
+    expect(reader.stats()).toMatchObject({ pending: 1, dead: 1 });
+    expect(reader.listDeadLetters().map((d) => d.id)).toEqual(['a']);
+    expect(reader.firstMessageAhead()).toBe('b');
+    for (const write of [
+      () => reader.enqueue(msg('c')),
+      () => reader.dequeue(1),
+      () => reader.markProcessed('b'),
+      () => reader.requeueDeadLetter('a'),
+      () => reader.requeueAllDeadLetters(),
+      () => reader.deleteDeadLetters(['a']),
+      () => reader.cleanup(0),
+    ])
+      expect(write).toThrow(QueueReadOnlyError);
+    reader.close();
+    expect(readFileSync(dbPath).equals(before)).toBe(true);
+    // A missing file is not created; another database is not a queue.
+    const missing = join(tmp.dir, 'absent.db');
+    expect(() => openQueue({ dbPath: missing, readOnly: true })).toThrow(QueueUnavailableError);
+    expect(existsSync(missing)).toBe(false);
+    const other = join(tmp.dir, 'other.db');
+    new BetterSqlite3(other).exec('CREATE TABLE t (x)');
+    expect(() => openQueue({ dbPath: other, readOnly: true })).toThrow(/not a queue database/);
   });
 
   it('ignores a duplicate id without touching the stored row', () => {

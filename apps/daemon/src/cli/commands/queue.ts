@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type DeadLetter, SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
-import Database from 'better-sqlite3';
 import { CliError } from '../CliError';
 import { type Output, renderTable } from '../output';
 import { rejectExtraPositionals } from '../positionals';
@@ -51,13 +50,13 @@ export async function queueCommand(argv: string[], out: Output): Promise<number>
   const drop = values.drop ?? [];
   const actions = [requeue.length > 0, values['requeue-all'], drop.length > 0].filter(Boolean).length;
   if (actions > 1) throw new CliError('--requeue, --requeue-all and --drop go one at a time');
-  // Opening creates a missing database, and migrates (adds the queue's tables to) any other: a
-  // mistyped path must not leave an empty queue behind, nor change a store's database.
   if (!existsSync(path) || !statSync(path).isFile())
     throw new CliError(`queue ${path} does not exist or is not a file`, 1);
-  assertQueueDatabase(path);
-
-  const queue = new SQLiteQueue({ dbPath: path });
+  // Read-only first: it refuses a file that is not a current queue without touching it (a
+  // read-write open would create a missing database, or add the queue's tables to another one).
+  // Looking needs no write access; only the actions reopen it for writing.
+  const reader = openQueue(path, true);
+  const queue = actions === 0 ? reader : (reader.close(), openQueue(path, false));
   try {
     if (values['requeue-all']) {
       out.write(
@@ -104,22 +103,13 @@ export async function queueCommand(argv: string[], out: Output): Promise<number>
   }
 }
 
-/** Refuses (exit 1) a file that is not a FlowTrace queue database, looking at it read-only. */
-function assertQueueDatabase(path: string): void {
-  let db: Database.Database | undefined;
-  let isQueue: boolean;
+function openQueue(path: string, readOnly: boolean): SQLiteQueue {
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    isQueue =
-      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'message_queue'").get() !==
-      undefined;
+    return new SQLiteQueue({ dbPath: path, readOnly });
   } catch (error) {
-    throw new CliError(`cannot read ${path} as a queue database: ${(error as Error).message}`, 1);
-  } finally {
-    db?.close();
+    // QueueUnavailableError: "Cannot open queue <path> read-only: <why>".
+    throw new CliError((error as Error).message, 1);
   }
-  if (!isQueue)
-    throw new CliError(`${path} is not a FlowTrace queue database (it has no message_queue table)`, 1);
 }
 
 function deadLetterRow(letter: DeadLetter): Record<string, string | number> {

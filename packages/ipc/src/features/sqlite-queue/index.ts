@@ -1,5 +1,10 @@
 export { FlowTraceIpcError, InvalidOptionsError } from '../../shared/errors';
-export { QueueClosedError, QueueMessageValidationError, QueueUnavailableError } from './domain/errors';
+export {
+  QueueClosedError,
+  QueueMessageValidationError,
+  QueueReadOnlyError,
+  QueueUnavailableError,
+} from './domain/errors';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './domain/schema';
 export type {
   DeadLetter,

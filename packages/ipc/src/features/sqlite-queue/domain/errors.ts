@@ -13,6 +13,12 @@ export class QueueClosedError extends FlowTraceIpcError {
   readonly retryable = false;
 }
 
+/** A write asked of a queue opened with `readOnly: true`. */
+export class QueueReadOnlyError extends FlowTraceIpcError {
+  readonly code = 'FLOWTRACE_QUEUE_READ_ONLY';
+  readonly retryable = false;
+}
+
 /**
  * The queue file could not be opened or written (disk full, read-only or
  * unwritable filesystem, I/O error, locked beyond the busy timeout). Nothing

@@ -15,6 +15,7 @@ export const queueOptionsSchema = z.object({
     .default(16384),
   retryDelayMs: z.number().int().nonnegative().default(1_000),
   maxRetryDelayMs: z.number().int().nonnegative().default(60_000),
+  readOnly: z.boolean().default(false),
 });
 export type ResolvedQueueOptions = Readonly<z.output<typeof queueOptionsSchema>>;
 

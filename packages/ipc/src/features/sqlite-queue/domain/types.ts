@@ -51,6 +51,15 @@ export interface QueueConfig {
   retryDelayMs?: number;
   /** Cap of the retry delay. Default 60000. */
   maxRetryDelayMs?: number;
+  /**
+   * Opens an existing queue to look at it only (`stats`, `listDeadLetters`,
+   * `firstMessageAhead`…): nothing is created, migrated or written, so it
+   * works without write access and never changes the file. Every method that
+   * writes throws QueueReadOnlyError. The file must exist and hold the
+   * current schema (a read-write open, e.g. the daemon's, migrates it).
+   * Default false.
+   */
+  readOnly?: boolean;
 }
 
 export interface QueueStats {

@@ -3,8 +3,14 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { createDirectoriesSync } from '../../../shared/createDirectories';
 import { FlowTraceIpcError, InvalidOptionsError } from '../../../shared/errors';
 import { parseOptions } from '../../../shared/options';
-import { QueueClosedError, QueueMessageValidationError, QueueUnavailableError } from '../domain/errors';
+import {
+  QueueClosedError,
+  QueueMessageValidationError,
+  QueueReadOnlyError,
+  QueueUnavailableError,
+} from '../domain/errors';
 import { queueOptionsSchema, type ResolvedQueueOptions, retryDelayFor } from '../domain/options';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from '../domain/schema';
 import type {
   DeadLetter,
   MarkFailedResult,
@@ -143,6 +149,7 @@ export class SQLiteQueue {
    */
   enqueue(message: QueueMessage): boolean {
     this.assertOpen();
+    this.assertWritable();
     const m = validateQueueMessage(message);
     const payload = encodePayload(m.payload);
     return this.write(
@@ -153,6 +160,7 @@ export class SQLiteQueue {
   /** Stores all messages in one transaction (all or none). Returns how many were new. */
   enqueueBatch(messages: readonly QueueMessage[]): number {
     this.assertOpen();
+    this.assertWritable();
     const valid = messages.map(validateQueueMessage);
     const payloads = valid.map((m) => encodePayload(m.payload));
     const created = nowSeconds();
@@ -186,6 +194,7 @@ export class SQLiteQueue {
    */
   lease(options: { limit: number; maxBytes?: number }): { messages: QueuedMessage[]; more: boolean } {
     this.assertOpen();
+    this.assertWritable();
     const { limit } = options;
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     if (!Number.isSafeInteger(limit) || limit < 1)
@@ -264,6 +273,7 @@ export class SQLiteQueue {
    */
   releaseAbandonedLeases(): number {
     this.assertOpen();
+    this.assertWritable();
     const now = Date.now();
     const owners = this.db
       .prepare(
@@ -317,6 +327,7 @@ export class SQLiteQueue {
   /** Marks messages processed (one transaction). Returns how many changed. */
   markProcessed(idOrIds: string | readonly string[]): number {
     this.assertOpen();
+    this.assertWritable();
     const ids = typeof idOrIds === 'string' ? [idOrIds] : idOrIds;
     const at = nowSeconds();
     let changed = 0;
@@ -334,6 +345,7 @@ export class SQLiteQueue {
    */
   markFailed(id: string, error: unknown): MarkFailedResult {
     this.assertOpen();
+    this.assertWritable();
     const reason = error instanceof Error ? error.message : String(error);
     return this.consumerWrite(() => this.markFailedTx(id, reason));
   }
@@ -363,6 +375,7 @@ export class SQLiteQueue {
    */
   markDead(id: string, error: unknown): boolean {
     this.assertOpen();
+    this.assertWritable();
     const reason = error instanceof Error ? error.message : String(error);
     return this.consumerWrite(() => this.deadStmt.run(Date.now(), reason, id).changes === 1);
   }
@@ -393,6 +406,7 @@ export class SQLiteQueue {
    */
   requeueDeadLetter(id: string): boolean {
     this.assertOpen();
+    this.assertWritable();
     return (
       this.db
         .prepare(
@@ -408,6 +422,7 @@ export class SQLiteQueue {
    */
   requeueAllDeadLetters(): number {
     this.assertOpen();
+    this.assertWritable();
     return this.db
       .prepare(
         'UPDATE message_queue SET processed = 0, attempts = 0, deliveries = 0, available_at = 0, leased_until = 0, dead_at = NULL WHERE processed = 2',
@@ -418,6 +433,7 @@ export class SQLiteQueue {
   /** Deletes dead letters by id (an explicit operator decision). */
   deleteDeadLetters(ids: readonly string[]): number {
     this.assertOpen();
+    this.assertWritable();
     const stmt = this.db.prepare('DELETE FROM message_queue WHERE message_id = ? AND processed = 2');
     let deleted = 0;
     this.db.transaction(() => {
@@ -434,6 +450,7 @@ export class SQLiteQueue {
    */
   cleanup(hours: number = this.options.retentionHours, maxRows = Number.POSITIVE_INFINITY): number {
     this.assertOpen();
+    this.assertWritable();
     const cutoff = nowSeconds() - Math.floor(hours * 3600);
     if (!Number.isFinite(maxRows))
       return this.db.prepare('DELETE FROM message_queue WHERE processed = 1 AND processed_at < ?').run(cutoff)
@@ -511,6 +528,7 @@ export class SQLiteQueue {
    */
   private open(): Database {
     const { dbPath } = this.options;
+    if (this.options.readOnly) return this.openReadOnly();
     let db: Database | undefined;
     try {
       createDirectoriesSync(dirname(dbPath), 'the queue directory'); // not the recursive mkdir: it spins on procfs
@@ -528,6 +546,36 @@ export class SQLiteQueue {
       db?.close();
       if (error instanceof FlowTraceIpcError) throw error;
       throw new QueueUnavailableError(`Cannot open queue ${dbPath}: ${(error as Error).message}`, error);
+    }
+  }
+
+  /** readOnly: the file as it is, checked to hold the current schema; nothing created or written. */
+  private openReadOnly(): Database {
+    const { dbPath } = this.options;
+    let db: Database | undefined;
+    try {
+      db = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+      db.pragma(`busy_timeout = ${this.options.busyTimeoutMs}`);
+      const hasQueue = db
+        .prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('message_queue', ?)")
+        .pluck()
+        .get(MIGRATIONS_TABLE) as number;
+      if (hasQueue !== 2)
+        throw new Error('not a queue database (no message_queue table or no schema version)');
+      const version = db.prepare(`SELECT MAX(version) FROM ${MIGRATIONS_TABLE}`).pluck().get() as
+        | number
+        | null;
+      if (version !== LATEST_SCHEMA_VERSION)
+        throw new Error(
+          `its schema is version ${version ?? 0}, this version reads ${LATEST_SCHEMA_VERSION}: open it read-write once (the daemon does at start)`,
+        );
+      return db;
+    } catch (error) {
+      db?.close();
+      throw new QueueUnavailableError(
+        `Cannot open queue ${dbPath} read-only: ${(error as Error).message}`,
+        error,
+      );
     }
   }
 
@@ -550,6 +598,11 @@ export class SQLiteQueue {
         'UPDATE message_queue SET processed = 2, dead_at = ?, leased_until = 0, last_error = ? WHERE message_id = ?',
       )
       .run(Date.now(), reason, id);
+  }
+
+  private assertWritable(): void {
+    if (this.options.readOnly)
+      throw new QueueReadOnlyError(`Queue ${this.options.dbPath} is open read-only (readOnly: true)`);
   }
 
   private assertOpen(): void {
