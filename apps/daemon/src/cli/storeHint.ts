@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { SQLITE_DATABASE_FILE } from '@flowtrace/persistence/shared/storage';
 
 /** Subdirectories looked at per level: a hint must stay instant on any directory given by mistake. */
@@ -56,7 +56,7 @@ export function nestedStoreWarning(baseDir: string): string | undefined {
     for (const dir of level) if (holdsStore(dir)) found.push(dir);
   }
   if (found.length === 0) return undefined;
-  const named = found.map((dir) => join(baseDir, relative(baseDir, dir))).sort();
+  const named = found.sort();
   return `no candle store in ${baseDir}, but ${named.join(' and ')} ${named.length === 1 ? 'holds one' : 'hold one each'}: did you mean ${named.length === 1 ? 'it' : 'one of them'}?`;
 }
 

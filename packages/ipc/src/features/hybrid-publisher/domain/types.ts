@@ -52,9 +52,10 @@ export interface HybridPublisherStats {
   /**
    * Messages the connected socket did not take because their frame was above
    * `maxFrameBytes` (nothing was written): queued instead (also counted in
-   * `queued`, unless the queue failed). Each such message reaches the daemon only through the queue, at
-   * its polling pace, and with `preserveOrder` the publishes after it wait for
-   * it: publish smaller messages (fewer candles per `candle:batch`) if this grows.
+   * `queued`, unless the queue failed). Each reaches the daemon only through
+   * the queue, at its polling pace, and with `preserveOrder` the publishes
+   * after it wait for it: publish smaller messages (fewer candles per
+   * `candle:batch`) if this grows.
    */
   tooLargeForSocket: number;
   inFlight: number;

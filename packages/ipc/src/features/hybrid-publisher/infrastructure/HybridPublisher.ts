@@ -53,7 +53,10 @@ export class HybridPublisher {
    * in the queue; no publish may pass it over the socket.
    */
   private lastQueued: string | undefined;
-  /** The timestamp of lastQueued (+Infinity when unknown). */
+  /**
+   * The timestamp of lastQueued; +Infinity while unknown (a message an earlier run left), so
+   * that no message counts on following it in the queue's timestamp order.
+   */
   private lastQueuedTimestamp = Number.POSITIVE_INFINITY;
   /** The one wait for the queue to drain that publishes share (they resume in call order). */
   private drainWait: Promise<boolean> | undefined;
@@ -88,8 +91,6 @@ export class HybridPublisher {
     });
     // Messages an earlier run of the producer left in the queue come first too.
     this.lastQueued = this.preserveOrder ? this.newestMessageLeftAhead() : undefined;
-    // Its timestamp is not known: no message may count on following it in the queue's order.
-    this.lastQueuedTimestamp = Number.POSITIVE_INFINITY;
     this.client.connectInBackground();
   }
 

@@ -29,6 +29,10 @@ import {
 } from './leaseOwner';
 import { migrate } from './migrate';
 
+/** A dead letter put back: pending again, with fresh attempt and delivery counts. */
+const REQUEUED =
+  'processed = 0, attempts = 0, deliveries = 0, available_at = 0, leased_until = 0, dead_at = NULL';
+
 interface LeasedRow {
   seq: number;
   message_id: string;
@@ -408,11 +412,8 @@ export class SQLiteQueue {
     this.assertOpen();
     this.assertWritable();
     return (
-      this.db
-        .prepare(
-          'UPDATE message_queue SET processed = 0, attempts = 0, deliveries = 0, available_at = 0, leased_until = 0, dead_at = NULL WHERE message_id = ? AND processed = 2',
-        )
-        .run(id).changes === 1
+      this.db.prepare(`UPDATE message_queue SET ${REQUEUED} WHERE message_id = ? AND processed = 2`).run(id)
+        .changes === 1
     );
   }
 
@@ -423,11 +424,7 @@ export class SQLiteQueue {
   requeueAllDeadLetters(): number {
     this.assertOpen();
     this.assertWritable();
-    return this.db
-      .prepare(
-        'UPDATE message_queue SET processed = 0, attempts = 0, deliveries = 0, available_at = 0, leased_until = 0, dead_at = NULL WHERE processed = 2',
-      )
-      .run().changes;
+    return this.db.prepare(`UPDATE message_queue SET ${REQUEUED} WHERE processed = 2`).run().changes;
   }
 
   /** Deletes dead letters by id (an explicit operator decision). */

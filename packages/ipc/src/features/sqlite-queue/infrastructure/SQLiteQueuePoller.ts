@@ -65,8 +65,6 @@ export class SQLiteQueuePoller {
   private readonly pollInterval: number;
   private readonly batchSize: number;
   private readonly maxBatchBytes: number;
-  /** Whether the last poll left deliverable messages behind (poll again at once). */
-  private moreWaiting = false;
   private readonly config: SQLiteQueuePollerConfig;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -135,14 +133,18 @@ export class SQLiteQueuePoller {
 
   /** Polls once (leases, handles, marks); returns how many messages were leased. */
   async pollOnce(): Promise<number> {
+    return (await this.poll()).leased;
+  }
+
+  /** One poll; `more`: deliverable messages were left behind (a full batch, or one cut by size). */
+  private async poll(): Promise<{ leased: number; more: boolean }> {
     this.counters.polls++;
     if (this.unrecorded.length > 0) this.record(this.unrecorded.splice(0), false);
     const { messages, more } = this.queue.lease({ limit: this.batchSize, maxBytes: this.maxBatchBytes });
-    this.moreWaiting = more;
-    if (messages.length === 0) return 0;
+    if (messages.length === 0) return { leased: 0, more };
     const outcomes = this.config.onBatch ? await this.runBatch(messages) : await this.runEach(messages);
     this.record(outcomes, true);
-    return messages.length;
+    return { leased: messages.length, more };
   }
 
   /** Marks each outcome in the queue; what a failing write leaves unrecorded is kept for the next poll. */
@@ -177,15 +179,15 @@ export class SQLiteQueuePoller {
 
   private async run(): Promise<void> {
     while (this.running) {
-      this.moreWaiting = false;
+      let more = false;
       try {
-        await this.pollOnce();
+        ({ more } = await this.poll());
       } catch (error) {
         this.config.onError?.(error);
       }
       if (!this.running) break;
       this.cleanupWhenDue();
-      if (this.moreWaiting) continue; // a full batch, or one cut short by maxBatchBytes
+      if (more) continue; // a full batch, or one cut short by maxBatchBytes
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, this.pollInterval);
