@@ -6,6 +6,7 @@ import { UnixSocketServer } from '../src/features/unix-socket/index';
 import {
   HybridPublisher,
   PublishRejectedError,
+  QUEUE_POLL_MESSAGE_TYPE,
   QueueMessageValidationError,
   QueueUnavailableError,
   SQLiteQueue,
@@ -16,11 +17,14 @@ let tmp: ReturnType<typeof makeTempDir>;
 let socketPath: string;
 let queuePath: string;
 const cleanups: Array<() => Promise<void> | void> = [];
+/** `queue:poll` hints the test server answered (they do not reach the tests' handlers). */
+let pollHints = 0;
 
 beforeEach(() => {
   tmp = makeTempDir('ftpub-');
   socketPath = join(tmp.dir, 'd.sock');
   queuePath = join(tmp.dir, 'fallback.db');
+  pollHints = 0;
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -42,12 +46,30 @@ function newPublisher(
   return publisher;
 }
 
-async function startServer(handler: (id: string, type: string) => unknown): Promise<UnixSocketServer> {
+/** `answersQueuePoll: false`: `queue:poll` messages reach the handler too (a daemon that does not know them). */
+async function startServer(
+  handler: (id: string, type: string) => unknown,
+  { answersQueuePoll = true } = {},
+): Promise<UnixSocketServer> {
   const server = new UnixSocketServer({ socketPath, stopTimeoutMs: 50 });
-  server.setRequestHandler((m) => handler(m.id, m.type));
+  server.setRequestHandler((m) => {
+    if (answersQueuePoll && m.type === QUEUE_POLL_MESSAGE_TYPE) {
+      pollHints++;
+      return { polling: true };
+    }
+    return handler(m.id, m.type);
+  });
   await server.start();
   cleanups.push(() => server.stop());
   return server;
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 function queuedIds(): string[] {
@@ -100,6 +122,43 @@ describe('HybridPublisher', () => {
     expect(publisher.stats()).toMatchObject({ acked: 1, queued: 1, failed: 0, tooLargeForSocket: 1 });
     await publisher.close();
     expect(queuedIds()).toEqual(['large']);
+  });
+
+  it('tells the connected daemon to poll its queue (queue:poll) after queueing, once per group commit', async () => {
+    await startServer(() => ({ ok: true }));
+    const publisher = newPublisher({ maxFrameBytes: 1024, preserveOrder: false });
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    const large = (id: string) => ({ id, type: 'candle', payload: 'x'.repeat(2_000) });
+    expect((await publisher.publish(large('l1'))).via).toBe('queue');
+    await waitFor(() => pollHints === 1);
+    // Three published in one turn share one group commit, and so one hint.
+    const results = await Promise.all(['l2', 'l3', 'l4'].map((id) => publisher.publish(large(id))));
+    expect(results.map((r) => r.via)).toEqual(['queue', 'queue', 'queue']);
+    await waitFor(() => pollHints === 2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pollHints).toBe(2);
+  });
+
+  it('stops hinting a daemon that does not know queue:poll (the original platform answers "Unknown message type")', async () => {
+    const types: string[] = [];
+    await startServer(
+      (_id, type) => {
+        types.push(type);
+        if (type === QUEUE_POLL_MESSAGE_TYPE) throw new Error(`Unknown message type: ${type}`);
+        return { ok: true };
+      },
+      { answersQueuePoll: false },
+    );
+    const publisher = newPublisher({ maxFrameBytes: 1024, preserveOrder: false });
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    const large = (id: string) => ({ id, type: 'candle', payload: 'x'.repeat(2_000) });
+    expect((await publisher.publish(large('l1'))).via).toBe('queue');
+    await waitFor(() => types.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await publisher.publish(large('l2'))).via).toBe('queue');
+    expect((await publisher.publish({ id: 'small', type: 'candle', payload: 1 })).via).toBe('socket');
+    expect(types).toEqual([QUEUE_POLL_MESSAGE_TYPE, 'candle']);
+    expect(queuedIds()).toEqual(['l1', 'l2']);
   });
 
   it('preserveOrder: large messages behind queued ones go to the queue without waiting for a drain that cannot help them', async () => {

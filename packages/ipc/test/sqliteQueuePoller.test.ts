@@ -17,6 +17,14 @@ afterEach(() => {
   tmp.cleanup();
 });
 
+async function waitUntil(check: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('SQLiteQueuePoller', () => {
   it('marks processed only resolved messages; a rejection is markFailed', async () => {
     queue.enqueueBatch([msg('ok1', 1), msg('bad', 2), msg('ok2', 3)]);
@@ -47,6 +55,39 @@ describe('SQLiteQueuePoller', () => {
       ['never-valid', 'invalid candle', 1],
     ]);
     expect(queue.stats()).toMatchObject({ dead: 1, pending: 1, delayed: 1 });
+  });
+
+  it('pollSoon() polls at once instead of waiting pollInterval, and again after a poll it interrupted; no timer left after stop', async () => {
+    const seen: string[] = [];
+    let releasePoll: (() => void) | undefined;
+    const poller = new SQLiteQueuePoller({
+      queue,
+      pollInterval: 60_000, // only pollSoon() can make it poll again within this test
+      onMessage: async (m) => {
+        seen.push(m.id);
+        if (m.id === 'slow') await new Promise<void>((resolve) => (releasePoll = resolve));
+      },
+    });
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    expect(poller.pollSoon()).toBe(false); // not running
+    await poller.start();
+    await waitUntil(() => poller.stats().polls === 1); // the first poll found nothing: waiting 60 s
+    queue.enqueue(msg('a', 1));
+    expect(poller.pollSoon()).toBe(true);
+    await waitUntil(() => queue.stats().processed === 1);
+    // A hint during a poll (whose lease is taken): the message queued meanwhile is polled right after it.
+    queue.enqueue(msg('slow', 2));
+    poller.pollSoon();
+    await waitUntil(() => releasePoll !== undefined);
+    queue.enqueue(msg('b', 3));
+    poller.pollSoon();
+    releasePoll?.();
+    await waitUntil(() => queue.stats().processed === 3);
+    expect(seen).toEqual(['a', 'slow', 'b']);
+    await poller.stop();
+    expect(poller.pollSoon()).toBe(false);
+    // The interval timers of the polls woken early were cleared, not left to run out their 60 s.
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(timersBefore);
   });
 
   it('leases at most maxBatchBytes of payloads per poll, and polls again at once while more is waiting', async () => {

@@ -102,6 +102,38 @@ describe('queue channel', () => {
   });
 });
 
+describe('queue channel, woken by a producer (queue:poll)', () => {
+  it('drains what a connected producer queued at once, not at the next pollInterval', async () => {
+    const dir = await makeTempDir();
+    // Only the poll at start would run within this test without a hint.
+    const { app } = await startService(dir.path, { pollInterval: 600_000 });
+    const config = configIn(dir.path);
+    const publisher = new HybridPublisher({ socketPath: config.socketPath, queuePath: config.queuePath });
+    try {
+      expect(await publisher.waitForConnection(5_000)).toBe(true);
+      const candles = smallCandles(2_000); // ~1.75 MB of JSON: too large for a 1 MiB frame, so queued
+      expect((await publisher.publish({ type: 'candle:batch', payload: { candles } })).via).toBe('queue');
+      await waitFor(async () => (await app.storage.listSeries()).length === 1, 10_000, 'queued batch stored');
+      expect(await app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+      // The reply a producer gets (it does not wait for it): the consumer is polling.
+      const client = new UnixSocketClient({ socketPath: config.socketPath, autoReconnect: false });
+      await client.connect();
+      try {
+        expect(await client.request({ type: 'queue:poll', payload: {} })).toMatchObject({
+          success: true,
+          data: { polling: true },
+        });
+      } finally {
+        await client.disconnect();
+      }
+    } finally {
+      await publisher.close();
+      await app.stop();
+      await dir.remove();
+    }
+  });
+});
+
 describe('queue channel, a backlog of large messages', () => {
   it('leases at most 16 MiB of payloads per poll (not batchSize of them) and stores all', async () => {
     const dir = await makeTempDir();

@@ -5,6 +5,7 @@ export {
   QueueReadOnlyError,
   QueueUnavailableError,
 } from './domain/errors';
+export { QUEUE_POLL_MESSAGE_TYPE, type QueuePollReply } from './domain/queuePollMessage';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './domain/schema';
 export type {
   DeadLetter,

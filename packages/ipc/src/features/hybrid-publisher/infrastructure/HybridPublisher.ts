@@ -1,5 +1,6 @@
 import { parseOptions } from '../../../shared/options';
 import type { IPCMessage, IPCResponse, OutgoingMessage } from '../../../shared/types';
+import { QUEUE_POLL_MESSAGE_TYPE } from '../../sqlite-queue/domain/queuePollMessage';
 import { validateQueueMessage } from '../../sqlite-queue/domain/validation';
 import { SQLiteQueue } from '../../sqlite-queue/infrastructure/SQLiteQueue';
 import { FrameTooLargeError } from '../../unix-socket/domain/errors';
@@ -32,6 +33,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *   it, publishing uses the socket as soon as it is back.
  *   Order holds between publishes that do not overlap (one resolved before
  *   the next was called); overlapping ones were never ordered.
+ * - Messages queued while connected (too large for a frame, a timeout): the
+ *   publisher then sends the daemon a `queue:poll` message, so that it drains
+ *   them at once instead of at its next poll interval.
  * - A daemon that is connected but stopped reading (hung, stuck in I/O): once
  *   `maxSocketBufferedBytes` are waiting to be written, publishes are queued
  *   without being sent, so the producer's memory stays bounded.
@@ -67,6 +71,11 @@ export class HybridPublisher {
   private closing: Promise<void> | undefined;
   private readonly counters = { acked: 0, queued: 0, failed: 0, tooLargeForSocket: 0 };
   private fallbackBatch: Array<{ message: IPCMessage; resolve(): void; reject(error: Error): void }> = [];
+  /** A `queue:poll` hint is in flight; `hintAgain`: a commit meanwhile wants one more after it. */
+  private hinting = false;
+  private hintAgain = false;
+  /** The connected daemon does not know `queue:poll` (an older or the original one): no hints until reconnected. */
+  private hintsUnsupported = false;
 
   constructor(config: HybridPublisherConfig) {
     const options = parseOptions('HybridPublisher', publisherOptionsSchema, config);
@@ -91,6 +100,9 @@ export class HybridPublisher {
     });
     // Messages an earlier run of the producer left in the queue come first too.
     this.lastQueued = this.preserveOrder ? this.newestMessageLeftAhead() : undefined;
+    this.client.on('connected', () => {
+      this.hintsUnsupported = false;
+    });
     this.client.connectInBackground();
   }
 
@@ -335,5 +347,47 @@ export class HybridPublisher {
       return;
     }
     for (const entry of batch) entry.resolve();
+    this.hintDaemonToPoll();
   };
+
+  /**
+   * Messages were queued while the daemon is connected (too large for a
+   * frame, a timed-out or retryable request): tell it over the socket to poll
+   * its queue now rather than at its next `pollInterval` (1 s by default), so
+   * they, and with preserveOrder the publishes waiting behind them, move on
+   * at once. Best effort, one hint in flight at a time; the reply is not
+   * waited for by any publish, and failures are ignored (the daemon polls on
+   * its interval anyway).
+   */
+  private hintDaemonToPoll(): void {
+    if (this.hintsUnsupported || !this.socketWritable()) return;
+    if (this.hinting) {
+      this.hintAgain = true;
+      return;
+    }
+    this.hinting = true;
+    this.client
+      .request({ type: QUEUE_POLL_MESSAGE_TYPE, payload: {} }, { timeoutMs: this.requestTimeoutMs })
+      .then(
+        (response) => {
+          if (!response.success && isUnknownTypeReply(response)) this.hintsUnsupported = true;
+        },
+        () => undefined, // not connected any more, timed out, closed: the interval poll remains
+      )
+      .finally(() => {
+        this.hinting = false;
+        if (this.hintAgain) {
+          this.hintAgain = false;
+          this.hintDaemonToPoll();
+        }
+      });
+  }
+}
+
+/** The reply of a daemon that does not know a message type (FlowTrace's code, or the original's text). */
+function isUnknownTypeReply(response: IPCResponse): boolean {
+  return (
+    response.code === 'FLOWTRACE_UNKNOWN_MESSAGE_TYPE' ||
+    (typeof response.error === 'string' && response.error.startsWith('Unknown message type'))
+  );
 }

@@ -69,6 +69,8 @@ export class SQLiteQueuePoller {
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** pollSoon() was called during a poll: poll again right after it instead of waiting. */
+  private pollAgain = false;
   private loop: Promise<void> | undefined;
   private readonly counters: PollerStats = {
     polls: 0,
@@ -131,6 +133,19 @@ export class SQLiteQueuePoller {
     await this.stop();
   }
 
+  /**
+   * Polls as soon as it can: at once when waiting for `pollInterval`, right
+   * after the poll in progress otherwise (its lease may have missed what was
+   * just queued). For a producer's "I queued something" hint (a socket
+   * `queue:poll` message). No effect while stopped; returns whether it was running.
+   */
+  pollSoon(): boolean {
+    if (!this.running) return false;
+    if (this.wake) this.wake();
+    else this.pollAgain = true;
+    return true;
+  }
+
   /** Polls once (leases, handles, marks); returns how many messages were leased. */
   async pollOnce(): Promise<number> {
     return (await this.poll()).leased;
@@ -180,6 +195,7 @@ export class SQLiteQueuePoller {
   private async run(): Promise<void> {
     while (this.running) {
       let more = false;
+      this.pollAgain = false;
       try {
         ({ more } = await this.poll());
       } catch (error) {
@@ -187,11 +203,14 @@ export class SQLiteQueuePoller {
       }
       if (!this.running) break;
       this.cleanupWhenDue();
-      if (more) continue; // a full batch, or one cut short by maxBatchBytes
+      // A full batch, or one cut short by maxBatchBytes; or pollSoon() during the poll.
+      if (more || this.pollAgain) continue;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, this.pollInterval);
       });
+      // Woken early (pollSoon, stop): the timer must not hold the process for the rest of the interval.
+      clearTimeout(this.timer);
       this.wake = undefined;
       this.timer = undefined;
     }

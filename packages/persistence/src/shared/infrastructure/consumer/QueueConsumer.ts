@@ -117,6 +117,16 @@ export class QueueConsumer {
     await this.poller.start();
   }
 
+  /**
+   * A producer queued messages while connected (socket `queue:poll`): poll now
+   * instead of at the next interval. False while stopped or paused for storage
+   * (the resume polls by itself once storage recovers).
+   */
+  pollSoon(): boolean {
+    if (!this.started || this.pausedForStorage) return false;
+    return this.poller?.pollSoon() === true;
+  }
+
   /** Waits for the batch in flight to be persisted and marked, then closes the queue database. */
   async stop(): Promise<void> {
     if (!this.started) return;

@@ -1,3 +1,4 @@
+import { QUEUE_POLL_MESSAGE_TYPE, type QueuePollReply } from '@flowtrace/ipc';
 import type { CandlePersistencePort } from '../../../features/candlePersistence/application/ports/in/CandlePersistencePort';
 import type {
   PersistCandleOutcome,
@@ -13,6 +14,11 @@ export interface IncomingMessage {
   id: string;
   type: string;
   payload: unknown;
+}
+
+/** Polls the fallback queue soon (QueueConsumer); false when it is not polling (stopped, paused). */
+export interface QueueWakeup {
+  pollSoon(): boolean;
 }
 
 /** Reply `data` of a persisted candle (original platform's shape). */
@@ -53,7 +59,14 @@ export class SocketRequestHandler {
   /** Single candles of one socket read share one persistMany call (see SocketCandleBatcher). */
   private readonly singles: SocketCandleBatcher;
 
-  constructor(private readonly persistence: CandlePersistencePort) {
+  /**
+   * `queueWakeup`: what a `queue:poll` message asks to poll now (the queue
+   * consumer); without it such a message is answered `{ polling: false }`.
+   */
+  constructor(
+    private readonly persistence: CandlePersistencePort,
+    private readonly queueWakeup?: QueueWakeup,
+  ) {
     this.singles = new SocketCandleBatcher(persistence);
   }
 
@@ -69,7 +82,7 @@ export class SocketRequestHandler {
     message: IncomingMessage,
     onAcked?: AckObserver,
     receivedAt = performance.now(),
-  ): Promise<CandleAck | BatchAck> {
+  ): Promise<CandleAck | BatchAck | QueuePollReply> {
     if (SINGLE_CANDLE_TYPES.has(message.type)) {
       return this.singles.persist(message.payload, message.id, receivedAt, onAcked);
     }
@@ -81,6 +94,9 @@ export class SocketRequestHandler {
             if (ack.persisted > 0) onAcked((performance.now() - receivedAt) / 1000);
             return ack;
           });
+    }
+    if (message.type === QUEUE_POLL_MESSAGE_TYPE) {
+      return Promise.resolve({ polling: this.queueWakeup?.pollSoon() === true });
     }
     return Promise.reject(new UnknownMessageTypeError(message.type));
   }

@@ -86,8 +86,9 @@ export function bindInfrastructure(container: Container, storage: CandleStorageS
   container
     .bind(P.SocketRequestHandler)
     .toResolvedValue(
-      (persistence: CandlePersistencePort) => new SocketRequestHandler(persistence),
-      [C.CandlePersistencePort],
+      (persistence: CandlePersistencePort, queue: QueueConsumer) =>
+        new SocketRequestHandler(persistence, queue),
+      [C.CandlePersistencePort, P.QueueConsumer],
     )
     .inSingletonScope();
   container
