@@ -139,6 +139,24 @@ describe('HybridPublisher', () => {
     expect(pollHints).toBe(2);
   });
 
+  it('hints at most once per 20 ms while commit after commit falls back (a daemon answering retryable errors)', async () => {
+    await startServer(() => {
+      throw Object.assign(new Error('storage unavailable'), { retryable: true });
+    });
+    const publisher = newPublisher({ preserveOrder: false });
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    const started = performance.now();
+    for (let k = 0; k < 60; k++) {
+      expect((await publisher.publish({ id: `m${k}`, type: 'candle', payload: k })).via).toBe('queue');
+    }
+    const elapsed = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // 60 commits, each its own: without the bound, about one hint each.
+    expect(pollHints).toBeGreaterThanOrEqual(1);
+    expect(pollHints).toBeLessThanOrEqual(Math.ceil((elapsed + 50) / 20) + 1);
+    expect(pollHints).toBeLessThan(60);
+  });
+
   it('stops hinting a daemon that does not know queue:poll (the original platform answers "Unknown message type")', async () => {
     const types: string[] = [];
     await startServer(

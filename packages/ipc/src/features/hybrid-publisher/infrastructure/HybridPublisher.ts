@@ -14,6 +14,11 @@ const DRAIN_CHECK_INTERVAL_MS = 10;
 /** Marks of what is ahead that are not queue message ids (those are the queue's own). */
 const PENDING_COMMIT = '\u0000pending group commit';
 const UNREADABLE_QUEUE = '\u0000unreadable queue';
+/**
+ * At most one `queue:poll` hint per this many ms: a burst falling back commit after commit (a
+ * daemon answering retryable errors) must not add a request per commit to a struggling daemon.
+ */
+const MIN_HINT_INTERVAL_MS = 20;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -74,6 +79,9 @@ export class HybridPublisher {
   /** A `queue:poll` hint is in flight; `hintAgain`: a commit meanwhile wants one more after it. */
   private hinting = false;
   private hintAgain = false;
+  /** When the last hint was sent (performance.now()), and the timer of one held back by MIN_HINT_INTERVAL_MS. */
+  private lastHintAt = Number.NEGATIVE_INFINITY;
+  private hintTimer: NodeJS.Timeout | undefined;
   /** The connected daemon does not know `queue:poll` (an older or the original one): no hints until reconnected. */
   private hintsUnsupported = false;
 
@@ -153,6 +161,7 @@ export class HybridPublisher {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.inFlight]);
       await this.client.disconnect();
+      clearTimeout(this.hintTimer);
       this.queue.close();
     })();
     return this.closing;
@@ -355,17 +364,32 @@ export class HybridPublisher {
    * frame, a timed-out or retryable request): tell it over the socket to poll
    * its queue now rather than at its next `pollInterval` (1 s by default), so
    * they, and with preserveOrder the publishes waiting behind them, move on
-   * at once. Best effort, one hint in flight at a time; the reply is not
-   * waited for by any publish, and failures are ignored (the daemon polls on
-   * its interval anyway).
+   * at once. Best effort: one hint in flight at a time and at most one per
+   * MIN_HINT_INTERVAL_MS, no publish waits for its reply, and failures are
+   * ignored (the daemon polls on its interval anyway).
    */
   private hintDaemonToPoll(): void {
-    if (this.hintsUnsupported || !this.socketWritable()) return;
-    if (this.hinting) {
+    if (this.hinting || this.hintTimer !== undefined) {
       this.hintAgain = true;
       return;
     }
+    const wait = this.lastHintAt + MIN_HINT_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      this.sendHint();
+      return;
+    }
+    this.hintTimer = setTimeout(() => {
+      this.hintTimer = undefined;
+      this.sendHint();
+    }, wait);
+    this.hintTimer.unref(); // a hint never keeps a producer's process alive
+  }
+
+  private sendHint(): void {
+    this.hintAgain = false; // this hint covers every commit so far
+    if (this.hintsUnsupported || !this.socketWritable()) return;
     this.hinting = true;
+    this.lastHintAt = performance.now();
     this.client
       .request({ type: QUEUE_POLL_MESSAGE_TYPE, payload: {} }, { timeoutMs: this.requestTimeoutMs })
       .then(
@@ -376,10 +400,7 @@ export class HybridPublisher {
       )
       .finally(() => {
         this.hinting = false;
-        if (this.hintAgain) {
-          this.hintAgain = false;
-          this.hintDaemonToPoll();
-        }
+        if (this.hintAgain) this.hintDaemonToPoll();
       });
   }
 }
