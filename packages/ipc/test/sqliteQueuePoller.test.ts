@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SQLiteQueue, SQLiteQueuePoller } from '../src/features/sqlite-queue/index';
 import { makeTempDir } from './helpers/tempDir';
 
@@ -68,7 +68,8 @@ describe('SQLiteQueuePoller', () => {
         if (m.id === 'slow') await new Promise<void>((resolve) => (releasePoll = resolve));
       },
     });
-    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const clearTimeoutSpy = vi.spyOn(globalThis, 'clearTimeout');
     expect(poller.pollSoon()).toBe(false); // not running
     await poller.start();
     await waitUntil(() => poller.stats().polls === 1); // the first poll found nothing: waiting 60 s
@@ -86,8 +87,15 @@ describe('SQLiteQueuePoller', () => {
     expect(seen).toEqual(['a', 'slow', 'b']);
     await poller.stop();
     expect(poller.pollSoon()).toBe(false);
-    // The interval timers of the polls woken early were cleared, not left to run out their 60 s.
-    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(timersBefore);
+    // Every interval timer (the polls woken early included) was cleared, not left to run out its 60 s.
+    const intervalTimers = setTimeoutSpy.mock.calls.flatMap((call, k) =>
+      call[1] === 60_000 ? [setTimeoutSpy.mock.results[k]?.value] : [],
+    );
+    expect(intervalTimers.length).toBeGreaterThanOrEqual(2);
+    const cleared = new Set(clearTimeoutSpy.mock.calls.map((call) => call[0]));
+    expect(intervalTimers.filter((timer) => !cleared.has(timer))).toEqual([]);
+    setTimeoutSpy.mockRestore();
+    clearTimeoutSpy.mockRestore();
   });
 
   it('leases at most maxBatchBytes of payloads per poll, and polls again at once while more is waiting', async () => {

@@ -345,14 +345,17 @@ export class HybridPublisher {
     } catch {
       // The batch is all-or-nothing; retry one by one so that one bad message
       // (e.g. a payload JSON cannot encode) fails alone.
+      let queued = 0;
       for (const entry of batch) {
         try {
           this.queue.enqueue(entry.message);
           entry.resolve();
+          queued++;
         } catch (error) {
           entry.reject(error as Error);
         }
       }
+      if (queued > 0) this.hintDaemonToPoll();
       return;
     }
     for (const entry of batch) entry.resolve();
