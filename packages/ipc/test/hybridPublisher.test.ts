@@ -124,6 +124,61 @@ describe('HybridPublisher', () => {
     expect(queuedIds()).toEqual(['large']);
   });
 
+  it('cuts a candle:batch too large for a frame into consecutive batches that fit, acknowledged over the socket', async () => {
+    const received: Array<{ id: string; candles: number[] }> = [];
+    const server = new UnixSocketServer({ socketPath, stopTimeoutMs: 50, maxFrameBytes: 2_048 });
+    server.setRequestHandler((m) => {
+      if (m.type === QUEUE_POLL_MESSAGE_TYPE) return { polling: true };
+      const { candles, note } = m.payload as { candles: Array<{ k: number }>; note: string };
+      expect(note).toBe('kept');
+      received.push({ id: m.id, candles: candles.map((c) => c.k) });
+      return { persisted: candles.length };
+    });
+    await server.start();
+    cleanups.push(() => server.stop());
+    const publisher = newPublisher({ maxFrameBytes: 2_048 });
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    // 40 candles of ~110 B of JSON each (one of ~900 B): ~5 KB, above the 2 KiB frame.
+    const candles = Array.from({ length: 40 }, (_, k) => ({ k, pad: 'x'.repeat(k === 7 ? 900 : 100) }));
+    const message = { id: 'big', type: 'candle:batch', payload: { candles, note: 'kept' } };
+    const result = await publisher.publish(message);
+    expect(result.via).toBe('socket');
+    expect(result.parts).toBeGreaterThanOrEqual(3);
+    // Every candle exactly once, in order, in parts that each fitted a frame; the top-level ids
+    // name the parts of the first cut (a part still too large is cut again, its ids nested).
+    expect(received.flatMap((r) => r.candles)).toEqual(candles.map((c) => c.k));
+    expect(received[0]?.id.startsWith(`big:part1of${result.parts}:part1of`)).toBe(true); // k = 7 made it too large
+    expect(received.at(-1)?.id).toBe(`big:part${result.parts}of${result.parts}`);
+    expect(new Set(received.map((r) => r.id)).size).toBe(received.length);
+    expect(publisher.stats()).toMatchObject({
+      batchesSplit: expect.any(Number),
+      acked: received.length,
+      queued: 0,
+      tooLargeForSocket: 0,
+      failed: 0,
+    });
+    expect(publisher.stats().batchesSplit).toBeGreaterThanOrEqual(1);
+    expect(queuedIds()).toEqual([]);
+  });
+
+  it('queues a batch it cannot cut (one candle above the frame), or any batch with splitLargeBatches: false', async () => {
+    await startServer(() => ({ ok: true }));
+    const publisher = newPublisher({ maxFrameBytes: 1_024, preserveOrder: false });
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    const one = { id: 'one', type: 'candle:batch', payload: { candles: [{ pad: 'x'.repeat(2_000) }] } };
+    expect(await publisher.publish(one)).toEqual({ id: 'one', via: 'queue' });
+    const unsplit = newPublisher({ maxFrameBytes: 1_024, preserveOrder: false, splitLargeBatches: false });
+    expect(await unsplit.waitForConnection(2_000)).toBe(true);
+    const many = {
+      id: 'many',
+      type: 'candle:batch',
+      payload: { candles: Array.from({ length: 20 }, () => ({ pad: 'x'.repeat(100) })) },
+    };
+    expect(await unsplit.publish(many)).toEqual({ id: 'many', via: 'queue' });
+    expect(unsplit.stats()).toMatchObject({ tooLargeForSocket: 1, batchesSplit: 0 });
+    expect(queuedIds()).toEqual(['many', 'one']);
+  });
+
   it('tells the connected daemon to poll its queue (queue:poll) after queueing, once per group commit', async () => {
     await startServer(() => ({ ok: true }));
     const publisher = newPublisher({ maxFrameBytes: 1024, preserveOrder: false });

@@ -84,9 +84,13 @@ describe('queue channel', () => {
     expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
   });
 
-  it('stores a batch HybridPublisher could not send in one socket frame (it queued it)', async () => {
+  it('stores a batch HybridPublisher could not send in one socket frame (splitLargeBatches: false: it queued it)', async () => {
     const config = configIn(service.dir.path);
-    const publisher = new HybridPublisher({ socketPath: config.socketPath, queuePath: config.queuePath });
+    const publisher = new HybridPublisher({
+      socketPath: config.socketPath,
+      queuePath: config.queuePath,
+      splitLargeBatches: false,
+    });
     try {
       expect(await publisher.waitForConnection(5_000)).toBe(true);
       // ~1.75 MB of JSON: above the service's 1 MiB frame limit.
@@ -100,6 +104,23 @@ describe('queue channel', () => {
       await publisher.close();
     }
   });
+
+  it('stores a batch too large for one frame over the socket, cut into parts that fit (default publisher)', async () => {
+    const config = configIn(service.dir.path);
+    const publisher = new HybridPublisher({ socketPath: config.socketPath, queuePath: config.queuePath });
+    try {
+      expect(await publisher.waitForConnection(5_000)).toBe(true);
+      const candles = smallCandles(2_000); // ~1.75 MB of JSON against the service's 1 MiB frames
+      const result = await publisher.publish({ type: 'candle:batch', payload: { candles } });
+      // Acknowledged means durable: readable at once, nothing went through the queue.
+      expect(result).toMatchObject({ via: 'socket', parts: 3 });
+      expect(await service.app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
+      expect(publisher.stats()).toMatchObject({ acked: 3, queued: 0, tooLargeForSocket: 0, batchesSplit: 1 });
+      expect(service.producer.stats()).toMatchObject({ pending: 0, processed: 0 });
+    } finally {
+      await publisher.close();
+    }
+  });
 });
 
 describe('queue channel, woken by a producer (queue:poll)', () => {
@@ -108,7 +129,11 @@ describe('queue channel, woken by a producer (queue:poll)', () => {
     // Only the poll at start would run within this test without a hint.
     const { app } = await startService(dir.path, { pollInterval: 600_000 });
     const config = configIn(dir.path);
-    const publisher = new HybridPublisher({ socketPath: config.socketPath, queuePath: config.queuePath });
+    const publisher = new HybridPublisher({
+      socketPath: config.socketPath,
+      queuePath: config.queuePath,
+      splitLargeBatches: false,
+    });
     try {
       expect(await publisher.waitForConnection(5_000)).toBe(true);
       const candles = smallCandles(2_000); // ~1.75 MB of JSON: too large for a 1 MiB frame, so queued

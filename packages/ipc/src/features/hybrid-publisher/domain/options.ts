@@ -16,4 +16,5 @@ export const publisherOptionsSchema = z.object({
   queueDurability: z.enum(['full', 'batched']).default('full'),
   queueBusyTimeoutMs: z.number().int().nonnegative().default(5_000),
   preserveOrder: z.boolean().default(true),
+  splitLargeBatches: z.boolean().default(true),
 });

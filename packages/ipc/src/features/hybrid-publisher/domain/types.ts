@@ -33,6 +33,16 @@ export interface HybridPublisherConfig {
    * connected. Default true. See docs/ipc-protocol.md section 8.
    */
   preserveOrder?: boolean;
+  /**
+   * A `candle:batch` (payload `{ candles: [...] }`) whose frame is above
+   * `maxFrameBytes` is cut into consecutive batches that fit, published one
+   * after another over the socket (ids `<id>:part<k>of<n>`), instead of going
+   * to the queue whole: the candles keep durable acknowledgements. (While
+   * the daemon is not connected a batch is queued whole, whatever its size.)
+   * `false`: such a batch is queued whole (`stats().tooLargeForSocket`).
+   * Default true.
+   */
+  splitLargeBatches?: boolean;
 }
 
 /** How a published message was made safe. */
@@ -40,6 +50,12 @@ export interface PublishResult {
   id: string;
   /** `socket`: the daemon acknowledged it. `queue`: it is durably in the fallback queue. */
   via: 'socket' | 'queue';
+  /**
+   * A `candle:batch` too large for one frame was cut into this many parts
+   * (`splitLargeBatches`); `via` is `socket` only when every part was
+   * acknowledged there. Absent otherwise.
+   */
+  parts?: number;
 }
 
 export interface HybridPublisherStats {
@@ -51,13 +67,18 @@ export interface HybridPublisherStats {
   failed: number;
   /**
    * Messages the connected socket did not take because their frame was above
-   * `maxFrameBytes` (nothing was written): queued instead (also counted in
-   * `queued`, unless the queue failed). Each reaches the daemon only through
-   * the queue, at its polling pace, and with `preserveOrder` the publishes
-   * after it wait for it: publish smaller messages (fewer candles per
-   * `candle:batch`) if this grows.
+   * `maxFrameBytes` (nothing was written) and that could not be cut into
+   * parts (not a `candle:batch` of two or more candles, or
+   * `splitLargeBatches: false`): queued instead (also counted in `queued`,
+   * unless the queue failed). Each reaches the daemon only through the queue,
+   * and with `preserveOrder` the publishes after it wait for it to drain.
    */
   tooLargeForSocket: number;
+  /**
+   * `candle:batch` messages cut into parts that fit a frame (`splitLargeBatches`);
+   * each part is counted in `acked` or `queued` as a message of its own.
+   */
+  batchesSplit: number;
   inFlight: number;
   connected: boolean;
   /** True while messages this publisher queued are still ahead in the queue (`preserveOrder`). */

@@ -7,6 +7,7 @@ import { FrameTooLargeError } from '../../unix-socket/domain/errors';
 import { fillMessage, UnixSocketClient } from '../../unix-socket/infrastructure/UnixSocketClient';
 import { PublisherClosedError, PublishRejectedError } from '../domain/errors';
 import { publisherOptionsSchema } from '../domain/options';
+import { isSplittableCandleBatch, splitCandleBatch } from '../domain/splitCandleBatch';
 import type { HybridPublisherConfig, HybridPublisherStats, PublishResult } from '../domain/types';
 
 /** How often a publish waiting for the queue to drain checks it (an indexed EXISTS query). */
@@ -56,6 +57,7 @@ export class HybridPublisher {
   private readonly requestTimeoutMs: number;
   private readonly maxSocketBufferedBytes: number;
   private readonly preserveOrder: boolean;
+  private readonly splitLargeBatches: boolean;
   /**
    * With preserveOrder: the newest message this publisher queued (or, at
    * start, the newest one an earlier run left ahead) while it is still ahead
@@ -74,7 +76,7 @@ export class HybridPublisher {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
   private closing: Promise<void> | undefined;
-  private readonly counters = { acked: 0, queued: 0, failed: 0, tooLargeForSocket: 0 };
+  private readonly counters = { acked: 0, queued: 0, failed: 0, tooLargeForSocket: 0, batchesSplit: 0 };
   private fallbackBatch: Array<{ message: IPCMessage; resolve(): void; reject(error: Error): void }> = [];
   /** A `queue:poll` hint is in flight; `hintAgain`: a commit meanwhile wants one more after it. */
   private hinting = false;
@@ -90,6 +92,7 @@ export class HybridPublisher {
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.maxSocketBufferedBytes = options.maxSocketBufferedBytes;
     this.preserveOrder = options.preserveOrder;
+    this.splitLargeBatches = options.splitLargeBatches;
     // The client first: it validates the socket path (and opens nothing), so options it refuses
     // do not leave the queue database open behind a constructor that threw.
     this.client = new UnixSocketClient({
@@ -186,8 +189,15 @@ export class HybridPublisher {
         response = await this.client.request(message, { timeoutMs: this.requestTimeoutMs });
       } catch (error) {
         // Timeout, disconnect, duplicate in flight: fall back to the queue. So does a message
-        // too large for a frame (nothing was written): the queue has no frame limit.
-        if (error instanceof FrameTooLargeError) this.counters.tooLargeForSocket++;
+        // too large for a frame (nothing was written): the queue has no frame limit. A candle
+        // batch is cut into batches that fit instead, which keep the socket's acknowledgements.
+        if (error instanceof FrameTooLargeError) {
+          const parts = this.splitLargeBatches
+            ? splitCandleBatch(message, error.declaredBytes, error.maxFrameBytes)
+            : undefined;
+          if (parts) return this.deliverParts(message.id, parts);
+          this.counters.tooLargeForSocket++;
+        }
         response = undefined;
       }
       if (response?.success) {
@@ -214,6 +224,23 @@ export class HybridPublisher {
   }
 
   /**
+   * The parts of a candle batch too large for one frame, one after another
+   * (a later version of a candle in the batch still lands last), each
+   * delivered like any message: acknowledged over the socket, or queued. The
+   * batch resolves `via: 'socket'` only when every part was acknowledged. A
+   * part rejected (`PublishRejectedError`) or that cannot be queued rejects
+   * the publish; the parts before it are stored.
+   */
+  private async deliverParts(id: string, parts: readonly IPCMessage[]): Promise<PublishResult> {
+    this.counters.batchesSplit++;
+    let via: PublishResult['via'] = 'socket';
+    for (const part of parts) {
+      if ((await this.deliver(part)).via === 'queue') via = 'queue';
+    }
+    return { id, via, parts: parts.length };
+  }
+
+  /**
    * Whether this message may go over the socket. With preserveOrder, after a
    * fallback, not while messages this publisher queued before it are still
    * ahead in the queue. The socket is connected, so the daemon is draining them: the
@@ -236,9 +263,11 @@ export class HybridPublisher {
     // order by itself: no wait, so a stream of large batches moves at the queue's pace. Not while
     // earlier publishes wait for the drain (it must not pass them), nor when its timestamp is
     // older than the last one queued (the queue delivers by timestamp: it would go first).
+    // A candle batch does not: it is cut into parts that fit, and those go over the socket after the drain.
     if (
       this.drainWait === undefined &&
       message.timestamp >= this.lastQueuedTimestamp &&
+      !(this.splitLargeBatches && isSplittableCandleBatch(message)) &&
       this.tooLargeForFrame(message)
     ) {
       this.counters.tooLargeForSocket++;
