@@ -107,7 +107,12 @@ describe('queue channel', () => {
 
   it('stores a batch too large for one frame over the socket, cut into parts that fit (default publisher)', async () => {
     const config = configIn(service.dir.path);
-    const publisher = new HybridPublisher({ socketPath: config.socketPath, queuePath: config.queuePath });
+    // A generous timeout: a slow save on a loaded machine must not send a part to the queue.
+    const publisher = new HybridPublisher({
+      socketPath: config.socketPath,
+      queuePath: config.queuePath,
+      requestTimeoutMs: 30_000,
+    });
     try {
       expect(await publisher.waitForConnection(5_000)).toBe(true);
       const candles = smallCandles(2_000); // ~1.75 MB of JSON against the service's 1 MiB frames

@@ -19,8 +19,11 @@ export function isSplittableCandleBatch(message: IPCMessage): boolean {
  * into consecutive batches, in order, each expected to fit a frame. Part `k`
  * of `n` has the id `<id>:part<k>of<n>` (the same message cut the same way
  * gets the same ids, so publishing it again stays idempotent), the message's
- * timestamp and its payload with that slice of the candles. Undefined for
- * anything else (another type or payload, fewer than two candles).
+ * timestamp and its payload with that slice of the candles (its other keys
+ * repeated in every part). Undefined for anything else (another type or
+ * payload, fewer than two candles), and when the envelope without candles
+ * already takes half the part budget (its other keys are that large):
+ * cutting would repeat them in part after part.
  */
 export function splitCandleBatch(
   message: IPCMessage,
@@ -29,7 +32,12 @@ export function splitCandleBatch(
 ): IPCMessage[] | undefined {
   const candles = candlesOf(message);
   if (candles === undefined) return undefined;
-  const wanted = Math.ceil(frameBytes / (maxFrameBytes * PART_FILL));
+  const budget = maxFrameBytes * PART_FILL;
+  const envelope = Buffer.byteLength(
+    JSON.stringify({ ...message, payload: { ...(message.payload as object), candles: [] } }),
+  );
+  if (envelope > budget / 2) return undefined;
+  const wanted = Math.ceil((frameBytes - envelope) / (budget - envelope));
   const size = Math.ceil(candles.length / Math.min(candles.length, Math.max(2, wanted)));
   const total = Math.ceil(candles.length / size);
   const payload = message.payload as Record<string, unknown>;

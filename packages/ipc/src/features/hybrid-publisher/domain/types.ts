@@ -51,9 +51,9 @@ export interface PublishResult {
   /** `socket`: the daemon acknowledged it. `queue`: it is durably in the fallback queue. */
   via: 'socket' | 'queue';
   /**
-   * A `candle:batch` too large for one frame was cut into this many parts
-   * (`splitLargeBatches`); `via` is `socket` only when every part was
-   * acknowledged there. Absent otherwise.
+   * A `candle:batch` too large for one frame became this many messages
+   * (`splitLargeBatches`; a part cut again counts its own parts); `via` is
+   * `socket` only when every part was acknowledged there. Absent otherwise.
    */
   parts?: number;
 }
@@ -75,8 +75,9 @@ export interface HybridPublisherStats {
    */
   tooLargeForSocket: number;
   /**
-   * `candle:batch` messages cut into parts that fit a frame (`splitLargeBatches`);
-   * each part is counted in `acked` or `queued` as a message of its own.
+   * Publishes of a `candle:batch` cut into parts that fit a frame
+   * (`splitLargeBatches`); each part is counted in `acked` or `queued` as a
+   * message of its own.
    */
   batchesSplit: number;
   inFlight: number;

@@ -174,7 +174,11 @@ export class HybridPublisher {
     await this.close();
   }
 
-  private async deliver(outgoing: OutgoingMessage): Promise<PublishResult> {
+  /**
+   * `batch`: set for the parts of a cut candle batch (shared by nested cuts):
+   * once one part fell back to the queue, the rest follow it there.
+   */
+  private async deliver(outgoing: OutgoingMessage, batch?: CutBatch): Promise<PublishResult> {
     let message: ReturnType<typeof fillMessage>;
     try {
       // The queue's rules (a superset of the socket's) give this publisher's typed error.
@@ -183,7 +187,7 @@ export class HybridPublisher {
       this.counters.failed++;
       throw error;
     }
-    if (await this.socketMayTake(message)) {
+    if (batch?.fellBack !== true && (await this.socketMayTake(message))) {
       let response: IPCResponse | undefined;
       try {
         response = await this.client.request(message, { timeoutMs: this.requestTimeoutMs });
@@ -195,7 +199,7 @@ export class HybridPublisher {
           const parts = this.splitLargeBatches
             ? splitCandleBatch(message, error.declaredBytes, error.maxFrameBytes)
             : undefined;
-          if (parts) return this.deliverParts(message.id, parts);
+          if (parts) return this.deliverParts(message.id, parts, batch);
           this.counters.tooLargeForSocket++;
         }
         response = undefined;
@@ -224,20 +228,31 @@ export class HybridPublisher {
   }
 
   /**
-   * The parts of a candle batch too large for one frame, one after another
-   * (a later version of a candle in the batch still lands last), each
-   * delivered like any message: acknowledged over the socket, or queued. The
-   * batch resolves `via: 'socket'` only when every part was acknowledged. A
-   * part rejected (`PublishRejectedError`) or that cannot be queued rejects
-   * the publish; the parts before it are stored.
+   * The parts of a candle batch too large for one frame, one after another,
+   * each acknowledged over the socket like any message, until one falls back
+   * to the queue: the rest are queued behind it without trying the socket,
+   * so the daemon receives the parts in order whatever `preserveOrder` says
+   * (a later version of a candle in the batch lands last, as when the batch
+   * was saved whole). The batch resolves `via: 'socket'` only when every
+   * part was acknowledged there; `parts` counts the messages it became (a
+   * part cut again counts its own parts). A part rejected
+   * (`PublishRejectedError`) or that cannot be queued rejects the publish;
+   * the parts before it are stored.
    */
-  private async deliverParts(id: string, parts: readonly IPCMessage[]): Promise<PublishResult> {
-    this.counters.batchesSplit++;
-    let via: PublishResult['via'] = 'socket';
+  private async deliverParts(
+    id: string,
+    parts: readonly IPCMessage[],
+    outer: CutBatch | undefined,
+  ): Promise<PublishResult> {
+    const batch = outer ?? { fellBack: false };
+    if (outer === undefined) this.counters.batchesSplit++;
+    let count = 0;
     for (const part of parts) {
-      if ((await this.deliver(part)).via === 'queue') via = 'queue';
+      const result = await this.deliver(part, batch);
+      if (result.via === 'queue') batch.fellBack = true;
+      count += result.parts ?? 1;
     }
-    return { id, via, parts: parts.length };
+    return { id, via: batch.fellBack ? 'queue' : 'socket', parts: count };
   }
 
   /**
@@ -435,6 +450,12 @@ export class HybridPublisher {
         if (this.hintAgain) this.hintDaemonToPoll();
       });
   }
+}
+
+/** The parts of one cut candle batch being delivered. */
+interface CutBatch {
+  /** A part went to the queue: the later ones follow it there (order within the batch). */
+  fellBack: boolean;
 }
 
 /** The reply of a daemon that does not know a message type (FlowTrace's code, or the original's text). */
