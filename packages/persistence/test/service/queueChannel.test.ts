@@ -143,7 +143,12 @@ describe('queue channel, woken by a producer (queue:poll)', () => {
       expect(await publisher.waitForConnection(5_000)).toBe(true);
       const candles = smallCandles(2_000); // ~1.75 MB of JSON: too large for a 1 MiB frame, so queued
       expect((await publisher.publish({ type: 'candle:batch', payload: { candles } })).via).toBe('queue');
-      await waitFor(async () => (await app.storage.listSeries()).length === 1, 10_000, 'queued batch stored');
+      // Every candle, not the series' first: a batch spanning two day files becomes visible file by file.
+      await waitFor(
+        async () => (await app.storage.listSeries())[0]?.count === candles.length,
+        10_000,
+        'queued batch stored',
+      );
       expect(await app.storage.findBySymbol('LTCUSDT', 'binance', '1m')).toEqual(candles);
       // The reply a producer gets (it does not wait for it): the consumer is polling.
       const client = new UnixSocketClient({ socketPath: config.socketPath, autoReconnect: false });
