@@ -324,6 +324,7 @@ const COMMANDS = [
   'query',
   'export',
   'import',
+  'publish',
   'inspect',
   'verify',
   'migrate',

@@ -6,6 +6,7 @@ import { exportCommand, exportHelp } from './commands/export';
 import { importCommand, importHelp } from './commands/import';
 import { inspectCommand, inspectHelp } from './commands/inspect';
 import { migrateCommand, migrateHelp } from './commands/migrate';
+import { publishCommand, publishHelp } from './commands/publish';
 import { queryCommand, queryHelp } from './commands/query';
 import { queueCommand, queueHelp } from './commands/queue';
 import { repairCommand, repairHelp } from './commands/repair';
@@ -25,6 +26,11 @@ export const COMMANDS: Record<string, Command> = {
   query: { summary: 'print the candles of one series in a time range', help: queryHelp, run: queryCommand },
   export: { summary: 'stream a store or series to JSON lines or CSV', help: exportHelp, run: exportCommand },
   import: { summary: 'save exported JSON lines or CSV into a store', help: importHelp, run: importCommand },
+  publish: {
+    summary: 'hand exported JSON lines or CSV to the running daemon (its queue while it is down)',
+    help: publishHelp,
+    run: publishCommand,
+  },
   inspect: {
     summary: 'show a .ftcd file header and blocks with CRC status',
     help: inspectHelp,

@@ -1,11 +1,16 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import type { FileHandle } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { type FootprintCandleDTO, formatIssue, validateFootprintCandle } from '@flowtrace/core';
+import type { FootprintCandleDTO } from '@flowtrace/core';
 import type { CandleStoragePort } from '@flowtrace/persistence/features/candlePersistence';
 import { CliError } from '../CliError';
-import { csvRowToObject, splitCsvRecord } from '../candleCsv';
+import {
+  candleFileFormat,
+  type InvalidLines,
+  invalidLinesReport,
+  openCandleFile,
+  readCandleFile,
+} from '../candleFileReader';
 import { TargetDirectory } from '../directories';
 import { detectStoreKind, openStore, type StoreKind, storedCandles } from '../openStore';
 import type { Output, Warn } from '../output';
@@ -23,8 +28,6 @@ line was invalid. Saving a candle that is already stored unchanged is a no-op.
 A store this import created and stored nothing in (every line invalid, an
 empty file) is removed again.`;
 
-const MAX_REPORTED = 20;
-
 export async function importCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -38,22 +41,19 @@ export async function importCommand(argv: string[], out: Output, warn: Warn): Pr
   const [baseDir, file] = positionals;
   rejectExtraPositionals(positionals, 2);
   if (!baseDir || !file) throw new CliError('usage: flowtrace import <store> <file>');
-  const format = values.format ?? (file.endsWith('.csv') ? 'csv' : 'jsonl');
-  if (format !== 'csv' && format !== 'jsonl') throw new CliError('--format must be jsonl or csv');
+  const format = candleFileFormat(file, values.format);
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new CliError('--batch-size must be a positive integer');
 
   const kind = importKind(baseDir, values.database);
   // The file first: a path that does not exist must not leave an empty store behind.
-  const input = await openInput(file);
-  const { store, directory } = await openTarget(baseDir, kind, input);
+  const input = await openCandleFile(file);
+  const { store, directory } = await openTarget(baseDir, kind, input, file);
   const progress = new Progress(process.stderr.isTTY === true);
-  let lineNumber = 0;
   let imported = 0;
   let written = 0;
-  const invalid: string[] = [];
-  let invalidCount = 0;
+  let invalid: InvalidLines;
   let batch: FootprintCandleDTO[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
@@ -64,36 +64,10 @@ export async function importCommand(argv: string[], out: Output, warn: Warn): Pr
     progress.update(`imported ${imported.toLocaleString('en-US')} candles`);
   };
   try {
-    const lines = createInterface({ input: input.createReadStream(), crlfDelay: Number.POSITIVE_INFINITY });
-    let columns: string[] | undefined;
-    for await (const read of lines) {
-      lineNumber++;
-      const line = lineNumber === 1 ? withoutByteOrderMark(read) : read;
-      if (line.trim() === '') continue;
-      if (format === 'csv' && columns === undefined) {
-        columns = splitCsvRecord(line);
-        continue;
-      }
-      let parsed: unknown;
-      try {
-        parsed = format === 'csv' ? csvRowToObject(columns ?? [], line) : JSON.parse(line);
-      } catch (error) {
-        invalidCount++;
-        if (invalid.length < MAX_REPORTED)
-          invalid.push(`line ${lineNumber}: unreadable: ${(error as Error).message}`);
-        continue;
-      }
-      const result = validateFootprintCandle(parsed, { strict: false });
-      if (!result.ok) {
-        invalidCount++;
-        if (invalid.length < MAX_REPORTED) {
-          invalid.push(`line ${lineNumber}: ${result.issues.map(formatIssue).join('; ')}`);
-        }
-        continue;
-      }
-      batch.push(result.candle);
-      if (batch.length >= batchSize) await flush();
-    }
+    invalid = await readCandleFile(input, format, (candle) => {
+      batch.push(candle);
+      return batch.length >= batchSize ? flush() : undefined;
+    });
     await flush();
   } finally {
     // Counted while the store is open; what this run created is taken back once it is closed.
@@ -105,22 +79,9 @@ export async function importCommand(argv: string[], out: Output, warn: Warn): Pr
   out.write(
     `imported ${imported} candles (${written} written, ${imported - written} already stored) from ${file}\n`,
   );
-  if (invalidCount > 0) {
-    out.write(`${invalidCount} invalid line(s) not imported:\n${invalid.map((l) => `  ${l}`).join('\n')}\n`);
-    if (invalidCount > invalid.length) out.write(`  … and ${invalidCount - invalid.length} more\n`);
-    return 1;
-  }
-  return 0;
-}
-
-/**
- * A UTF-8 byte order mark opening the file: Windows tools write one (Notepad,
- * Excel's "CSV UTF-8"), and readline keeps it as U+FEFF at the start of the
- * first line, where it made the JSON unreadable and the CSV header's first
- * column "\uFEFFe": `e` was dropped and its default stored in its place.
- */
-function withoutByteOrderMark(line: string): string {
-  return line.startsWith('\uFEFF') ? line.slice(1) : line;
+  if (invalid.count === 0) return 0;
+  out.write(invalidLinesReport(invalid, 'imported'));
+  return 1;
 }
 
 /**
@@ -154,6 +115,7 @@ async function openTarget(
   baseDir: string,
   kind: StoreKind,
   input: FileHandle,
+  file: string,
 ): Promise<{ store: CandleStoragePort; directory: TargetDirectory }> {
   let directory: TargetDirectory | undefined;
   try {
@@ -162,8 +124,22 @@ async function openTarget(
   } catch (error) {
     await input.close();
     directory?.removeCreatedIfEmpty();
-    throw error;
+    throw withPublishHint(error, file);
   }
+}
+
+/**
+ * The writer's lock refused the store (FLOWTRACE_STORAGE_LOCKED: most likely
+ * the daemon runs on it): its message gets the way to hand the candles to a
+ * running daemon instead. The error (its class, code and stack) is kept.
+ */
+function withPublishHint(error: unknown, file: string): unknown {
+  if (error instanceof Error && (error as { code?: unknown }).code === 'FLOWTRACE_STORAGE_LOCKED') {
+    error.message =
+      `${error.message}; if it is the daemon, "flowtrace publish ${file}" hands the candles to it ` +
+      "without stopping it (with the daemon's --config or --data-dir)";
+  }
+  return error;
 }
 
 /**
@@ -187,17 +163,5 @@ function removeEmptyTarget(directory: TargetDirectory, warn: Warn): void {
     warn(
       `nothing was imported, but what this run created in ${directory.path} could not be removed: ${(error as Error).message}`,
     );
-  }
-}
-
-async function openInput(file: string): Promise<FileHandle> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(file, 'r');
-    if ((await handle.stat()).isDirectory()) throw new Error('it is a directory');
-    return handle;
-  } catch (error) {
-    await handle?.close();
-    throw new CliError(`cannot read ${file}: ${(error as Error).message}`, 1);
   }
 }

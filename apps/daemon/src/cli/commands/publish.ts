@@ -1,0 +1,193 @@
+import { parseArgs } from 'node:util';
+import type { FootprintCandleDTO } from '@flowtrace/core';
+import { HybridPublisher, type PublishResult } from '@flowtrace/ipc';
+import { DaemonConfigError } from '../../config/errors';
+import { loadDaemonConfig } from '../../config/loadDaemonConfig';
+import { CliError } from '../CliError';
+import {
+  candleFileFormat,
+  type InvalidLines,
+  invalidLinesReport,
+  openCandleFile,
+  readCandleFile,
+} from '../candleFileReader';
+import type { Output, Warn } from '../output';
+import { rejectExtraPositionals } from '../positionals';
+import { Progress } from '../progress';
+
+export const publishHelp = `Usage: flowtrace publish <file> [--format jsonl|csv] [--batch-size <n>] [--wait-ms <n>]
+                         [--config <path>] [--data-dir <dir>] [--socket-path <path>] [--queue-path <path>]
+
+Hands candles exported by "flowtrace export" (JSON lines or CSV; chosen by the
+file's extension unless --format says) to the running daemon, which stores
+them: unlike "flowtrace import", no need to stop it. Every candle is validated
+first, as import does: invalid lines are reported with their line number and
+reasons and are not sent; the valid ones are, in file order, in batches of
+--batch-size (default 500). Each batch is acknowledged by the daemon once it
+is durable or, when the daemon is not reachable, kept durably in its fallback
+queue, which the daemon drains when it runs: nothing is lost either way (a
+batch not acknowledged within 10 s is queued too). The
+daemon validates the candles again under its own policy; any it refuses go
+to its rejected-candles log. A batch of which any part was queued counts as
+queued.
+
+The daemon's socket and queue are found as the daemon finds them (--config,
+--data-dir, the FLOWTRACE_* variables; data dir ./data by default), unless
+--socket-path and --queue-path name them. --wait-ms (default 5000; 0: do not
+wait) is how long to wait for the daemon's socket before the candles go to
+the queue.
+
+Exit code 1 when any line was invalid (the valid ones are published), or
+when the daemon refused a batch as invalid or the queue could not be written:
+the candles handed over until then are safe; the others were not sent.`;
+
+const DEFAULT_BATCH_SIZE = 500;
+const DEFAULT_WAIT_MS = 5000;
+/**
+ * A batch not acknowledged within this time goes to the queue. Longer than the
+ * publisher's default (2 s): a backfill shares the daemon with live producers,
+ * and a batch queued for a slow reply is stored all the same, only later.
+ */
+const ACK_TIMEOUT_MS = 10_000;
+
+export async function publishCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
+      'wait-ms': { type: 'string', default: String(DEFAULT_WAIT_MS) },
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'socket-path': { type: 'string' },
+      'queue-path': { type: 'string' },
+    },
+  });
+  const [file] = positionals;
+  rejectExtraPositionals(positionals, 1);
+  if (!file) throw new CliError('usage: flowtrace publish <file>');
+  const format = candleFileFormat(file, values.format);
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new CliError('--batch-size must be a positive integer');
+  const waitMs = Number(values['wait-ms']);
+  if (values['wait-ms'].trim() === '' || !Number.isInteger(waitMs) || waitMs < 0)
+    throw new CliError('--wait-ms must be an integer of 0 or more');
+  for (const flag of ['config', 'data-dir', 'socket-path', 'queue-path'] as const) {
+    if (values[flag] === '') throw new CliError(`--${flag} is empty; give a path`);
+  }
+  const { socketPath, queuePath } = daemonPaths(values);
+
+  // The file first: a path that cannot be read must not create a queue.
+  const input = await openCandleFile(file);
+  let publisher: HybridPublisher;
+  try {
+    publisher = new HybridPublisher({ socketPath, queuePath, requestTimeoutMs: ACK_TIMEOUT_MS });
+  } catch (error) {
+    await input.close();
+    throw new CliError(`cannot publish to the daemon: ${describe(error)}`, 1);
+  }
+
+  const progress = new Progress(process.stderr.isTTY === true);
+  let acknowledged = 0;
+  let queued = 0;
+  let batch: FootprintCandleDTO[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const candles = batch;
+    batch = [];
+    let result: PublishResult;
+    try {
+      result = await publisher.publish({ type: 'candle:batch', payload: { candles } });
+    } catch (error) {
+      throw new CliError(
+        `stopped after handing ${acknowledged + queued} candles over (they are safe: ` +
+          `${acknowledged} acknowledged by the daemon, ${queued} queued for it in ${queuePath}); ` +
+          `the next ${candles.length} and the rest of ${file} were not published: ${describe(error)}`,
+        1,
+      );
+    }
+    if (result.via === 'socket') acknowledged += candles.length;
+    else queued += candles.length;
+    progress.update(`published ${(acknowledged + queued).toLocaleString('en-US')} candles`);
+  };
+  let invalid: InvalidLines;
+  try {
+    if (!(await publisher.waitForConnection(waitMs))) {
+      warn(
+        `the daemon is not reachable at ${socketPath}: the candles go to its durable queue ${queuePath}, ` +
+          'which the daemon drains when it runs',
+      );
+    }
+    invalid = await readCandleFile(input, format, (candle) => {
+      batch.push(candle);
+      return batch.length >= batchSize ? flush() : undefined;
+    });
+    await flush();
+  } finally {
+    progress.done();
+    // Waits for nothing in flight (publishes are awaited one at a time); ends the reconnect timers.
+    await publisher.close();
+  }
+  out.write(
+    `published ${acknowledged + queued} candles from ${file}: ${acknowledged} acknowledged by the daemon, ` +
+      `${queued} queued for it (${queuePath})\n`,
+  );
+  if (invalid.count === 0) return 0;
+  out.write(invalidLinesReport(invalid, 'published'));
+  return 1;
+}
+
+/**
+ * The daemon's socket and queue: the flags, or where the daemon would have
+ * them with the same --config, --data-dir and FLOWTRACE_* variables
+ * (loadDaemonConfig, as the daemon resolves them). Configuration errors are
+ * usage errors here (exit 2).
+ */
+function daemonPaths(values: {
+  config?: string | undefined;
+  'data-dir'?: string | undefined;
+  'socket-path'?: string | undefined;
+  'queue-path'?: string | undefined;
+}): { socketPath: string; queuePath: string } {
+  const socketFlag = values['socket-path'];
+  const queueFlag = values['queue-path'];
+  if (socketFlag !== undefined && queueFlag !== undefined)
+    return { socketPath: socketFlag, queuePath: queueFlag };
+  let persistence: Record<string, unknown>;
+  try {
+    ({ persistence } = loadDaemonConfig(
+      {
+        configPath: values.config,
+        dataDir: values['data-dir'],
+        overrides: {},
+        printConfig: false,
+        help: false,
+        version: false,
+      },
+      process.env,
+    ));
+  } catch (error) {
+    if (error instanceof DaemonConfigError)
+      throw new CliError(`the daemon's configuration: ${error.message}`);
+    throw error;
+  }
+  const configured = (name: 'socketPath' | 'queuePath'): string => {
+    const value = persistence[name];
+    if (typeof value !== 'string' || value === '')
+      throw new CliError(`the daemon's configuration: ${name} must be a path; got ${JSON.stringify(value)}`);
+    return value;
+  };
+  return {
+    socketPath: socketFlag ?? configured('socketPath'),
+    queuePath: queueFlag ?? configured('queuePath'),
+  };
+}
+
+/** An error's message, with its code once (as runCli prints errors it does not know). */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && !message.startsWith(`${code}:`) ? `[${code}] ${message}` : message;
+}
