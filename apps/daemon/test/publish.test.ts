@@ -51,13 +51,14 @@ function pathsIn(root: string): Paths {
   };
 }
 
-async function startService(paths: Paths): Promise<PersistenceApplication> {
+async function startService(paths: Paths, maxFrameBytes?: number): Promise<PersistenceApplication> {
   const { app } = await bootstrap(
     {
       socketPath: paths.socketPath,
       queuePath: paths.queuePath,
       storage: { baseDir: paths.baseDir },
       pollInterval: 50,
+      ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
     },
     { logger: pino({ level: 'silent' }) },
   );
@@ -121,6 +122,8 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
 
   it('with no daemon running: queues the candles durably, says so, exits 0; the service drains them when it starts', async () => {
     const paths = pathsIn(join(dir, 'data'));
+    // The daemon ran here before (it created its queue), and is stopped now.
+    await (await startService(paths)).stop();
     const sent = candles(23, 700);
     const file = writeJsonl(join(dir, 'candles.jsonl'), sent);
     const result = await runCli(
@@ -187,7 +190,19 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
     const paths = pathsIn(dataDir);
     const sent = candles(24, 50);
     const file = writeJsonl(join(dir, 'candles.jsonl'), sent);
-    // Not running: the warning and the queue name the data directory's socket and queue.
+    // No daemon ever ran with this data directory (no queue there): refused, nothing created, as a
+    // queue nobody drains would strand the candles.
+    const never = await runCli(['publish', file, '--data-dir', dataDir, '--wait-ms', '0'], dir, {
+      timeoutMs: 60_000,
+    });
+    expect(never.code, never.stderr).toBe(1);
+    expect(never.stderr).toContain(
+      `no daemon queue at ${paths.queuePath}: the daemon creates it when it starts`,
+    );
+    expect(never.stdout).toBe('');
+    expect(existsSync(dataDir)).toBe(false);
+    // Stopped after a first run: the warning and the queue name the data directory's socket and queue.
+    await (await startService(paths)).stop();
     const away = await runCli(['publish', file, '--data-dir', dataDir, '--wait-ms', '0'], dir, {
       timeoutMs: 60_000,
     });
@@ -213,10 +228,35 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
     }
   });
 
+  it("cuts batches to the daemon's maxFrameBytes from its config file: every one acknowledged, none queued", async () => {
+    const paths = pathsIn(join(dir, 'data'));
+    const config = join(dir, 'persistence.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ socketPath: paths.socketPath, queuePath: paths.queuePath, maxFrameBytes: 65_536 }),
+    );
+    const app = await startService(paths, 65_536);
+    try {
+      // 500 candles a batch: ~280 KB of JSON, above the daemon's 64 KiB frames but not the
+      // publisher's default 1 MiB, which the daemon would refuse (closing the connection: queued).
+      const sent = candles(29, 1_000);
+      const file = writeJsonl(join(dir, 'candles.jsonl'), sent);
+      const result = await runCli(['publish', file, '--config', config], dir, { timeoutMs: 60_000 });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe(
+        `published 1000 candles from ${file}: 1000 acknowledged by the daemon, 0 queued for it (${paths.queuePath})\n`,
+      );
+      expect(await stored(paths.baseDir)).toEqual(sent);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('a batch the daemon refuses as invalid stops it with exit 1, saying how many candles were handed over before', async () => {
     // A daemon of our own socket server: acknowledges the first batch, refuses the second for good.
     const paths = pathsIn(join(dir, 'data'));
     mkdirSync(join(dir, 'data'));
+    new SQLiteQueue({ dbPath: paths.queuePath }).close(); // a daemon creates its queue when it starts
     const server = new UnixSocketServer({ socketPath: paths.socketPath });
     const received: number[] = [];
     server.setRequestHandler(async (message) => {

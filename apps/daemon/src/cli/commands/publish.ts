@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FootprintCandleDTO } from '@flowtrace/core';
 import { HybridPublisher, type PublishResult } from '@flowtrace/ipc';
@@ -37,9 +38,15 @@ The daemon's socket and queue are found as the daemon finds them (--config,
 wait) is how long to wait for the daemon's socket before the candles go to
 the queue.
 
-Exit code 1 when any line was invalid (the valid ones are published), or
-when the daemon refused a batch as invalid or the queue could not be written:
-the candles handed over until then are safe; the others were not sent.`;
+The daemon's queue must exist (the daemon creates it when it first starts):
+without it no daemon ran with these paths, and publish refuses (exit 1)
+rather than queue candles nobody drains. Batches are cut to the daemon's
+maxFrameBytes when its configuration gives one.
+
+Exit code 1 when any line was invalid (the valid ones are published), when
+the file cannot be read, or when the daemon refused a batch as invalid or the
+queue could not be written: the candles handed over until then are safe (the
+message says how many); the others were not sent.`;
 
 const DEFAULT_BATCH_SIZE = 500;
 const DEFAULT_WAIT_MS = 5000;
@@ -77,13 +84,30 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
   for (const flag of ['config', 'data-dir', 'socket-path', 'queue-path'] as const) {
     if (values[flag] === '') throw new CliError(`--${flag} is empty; give a path`);
   }
-  const { socketPath, queuePath } = daemonPaths(values);
-
+  const { socketPath, queuePath, maxFrameBytes } = daemonPaths(values);
   // The file first: a path that cannot be read must not create a queue.
   const input = await openCandleFile(file);
+  // The daemon creates its queue when it starts: no file there means no daemon ever ran with these
+  // paths (another working directory, a forgotten --data-dir or variable), and candles queued into
+  // a new file would wait for a daemon that never drains it, however "safe" they are.
+  if (!existsSync(queuePath)) {
+    await input.close();
+    throw new CliError(
+      `no daemon queue at ${queuePath}: the daemon creates it when it starts, so none ran with these paths. ` +
+        "Give the daemon's --config, --data-dir or FLOWTRACE_* variables, or --socket-path and --queue-path",
+      1,
+    );
+  }
+
   let publisher: HybridPublisher;
   try {
-    publisher = new HybridPublisher({ socketPath, queuePath, requestTimeoutMs: ACK_TIMEOUT_MS });
+    publisher = new HybridPublisher({
+      socketPath,
+      queuePath,
+      requestTimeoutMs: ACK_TIMEOUT_MS,
+      // The daemon's frame limit: a batch is cut into parts it reads (a frame above it is refused).
+      ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
+    });
   } catch (error) {
     await input.close();
     throw new CliError(`cannot publish to the daemon: ${describe(error)}`, 1);
@@ -120,10 +144,19 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
           'which the daemon drains when it runs',
       );
     }
-    invalid = await readCandleFile(input, format, (candle) => {
-      batch.push(candle);
-      return batch.length >= batchSize ? flush() : undefined;
-    });
+    try {
+      invalid = await readCandleFile(input, format, (candle) => {
+        batch.push(candle);
+        return batch.length >= batchSize ? flush() : undefined;
+      });
+    } catch (error) {
+      if (error instanceof CliError) throw error; // a batch that failed: says what was handed over
+      throw new CliError(
+        `reading ${file} failed after handing ${acknowledged + queued} candles over (they are safe: ` +
+          `${acknowledged} acknowledged by the daemon, ${queued} queued for it in ${queuePath}): ${describe(error)}`,
+        1,
+      );
+    }
     await flush();
   } finally {
     progress.done();
@@ -150,11 +183,11 @@ function daemonPaths(values: {
   'data-dir'?: string | undefined;
   'socket-path'?: string | undefined;
   'queue-path'?: string | undefined;
-}): { socketPath: string; queuePath: string } {
+}): { socketPath: string; queuePath: string; maxFrameBytes: number | undefined } {
   const socketFlag = values['socket-path'];
   const queueFlag = values['queue-path'];
   if (socketFlag !== undefined && queueFlag !== undefined)
-    return { socketPath: socketFlag, queuePath: queueFlag };
+    return { socketPath: socketFlag, queuePath: queueFlag, maxFrameBytes: undefined };
   let persistence: Record<string, unknown>;
   try {
     ({ persistence } = loadDaemonConfig(
@@ -179,9 +212,11 @@ function daemonPaths(values: {
       throw new CliError(`the daemon's configuration: ${name} must be a path; got ${JSON.stringify(value)}`);
     return value;
   };
+  const frame = persistence.maxFrameBytes;
   return {
     socketPath: socketFlag ?? configured('socketPath'),
     queuePath: queueFlag ?? configured('queuePath'),
+    maxFrameBytes: typeof frame === 'number' && Number.isInteger(frame) && frame > 0 ? frame : undefined,
   };
 }
 
