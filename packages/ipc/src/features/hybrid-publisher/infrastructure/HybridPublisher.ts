@@ -39,6 +39,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *   it, publishing uses the socket as soon as it is back.
  *   Order holds between publishes that do not overlap (one resolved before
  *   the next was called); overlapping ones were never ordered.
+ * - A `candle:batch` too large for one frame is cut into consecutive batches
+ *   that fit, published one after another (`splitLargeBatches`, default);
+ *   any other message too large for a frame is queued.
  * - Messages queued while connected (too large for a frame, a timeout): the
  *   publisher then sends the daemon a `queue:poll` message, so that it drains
  *   them at once instead of at its next poll interval.
