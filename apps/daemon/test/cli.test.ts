@@ -19,6 +19,7 @@ import { SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
 import { inspectFtcdFile, openCandleStore } from '@flowtrace/persistence/shared/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDLE_CSV_COLUMNS, candleToCsvRow, csvRowToObject, splitCsvRecord } from '../src/cli/candleCsv';
+import { asidePath } from '../src/cli/fileOutput';
 import { runCli as runCliInProcess } from '../src/cli/runCli';
 import { parseTime } from '../src/cli/time';
 import { entryCommand, runCli, runCliIntoHead, waitFor } from './daemonProcess';
@@ -732,7 +733,7 @@ describe(`flowtrace CLI: operator mistakes get clear errors and lose nothing (${
       stdio: 'ignore',
     });
     const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-    const aside = join(dir, `.replaced-export.jsonl.${child.pid}.tmp`);
+    const aside = asidePath(earlier, child.pid ?? 0);
     await waitFor(() => existsSync(aside) && statSync(aside).size > 0, 'the export writing aside');
     child.kill('SIGKILL');
     await exited;
@@ -744,6 +745,24 @@ describe(`flowtrace CLI: operator mistakes get clear errors and lose nothing (${
     expect(done.code, done.stderr).toBe(0);
     expect(readFileSync(earlier, 'utf8').trimEnd().split('\n')).toHaveLength(candles1m.length);
     expect(readdirSync(dir).filter((name) => name.startsWith('.replaced-export'))).toEqual([]);
+  });
+
+  it("export clears files aside of dead exports of its own PID namespace only (another container's may be running)", async () => {
+    const out = join(dir, 'ns-export.jsonl');
+    const dead = 2 ** 22 + 12_345; // above Linux's pid_max: no such process
+    const ours = asidePath(out, dead);
+    const legacy = join(dir, `.ns-export.jsonl.${dead}.tmp`); // the name before namespaces
+    const foreign = join(dir, `.ns-export.jsonl.ns1.${dead}.tmp`); // another namespace's
+    const otherFile = join(dir, `.ns-export.jsonl.x.ns1.${dead}.tmp`); // not an aside of this path
+    for (const leftover of [ours, legacy, foreign, otherFile]) writeFileSync(leftover, 'partial');
+    const done = await runCli(['export', join(dir, 'ftcd'), ...filter, '--out', out], dir);
+    expect(done.code, done.stderr).toBe(0);
+    expect([ours, legacy, foreign, otherFile].map((leftover) => existsSync(leftover))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('a stray positional is a usage error (exit 2), not ignored: export <store> out.jsonl, import <store> a b, migrate', async () => {

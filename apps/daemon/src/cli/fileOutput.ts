@@ -3,11 +3,13 @@ import {
   fsyncSync,
   openSync,
   readdirSync,
+  readlinkSync,
   renameSync,
   rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CliError } from './CliError';
 import type { Output } from './output';
@@ -26,8 +28,9 @@ const CHUNK_BYTES = 64 * 1024;
  * fails half-way (a read error, a full disk, a kill) leaves the earlier file
  * at `path` as it was, never an empty or truncated one in its place. A path
  * that is not a regular file (`/dev/stdout`, a FIFO) is written in place.
- * What a killed export left aside (`.<name>.<pid>.tmp` of a process no
- * longer running) is removed by the next export to the same path.
+ * What a killed export left aside (`.<name>.<pid namespace>.<pid>.tmp` of a
+ * process of this PID namespace no longer running) is removed by the next
+ * export to the same path.
  */
 export class FileOutput implements Output {
   readonly isTTY = false;
@@ -39,9 +42,7 @@ export class FileOutput implements Output {
   private finished = false;
 
   constructor(private readonly path: string) {
-    this.aside = isSpecialFile(path)
-      ? undefined
-      : join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    this.aside = isSpecialFile(path) ? undefined : asidePath(path, process.pid);
     if (this.aside !== undefined) removeAbandonedAside(path);
     try {
       this.fd = openSync(this.aside ?? path, 'w');
@@ -107,7 +108,8 @@ function isSpecialFile(path: string): boolean {
 
 /**
  * Removes the files aside of earlier exports to `path` whose process is gone
- * (killed, so `close()` never ran). One of a running export is left alone.
+ * (killed, so `close()` never ran). One of a running export is left alone,
+ * and so is one of another PID namespace (whose pid cannot be checked here).
  * Best effort: a leftover that cannot be removed costs only its space.
  */
 function removeAbandonedAside(path: string): void {
@@ -120,14 +122,40 @@ function removeAbandonedAside(path: string): void {
   }
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = name.slice(prefix.length, -'.tmp'.length);
-    if (!/^[1-9]\d*$/.test(pid) || isRunning(Number(pid))) continue;
+    // `<namespace>.<pid>`; a bare `<pid>` is the name earlier versions used (no namespace).
+    const owner = /^(?:([a-z0-9_-]+)\.)?([1-9]\d*)$/i.exec(name.slice(prefix.length, -'.tmp'.length));
+    if (owner === null) continue;
+    const [, namespace, pid] = owner;
+    // Another PID namespace's pid says nothing here: its export may be running (containers sharing a volume).
+    if (namespace !== undefined && namespace !== PID_NAMESPACE) continue;
+    if (isRunning(Number(pid))) continue;
     try {
       rmSync(join(dirname(path), name), { force: true });
     } catch {
       // Not ours to fix (a directory by that name, no permission): the export goes on.
     }
   }
+}
+
+/**
+ * Names the PID namespace this process runs in: the inode of
+ * /proc/self/ns/pid on Linux (containers have their own; two that share a
+ * volume can both run an export whose pid the other cannot see), else the
+ * host name. Only letters, digits, `_` and `-`.
+ */
+const PID_NAMESPACE = ((): string => {
+  try {
+    const inode = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
+    if (inode !== undefined) return `ns${inode}`;
+  } catch {
+    // not Linux, or no /proc: the host name
+  }
+  return `h${hostname().replace(/[^a-z0-9_-]/gi, '_')}`;
+})();
+
+/** Where an export to `path` by process `pid` (of this PID namespace) writes until it commits. */
+export function asidePath(path: string, pid: number): string {
+  return join(dirname(path), `.${basename(path)}.${PID_NAMESPACE}.${pid}.tmp`);
 }
 
 /** Whether a process `pid` exists (signal 0 checks without signalling; EPERM: it exists, someone else's). */
