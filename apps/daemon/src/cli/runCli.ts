@@ -12,6 +12,7 @@ import { queueCommand, queueHelp } from './commands/queue';
 import { repairCommand, repairHelp } from './commands/repair';
 import { seriesCommand, seriesHelp } from './commands/series';
 import { verifyCommand, verifyHelp } from './commands/verify';
+import { errorText } from './errorText';
 import type { Output, Warn } from './output';
 
 interface Command {
@@ -139,10 +140,7 @@ export async function runCli(
       err(`flowtrace ${name}: ${(error as Error).message}\n${usageHint(name)}`);
       return 2;
     }
-    // The code once: Node's own errors already begin with it ("ENOENT: no such file…").
-    const message = (error as Error).message;
-    const tagged = code && !message.startsWith(`${code}:`) ? `[${code}] ${message}` : message;
-    err(`flowtrace ${name}: ${tagged}\n`);
+    err(`flowtrace ${name}: ${errorText(error)}\n`);
     return 1;
   }
 }

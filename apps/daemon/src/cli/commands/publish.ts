@@ -12,6 +12,7 @@ import {
   openCandleFile,
   readCandleFile,
 } from '../candleFileReader';
+import { errorText } from '../errorText';
 import type { Output, Warn } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
@@ -110,7 +111,7 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
     });
   } catch (error) {
     await input.close();
-    throw new CliError(`cannot publish to the daemon: ${describe(error)}`, 1);
+    throw new CliError(`cannot publish to the daemon: ${errorText(error)}`, 1);
   }
 
   const progress = new Progress(process.stderr.isTTY === true);
@@ -128,7 +129,7 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
       throw new CliError(
         `stopped after handing ${acknowledged + queued} candles over (they are safe: ` +
           `${acknowledged} acknowledged by the daemon, ${queued} queued for it in ${queuePath}); ` +
-          `the next ${candles.length} and the rest of ${file} were not published: ${describe(error)}`,
+          `the next ${candles.length} and the rest of ${file} were not published: ${errorText(error)}`,
         1,
       );
     }
@@ -153,7 +154,7 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
       if (error instanceof CliError) throw error; // a batch that failed: says what was handed over
       throw new CliError(
         `reading ${file} failed after handing ${acknowledged + queued} candles over (they are safe: ` +
-          `${acknowledged} acknowledged by the daemon, ${queued} queued for it in ${queuePath}): ${describe(error)}`,
+          `${acknowledged} acknowledged by the daemon, ${queued} queued for it in ${queuePath}): ${errorText(error)}`,
         1,
       );
     }
@@ -218,11 +219,4 @@ function daemonPaths(values: {
     queuePath: queueFlag ?? configured('queuePath'),
     maxFrameBytes: typeof frame === 'number' && Number.isInteger(frame) && frame > 0 ? frame : undefined,
   };
-}
-
-/** An error's message, with its code once (as runCli prints errors it does not know). */
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && !message.startsWith(`${code}:`) ? `[${code}] ${message}` : message;
 }
