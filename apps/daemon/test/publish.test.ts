@@ -51,7 +51,11 @@ function pathsIn(root: string): Paths {
   };
 }
 
-async function startService(paths: Paths, maxFrameBytes?: number): Promise<PersistenceApplication> {
+async function startService(
+  paths: Paths,
+  maxFrameBytes?: number,
+  { strictMode = false } = {},
+): Promise<PersistenceApplication> {
   const { app } = await bootstrap(
     {
       socketPath: paths.socketPath,
@@ -59,6 +63,7 @@ async function startService(paths: Paths, maxFrameBytes?: number): Promise<Persi
       storage: { baseDir: paths.baseDir },
       pollInterval: 50,
       ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
+      ...(strictMode ? { validation: { strictMode: true } } : {}),
     },
     { logger: pino({ level: 'silent' }) },
   );
@@ -90,7 +95,7 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
       });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toBe(
-        `published 1100 candles from ${file}: 1100 acknowledged by the daemon, 0 queued for it (${paths.queuePath})\n`,
+        `published 1100 candles from ${file}: 1100 stored by the daemon, 0 queued for it (${paths.queuePath})\n`,
       );
       expect(result.stderr).toBe('');
       expect(await stored(paths.baseDir)).toEqual(sent);
@@ -102,7 +107,7 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
       const partly = await runCli(['publish', mixed, ...flags], dir, { timeoutMs: 60_000 });
       expect(partly.code, partly.stderr).toBe(1);
       expect(partly.stdout).toContain(
-        `published 2 candles from ${mixed}: 2 acknowledged by the daemon, 0 queued for it (${paths.queuePath})\n`,
+        `published 2 candles from ${mixed}: 2 stored by the daemon, 0 queued for it (${paths.queuePath})\n`,
       );
       expect(partly.stdout).toContain('2 invalid line(s) not published:');
       expect(partly.stdout).toMatch(/ {2}line 2: .*\bh\b/);
@@ -142,7 +147,7 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(
-      `published 700 candles from ${file}: 0 acknowledged by the daemon, 700 queued for it (${paths.queuePath})\n`,
+      `published 700 candles from ${file}: 0 stored by the daemon, 700 queued for it (${paths.queuePath})\n`,
     );
     expect(result.stderr).toBe(
       `flowtrace publish: warning: the daemon is not reachable at ${paths.socketPath}: the candles go to its ` +
@@ -220,7 +225,7 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
       expect(running.code, running.stderr).toBe(0);
       expect(running.stderr).toBe('');
       expect(running.stdout).toBe(
-        `published 30 candles from ${second}: 30 acknowledged by the daemon, 0 queued for it (${paths.queuePath})\n`,
+        `published 30 candles from ${second}: 30 stored by the daemon, 0 queued for it (${paths.queuePath})\n`,
       );
       expect(await stored(paths.baseDir, 'ETHUSDT')).toEqual(more);
     } finally {
@@ -244,9 +249,50 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
       const result = await runCli(['publish', file, '--config', config], dir, { timeoutMs: 60_000 });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toBe(
-        `published 1000 candles from ${file}: 1000 acknowledged by the daemon, 0 queued for it (${paths.queuePath})\n`,
+        `published 1000 candles from ${file}: 1000 stored by the daemon, 0 queued for it (${paths.queuePath})\n`,
       );
       expect(await stored(paths.baseDir)).toEqual(sent);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('counts and lists the candles a strict daemon refused in acknowledged batches, cut into parts or not; exit 1', async () => {
+    const paths = pathsIn(join(dir, 'data'));
+    const config = join(dir, 'persistence.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ socketPath: paths.socketPath, queuePath: paths.queuePath, maxFrameBytes: 65_536 }),
+    );
+    const app = await startService(paths, 65_536, { strictMode: true });
+    try {
+      // 700 candles: batch 1 (500, ~280 KB) is cut into parts for the 64 KiB frames, batch 2 (200)
+      // too. A time zone other than UTC is a soft issue: publish accepts it (not strict), the
+      // daemon's strict mode refuses it. Refused ones in the first and a later part of batch 1
+      // and in batch 2, so each is counted at its place in the file.
+      const sent = candles(31, 700);
+      const soft = new Set([0, 3, 420, 499, 650]);
+      const lines = sent.map((candle, index) => (soft.has(index) ? { ...candle, tz: 'CET' } : candle));
+      const file = writeJsonl(join(dir, 'candles.jsonl'), lines);
+      const result = await runCli(['publish', file, '--config', config], dir, { timeoutMs: 60_000 });
+      expect(result.code, result.stderr).toBe(1);
+      const report = result.stdout.split('\n');
+      expect(report[0]).toBe(
+        `published 700 candles from ${file}: 695 stored by the daemon, 0 queued for it (${paths.queuePath}), ` +
+          '5 refused by its validation',
+      );
+      expect(report[1]).toBe(
+        "5 candle(s) refused by the daemon's validation (not stored; in its rejected-candles log):",
+      );
+      for (const [k, index] of [...soft].entries()) {
+        expect(report[2 + k]).toMatch(
+          new RegExp(
+            `^  line ${index + 1} \\(binance:LTCUSDT:1m:${sent[index]?.t}\\): Candle rejected: .*\\[time-zone\\]`,
+          ),
+        );
+      }
+      expect(report.slice(7)).toEqual(['']);
+      expect(await stored(paths.baseDir)).toEqual(sent.filter((_, index) => !soft.has(index)));
     } finally {
       await app.stop();
     }
@@ -274,7 +320,7 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(
-        /^flowtrace publish: stopped after handing 2 candles over \(they are safe: 2 acknowledged by the daemon, 0 queued for it in .*queue\.db\); the next 2 and the rest of .* were not published: \[FLOWTRACE_PUBLISH_REJECTED\] .*bad batch\n$/,
+        /^flowtrace publish: stopped after handing 2 candles over \(they are safe: 2 stored by the daemon, 0 queued for it in .*queue\.db\); the next 2 and the rest of .* were not published: \[FLOWTRACE_PUBLISH_REJECTED\] .*bad batch\n$/,
       );
       // The third batch was never sent, nor queued.
       expect(received).toEqual([2, 2]);

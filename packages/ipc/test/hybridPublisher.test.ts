@@ -85,20 +85,26 @@ function queuedIds(): string[] {
 }
 
 describe('HybridPublisher', () => {
-  it('resolves via the socket when the daemon acknowledges', async () => {
+  it("resolves via the socket when the daemon acknowledges, with the reply's data", async () => {
     const seen: string[] = [];
     await startServer((id) => {
       seen.push(id);
-      return { ok: true };
+      return id === 'a' ? { candleId: 'k', persistedAt: 1 } : undefined;
     });
     const publisher = newPublisher();
     expect(await publisher.waitForConnection(2_000)).toBe(true);
     expect(await publisher.publish({ id: 'a', type: 'candle', payload: 1 })).toEqual({
       id: 'a',
       via: 'socket',
+      reply: { candleId: 'k', persistedAt: 1 },
     });
-    expect(seen).toEqual(['a']);
-    expect(publisher.stats()).toMatchObject({ acked: 1, queued: 0, failed: 0 });
+    // A reply without data: no `reply` key.
+    expect(await publisher.publish({ id: 'b', type: 'candle', payload: 1 })).toEqual({
+      id: 'b',
+      via: 'socket',
+    });
+    expect(seen).toEqual(['a', 'b']);
+    expect(publisher.stats()).toMatchObject({ acked: 2, queued: 0, failed: 0 });
     await publisher.close();
     expect(queuedIds()).toEqual([]);
   });
@@ -116,6 +122,7 @@ describe('HybridPublisher', () => {
     expect(await publisher.publish({ id: 'small', type: 'candle', payload: 1 })).toEqual({
       id: 'small',
       via: 'socket',
+      reply: { ok: true },
     });
     // The connection survived the refusal: the small message after it went over the same socket.
     expect(seen).toEqual(['small']);
@@ -152,6 +159,10 @@ describe('HybridPublisher', () => {
     expect(received[0]?.id).toMatch(/^big:part1of\d+:part1of\d+$/);
     expect(received.at(-1)?.id).toMatch(/^big:part(\d+)of\1$/);
     expect(received).toHaveLength(result.parts ?? 0);
+    // Each message's result, in order, with the daemon's reply to it.
+    expect(result.partResults).toEqual(
+      received.map((r) => ({ id: r.id, via: 'socket', reply: { persisted: r.candles.length } })),
+    );
     expect(new Set(received.map((r) => r.id)).size).toBe(received.length);
     expect(publisher.stats()).toMatchObject({
       batchesSplit: 1,
@@ -178,7 +189,12 @@ describe('HybridPublisher', () => {
     expect(await publisher.waitForConnection(2_000)).toBe(true);
     const candles = Array.from({ length: 30 }, (_, k) => ({ k, pad: 'x'.repeat(100) }));
     const result = await publisher.publish({ id: 'b', type: 'candle:batch', payload: { candles } });
-    expect(result).toEqual({ id: 'b', via: 'queue', parts: 3 });
+    expect(result).toEqual({
+      id: 'b',
+      via: 'queue',
+      parts: 3,
+      partResults: [1, 2, 3].map((k) => ({ id: `b:part${k}of3`, via: 'queue' })),
+    });
     // Only part 1 was tried on the socket; the queue delivers all three in order (same timestamp:
     // insertion order), so a later version of a candle in part 3 is still stored last.
     expect(onSocket).toEqual(['b:part1of3']);

@@ -12,7 +12,7 @@ import { csvRowToObject, splitCsvRecord } from './candleCsv';
 export type CandleFileFormat = 'jsonl' | 'csv';
 
 /** Invalid lines listed at most; the others are counted ("… and N more"). */
-const MAX_REPORTED = 20;
+export const MAX_REPORTED = 20;
 
 /** The lines that held no valid candle: how many, and the first MAX_REPORTED of them with their reasons. */
 export interface InvalidLines {
@@ -42,7 +42,7 @@ export async function openCandleFile(file: string): Promise<FileHandle> {
 
 /**
  * Reads `input` line by line and hands each valid candle to `onCandle`, in
- * file order (awaited when it returns a promise: a caller that writes in
+ * file order with its line number (awaited when it returns a promise: a caller that writes in
  * batches keeps memory bounded). Each candle is validated first
  * (validateFootprintCandle, not strict); a line that does not parse or
  * validate is counted and, up to MAX_REPORTED, listed with its line number
@@ -52,7 +52,7 @@ export async function openCandleFile(file: string): Promise<FileHandle> {
 export async function readCandleFile(
   input: FileHandle,
   format: CandleFileFormat,
-  onCandle: (candle: FootprintCandleDTO) => Promise<void> | undefined,
+  onCandle: (candle: FootprintCandleDTO, lineNumber: number) => Promise<void> | undefined,
 ): Promise<InvalidLines> {
   const invalid: InvalidLines = { count: 0, listed: [] };
   const reject = (text: string) => {
@@ -84,7 +84,7 @@ export async function readCandleFile(
         reject(`line ${lineNumber}: ${result.issues.map(formatIssue).join('; ')}`);
         continue;
       }
-      const pending = onCandle(result.candle);
+      const pending = onCandle(result.candle, lineNumber);
       if (pending !== undefined) await pending;
     }
   } finally {

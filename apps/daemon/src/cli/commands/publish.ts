@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FootprintCandleDTO } from '@flowtrace/core';
-import { HybridPublisher, type PublishResult } from '@flowtrace/ipc';
+import { CANDLE_BATCH_MESSAGE_TYPE, HybridPublisher, type PublishResult } from '@flowtrace/ipc';
 import { DaemonConfigError } from '../../config/errors';
 import { loadDaemonConfig } from '../../config/loadDaemonConfig';
+import { tallyBatch } from '../batchTally';
 import { CliError } from '../CliError';
 import {
   candleFileFormat,
   type InvalidLines,
   invalidLinesReport,
+  MAX_REPORTED,
   openCandleFile,
   readCandleFile,
 } from '../candleFileReader';
@@ -29,9 +31,11 @@ reasons and are not sent; the valid ones are, in file order, in batches of
 is durable or, when the daemon is not reachable, kept durably in its fallback
 queue, which the daemon drains when it runs: nothing is lost either way (a
 batch not acknowledged within 10 s is queued too). The
-daemon validates the candles again under its own policy; any it refuses go
-to its rejected-candles log. A batch of which any part was queued counts as
-queued.
+daemon validates the candles again under its own policy (strict mode refuses
+what publish accepted with warnings): those it refuses in an acknowledged
+batch are counted and listed after the summary (line number, candle id,
+reason), and are in its rejected-candles log; candles queued are validated
+when the daemon drains them (then only in that log).
 
 The daemon's socket and queue are found as the daemon finds them (--config,
 --data-dir, the FLOWTRACE_* variables; data dir ./data by default), unless
@@ -45,7 +49,8 @@ rather than queue candles nobody drains. Batches are cut to the daemon's
 maxFrameBytes when its configuration gives one.
 
 Exit code 1 when any line was invalid (the valid ones are published), when
-the file cannot be read, or when the daemon refused a batch as invalid or the
+the daemon refused any candle, when the file cannot be read, or when the
+daemon refused a batch as invalid or the
 queue could not be written: the candles handed over until then are safe (the
 message says how many); the others were not sent.`;
 
@@ -117,25 +122,40 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
   const progress = new Progress(process.stderr.isTTY === true);
   let acknowledged = 0;
   let queued = 0;
+  const refused = { count: 0, listed: [] as string[] };
   let batch: FootprintCandleDTO[] = [];
+  let batchLines: number[] = [];
+  const handedOver = () =>
+    `${acknowledged + queued + refused.count} candles over (they are safe: ${acknowledged} stored by the daemon, ` +
+    `${queued} queued for it in ${queuePath}` +
+    (refused.count > 0 ? `; ${refused.count} refused by its validation` : '') +
+    ')';
   const flush = async () => {
     if (batch.length === 0) return;
     const candles = batch;
+    const lines = batchLines;
     batch = [];
+    batchLines = [];
     let result: PublishResult;
     try {
-      result = await publisher.publish({ type: 'candle:batch', payload: { candles } });
+      result = await publisher.publish({ type: CANDLE_BATCH_MESSAGE_TYPE, payload: { candles } });
     } catch (error) {
       throw new CliError(
-        `stopped after handing ${acknowledged + queued} candles over (they are safe: ` +
-          `${acknowledged} acknowledged by the daemon, ${queued} queued for it in ${queuePath}); ` +
-          `the next ${candles.length} and the rest of ${file} were not published: ${errorText(error)}`,
+        `stopped after handing ${handedOver()}; the next ${candles.length} and the rest of ${file} ` +
+          `were not published: ${errorText(error)}`,
         1,
       );
     }
-    if (result.via === 'socket') acknowledged += candles.length;
-    else queued += candles.length;
-    progress.update(`published ${(acknowledged + queued).toLocaleString('en-US')} candles`);
+    const tally = tallyBatch(result, candles.length);
+    acknowledged += tally.stored;
+    queued += tally.queued;
+    for (const candle of tally.refused) {
+      refused.count++;
+      if (refused.listed.length >= MAX_REPORTED) continue;
+      const id = candle.candleId === undefined ? '' : ` (${candle.candleId})`;
+      refused.listed.push(`line ${lines[candle.index] ?? '?'}${id}: ${candle.reason}`);
+    }
+    progress.update(`published ${(acknowledged + queued + refused.count).toLocaleString('en-US')} candles`);
   };
   let invalid: InvalidLines;
   try {
@@ -146,17 +166,14 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
       );
     }
     try {
-      invalid = await readCandleFile(input, format, (candle) => {
+      invalid = await readCandleFile(input, format, (candle, lineNumber) => {
         batch.push(candle);
+        batchLines.push(lineNumber);
         return batch.length >= batchSize ? flush() : undefined;
       });
     } catch (error) {
       if (error instanceof CliError) throw error; // a batch that failed: says what was handed over
-      throw new CliError(
-        `reading ${file} failed after handing ${acknowledged + queued} candles over (they are safe: ` +
-          `${acknowledged} acknowledged by the daemon, ${queued} queued for it in ${queuePath}): ${errorText(error)}`,
-        1,
-      );
+      throw new CliError(`reading ${file} failed after handing ${handedOver()}: ${errorText(error)}`, 1);
     }
     await flush();
   } finally {
@@ -165,12 +182,25 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
     await publisher.close();
   }
   out.write(
-    `published ${acknowledged + queued} candles from ${file}: ${acknowledged} acknowledged by the daemon, ` +
-      `${queued} queued for it (${queuePath})\n`,
+    `published ${acknowledged + queued + refused.count} candles from ${file}: ${acknowledged} stored by the daemon, ` +
+      `${queued} queued for it (${queuePath})` +
+      (refused.count > 0 ? `, ${refused.count} refused by its validation` : '') +
+      '\n',
   );
-  if (invalid.count === 0) return 0;
   out.write(invalidLinesReport(invalid, 'published'));
-  return 1;
+  out.write(refusedReport(refused));
+  return invalid.count === 0 && refused.count === 0 ? 0 : 1;
+}
+
+/** The candles the daemon acknowledged but refused (not stored), after the summary; empty when none. */
+function refusedReport(refused: { count: number; listed: string[] }): string {
+  if (refused.count === 0) return '';
+  const more = refused.count - refused.listed.length;
+  return (
+    `${refused.count} candle(s) refused by the daemon's validation (not stored; in its rejected-candles log):\n` +
+    `${refused.listed.map((l) => `  ${l}`).join('\n')}\n` +
+    (more > 0 ? `  … and ${more} more\n` : '')
+  );
 }
 
 /**

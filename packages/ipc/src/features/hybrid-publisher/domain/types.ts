@@ -56,6 +56,22 @@ export interface PublishResult {
    * `socket` only when every part was acknowledged there. Absent otherwise.
    */
   parts?: number;
+  /**
+   * The `data` of the daemon's acknowledgement, when `via` is `socket` and it
+   * had any. For a `candle:batch` sent to the FlowTrace service this is
+   * `{ persisted, rejected, unsaved, results }`: a batch is acknowledged once
+   * its valid candles are durable, and the candles its validation refused are
+   * listed there (`results[i].success === false`), not thrown. Absent for a
+   * message queued (the daemon answers nobody when it drains the queue) and
+   * for a cut batch (see `partResults`).
+   */
+  reply?: unknown;
+  /**
+   * A cut batch (`parts`): the result of each message it became, in order
+   * (a part cut again contributes its own parts), each with its `via` and
+   * `reply`. Absent otherwise.
+   */
+  partResults?: readonly PublishResult[];
 }
 
 export interface HybridPublisherStats {

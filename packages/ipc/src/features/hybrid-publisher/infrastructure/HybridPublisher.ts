@@ -209,7 +209,9 @@ export class HybridPublisher {
       }
       if (response?.success) {
         this.counters.acked++;
-        return { id: message.id, via: 'socket' };
+        return response.data === undefined
+          ? { id: message.id, via: 'socket' }
+          : { id: message.id, via: 'socket', reply: response.data };
       }
       if (response && response.retryable === false) {
         this.counters.failed++;
@@ -238,7 +240,8 @@ export class HybridPublisher {
    * (a later version of a candle in the batch lands last, as when the batch
    * was saved whole). The batch resolves `via: 'socket'` only when every
    * part was acknowledged there; `parts` counts the messages it became (a
-   * part cut again counts its own parts). A part rejected
+   * part cut again counts its own parts), `partResults` lists their results
+   * (with the daemon's replies) in order. A part rejected
    * (`PublishRejectedError`) or that cannot be queued rejects the publish;
    * the parts before it are stored.
    */
@@ -249,13 +252,14 @@ export class HybridPublisher {
   ): Promise<PublishResult> {
     const batch = outer ?? { fellBack: false };
     if (outer === undefined) this.counters.batchesSplit++;
-    let count = 0;
+    const partResults: PublishResult[] = [];
     for (const part of parts) {
       const result = await this.deliver(part, batch);
       if (result.via === 'queue') batch.fellBack = true;
-      count += result.parts ?? 1;
+      if (result.partResults) partResults.push(...result.partResults);
+      else partResults.push(result);
     }
-    return { id, via: batch.fellBack ? 'queue' : 'socket', parts: count };
+    return { id, via: batch.fellBack ? 'queue' : 'socket', parts: partResults.length, partResults };
   }
 
   /**
