@@ -39,6 +39,28 @@ describe('BinaryStorageAdapter', () => {
     expect(report.candles).toBe(200);
   });
 
+  it('concurrent saves beyond one set of staging columns: each stored once, an invalid one fails alone, columns reused', async () => {
+    const baseDir = await tempDir();
+    const store = await BinaryStorageAdapter.open({ baseDir, maxCandlesPerBlock: 10_000 });
+    // Six saves of 150 fifty-bin candles (~450 KB of columns each, the chunk holding ~2 MB) share
+    // one cycle across several sets of staging columns; the second round reuses the first's.
+    for (const seed of [3, 4]) {
+      const candles = generateFootprintCandles({ seed, count: 900, bins: 50, symbol: 'BTCUSDT' });
+      const saves = Array.from({ length: 6 }, (_, k) => store.saveMany(candles.slice(k * 150, (k + 1) * 150)));
+      const invalid = store.saveMany([{ ...candles[0]!, s: '../escape' }]);
+      const more = store.saveMany(candles.slice(0, 1)); // staged after the invalid one: unaffected
+      await expect(invalid).rejects.toThrow();
+      const results = await Promise.all(saves);
+      expect(results.reduce((sum, result) => sum + result.written, 0)).toBe(900);
+      expect(await more).toEqual({ written: 0, unchanged: 1 });
+      expectSameCandles(await store.findBySymbol('BTCUSDT', 'binance', '1m'), candles);
+    }
+    await store.close();
+    // One append per cycle for the six saves (and one for the candle saved again, unchanged: none).
+    const report = await inspectFtcdFile(partitionPath(baseDir));
+    expect(report.blocks.map((block) => block.candleCount)).toEqual([900, 900]);
+  });
+
   it('partitions 1m candles by day and reads a range across partitions', async () => {
     const baseDir = await tempDir();
     const store = await BinaryStorageAdapter.open({ baseDir });

@@ -87,7 +87,11 @@ import {
   BinarySerializer,
   type DecodedBlock,
 } from '../../../../shared/storage/serialization/binary/BinarySerializer';
-import { CandleColumns } from '../../../../shared/storage/serialization/binary/CandleColumns';
+import {
+  BIN_ROW_BYTES,
+  CANDLE_ROW_BYTES,
+  CandleColumns,
+} from '../../../../shared/storage/serialization/binary/CandleColumns';
 import type {
   CandleIterationOptions,
   CandleQueryOptions,
@@ -128,13 +132,18 @@ interface PendingSave {
 const STAGING_CANDLES = 64;
 /** Staging columns grown larger than this (a big saveMany) are dropped after their cycle, not kept for reuse. */
 const MAX_REUSED_STAGING_BYTES = 4 * 1024 * 1024;
-
-/** The columns of a settled cycle, emptied for the next one; undefined when too large to keep. */
-function reusableStaging(columns: CandleColumns): CandleColumns | undefined {
-  if (columns.capacityBytes > MAX_REUSED_STAGING_BYTES) return undefined;
-  columns.clear();
-  return columns;
-}
+/**
+ * A save that would take the staging columns past this many bytes of rows
+ * (and so their capacity, which doubles, past MAX_REUSED_STAGING_BYTES) goes
+ * into new columns instead, unless they are empty. Saves that pile up while a
+ * cycle waits for its fsync (concurrent saveMany calls, a burst of
+ * connections) then fill a list of reusable chunks, where one set of columns
+ * grown by doubling copied everything at each step and was too large to keep:
+ * 30 concurrent saves of 1,000 fifty-bin candles grew one set to ~100 MB.
+ */
+const STAGING_CHUNK_BYTES = MAX_REUSED_STAGING_BYTES / 2;
+/** Emptied staging columns kept for the next cycles, bytes of capacity at most. */
+const MAX_SPARE_STAGING_BYTES = 16 * 1024 * 1024;
 
 /** How many decoded blocks `iterate()` keeps at a time (bounded memory). */
 const ITERATION_BLOCK_CACHE = 4;
@@ -203,15 +212,17 @@ export class BinaryStorageAdapter implements CandleStoragePort {
   private readonly creations = new Set<Promise<void>>();
   /** Where the saves of the next commit cycle copy their candles (see saveMany). */
   private staging = CandleColumns.create(STAGING_CANDLES);
+  /** Staging columns of the next cycle that were full (STAGING_CHUNK_BYTES) before `staging`. */
+  private filledStaging: CandleColumns[] = [];
   /**
-   * The staging columns of the last cycle, emptied for the next one. Its saves
-   * are settled and nothing else refers to its rows (blocks are encoded from
+   * Staging columns of past cycles, emptied for the next ones. Their saves
+   * are settled and nothing else refers to their rows (blocks are encoded from
    * them during the cycle, the cache holds decoded copies): reusing the arrays
    * saves allocating a fresh set per cycle, which at hundreds of cycles a
    * second was enough external memory to make V8 run a full mark-compact every
    * few hundred milliseconds.
    */
-  private spareStaging: CandleColumns | undefined;
+  private spareStaging: CandleColumns[] = [];
   private cycle: Promise<void> | undefined;
   /** Work that must not overlap any append (a compacted file replacing its original): run between cycles. */
   private exclusiveTasks: (() => Promise<void>)[] = [];
@@ -291,9 +302,17 @@ export class BinaryStorageAdapter implements CandleStoragePort {
     // would have to promote while the cycle waits for its fsync. Every save until the next
     // cycle shares one set of columns: a set per save (two dozen small typed arrays) cost
     // more than the copy for a single candle, and survived collections the same way.
-    const columns = this.staging;
+    const bins = binCountOf(candles);
+    let columns = this.staging;
+    if (
+      columns.count > 0 &&
+      stagedBytes(columns.count + candles.length, columns.binCount + bins) > STAGING_CHUNK_BYTES
+    ) {
+      this.filledStaging.push(columns);
+      columns = this.staging = this.spareStaging.pop() ?? CandleColumns.create(STAGING_CANDLES);
+    }
     const firstRow = columns.count;
-    columns.reserve(candles.length, binCountOf(candles));
+    columns.reserve(candles.length, bins);
     // Keys and paths are checked now so a bad candle fails this call, not a whole commit cycle
     // (rows copied before it stay unused). Each candle is checked and copied in one visit: a
     // second pass over a large batch would read every bin from main memory again.
@@ -307,8 +326,11 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       }
       files = this.partitionsOf(keys);
     } catch (error) {
-      // No queued save uses these columns yet: forget the rejected rows rather than hold them.
-      if (this.queue.length === 0) this.staging.clear();
+      // No queued save uses the staging columns yet: forget the rejected rows rather than hold them.
+      if (this.queue.length === 0) {
+        for (const filled of this.filledStaging.splice(0)) this.recycleStaging(filled);
+        this.staging.clear();
+      }
       throw error;
     }
     return new Promise<SaveResult>((resolve, reject) => {
@@ -384,9 +406,8 @@ export class BinaryStorageAdapter implements CandleStoragePort {
       this.queue = [];
       if (batch.length > 0) {
         // Every save of the batch copied its candles into the current staging columns.
-        const committing = this.staging;
-        this.staging = this.spareStaging ?? CandleColumns.create(STAGING_CANDLES);
-        this.spareStaging = undefined;
+        const committing = [...this.filledStaging.splice(0), this.staging];
+        this.staging = this.spareStaging.pop() ?? CandleColumns.create(STAGING_CANDLES);
         try {
           await this.commit(batch);
         } catch (error) {
@@ -394,13 +415,23 @@ export class BinaryStorageAdapter implements CandleStoragePort {
           for (const save of batch) save.reject(error);
         }
         this.lastCommitAt = performance.now();
-        this.spareStaging = reusableStaging(committing);
+        for (const columns of committing) this.recycleStaging(columns);
       }
       // No append is in flight here: what must not overlap one runs now (each task settles its own promise).
       for (const task of this.exclusiveTasks.splice(0)) await task();
       // Between cycles no index is between a read and an append: release what is over budget.
       this.indexes.trim();
     }
+  }
+
+  /** Keeps emptied staging columns for the next cycles, unless too large or enough are kept already. */
+  private recycleStaging(columns: CandleColumns): void {
+    if (columns.capacityBytes > MAX_REUSED_STAGING_BYTES) return;
+    let kept = columns.capacityBytes;
+    for (const spare of this.spareStaging) kept += spare.capacityBytes;
+    if (kept > MAX_SPARE_STAGING_BYTES) return;
+    columns.clear();
+    this.spareStaging.push(columns);
   }
 
   private async commit(batch: readonly PendingSave[]): Promise<void> {
@@ -1851,6 +1882,11 @@ async function listDirectories(path: string): Promise<string[]> {
 }
 
 /** Bins of a batch, for the columns' initial capacity (the checks come later, candle by candle). */
+/** Bytes of staging columns holding `candles` rows of `bins` bins in all (CandleColumns.capacityBytes' weights). */
+function stagedBytes(candles: number, bins: number): number {
+  return candles * CANDLE_ROW_BYTES + bins * BIN_ROW_BYTES;
+}
+
 function binCountOf(candles: readonly FootprintCandleDTO[]): number {
   let bins = 0;
   for (const candle of candles) bins += Array.isArray(candle?.aggs) ? candle.aggs.length : 0;

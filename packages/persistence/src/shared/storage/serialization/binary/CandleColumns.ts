@@ -40,6 +40,10 @@ type BinColumns = Record<BinField, Float64Array>;
 type PresenceColumns = Record<OptionalBinField, Uint8Array>;
 
 const MIN_CAPACITY = 16;
+/** Bytes of typed arrays per candle row: its number columns, `x` flag and bin start. */
+export const CANDLE_ROW_BYTES = CANDLE_NUMBER_FIELDS.length * 8 + 1 + 4;
+/** Bytes of typed arrays per bin: its seven float64 columns and three presence flags. */
+export const BIN_ROW_BYTES = BIN_FIELDS.length * 8 + OPTIONAL_BIN_FIELDS.length;
 
 /**
  * Candles held column by column: one Float64Array per number field, one per
@@ -122,7 +126,7 @@ export class CandleColumns {
 
   /** Bytes of the typed arrays allocated (capacity, not rows in use). */
   get capacityBytes(): number {
-    return this.flags.length * (CANDLE_NUMBER_FIELDS.length * 8 + 1 + 4) + this.bins.tp.length * 59;
+    return this.flags.length * CANDLE_ROW_BYTES + this.bins.tp.length * BIN_ROW_BYTES;
   }
 
   /** Forgets every row, keeping the arrays for the next rows to be appended. */
