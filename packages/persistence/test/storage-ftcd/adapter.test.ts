@@ -46,7 +46,9 @@ describe('BinaryStorageAdapter', () => {
     // one cycle across several sets of staging columns; the second round reuses the first's.
     for (const seed of [3, 4]) {
       const candles = generateFootprintCandles({ seed, count: 900, bins: 50, symbol: 'BTCUSDT' });
-      const saves = Array.from({ length: 6 }, (_, k) => store.saveMany(candles.slice(k * 150, (k + 1) * 150)));
+      const saves = Array.from({ length: 6 }, (_, k) =>
+        store.saveMany(candles.slice(k * 150, (k + 1) * 150)),
+      );
       const invalid = store.saveMany([{ ...candles[0]!, s: '../escape' }]);
       const more = store.saveMany(candles.slice(0, 1)); // staged after the invalid one: unaffected
       await expect(invalid).rejects.toThrow();
