@@ -82,6 +82,17 @@ async function stored(baseDir: string, symbol = 'LTCUSDT'): Promise<FootprintCan
   }
 }
 
+/** Paths under `dir`/data and a daemon config file naming them with 64 KiB frames. */
+function smallFrameDaemonConfig(): { paths: Paths; config: string } {
+  const paths = pathsIn(join(dir, 'data'));
+  const config = join(dir, 'persistence.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ socketPath: paths.socketPath, queuePath: paths.queuePath, maxFrameBytes: 65_536 }),
+  );
+  return { paths, config };
+}
+
 describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
   it('hands every valid candle to the running service, acknowledged, stored exactly as in the file; invalid lines reported, not sent, exit 1', async () => {
     const paths = pathsIn(join(dir, 'data'));
@@ -234,12 +245,7 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
   });
 
   it("cuts batches to the daemon's maxFrameBytes from its config file: every one acknowledged, none queued", async () => {
-    const paths = pathsIn(join(dir, 'data'));
-    const config = join(dir, 'persistence.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ socketPath: paths.socketPath, queuePath: paths.queuePath, maxFrameBytes: 65_536 }),
-    );
+    const { paths, config } = smallFrameDaemonConfig();
     const app = await startService(paths, 65_536);
     try {
       // 500 candles a batch: ~280 KB of JSON, above the daemon's 64 KiB frames but not the
@@ -258,12 +264,7 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
   });
 
   it('counts and lists the candles a strict daemon refused in acknowledged batches, cut into parts or not; exit 1', async () => {
-    const paths = pathsIn(join(dir, 'data'));
-    const config = join(dir, 'persistence.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ socketPath: paths.socketPath, queuePath: paths.queuePath, maxFrameBytes: 65_536 }),
-    );
+    const { paths, config } = smallFrameDaemonConfig();
     const app = await startService(paths, 65_536, { strictMode: true });
     try {
       // 700 candles: batch 1 (500, ~280 KB) is cut into parts for the 64 KiB frames, batch 2 (200)
