@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
@@ -161,8 +161,8 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
       `published 700 candles from ${file}: 0 stored by the daemon, 700 queued for it (${paths.queuePath})\n`,
     );
     expect(result.stderr).toBe(
-      `flowtrace publish: warning: the daemon is not reachable at ${paths.socketPath}: the candles go to its ` +
-        `durable queue ${paths.queuePath}, which the daemon drains when it runs\n`,
+      `flowtrace publish: warning: the daemon is not reachable at ${paths.socketPath} (not connected within ` +
+        `--wait-ms 300): the candles go to its durable queue ${paths.queuePath}, which the daemon drains when it runs\n`,
     );
     // Two candle:batch messages (500 + 200) pending, holding the file's candles in order.
     const queue = new SQLiteQueue({ dbPath: paths.queuePath, readOnly: true });
@@ -223,7 +223,9 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
       timeoutMs: 60_000,
     });
     expect(away.code, away.stderr).toBe(0);
-    expect(away.stderr).toContain(`not reachable at ${paths.socketPath}: `);
+    expect(away.stderr).toContain(
+      `not reachable at ${paths.socketPath} (not connected within --wait-ms 0): `,
+    );
     expect(away.stderr).toContain(`durable queue ${paths.queuePath},`);
     expect(away.stdout).toContain(`50 queued for it (${paths.queuePath})`);
     // Relative, from the working directory, like the daemon's --data-dir.
@@ -336,15 +338,67 @@ describe(`flowtrace publish (${entryCommand('cli').label})`, () => {
     }
   });
 
+  it("refuses a --queue-path that is not a queue (the store's database, an empty file), leaving it untouched", async () => {
+    const file = writeJsonl(join(dir, 'candles.jsonl'), candles(32, 3));
+    const socketPath = join(dir, 'none.sock');
+    // The candle database of a SQLite store: a SQLite file without the queue's tables.
+    const storeDb = join(dir, 'candles.db');
+    const db = new Database(storeDb);
+    db.exec('CREATE TABLE candles (id TEXT PRIMARY KEY, data BLOB)');
+    db.close();
+    const empty = join(dir, 'plain.db');
+    writeFileSync(empty, '');
+    for (const queuePath of [storeDb, empty]) {
+      const before = readFileSync(queuePath);
+      const result = await runCli(
+        ['publish', file, '--socket-path', socketPath, '--queue-path', queuePath, '--wait-ms', '0'],
+        dir,
+        { timeoutMs: 60_000 },
+      );
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^flowtrace publish: ${queuePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not the daemon's queue, nothing was published: .*not a queue database`,
+        ),
+      );
+      expect(readFileSync(queuePath)).toEqual(before);
+      expect(existsSync(`${queuePath}-wal`)).toBe(false);
+    }
+  });
+
+  it('a daemon that connects after --wait-ms takes every batch, with no warning', async () => {
+    const paths = pathsIn(join(dir, 'data'));
+    const app = await startService(paths);
+    try {
+      // --wait-ms 1: the connection is not made within it, but it is by the time the first batch goes.
+      const sent = candles(33, 1_200);
+      const file = writeJsonl(join(dir, 'candles.jsonl'), sent);
+      const flags = ['--socket-path', paths.socketPath, '--queue-path', paths.queuePath, '--wait-ms', '1'];
+      const result = await runCli(['publish', file, ...flags], dir, { timeoutMs: 60_000 });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe(
+        `published 1200 candles from ${file}: 1200 stored by the daemon, 0 queued for it (${paths.queuePath})\n`,
+      );
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('usage and configuration errors exit 2 and send nothing; an unreadable file exits 1', async () => {
     const file = writeJsonl(join(dir, 'candles.jsonl'), candles(26, 2));
     const dataDir = join(dir, 'untouched');
     for (const [args, message] of [
       [['--batch-size', '0'], '--batch-size must be a positive integer'],
-      [['--wait-ms=-1'], '--wait-ms must be an integer of 0 or more'],
-      [['--wait-ms', '1.5'], '--wait-ms must be an integer of 0 or more'],
+      [['--wait-ms=-1'], '--wait-ms must be an integer from 0 to 2147483647'],
+      [['--wait-ms', '1.5'], '--wait-ms must be an integer from 0 to 2147483647'],
+      [['--wait-ms', '99999999999999999'], '--wait-ms must be an integer from 0 to 2147483647'],
       [['--format', 'xml'], '--format must be jsonl or csv'],
       [['--config', join(dir, 'missing.yaml')], 'cannot read config file'],
+      // A setting the daemon refuses at start (exit 78 there) is refused here too.
+      [['--config', writeJsonl(join(dir, 'bogus.json'), [{ bogus: 1 }])], "the daemon's configuration: "],
+      [['--config', writeJsonl(join(dir, 'frames.json'), [{ maxFrameBytes: 12 }])], 'maxFrameBytes'],
     ] as const) {
       const result = await runCli(['publish', file, '--data-dir', dataDir, ...args], dir);
       expect(result.code, result.stderr).toBe(2);

@@ -59,6 +59,24 @@ export function splitCsvRecord(line: string): string[] {
   return fields;
 }
 
+/** Columns without which no row can hold a candle: its series, open time and bins. */
+const KEY_COLUMNS = ['ex', 's', 'i', 't', 'aggs'] as const;
+
+/**
+ * Why `columns` (a CSV's first record) is not a header of candle fields, or
+ * undefined when it is one. A file without a header would otherwise lose its
+ * first candle as the "header" and report every other row as missing fields;
+ * a repeated name would keep only its last column.
+ */
+export function csvHeaderProblem(columns: readonly string[]): string | undefined {
+  const missing = KEY_COLUMNS.filter((column) => !columns.includes(column));
+  if (missing.length > 0)
+    return `no ${missing.join(', ')} column(s) (is the header row missing? "flowtrace export" writes ${candleCsvHeader()})`;
+  const repeated = columns.filter((column, index) => columns.indexOf(column) !== index);
+  if (repeated.length > 0) return `column(s) named twice: ${[...new Set(repeated)].join(', ')}`;
+  return undefined;
+}
+
 /** Parses a CSV row back into an (unvalidated) DTO-shaped object, given the header's columns. */
 export function csvRowToObject(columns: readonly string[], line: string): Record<string, unknown> {
   const fields = splitCsvRecord(line);

@@ -2,7 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { type FootprintCandleDTO, formatIssue, validateFootprintCandle } from '@flowtrace/core';
 import { CliError } from './CliError';
-import { csvRowToObject, splitCsvRecord } from './candleCsv';
+import { csvHeaderProblem, csvRowToObject, splitCsvRecord } from './candleCsv';
 
 /**
  * Reading the candle files "flowtrace export" writes (JSON lines or CSV), for
@@ -22,7 +22,7 @@ export interface InvalidLines {
 
 /** `--format`, or the file's extension when it is not given (`.csv`: CSV, anything else JSON lines). */
 export function candleFileFormat(file: string, format: string | undefined): CandleFileFormat {
-  const chosen = format ?? (file.endsWith('.csv') ? 'csv' : 'jsonl');
+  const chosen = format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
   if (chosen !== 'csv' && chosen !== 'jsonl') throw new CliError('--format must be jsonl or csv');
   return chosen;
 }
@@ -70,6 +70,12 @@ export async function readCandleFile(
       if (line.trim() === '') continue;
       if (format === 'csv' && columns === undefined) {
         columns = splitCsvRecord(line);
+        const problem = csvHeaderProblem(columns);
+        if (problem !== undefined)
+          throw new CliError(
+            `line ${lineNumber} is not a CSV header of candle fields: ${problem}; nothing read`,
+            1,
+          );
         continue;
       }
       let parsed: unknown;

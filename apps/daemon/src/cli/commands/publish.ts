@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FootprintCandleDTO } from '@flowtrace/core';
-import { CANDLE_BATCH_MESSAGE_TYPE, HybridPublisher, type PublishResult } from '@flowtrace/ipc';
+import { CANDLE_BATCH_MESSAGE_TYPE, HybridPublisher, type PublishResult, SQLiteQueue } from '@flowtrace/ipc';
+import {
+  InvalidPersistenceConfigError,
+  type ResolvedPersistenceConfig,
+  resolvePersistenceConfig,
+} from '@flowtrace/persistence';
 import { DaemonConfigError } from '../../config/errors';
 import { loadDaemonConfig } from '../../config/loadDaemonConfig';
 import { tallyBatch } from '../batchTally';
@@ -41,12 +46,14 @@ The daemon's socket and queue are found as the daemon finds them (--config,
 --data-dir, the FLOWTRACE_* variables; data dir ./data by default), unless
 --socket-path and --queue-path name them. --wait-ms (default 5000; 0: do not
 wait) is how long to wait for the daemon's socket before the candles go to
-the queue.
+the queue; a warning on stderr says so when any are queued.
 
-The daemon's queue must exist (the daemon creates it when it first starts):
-without it no daemon ran with these paths, and publish refuses (exit 1)
-rather than queue candles nobody drains. Batches are cut to the daemon's
-maxFrameBytes when its configuration gives one.
+The daemon's queue must exist (the daemon creates it when it first starts)
+and be a queue: without it no daemon ran with these paths, and publish
+refuses (exit 1, the file untouched) rather than queue candles nobody
+drains. Batches are cut to the daemon's maxFrameBytes when its
+configuration gives one; a single candle larger than that goes through the
+queue.
 
 Exit code 1 when any line was invalid (the valid ones are published), when
 the daemon refused any candle, when the file cannot be read, or when the
@@ -56,6 +63,7 @@ message says how many); the others were not sent.`;
 
 const DEFAULT_BATCH_SIZE = 500;
 const DEFAULT_WAIT_MS = 5000;
+const MAX_WAIT_MS = 2 ** 31 - 1;
 /**
  * A batch not acknowledged within this time goes to the queue. Longer than the
  * publisher's default (2 s): a backfill shares the daemon with live producers,
@@ -85,8 +93,9 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new CliError('--batch-size must be a positive integer');
   const waitMs = Number(values['wait-ms']);
-  if (values['wait-ms'].trim() === '' || !Number.isInteger(waitMs) || waitMs < 0)
-    throw new CliError('--wait-ms must be an integer of 0 or more');
+  // Above 2^31 - 1 ms (24.8 days) Node's timers fire at once (TimeoutOverflowWarning).
+  if (values['wait-ms'].trim() === '' || !Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS)
+    throw new CliError(`--wait-ms must be an integer from 0 to ${MAX_WAIT_MS}`);
   for (const flag of ['config', 'data-dir', 'socket-path', 'queue-path'] as const) {
     if (values[flag] === '') throw new CliError(`--${flag} is empty; give a path`);
   }
@@ -101,6 +110,17 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
     throw new CliError(
       `no daemon queue at ${queuePath}: the daemon creates it when it starts, so none ran with these paths. ` +
         "Give the daemon's --config, --data-dir or FLOWTRACE_* variables, or --socket-path and --queue-path",
+      1,
+    );
+  }
+  // A file there that is not a queue (the candle database, any SQLite or empty file named by
+  // mistake) would be made into one, its candles drained by no daemon: refused untouched.
+  try {
+    new SQLiteQueue({ dbPath: queuePath, readOnly: true }).close();
+  } catch (error) {
+    await input.close();
+    throw new CliError(
+      `${queuePath} is not the daemon's queue, nothing was published: ${errorText(error)}`,
       1,
     );
   }
@@ -125,6 +145,7 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
   const refused = { count: 0, listed: [] as string[] };
   let batch: FootprintCandleDTO[] = [];
   let batchLines: number[] = [];
+  let warnedQueued = false;
   const handedOver = () =>
     `${acknowledged + queued + refused.count} candles over (they are safe: ${acknowledged} stored by the daemon, ` +
     `${queued} queued for it in ${queuePath}` +
@@ -149,6 +170,17 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
     const tally = tallyBatch(result, candles.length);
     acknowledged += tally.stored;
     queued += tally.queued;
+    if (tally.queued > 0 && !warnedQueued) {
+      warnedQueued = true;
+      progress.done();
+      warn(
+        publisher.stats().connected
+          ? `candles went to the daemon's durable queue ${queuePath}, which it drains: connected at ${socketPath}, ` +
+              `but not acknowledged within ${ACK_TIMEOUT_MS / 1000} s, or a candle larger than its frames (maxFrameBytes)`
+          : `the daemon is not reachable at ${socketPath} (not connected within --wait-ms ${waitMs}): the candles ` +
+              `go to its durable queue ${queuePath}, which the daemon drains when it runs`,
+      );
+    }
     for (const candle of tally.refused) {
       refused.count++;
       if (refused.listed.length >= MAX_REPORTED) continue;
@@ -159,12 +191,10 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
   };
   let invalid: InvalidLines;
   try {
-    if (!(await publisher.waitForConnection(waitMs))) {
-      warn(
-        `the daemon is not reachable at ${socketPath}: the candles go to its durable queue ${queuePath}, ` +
-          'which the daemon drains when it runs',
-      );
-    }
+    // Connected within the wait, the batches go over the socket; else they are queued until it
+    // connects (the warning comes with the first candles queued, not from the wait itself: a
+    // daemon that answers a moment after --wait-ms takes every batch).
+    await publisher.waitForConnection(waitMs);
     try {
       invalid = await readCandleFile(input, format, (candle, lineNumber) => {
         batch.push(candle);
@@ -219,9 +249,9 @@ function daemonPaths(values: {
   const queueFlag = values['queue-path'];
   if (socketFlag !== undefined && queueFlag !== undefined)
     return { socketPath: socketFlag, queuePath: queueFlag, maxFrameBytes: undefined };
-  let persistence: Record<string, unknown>;
+  let resolved: ResolvedPersistenceConfig;
   try {
-    ({ persistence } = loadDaemonConfig(
+    const { persistence } = loadDaemonConfig(
       {
         configPath: values.config,
         dataDir: values['data-dir'],
@@ -231,22 +261,18 @@ function daemonPaths(values: {
         version: false,
       },
       process.env,
-    ));
+    );
+    // Validated as the daemon validates it at start: a configuration the daemon refuses (an
+    // unknown setting, a value out of range) does not name its socket and queue either.
+    resolved = resolvePersistenceConfig(persistence);
   } catch (error) {
-    if (error instanceof DaemonConfigError)
+    if (error instanceof DaemonConfigError || error instanceof InvalidPersistenceConfigError)
       throw new CliError(`the daemon's configuration: ${error.message}`);
     throw error;
   }
-  const configured = (name: 'socketPath' | 'queuePath'): string => {
-    const value = persistence[name];
-    if (typeof value !== 'string' || value === '')
-      throw new CliError(`the daemon's configuration: ${name} must be a path; got ${JSON.stringify(value)}`);
-    return value;
-  };
-  const frame = persistence.maxFrameBytes;
   return {
-    socketPath: socketFlag ?? configured('socketPath'),
-    queuePath: queueFlag ?? configured('queuePath'),
-    maxFrameBytes: typeof frame === 'number' && Number.isInteger(frame) && frame > 0 ? frame : undefined,
+    socketPath: socketFlag ?? resolved.socketPath,
+    queuePath: queueFlag ?? resolved.queuePath,
+    maxFrameBytes: resolved.maxFrameBytes,
   };
 }
