@@ -104,12 +104,15 @@ export async function runDaemonOnce(
 export async function runCli(
   args: string[],
   cwd: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; uid?: number; gid?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [...entryCommand('cli').args, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs, killSignal: 'SIGKILL' }),
+    // Another user (the test runs as root): what a user without write access sees.
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   let stdout = '';
   let stderr = '';
@@ -119,7 +122,14 @@ export async function runCli(
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+  const code = await new Promise<number | null>((r) => {
+    // Not started (e.g. no permission to switch user): code null, the reason in stderr.
+    child.on('error', (error) => {
+      stderr += error.message;
+      r(null);
+    });
+    child.on('close', (c) => r(c));
+  });
   return { code, stdout, stderr };
 }
 

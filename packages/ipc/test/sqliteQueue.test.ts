@@ -250,6 +250,25 @@ describe('SQLiteQueue', () => {
     expect(queue.stats()).toMatchObject({ dead: 1, processed: 0 });
   });
 
+  it('lists a dead letter with its payload size as stored, also when the payload is not JSON', () => {
+    const queue = openQueue();
+    queue.enqueue(msg('json', 1, { price: 'é' }));
+    queue.dequeue(1);
+    queue.markDead('json', 'poison');
+    // A broken producer's row: its payload text is not JSON (10 bytes, 'é' is 2 of them).
+    const db = new BetterSqlite3(dbPath);
+    db.prepare(
+      "INSERT INTO message_queue (message_id, type, payload, timestamp, processed, created_at) VALUES ('text', 'candle', 'prix: 1é!', 2, 0, 0)",
+    ).run();
+    db.close();
+    expect(queue.dequeue(10)).toEqual([]);
+    expect(queue.listDeadLetters().map((d) => [d.id, d.payload, d.payloadBytes])).toEqual([
+      ['json', { price: 'é' }, Buffer.byteLength('{"price":"é"}')],
+      // Its text is listed as is; JSON-encoding it again would count the quotes too (12).
+      ['text', 'prix: 1é!', 10],
+    ]);
+  });
+
   it('lists, requeues and explicitly deletes dead letters', () => {
     const queue = openQueue({ maxAttempts: 1 });
     queue.enqueueBatch([msg('d1', 1), msg('d2', 2)]);

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   openSync,
   readdirSync,
@@ -47,7 +48,7 @@ export class FileOutput implements Output {
     try {
       this.fd = openSync(this.aside ?? path, 'w');
     } catch (error) {
-      throw new CliError(`cannot write --out ${path}: ${(error as Error).message}`, 1);
+      throw cannotWrite(path, error);
     }
   }
 
@@ -73,7 +74,7 @@ export class FileOutput implements Output {
       renameSync(this.aside, this.path);
     } catch (error) {
       rmSync(this.aside, { force: true });
-      throw new CliError(`cannot write --out ${this.path}: ${(error as Error).message}`, 1);
+      throw cannotWrite(this.path, error);
     }
   }
 
@@ -92,9 +93,29 @@ export class FileOutput implements Output {
     try {
       for (let offset = 0; offset < bytes.length; ) offset += writeSync(this.fd, bytes, offset);
     } catch (error) {
-      throw new CliError(`cannot write --out ${this.path}: ${(error as Error).message}`, 1);
+      throw cannotWrite(this.path, error);
     }
   }
+}
+
+/**
+ * Why `--out path` cannot be written, naming the path as given: Node's
+ * message names the file written aside (`open 'dir/.x.jsonl.ns….tmp'`),
+ * which the user never typed, so its path part is left out.
+ */
+function cannotWrite(path: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const dir = dirname(path);
+  const reason =
+    code === 'ENOENT' && !existsSync(dir)
+      ? `directory ${dir} does not exist`
+      : code === 'ENOTDIR'
+        ? `${dir} is not a directory`
+        : code === 'EISDIR'
+          ? `${path} is a directory`
+          : // `EACCES: permission denied, open '…'`, `…, rename '…' -> '…'`: the code and reason only.
+            (error as Error).message.replace(/, \w+ '[^']*'(?: -> '[^']*')?$/, '');
+  return new CliError(`cannot write --out ${path}: ${reason}`, 1);
 }
 
 /** Whether `path` exists and is not a regular file (a device, a FIFO, a socket). */

@@ -12,6 +12,7 @@ import {
   type StorageHealth,
 } from '@flowtrace/persistence/shared/storage';
 import { CliError } from './CliError';
+import { refuseStoreBelow } from './storeHint';
 
 export type StoreKind = 'ftcd' | 'sqlite' | 'sqlite-by-exchange';
 
@@ -52,6 +53,9 @@ export async function openStore(
     partitioning?: Partial<Record<TimeframeName, PartitionGranularity>>;
   },
 ): Promise<{ store: CandleStoragePort; kind: StoreKind }> {
+  // A reader given the daemon's data directory rather than its store (series, query, export).
+  // A kind given is the caller's own choice of what the directory holds (migrate's --from).
+  if (options.readOnly && options.kind === undefined) refuseStoreBelow(baseDir);
   const kind = options.kind ?? (options.create && !existsSync(baseDir) ? 'ftcd' : detectStoreKind(baseDir));
   const store = await openCandleStore({
     baseDir,

@@ -14,6 +14,8 @@ import { seriesCommand, seriesHelp } from './commands/series';
 import { verifyCommand, verifyHelp } from './commands/verify';
 import { errorText } from './errorText';
 import type { Output, Warn } from './output';
+import { parseArgsUsageMessage } from './parseArgsError';
+import { packageVersion } from './version';
 
 interface Command {
   summary: string;
@@ -81,6 +83,10 @@ export function mainHelp(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
+    'Options:',
+    '  -h, --help     show this help',
+    '  -v, --version  show the version',
+    '',
     'Run "flowtrace <command> --help" for the options of a command.',
     'Times are epoch milliseconds or ISO-8601 (UTC unless a zone is given).',
   ].join('\n');
@@ -110,6 +116,11 @@ export async function runCli(
     out.write(`${mainHelp()}\n`);
     return 0;
   }
+  if (name === '--version' || name === '-v') {
+    // The daemon's `-v/--version` answer: both are the same package.
+    out.write(`${packageVersion()}\n`);
+    return 0;
+  }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     const suggestion = closestName(name, Object.keys(COMMANDS), 2);
@@ -130,14 +141,10 @@ export async function runCli(
       err(`flowtrace ${name}: ${error.message}\n${error.exitCode === 2 ? usageHint(name) : ''}`);
       return error.exitCode;
     }
-    const code = (error as { code?: string }).code;
-    // parseArgs' own usage errors: a stray positional (migrate takes none) is one too.
-    if (
-      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
-      code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
-      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
-    ) {
-      err(`flowtrace ${name}: ${(error as Error).message}\n${usageHint(name)}`);
+    // parseArgs' own usage errors, in one line: a stray positional (migrate takes none) is one too.
+    const usage = parseArgsUsageMessage(error, rest);
+    if (usage !== undefined) {
+      err(`flowtrace ${name}: ${usage}\n${usageHint(name)}`);
       return 2;
     }
     err(`flowtrace ${name}: ${errorText(error)}\n`);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SQLITE_DATABASE_FILE } from '@flowtrace/persistence/shared/storage';
+import { CliError } from './CliError';
 
 /** Subdirectories looked at per level: a hint must stay instant on any directory given by mistake. */
 const MAX_ENTRIES_PER_LEVEL = 64;
@@ -58,6 +59,18 @@ export function nestedStoreWarning(baseDir: string): string | undefined {
   if (found.length === 0) return undefined;
   const named = found.sort();
   return `no candle store in ${baseDir}, but ${named.join(' and ')} ${named.length === 1 ? 'holds one' : 'hold one each'}: did you mean ${named.length === 1 ? 'it' : 'one of them'}?`;
+}
+
+/**
+ * Refuses (exit 1, see nestedStoreWarning) a directory given to read as a
+ * store that holds none while a directory below it does. Reading it could
+ * only list or export nothing: `0 series` beside a warning contradicts
+ * itself, and an empty export with exit 0 passes for a good one in a script.
+ * A store that is simply empty is read as empty.
+ */
+export function refuseStoreBelow(baseDir: string): void {
+  const warning = nestedStoreWarning(baseDir);
+  if (warning !== undefined) throw new CliError(warning, 1);
 }
 
 /** Warns (see nestedStoreWarning) when a command found nothing in `baseDir` because its store is below it. */

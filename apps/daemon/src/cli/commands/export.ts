@@ -7,7 +7,6 @@ import { type Output, type Warn, writeCandles } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
 import { checkNameOptions } from '../seriesOptions';
-import { emptyResultHint } from '../storeHint';
 import { parseTimeRange } from '../time';
 import { parseFormat } from './query';
 
@@ -76,6 +75,5 @@ export async function exportCommand(argv: string[], out: Output, warn: Warn): Pr
   progress.done(`exported ${count.toLocaleString('en-US')} candles`);
   // After the progress line, so that a redrawn line does not overwrite them.
   for (const warning of warnings) warn(warning);
-  if (count === 0) emptyResultHint(baseDir, warn);
   return 0;
 }

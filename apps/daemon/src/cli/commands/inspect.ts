@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { inspectFtcdFile } from '@flowtrace/persistence/shared/storage';
 import { CliError } from '../CliError';
@@ -25,6 +26,9 @@ export async function inspectCommand(argv: string[], out: Output): Promise<numbe
   const format = values.format ?? (out.isTTY ? 'table' : 'json');
   if (format !== 'table' && format !== 'json')
     throw new CliError(`--format must be one of table, json; got "${format}"`);
+  // Reading a directory fails with a bare `EISDIR: illegal operation on a directory, read`.
+  if (isDirectory(file))
+    throw new CliError(`${file} is a directory, not a .ftcd file (flowtrace verify checks a whole store)`, 1);
   const report = await inspectFtcdFile(file, { decode: true });
   if (format === 'json') {
     out.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -58,4 +62,13 @@ export async function inspectCommand(argv: string[], out: Output): Promise<numbe
     `${report.blocks.length} valid blocks, ${report.candles} candles: ${report.healthy ? 'healthy' : 'NOT healthy'}\n`,
   );
   return report.healthy ? 0 : 1;
+}
+
+/** Whether `path` is a directory; anything else (a missing path too) is left to inspectFtcdFile to report. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

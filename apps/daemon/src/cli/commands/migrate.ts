@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isTimeframeName, TIMEFRAME_NAMES, type TimeframeName } from '@flowtrace/core';
 import {
@@ -122,6 +122,32 @@ function parseEndpoint(text: string | undefined, flag: string): Endpoint {
   return { kind, path } as Endpoint;
 }
 
+/**
+ * Where a path leads: its real path when it exists (symlinks and `..`
+ * resolved), else the absolute path it names.
+ */
+function location(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * The same directory as source and target, however spelt (`X`, `./X/`, a
+ * symlink): a usage error, said before anything is opened. A store migrated
+ * into itself "succeeds" by comparing it with itself. Whatever the kinds
+ * (checked after foreignTarget, whose message says more when they differ).
+ */
+function refuseSameDirectory(from: Endpoint, to: Endpoint): void {
+  if (location(from.path) !== location(to.path)) return;
+  throw new CliError(
+    `--from ${from.kind}:${from.path} and --to ${to.kind}:${to.path} are the same directory: ` +
+      'migrate copies a store into another one',
+  );
+}
+
 /** `1m=month,1h=year` → `{ '1m': 'month', '1h': 'year' }`, every entry checked. */
 function parsePartitioning(text: string): Partial<Record<TimeframeName, PartitionGranularity>> {
   const partitioning: Partial<Record<TimeframeName, PartitionGranularity>> = {};
@@ -236,6 +262,7 @@ export async function migrateCommand(argv: string[], out: Output, warn: Warn): P
         'writing another kind of store beside it would hide one of them, choose an empty or same-kind directory',
     );
   }
+  refuseSameDirectory(from, to);
   refuseForeignSource(from);
   const source = await openSource(from);
   let target: CandleStoragePort | undefined;

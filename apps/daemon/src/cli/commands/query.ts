@@ -53,9 +53,14 @@ export async function queryCommand(argv: string[], out: Output, warn: Warn): Pro
   checkNameOptions({ exchange, symbol });
   if (!isTimeframeName(timeframe)) throw new CliError(`unknown timeframe "${timeframe}"`);
   if (values.order !== 'asc' && values.order !== 'desc') throw new CliError('--order must be asc or desc');
-  const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
-    throw new CliError('--limit must be a whole number');
+  let limit: number | undefined;
+  if (values.limit !== undefined) {
+    // As `queue --limit`: digits only (Number() takes "1e3", "0x10", " 5"), and 0 is refused
+    // rather than printing nothing, which would read as an empty series.
+    limit = Number(values.limit);
+    if (!/^\d+$/.test(values.limit) || !Number.isSafeInteger(limit) || limit < 1)
+      throw new CliError(`--limit must be a whole number from 1; got "${values.limit}"`);
+  }
   const format = parseFormat(values.format, out, ['table', 'jsonl', 'csv']);
   const { startTime, endTime } = parseTimeRange(values.from, values.to);
 

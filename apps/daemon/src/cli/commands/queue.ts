@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type DeadLetter, SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
+import { type ListedDeadLetter, SQLiteQueue } from '@flowtrace/ipc/features/sqlite-queue';
 import { CliError } from '../CliError';
 import { type Output, renderTable } from '../output';
 import { rejectExtraPositionals } from '../positionals';
@@ -54,7 +54,8 @@ export async function queueCommand(argv: string[], out: Output): Promise<number>
     throw new CliError(`queue ${path} does not exist or is not a file`, 1);
   // Read-only first: it refuses a file that is not a current queue without touching it (a
   // read-write open would create a missing database, or add the queue's tables to another one).
-  // Looking needs no write access; only the actions reopen it for writing.
+  // Looking needs no write access to the file (SQLite's WAL files aside: see docs/cli.md); only the
+  // actions reopen it for writing.
   const reader = openQueue(path, true);
   const queue = actions === 0 ? reader : (reader.close(), openQueue(path, false));
   try {
@@ -71,7 +72,8 @@ export async function queueCommand(argv: string[], out: Output): Promise<number>
           ? ids.filter((id) => queue.requeueDeadLetter(id))
           : ids.filter((id) => queue.deleteDeadLetters([id]) === 1);
       const verb = requeue.length > 0 ? 'requeued' : 'dropped';
-      out.write(`${verb} ${done.length} dead letter(s)${done.length > 0 ? `: ${done.join(', ')}` : ''}\n`);
+      // Nothing done: only the error below says so; "requeued 0" on stdout would read as a result.
+      if (done.length > 0) out.write(`${verb} ${done.length} dead letter(s): ${done.join(', ')}\n`);
       const missed = ids.filter((id) => !done.includes(id));
       if (missed.length === 0) return 0;
       throw new CliError(
@@ -112,14 +114,15 @@ function openQueue(path: string, readOnly: boolean): SQLiteQueue {
   }
 }
 
-function deadLetterRow(letter: DeadLetter): Record<string, string | number> {
+function deadLetterRow(letter: ListedDeadLetter): Record<string, string | number> {
   return {
     id: letter.id,
     type: letter.type,
     published: formatTime(letter.timestamp),
     'dead since': formatTime(letter.deadAt),
     attempts: letter.attempts,
-    'payload bytes': Buffer.byteLength(JSON.stringify(letter.payload) ?? ''),
+    // As stored: a payload that is not JSON is listed as its text, which JSON would quote and escape.
+    'payload bytes': letter.payloadBytes,
     reason: letter.lastError ?? '',
   };
 }

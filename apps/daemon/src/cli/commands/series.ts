@@ -3,7 +3,6 @@ import { CliError } from '../CliError';
 import { openStore, storeProblemWarnings } from '../openStore';
 import { type Output, renderTable, type Warn } from '../output';
 import { rejectExtraPositionals } from '../positionals';
-import { emptyResultHint } from '../storeHint';
 import { formatTime } from '../time';
 
 export const seriesHelp = `Usage: flowtrace series <store> [--format table|json]
@@ -49,7 +48,6 @@ export async function seriesCommand(argv: string[], out: Output, warn: Warn): Pr
       if (out.isTTY) out.write(`${series.length} series in ${kind} store ${baseDir}\n`);
     }
     for (const warning of storeProblemWarnings(store)) warn(warning);
-    if (series.length === 0) emptyResultHint(baseDir, warn);
   } finally {
     await store.close();
   }

@@ -9,10 +9,10 @@ import {
 import Database from 'better-sqlite3';
 import { CliError } from '../CliError';
 import { detectStoreKind, openStore } from '../openStore';
-import type { Output, Warn } from '../output';
+import type { Output } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { Progress } from '../progress';
-import { emptyResultHint } from '../storeHint';
+import { refuseStoreBelow } from '../storeHint';
 
 export const verifyHelp = `Usage: flowtrace verify <store> [--format text|json]
 
@@ -24,7 +24,7 @@ every stored candle. Prints a summary; exit code 1 on any corruption, 0 when cle
 Reads only, so it is safe while the daemon writes (a block being appended at that
 moment can show as a torn tail: run it again to confirm).`;
 
-export async function verifyCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
+export async function verifyCommand(argv: string[], out: Output): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -35,12 +35,12 @@ export async function verifyCommand(argv: string[], out: Output, warn: Warn): Pr
   if (!baseDir) throw new CliError('missing <store>');
   if (values.format !== 'text' && values.format !== 'json')
     throw new CliError(`--format must be one of text, json; got "${values.format}"`);
+  // As the other read commands: verifyStore would check the files of the store below it (it
+  // reads every .ftcd file under baseDir) and call clean a directory no store reads there.
+  refuseStoreBelow(baseDir);
   const kind = detectStoreKind(baseDir);
   const progress = new Progress(process.stderr.isTTY === true);
   if (kind === 'ftcd') {
-    // verifyStore checks every .ftcd file below baseDir, wherever it lies; the store reads only
-    // those of its layout: say so when the files checked are another store's, below this one.
-    emptyResultHint(baseDir, warn);
     const result = await verifyStore(baseDir);
     if (values.format === 'json') out.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
@@ -52,8 +52,10 @@ export async function verifyCommand(argv: string[], out: Output, warn: Warn): Pr
           out.write(`  block ${b.sequence}: ${b.error ?? b.status}\n`);
         if (file.tornTailAt !== undefined) out.write(`  torn tail at offset ${file.tornTailAt}\n`);
       }
+      // Every candle a block holds: one saved again with other content is in a newer block too,
+      // until compaction drops the older version, so this can exceed what `series` counts.
       out.write(
-        `verified ${result.files.length} files, ${result.blocks} blocks, ${result.candles} candles: ${result.healthy ? 'clean' : `${result.unhealthy.length} file(s) CORRUPT`}\n`,
+        `verified ${result.files.length} files, ${result.blocks} blocks holding ${result.candles} candle versions: ${result.healthy ? 'clean' : `${result.unhealthy.length} file(s) CORRUPT`}\n`,
       );
       if (
         result.unhealthy.some(

@@ -18,7 +18,7 @@ export type {
 } from './domain/types';
 export { ProcessedState } from './domain/types';
 export { queueMessageSchema, validateQueueMessage } from './domain/validation';
-export { SQLiteQueue } from './infrastructure/SQLiteQueue';
+export { type ListedDeadLetter, SQLiteQueue } from './infrastructure/SQLiteQueue';
 export type {
   MessageOutcome,
   PollerStats,

@@ -54,7 +54,11 @@ export interface QueueConfig {
   /**
    * Opens an existing queue to look at it only (`stats`, `listDeadLetters`,
    * `firstMessageAhead`…): nothing is created, migrated or written, so it
-   * works without write access and never changes the file. Every method that
+   * works without write access to the file and never changes it. (SQLite
+   * reads a WAL database through `-wal` and `-shm` files beside it and
+   * creates them when no connection has it open, which needs write access
+   * to the directory: without it, the open fails with a message saying so.)
+   * Every method that
    * writes throws QueueReadOnlyError. The file must exist and hold the
    * current schema (a read-write open, e.g. the daemon's, migrates it).
    * Default false.

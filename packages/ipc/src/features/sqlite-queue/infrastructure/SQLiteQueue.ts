@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { createDirectoriesSync } from '../../../shared/createDirectories';
 import { FlowTraceIpcError, InvalidOptionsError } from '../../../shared/errors';
@@ -48,6 +49,7 @@ interface DeadRow {
   message_id: string;
   type: string;
   payload: string;
+  payload_bytes: number;
   timestamp: number;
   attempts: number;
   last_error: string | null;
@@ -61,6 +63,15 @@ interface StatsRow {
   dead: number | null;
   processed: number | null;
   oldest: number | null;
+}
+
+/** A dead letter as listDeadLetters returns it. */
+export interface ListedDeadLetter extends DeadLetter {
+  /**
+   * Bytes of the payload as stored. `payload` is its JSON parsed, or the text itself when it is
+   * not JSON (a dead letter of a broken producer), so re-encoding it would not give its size.
+   */
+  payloadBytes: number;
 }
 
 /**
@@ -385,17 +396,18 @@ export class SQLiteQueue {
   }
 
   /** Dead letters, oldest first. They stay until requeued or explicitly deleted. */
-  listDeadLetters(limit = 100): DeadLetter[] {
+  listDeadLetters(limit = 100): ListedDeadLetter[] {
     this.assertOpen();
     const rows = this.db
       .prepare(
-        'SELECT message_id, type, payload, timestamp, attempts, last_error, dead_at FROM message_queue WHERE processed = 2 ORDER BY dead_at, timestamp LIMIT ?',
+        'SELECT message_id, type, payload, octet_length(payload) AS payload_bytes, timestamp, attempts, last_error, dead_at FROM message_queue WHERE processed = 2 ORDER BY dead_at, timestamp LIMIT ?',
       )
       .all(limit) as DeadRow[];
     return rows.map((r) => ({
       id: r.message_id,
       type: r.type,
       payload: safeJson(r.payload),
+      payloadBytes: r.payload_bytes,
       timestamp: r.timestamp,
       attempts: r.attempts,
       lastError: r.last_error ?? undefined,
@@ -570,7 +582,7 @@ export class SQLiteQueue {
     } catch (error) {
       db?.close();
       throw new QueueUnavailableError(
-        `Cannot open queue ${dbPath} read-only: ${(error as Error).message}`,
+        `Cannot open queue ${dbPath} read-only: ${(error as Error).message}${walFilesHint(dbPath, error)}`,
         error,
       );
     }
@@ -631,6 +643,34 @@ function encodePayload(payload: unknown): string {
 /** The original platform stores processed_at and created_at in epoch seconds. */
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * What a read-only open that failed for want of the WAL files needs. SQLite reads a WAL database
+ * through `-wal` and `-shm` files beside it and creates them when they are missing (no connection
+ * has it open: the daemon is stopped), even read-only, which fails without write access to the
+ * directory (SQLITE_READONLY_DIRECTORY, or SQLITE_CANTOPEN for a missing -shm). SQLite's way
+ * around it, the `immutable=1` URI parameter, is out of reach: better-sqlite3 builds SQLite with
+ * SQLITE_USE_URI=0 and opens without SQLITE_OPEN_URI, so a `file:` name is taken literally. And
+ * reading a copy of the file into memory would cost its size (a queue keeps processed batches).
+ * Empty when the failure has another cause.
+ */
+function walFilesHint(dbPath: string, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN'))
+    return '';
+  if (existsSync(`${dbPath}-wal`) && existsSync(`${dbPath}-shm`)) return '';
+  const directory = dirname(dbPath);
+  try {
+    accessSync(directory, constants.W_OK);
+    return ''; // it could have created them: something else failed
+  } catch {
+    const name = basename(dbPath);
+    return (
+      ` (SQLite reads it through ${name}-wal and ${name}-shm beside it and creates them when they are missing, as when the daemon is stopped:` +
+      ` that needs write access to ${directory}; or look while the daemon runs, or at a copy in a directory you can write)`
+    );
+  }
 }
 
 function safeJson(text: string): unknown {

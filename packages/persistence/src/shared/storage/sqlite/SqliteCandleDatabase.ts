@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { TimeframeName } from '@flowtrace/core';
 import Database from 'better-sqlite3';
 import type { SeriesInfo } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { createDirectoriesSync } from '../file/createDirectories';
 import { fsyncDirectory } from './fsyncDirectory';
 import type { ResolvedSqliteStorageConfig } from './SqliteStorageConfig';
-import { SqliteFormatError } from './SqliteStorageErrors';
+import { SqliteFormatError, SqliteWalFilesUnavailableError } from './SqliteStorageErrors';
 import {
   SQLITE_FORMAT_NAME,
   SQLITE_FORMAT_VERSION,
@@ -129,11 +129,12 @@ export class SqliteCandleDatabase {
     if (config.readOnly) {
       const db = new Database(path, { readonly: true, fileMustExist: true, timeout: config.busyTimeoutMs });
       try {
+        // cache_size reads the schema: the first access to the file, where the WAL files are needed.
         applyReadPragmas(db, config);
         checkFormat(db, path, true);
       } catch (error) {
         db.close();
-        throw error;
+        throw walFilesUnavailable(path, error) ?? error;
       }
       return new SqliteCandleDatabase(db, path);
     }
@@ -292,6 +293,36 @@ export class SqliteCandleDatabase {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * A read-only open that failed for want of the WAL files, as a typed error saying what is needed.
+ * SQLite reads a WAL database through `-wal` and `-shm` files beside it and creates them when they
+ * are missing (no connection has it open), even read-only: without write access to the directory
+ * that fails (SQLITE_READONLY_DIRECTORY, or SQLITE_CANTOPEN for a missing -shm). SQLite's way
+ * around it, the `immutable=1` URI parameter, is out of reach: better-sqlite3 builds SQLite with
+ * SQLITE_USE_URI=0 and opens without SQLITE_OPEN_URI, so a `file:` name is taken literally. And
+ * reading a copy into memory would cost the database's size. Undefined for any other failure.
+ */
+function walFilesUnavailable(path: string, error: unknown): SqliteWalFilesUnavailableError | undefined {
+  // checkFormat wraps the first read's failure: the SQLite error is its cause then.
+  const sqlite = error instanceof SqliteFormatError ? error.cause : error;
+  const code = (sqlite as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string' || !(code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN'))
+    return undefined;
+  if (existsSync(`${path}-wal`) && existsSync(`${path}-shm`)) return undefined;
+  const directory = dirname(path);
+  try {
+    accessSync(directory, constants.W_OK);
+    return undefined; // it could have created them: something else failed
+  } catch {
+    const name = basename(path);
+    return new SqliteWalFilesUnavailableError(
+      `Cannot read ${path}: SQLite reads it through ${name}-wal and ${name}-shm beside it and creates them when they are missing (no process has it open: the daemon stopped),` +
+        ` which needs write access to ${directory}; or read while the daemon runs, or a copy in a directory you can write`,
+      { cause: sqlite },
+    );
   }
 }
 
