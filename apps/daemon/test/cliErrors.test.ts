@@ -134,10 +134,21 @@ describe(`flowtrace CLI errors (${entryCommand('cli').label})`, () => {
       expect(run, `${from} ${to}`).toEqual(
         usageError(
           'migrate',
-          `--from ftcd:${from} and --to ftcd:${to} are the same directory: migrate copies a store into another one`,
+          `--from ftcd:${from} and --to ftcd:${to} are the same directory: migrate copies a store into another, separate one`,
         ),
       );
       expect(existsSync(checkpoint)).toBe(false);
+    }
+    expect(readdirSync(store, { recursive: true })).toEqual(before);
+    // Nor inside the source or around it (the target not created yet, reached through a link).
+    symlinkSync(store, join(dir, 'link-to-store'));
+    for (const [from, to, relation] of [
+      [store, join(dir, 'link-to-store', 'sub', 'copy'), 'would put the target inside the source'],
+      [store, dir, 'would put the source inside the target'],
+    ] as const) {
+      const nested = await runCli(['migrate', '--from', `ftcd:${from}`, '--to', `ftcd:${to}`], dir);
+      expect(nested.code, nested.stderr).toBe(2);
+      expect(nested.stderr).toContain(`--from ftcd:${from} and --to ftcd:${to} ${relation}: `);
     }
     expect(readdirSync(store, { recursive: true })).toEqual(before);
     // Another directory is still a target: the check compares locations, not spellings.

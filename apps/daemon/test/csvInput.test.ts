@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFootprintCandles } from '@flowtrace/core';
@@ -41,6 +41,23 @@ describe('CSV input', () => {
     const { code, stderr } = await runCli(['import', join(dir, 'store'), file], dir);
     expect(code).toBe(1);
     expect(stderr).toContain('line 1 is not a CSV header of candle fields: column(s) named twice: s;');
+  });
+
+  it('export --out <name>.csv writes CSV without --format, and import reads it back', async () => {
+    const source = join(dir, 'source');
+    const store = await openCandleStore({ baseDir: source });
+    await store.saveMany(candles);
+    await store.close();
+    const file = join(dir, 'export.Csv');
+    const exported = await runCli(['export', source, '--out', file], dir);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8').split('\n')[0]).toBe(header);
+    const jsonl = join(dir, 'export.jsonl');
+    expect((await runCli(['export', source, '--out', jsonl], dir)).code).toBe(0);
+    expect(JSON.parse(readFileSync(jsonl, 'utf8').split('\n')[0] ?? '')).toEqual(candles[0]);
+    const target = join(dir, 'target');
+    const imported = await runCli(['import', target, file], dir);
+    expect(imported.stdout).toBe(`imported 5 candles (5 written, 0 already stored) from ${file}\n`);
   });
 
   it('reads a .CSV file (any letter case) as CSV', async () => {

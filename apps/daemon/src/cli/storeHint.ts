@@ -72,9 +72,3 @@ export function refuseStoreBelow(baseDir: string): void {
   const warning = nestedStoreWarning(baseDir);
   if (warning !== undefined) throw new CliError(warning, 1);
 }
-
-/** Warns (see nestedStoreWarning) when a command found nothing in `baseDir` because its store is below it. */
-export function emptyResultHint(baseDir: string, warn: (message: string) => void): void {
-  const warning = nestedStoreWarning(baseDir);
-  if (warning !== undefined) warn(warning);
-}

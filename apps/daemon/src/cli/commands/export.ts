@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isTimeframeName, type TimeframeName } from '@flowtrace/core';
 import { CliError } from '../CliError';
+import { candleFileFormat } from '../candleFileReader';
 import { FileOutput } from '../fileOutput';
 import { openStore, storeProblemWarnings } from '../openStore';
 import { type Output, type Warn, writeCandles } from '../output';
@@ -15,7 +16,8 @@ export const exportHelp = `Usage: flowtrace export <store> [--exchange <ex>] [--
 
 Streams a whole store, or the series matching the filters, as JSON lines (one
 FootprintCandle DTO per line, bins included) or CSV (DTO field names as header,
-bins as JSON in the "aggs" column). Memory stays bounded whatever the size.
+bins as JSON in the "aggs" column): --format, else CSV when --out names a .csv
+file, else JSON lines. Memory stays bounded whatever the size.
 Re-import with "flowtrace import".`;
 
 export async function exportCommand(argv: string[], out: Output, warn: Warn): Promise<number> {
@@ -28,7 +30,7 @@ export async function exportCommand(argv: string[], out: Output, warn: Warn): Pr
       timeframe: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
-      format: { type: 'string', default: 'jsonl' },
+      format: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -39,7 +41,11 @@ export async function exportCommand(argv: string[], out: Output, warn: Warn): Pr
   if (values.timeframe !== undefined && !isTimeframeName(values.timeframe)) {
     throw new CliError(`unknown timeframe "${values.timeframe}"`);
   }
-  const format = parseFormat(values.format, out, ['jsonl', 'csv']);
+  // As import and publish read a file: CSV when --out names a .csv file, else JSON lines.
+  const format = parseFormat(values.format ?? candleFileFormat(values.out ?? '', undefined), out, [
+    'jsonl',
+    'csv',
+  ]);
   const { startTime, endTime } = parseTimeRange(values.from, values.to);
 
   const { store } = await openStore(baseDir, { readOnly: true });

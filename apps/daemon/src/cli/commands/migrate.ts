@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isTimeframeName, TIMEFRAME_NAMES, type TimeframeName } from '@flowtrace/core';
 import {
@@ -127,10 +127,18 @@ function parseEndpoint(text: string | undefined, flag: string): Endpoint {
  * resolved), else the absolute path it names.
  */
 function location(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
+  // A target not created yet: its nearest existing ancestor resolved, the rest as given.
+  let existing = resolve(path);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(existing), ...rest);
+    } catch {
+      const parent = dirname(existing);
+      if (parent === existing) return resolve(path);
+      rest.unshift(basename(existing));
+      existing = parent;
+    }
   }
 }
 
@@ -141,11 +149,26 @@ function location(path: string): string {
  * (checked after foreignTarget, whose message says more when they differ).
  */
 function refuseSameDirectory(from: Endpoint, to: Endpoint): void {
-  if (location(from.path) !== location(to.path)) return;
+  const source = location(from.path);
+  const target = location(to.path);
+  const relation =
+    source === target
+      ? 'are the same directory'
+      : isInside(target, source)
+        ? 'would put the target inside the source'
+        : isInside(source, target)
+          ? 'would put the source inside the target'
+          : undefined;
+  if (relation === undefined) return;
   throw new CliError(
-    `--from ${from.kind}:${from.path} and --to ${to.kind}:${to.path} are the same directory: ` +
-      'migrate copies a store into another one',
+    `--from ${from.kind}:${from.path} and --to ${to.kind}:${to.path} ${relation}: ` +
+      'migrate copies a store into another, separate one',
   );
+}
+
+/** Whether `dir` lies below `ancestor` (both absolute, resolved). */
+function isInside(dir: string, ancestor: string): boolean {
+  return dir.startsWith(ancestor.endsWith(sep) ? ancestor : ancestor + sep);
 }
 
 /** `1m=month,1h=year` → `{ '1m': 'month', '1h': 'year' }`, every entry checked. */

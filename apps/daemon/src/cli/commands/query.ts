@@ -5,7 +5,6 @@ import { openStore, storeProblemWarnings } from '../openStore';
 import { type CandleFormat, type Output, type Warn, writeCandles } from '../output';
 import { rejectExtraPositionals } from '../positionals';
 import { checkNameOptions } from '../seriesOptions';
-import { emptyResultHint } from '../storeHint';
 import { parseTimeRange } from '../time';
 
 export const queryHelp = `Usage: flowtrace query <store> --exchange <ex> --symbol <sym> --timeframe <tf>
@@ -74,7 +73,6 @@ export async function queryCommand(argv: string[], out: Output, warn: Warn): Pro
     });
     await writeCandles(candles, format, out);
     for (const warning of storeProblemWarnings(store)) warn(warning);
-    if (candles.length === 0) emptyResultHint(baseDir, warn);
   } finally {
     await store.close();
   }
