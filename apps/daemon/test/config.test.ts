@@ -404,10 +404,11 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
 
   it('a usage error prints one line naming it and one pointing to --help, exit 2; --help prints the usage', async () => {
     const cases: Array<[string[], string]> = [
-      [['--frobnicate'], "flowtrace-persistence: Unknown option '--frobnicate'"],
+      [['--frobnicate'], 'flowtrace-persistence: unknown option --frobnicate'],
       [['--poll-interval', 'soon'], 'flowtrace-persistence: --poll-interval'],
       [['--config', ''], 'flowtrace-persistence: --config is empty; give a path'],
-      [['stray'], "flowtrace-persistence: Unexpected argument 'stray'"],
+      [['stray'], 'flowtrace-persistence: unexpected argument "stray"'],
+      [['--poll-interval'], 'flowtrace-persistence: option --poll-interval needs a value'],
     ];
     for (const [args, first] of cases) {
       const bad = await runDaemonOnce(args, { cwd: dir });
@@ -416,6 +417,7 @@ describe(`the daemon process (${daemonCommand().label})`, () => {
       const lines = bad.stderr.split('\n');
       expect(lines, bad.stderr).toHaveLength(3); // two lines, each ended by \n
       expect(lines[0]).toContain(first);
+      expect(lines[0]).not.toContain("'--"); // Node's suggestion of `--`, with its unbalanced quote
       expect(lines[1]).toBe("Run 'flowtrace-persistence --help' for the options and settings.");
       expect(bad.stderr).not.toContain('Usage:');
     }

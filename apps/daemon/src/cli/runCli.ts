@@ -1,4 +1,5 @@
 import { closestName } from '@flowtrace/core';
+import { parseArgsUsageMessage } from '../config/parseArgsError';
 import { CliError } from './CliError';
 import { backupCommand, backupHelp } from './commands/backup';
 import { compactCommand, compactHelp } from './commands/compact';
@@ -14,7 +15,6 @@ import { seriesCommand, seriesHelp } from './commands/series';
 import { verifyCommand, verifyHelp } from './commands/verify';
 import { errorText } from './errorText';
 import type { Output, Warn } from './output';
-import { parseArgsUsageMessage } from './parseArgsError';
 import { packageVersion } from './version';
 
 interface Command {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
+import { parseArgsUsageMessage } from './parseArgsError';
 import { parseSettingValue, SETTINGS, setPath } from './settings';
 
 export interface CommandLine {
@@ -26,7 +27,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   try {
     ({ values } = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true }));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseArgsUsageMessage(error, argv) ?? (error as Error).message);
   }
   for (const flag of ['config', 'data-dir'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} is empty; give a path`);

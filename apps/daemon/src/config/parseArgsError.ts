@@ -2,9 +2,8 @@
  * Node's parseArgs usage errors as one line that says what to type. Its own
  * messages span up to three lines, suggest `--` for a positional (no command
  * here takes one starting with `-`) with an unbalanced quote, and name a
- * missing value `'-t, --to <value>'`. The daemon folds the same messages into
- * one line (usageErrorText in main.ts); this rewrites them as well.
- * Undefined for any other error.
+ * missing value `'-t, --to <value>'`. Used by the daemon's command line and
+ * by every `flowtrace` command. Undefined for any other error.
  */
 export function parseArgsUsageMessage(error: unknown, argv: readonly string[]): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
