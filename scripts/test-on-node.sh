@@ -24,6 +24,9 @@ case "$(uname -m)" in
 esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/flowtrace-node-$version.XXXXXX")
+# mktemp makes it 0700: the tests that run the CLI as another user (nobody, to check what a user
+# without write access sees) could not reach the Node binary or the clone, and would skip.
+chmod 755 "$work"
 echo "work directory: $work (removed on success)"
 
 # The Node build, unpacked outside the clone.
