@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import {
   bootstrap,
@@ -15,6 +14,7 @@ import { loadDaemonConfig, unknownEnvWarning } from './config/loadDaemonConfig';
 import { formatOctal } from './config/settings';
 import { EXIT, type ExitCode } from './exitCodes';
 import { SystemdNotifier } from './systemd/SystemdNotifier';
+import { packageVersion } from './version';
 
 /** Extra time past the service's own stopTimeoutMs before the daemon gives up on a graceful stop. */
 const STOP_GRACE_MS = 5_000;
@@ -32,11 +32,6 @@ export interface DaemonIO {
 export interface DaemonOptions {
   /** Told of every named write-path point (PersistenceProbe in @flowtrace/persistence). */
   probe?: PersistenceProbe;
-}
-
-function version(): string {
-  const require = createRequire(import.meta.url);
-  return (require('../package.json') as { version: string }).version;
 }
 
 /**
@@ -57,7 +52,7 @@ export async function runDaemon(io: DaemonIO, options: DaemonOptions = {}): Prom
     return EXIT.OK;
   }
   if (commandLine.version) {
-    io.stdout(`${version()}\n`);
+    io.stdout(`${packageVersion()}\n`);
     return EXIT.OK;
   }
 

@@ -11,13 +11,32 @@ import { csvHeaderProblem, csvRowToObject, splitCsvRecord } from './candleCsv';
  */
 export type CandleFileFormat = 'jsonl' | 'csv';
 
-/** Invalid lines listed at most; the others are counted ("… and N more"). */
-export const MAX_REPORTED = 20;
+/** Lines listed at most in a report; the others are counted ("… and N more"). */
+const MAX_REPORTED = 20;
 
-/** The lines that held no valid candle: how many, and the first MAX_REPORTED of them with their reasons. */
-export interface InvalidLines {
+/** Lines to report: how many, and the first MAX_REPORTED of them. */
+export interface ReportedLines {
   count: number;
   listed: string[];
+}
+
+/** The lines that held no valid candle, with their reasons. */
+export type InvalidLines = ReportedLines;
+
+/** Counts `text` in `lines`, listing it while fewer than MAX_REPORTED are. */
+export function reportLine(lines: ReportedLines, text: string): void {
+  lines.count++;
+  if (lines.listed.length < MAX_REPORTED) lines.listed.push(text);
+}
+
+/** `heading:` then the listed lines indented, and how many more there were; empty when none. */
+export function linesReport(lines: ReportedLines, heading: string): string {
+  if (lines.count === 0) return '';
+  const more = lines.count - lines.listed.length;
+  return (
+    `${heading}:\n${lines.listed.map((l) => `  ${l}`).join('\n')}\n` +
+    (more > 0 ? `  … and ${more} more\n` : '')
+  );
 }
 
 /** `--format`, or the file's extension when it is not given (`.csv`: CSV, anything else JSON lines). */
@@ -55,10 +74,7 @@ export async function readCandleFile(
   onCandle: (candle: FootprintCandleDTO, lineNumber: number) => Promise<void> | undefined,
 ): Promise<InvalidLines> {
   const invalid: InvalidLines = { count: 0, listed: [] };
-  const reject = (text: string) => {
-    invalid.count++;
-    if (invalid.listed.length < MAX_REPORTED) invalid.listed.push(text);
-  };
+  const reject = (text: string) => reportLine(invalid, text);
   const stream = input.createReadStream();
   try {
     const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
@@ -105,12 +121,7 @@ export async function readCandleFile(
  * (`not <done>`: "not imported", "not published"); empty when there was none.
  */
 export function invalidLinesReport(invalid: InvalidLines, done: string): string {
-  if (invalid.count === 0) return '';
-  const more = invalid.count - invalid.listed.length;
-  return (
-    `${invalid.count} invalid line(s) not ${done}:\n${invalid.listed.map((l) => `  ${l}`).join('\n')}\n` +
-    (more > 0 ? `  … and ${more} more\n` : '')
-  );
+  return linesReport(invalid, `${invalid.count} invalid line(s) not ${done}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { closestName } from '@flowtrace/core';
 import { parseArgsUsageMessage } from '../config/parseArgsError';
+import { packageVersion } from '../version';
 import { CliError } from './CliError';
 import { backupCommand, backupHelp } from './commands/backup';
 import { compactCommand, compactHelp } from './commands/compact';
@@ -15,7 +16,6 @@ import { seriesCommand, seriesHelp } from './commands/series';
 import { verifyCommand, verifyHelp } from './commands/verify';
 import { errorText } from './errorText';
 import type { Output, Warn } from './output';
-import { packageVersion } from './version';
 
 interface Command {
   summary: string;

@@ -15,9 +15,11 @@ import {
   candleFileFormat,
   type InvalidLines,
   invalidLinesReport,
-  MAX_REPORTED,
+  linesReport,
   openCandleFile,
+  type ReportedLines,
   readCandleFile,
+  reportLine,
 } from '../candleFileReader';
 import { errorText } from '../errorText';
 import type { Output, Warn } from '../output';
@@ -142,7 +144,7 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
   const progress = new Progress(process.stderr.isTTY === true);
   let acknowledged = 0;
   let queued = 0;
-  const refused = { count: 0, listed: [] as string[] };
+  const refused: ReportedLines = { count: 0, listed: [] };
   let batch: FootprintCandleDTO[] = [];
   let batchLines: number[] = [];
   let warnedQueued = false;
@@ -182,10 +184,8 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
       );
     }
     for (const candle of tally.refused) {
-      refused.count++;
-      if (refused.listed.length >= MAX_REPORTED) continue;
       const id = candle.candleId === undefined ? '' : ` (${candle.candleId})`;
-      refused.listed.push(`line ${lines[candle.index] ?? '?'}${id}: ${candle.reason}`);
+      reportLine(refused, `line ${lines[candle.index] ?? '?'}${id}: ${candle.reason}`);
     }
     progress.update(`published ${(acknowledged + queued + refused.count).toLocaleString('en-US')} candles`);
   };
@@ -218,19 +218,13 @@ export async function publishCommand(argv: string[], out: Output, warn: Warn): P
       '\n',
   );
   out.write(invalidLinesReport(invalid, 'published'));
-  out.write(refusedReport(refused));
-  return invalid.count === 0 && refused.count === 0 ? 0 : 1;
-}
-
-/** The candles the daemon acknowledged but refused (not stored), after the summary; empty when none. */
-function refusedReport(refused: { count: number; listed: string[] }): string {
-  if (refused.count === 0) return '';
-  const more = refused.count - refused.listed.length;
-  return (
-    `${refused.count} candle(s) refused by the daemon's validation (not stored; in its rejected-candles log):\n` +
-    `${refused.listed.map((l) => `  ${l}`).join('\n')}\n` +
-    (more > 0 ? `  … and ${more} more\n` : '')
+  out.write(
+    linesReport(
+      refused,
+      `${refused.count} candle(s) refused by the daemon's validation (not stored; in its rejected-candles log)`,
+    ),
   );
+  return invalid.count === 0 && refused.count === 0 ? 0 : 1;
 }
 
 /**

@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 const PACKAGE_NAME = '@flowtrace/daemon';
 
 /**
- * The version the daemon prints for `--version` (main.ts): its package.json's.
- * Looked for upwards, by name, because this module is src/cli/version.ts
- * when run from source and part of a dist/ chunk when built: the daemon's
- * `../package.json` holds from src/main.ts and dist/ only.
+ * The version `flowtrace-persistence --version` and `flowtrace --version`
+ * print: the package.json of @flowtrace/daemon. Looked for upwards, by name,
+ * so that it is found from the sources (src/) and from any built chunk
+ * (dist/) alike.
  */
 export function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
