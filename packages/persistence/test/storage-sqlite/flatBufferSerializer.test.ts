@@ -56,6 +56,29 @@ describe('FlatBufferSerializer', () => {
     }
   });
 
+  it('round-trips candles larger than the 64 KiB first buffer: on a fresh writer, after it grew, in batches', () => {
+    // A candle past the writer's first buffer grows it in the middle of the candle: the bytes
+    // returned must be those of the grown buffer (they were a slice of the old one: lost data).
+    const [wide] = generateFootprintCandles({ seed: 11, count: 1, bins: 1000 });
+    const [wider] = generateFootprintCandles({ seed: 12, count: 1, bins: 5000 });
+    const [small] = generateFootprintCandles({ seed: 13, count: 1, bins: 3 });
+    const longText = { ...small!, a: 'x'.repeat(40_000) };
+    for (const order of [
+      [wide!, small!, wider!, longText],
+      [longText, wide!],
+      [wider!],
+    ]) {
+      const fresh = new FlatBufferSerializer();
+      for (const candle of order) {
+        const bytes = fresh.serialize(candle);
+        expectSameCandles([fresh.deserialize(bytes)], [candle]);
+        expectSameCandles([decodeWithGeneratedCode(bytes)], [candle]);
+        const batch = new FlatBufferSerializer().serializeBatch([small!, candle, small!]);
+        expectSameCandles(fresh.deserializeBatch(batch), [small!, candle, small!]);
+      }
+    }
+  });
+
   it('round-trips batches in order, including a one-candle batch and an empty one', () => {
     for (const candles of [generated.slice(0, 50), generated.slice(5, 6), []]) {
       const bytes = serializer.serializeBatch(candles);

@@ -138,6 +138,37 @@ describe('SQLiteFlatBufferStorage', () => {
     }
   });
 
+  it('stores a candle whose FlatBuffer is over 64 KiB exactly: first save of the store, after others, after reopening', async () => {
+    const baseDir = tempDir();
+    const [wide] = generateFootprintCandles({ seed: 21, count: 1, bins: 1000, symbol: 'WIDE' });
+    const small = generateFootprintCandles({ seed: 22, count: 3, bins: 3, symbol: 'WIDE' }).map((candle, k) => ({
+      ...candle,
+      t: wide!.t + 60_000 * (k + 1),
+      ct: wide!.t + 60_000 * (k + 2) - 1,
+    }));
+    const [wider] = generateFootprintCandles({ seed: 23, count: 1, bins: 5000, symbol: 'WIDE' });
+    const widerLater = { ...wider!, t: wide!.t + 60_000 * 10, ct: wide!.t + 60_000 * 11 - 1 };
+    const store = await SQLiteFlatBufferStorage.open({ baseDir });
+    try {
+      // A fresh store's first save is the large one (its encoder has never grown), then small
+      // ones, then one larger still, in one batch with a small one.
+      await store.save(wide!);
+      await store.saveMany(small);
+      await store.saveMany([small[0]!, widerLater]);
+      const expected = [wide!, ...small, widerLater];
+      expectSameCandles(await store.findBySymbol('WIDE', wide!.ex, wide!.i, {}), expected);
+      await store.close();
+      const reopened = await openCandleStore({ baseDir, useDatabase: true, readOnly: true });
+      try {
+        expectSameCandles(await reopened.findBySymbol('WIDE', wide!.ex, wide!.i, {}), expected);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a candle with a field of the wrong type, keeping nothing of its batch', async () => {
     const storage = await SQLiteFlatBufferStorage.open({ baseDir: tempDir() });
     const [good, other] = generateFootprintCandles({ seed: 9, count: 2, bins: 2 });

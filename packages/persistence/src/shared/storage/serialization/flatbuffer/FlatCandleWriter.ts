@@ -68,7 +68,10 @@ export class FlatCandleWriter {
   encodeCandleTransient(candle: FootprintCandleDTO): Uint8Array {
     const table = this.padTo(this.writeHeader(), 8, 4);
     this.view.setUint32(0, table, true);
-    return this.buffer.subarray(0, this.writeCandleAt(table, candle));
+    // Written first: writeCandleAt may grow (replace) this.buffer, and `this.buffer.subarray(0,
+    // this.writeCandleAt(...))` would read the property before the call, slicing the old buffer.
+    const end = this.writeCandleAt(table, candle);
+    return this.buffer.subarray(0, end);
   }
 
   /** Candles in the given order → bytes of a root `CandleBatch`. */
