@@ -63,11 +63,7 @@ describe('FlatBufferSerializer', () => {
     const [wider] = generateFootprintCandles({ seed: 12, count: 1, bins: 5000 });
     const [small] = generateFootprintCandles({ seed: 13, count: 1, bins: 3 });
     const longText = { ...small!, a: 'x'.repeat(40_000) };
-    for (const order of [
-      [wide!, small!, wider!, longText],
-      [longText, wide!],
-      [wider!],
-    ]) {
+    for (const order of [[wide!, small!, wider!, longText], [longText, wide!], [wider!]]) {
       const fresh = new FlatBufferSerializer();
       for (const candle of order) {
         const bytes = fresh.serialize(candle);

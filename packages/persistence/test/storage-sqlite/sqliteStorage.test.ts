@@ -141,11 +141,13 @@ describe('SQLiteFlatBufferStorage', () => {
   it('stores a candle whose FlatBuffer is over 64 KiB exactly: first save of the store, after others, after reopening', async () => {
     const baseDir = tempDir();
     const [wide] = generateFootprintCandles({ seed: 21, count: 1, bins: 1000, symbol: 'WIDE' });
-    const small = generateFootprintCandles({ seed: 22, count: 3, bins: 3, symbol: 'WIDE' }).map((candle, k) => ({
-      ...candle,
-      t: wide!.t + 60_000 * (k + 1),
-      ct: wide!.t + 60_000 * (k + 2) - 1,
-    }));
+    const small = generateFootprintCandles({ seed: 22, count: 3, bins: 3, symbol: 'WIDE' }).map(
+      (candle, k) => ({
+        ...candle,
+        t: wide!.t + 60_000 * (k + 1),
+        ct: wide!.t + 60_000 * (k + 2) - 1,
+      }),
+    );
     const [wider] = generateFootprintCandles({ seed: 23, count: 1, bins: 5000, symbol: 'WIDE' });
     const widerLater = { ...wider!, t: wide!.t + 60_000 * 10, ct: wide!.t + 60_000 * 11 - 1 };
     const store = await SQLiteFlatBufferStorage.open({ baseDir });
