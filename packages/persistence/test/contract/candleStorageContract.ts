@@ -347,6 +347,25 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
           invalid,
         );
       }
+      // A misspelt option would be ignored and widen the result: refused, naming what was meant.
+      const { s, ex, i } = candles[0]!;
+      await expect(drain({ symbl: s })).rejects.toMatchObject({
+        ...invalid,
+        message: expect.stringContaining('unknown option "symbl" (did you mean symbol?)'),
+      });
+      for (const options of [{ start: first + 1 }, { startTime: first, StartTime: first }]) {
+        const misspelt = {
+          ...invalid,
+          message: expect.stringMatching(/unknown option "[sS]tart(Time)?" \(did you mean startTime\?\)/),
+        };
+        await expect(store.findBySymbol(s, ex, i as TimeframeName, options as never)).rejects.toMatchObject(
+          misspelt,
+        );
+        await expect(
+          findCandleRange(store, s, ex, i as TimeframeName, options as never),
+        ).rejects.toMatchObject(misspelt);
+        await expect(drain(options)).rejects.toMatchObject(misspelt);
+      }
       // Valid but empty: a series never stored, an empty range.
       expect(await store.findBySymbol('XRPUSDT', 'binance', '1m')).toEqual([]);
       expect(

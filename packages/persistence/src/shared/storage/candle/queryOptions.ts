@@ -1,4 +1,6 @@
 import {
+  closestName,
+  editDistance,
   explainUnsafeName,
   type FootprintCandleDTO,
   isTimeframeName,
@@ -21,15 +23,13 @@ export interface ResolvedQuery {
 
 /** Checks a range query once at the boundary; missing bounds become ±Infinity, a missing limit Infinity. */
 export function resolveQuery(options: CandleQueryOptions | undefined): ResolvedQuery {
-  checkOptionsObject(options);
+  checkOptionsObject(options, QUERY_OPTIONS);
   const startTime = options?.startTime ?? Number.NEGATIVE_INFINITY;
   const endTime = options?.endTime ?? Number.POSITIVE_INFINITY;
   const limit = options?.limit ?? Number.POSITIVE_INFINITY;
   const order = options?.order ?? 'asc';
-  if (typeof startTime !== 'number' || Number.isNaN(startTime))
-    throw new InvalidQueryError('startTime must be a number');
-  if (typeof endTime !== 'number' || Number.isNaN(endTime))
-    throw new InvalidQueryError('endTime must be a number');
+  checkBound('startTime', startTime);
+  checkBound('endTime', endTime);
   if (limit !== Number.POSITIVE_INFINITY && !(Number.isSafeInteger(limit) && limit >= 0)) {
     throw new InvalidQueryError('limit must be a non-negative integer');
   }
@@ -120,13 +120,11 @@ export interface ResolvedIteration {
 
 /** Checks `iterate()` filters like a range query's: omitted filters match everything. */
 export function resolveIteration(options: CandleIterationOptions | undefined): ResolvedIteration {
-  checkOptionsObject(options);
+  checkOptionsObject(options, ITERATION_OPTIONS);
   const startTime = options?.startTime ?? Number.NEGATIVE_INFINITY;
   const endTime = options?.endTime ?? Number.POSITIVE_INFINITY;
-  if (typeof startTime !== 'number' || Number.isNaN(startTime))
-    throw new InvalidQueryError('startTime must be a number');
-  if (typeof endTime !== 'number' || Number.isNaN(endTime))
-    throw new InvalidQueryError('endTime must be a number');
+  checkBound('startTime', startTime);
+  checkBound('endTime', endTime);
   for (const field of ['exchange', 'symbol', 'timeframe'] as const) {
     const value = options?.[field];
     if (value !== undefined && typeof value !== 'string')
@@ -141,9 +139,52 @@ export function resolveIteration(options: CandleIterationOptions | undefined): R
   };
 }
 
-function checkOptionsObject(options: unknown): void {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options)))
+const QUERY_OPTIONS: readonly (keyof CandleQueryOptions)[] = ['startTime', 'endTime', 'limit', 'order'];
+const ITERATION_OPTIONS: readonly (keyof CandleIterationOptions)[] = [
+  'exchange',
+  'symbol',
+  'timeframe',
+  'startTime',
+  'endTime',
+];
+
+/**
+ * An object whose keys are all `known`: a misspelt option (`start` for
+ * `startTime`, `symbl`) would otherwise be ignored and widen the result
+ * without a word.
+ */
+function checkOptionsObject(options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new InvalidQueryError('options must be an object when given');
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const suggestion = suggestedOption(key, known);
+    throw new InvalidQueryError(
+      `unknown option ${JSON.stringify(key)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; the options are ${known.join(', ')}`,
+    );
+  }
+}
+
+/** A known option `key` misspells or abbreviates (`start` for `startTime`). */
+function suggestedOption(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const misspelt = closestName(lower, known, 2, (name, typed) => editDistance(name.toLowerCase(), typed));
+  if (misspelt !== undefined || lower.length < 3) return misspelt;
+  return known.find((name) => name.toLowerCase().startsWith(lower));
+}
+
+/** A time bound: a number, ±Infinity allowed (an open end), NaN not (it compares false with everything). */
+function checkBound(name: 'startTime' | 'endTime', value: unknown): void {
+  if (typeof value !== 'number')
+    throw new InvalidQueryError(`${name} must be a number (epoch ms), not ${describeValue(value)}`);
+  if (Number.isNaN(value)) throw new InvalidQueryError(`${name} must be a number (epoch ms), not NaN`);
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `the string ${shown(value)}`;
+  if (value === null) return 'null';
+  return `a ${typeof value}`;
 }
 
 export function checkLatestCount(n: number): void {
