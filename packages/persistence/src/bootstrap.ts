@@ -1,3 +1,4 @@
+import { closestName, editDistance } from '@flowtrace/core';
 import type { Container } from 'inversify';
 import { type ConfigProblem, InvalidPersistenceConfigError } from './config/InvalidPersistenceConfigError';
 import type { PersistenceBootstrapConfig } from './config/persistenceConfigSchema';
@@ -92,7 +93,14 @@ function bootstrapOptionProblems(options: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const record = options as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!OPTION_KEYS.includes(key)) problems.push({ path: 'options', message: `Unrecognized key: "${key}"` });
+    if (OPTION_KEYS.includes(key)) continue;
+    const suggestion = closestName(key.toLowerCase(), OPTION_KEYS, 2, (name, typed) =>
+      editDistance(typed, name.toLowerCase()),
+    );
+    problems.push({
+      path: `options.${key}`,
+      message: `unknown option${suggestion === undefined ? '' : ` (did you mean options.${suggestion}?)`}`,
+    });
   }
   const missingMethods = (value: unknown, names: readonly string[]): string[] =>
     names.filter((name) => typeof (value as Record<string, unknown>)[name] !== 'function');

@@ -9,7 +9,7 @@ export function resolvePersistenceConfig(input: unknown): ResolvedPersistenceCon
     const problems: ConfigProblem[] = result.error.issues.flatMap((issue) =>
       issue.code === 'unrecognized_keys'
         ? unknownSettingProblems(persistenceConfigSchema, issue.path, issue.keys)
-        : [{ path: issue.path.map(String).join('.') || '(root)', message: issue.message }],
+        : [{ path: issue.path.map(String).join('.') || '(root)', message: problemMessage(issue) }],
     );
     throw new InvalidPersistenceConfigError(problems);
   }
@@ -17,4 +17,10 @@ export function resolvePersistenceConfig(input: unknown): ResolvedPersistenceCon
   Object.freeze(config.storage);
   Object.freeze(config.validation);
   return Object.freeze(config);
+}
+
+/** zod's message, in the words of a setting where its own are obscure ("expected int, received number"). */
+function problemMessage(issue: { code: string; message: string; expected?: unknown }): string {
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
+  return issue.message;
 }

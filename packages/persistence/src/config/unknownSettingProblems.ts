@@ -39,17 +39,23 @@ function knownKeysAt(node: SchemaNode, path: readonly PropertyKey[]): string[] {
     const shape = current?._zod.def.shape as Record<string, SchemaNode> | undefined;
     current = shape === undefined ? undefined : unwrap(shape[String(key)]);
   }
-  const shape = current?._zod.def.shape as Record<string, unknown> | undefined;
-  return shape === undefined ? [] : Object.keys(shape);
+  const def = current?._zod.def as
+    | { type: string; shape?: Record<string, unknown>; keyType?: SchemaNode }
+    | undefined;
+  if (def?.type === 'object' && def.shape !== undefined) return Object.keys(def.shape);
+  // A record keyed by an enum (storage.partitioning: timeframe names) knows its keys too.
+  const entries = (def?.keyType?._zod.def as { entries?: Record<string, string> } | undefined)?.entries;
+  return def?.type === 'record' && entries !== undefined ? Object.values(entries) : [];
 }
 
-/** The object schema inside optional/default/nullable wrappers. */
+/** The object (or record) schema inside optional/default/nullable wrappers. */
 function unwrap(node: SchemaNode | undefined): SchemaNode | undefined {
   let current = node;
-  for (let depth = 0; current !== undefined && current._zod.def.type !== 'object' && depth < 8; depth++) {
+  const keyed = (type: string | undefined) => type === 'object' || type === 'record';
+  for (let depth = 0; current !== undefined && !keyed(current._zod.def.type) && depth < 8; depth++) {
     current = current._zod.def.innerType as SchemaNode | undefined;
   }
-  return current?._zod.def.type === 'object' ? current : undefined;
+  return keyed(current?._zod.def.type) ? current : undefined;
 }
 
 function closestKey(key: string, known: readonly string[]): string | undefined {

@@ -55,11 +55,17 @@ describe('bootstrap config', () => {
           loger: silentLogger,
         }),
       ).toEqual([
-        'options',
         'options.configureContainer',
+        'options.loger',
         'options.logger',
         'options.probe',
         'options.storage',
+      ]);
+      const misspelt = await bootstrap(configIn(dir.path), { loger: silentLogger } as never).catch(
+        (e: unknown) => e,
+      );
+      expect((misspelt as InvalidPersistenceConfigError).problems).toEqual([
+        { path: 'options.loger', message: 'unknown option (did you mean options.logger?)' },
       ]);
       expect(await problemsOf(configIn(dir.path), { logger: { info() {} }, storage: { save() {} } })).toEqual(
         ['options.logger', 'options.storage'],
@@ -93,7 +99,7 @@ describe('bootstrap config', () => {
         resolvePersistenceConfig({
           socketpath: '/run/x.sock',
           queuePath: '/tmp/q.db',
-          storage: { basedir: '/tmp/s' },
+          storage: { basedir: '/tmp/s', partitioning: { '1min': 'day' }, minFreeBytes: 1.5 },
           validation: { windowsize: 3 },
           somethingElse: 1,
         });
@@ -108,6 +114,12 @@ describe('bootstrap config', () => {
         { path: 'storage.basedir', message: 'unknown setting (did you mean storage.baseDir?)' },
         { path: 'validation.windowsize', message: 'unknown setting (did you mean validation.windowSize?)' },
         { path: 'somethingElse', message: 'unknown setting' },
+        // A record keyed by timeframes suggests a timeframe; zod's "expected int" in plain words.
+        {
+          path: 'storage.partitioning.1min',
+          message: 'unknown setting (did you mean storage.partitioning.1m?)',
+        },
+        { path: 'storage.minFreeBytes', message: 'must be a whole number' },
         // The setting it was meant to be is reported missing too.
         expect.objectContaining({ path: 'socketPath' }),
       ]),
