@@ -158,11 +158,11 @@ describe('SQLiteFlatBufferStorage', () => {
       await store.saveMany(small);
       await store.saveMany([small[0]!, widerLater]);
       const expected = [wide!, ...small, widerLater];
-      expectSameCandles(await store.findBySymbol('WIDE', wide!.ex, wide!.i, {}), expected);
+      expectSameCandles(await store.findBySymbol('WIDE', wide!.ex, '1m', {}), expected);
       await store.close();
       const reopened = await openCandleStore({ baseDir, useDatabase: true, readOnly: true });
       try {
-        expectSameCandles(await reopened.findBySymbol('WIDE', wide!.ex, wide!.i, {}), expected);
+        expectSameCandles(await reopened.findBySymbol('WIDE', wide!.ex, '1m', {}), expected);
       } finally {
         await reopened.close();
       }
