@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateFootprintCandles } from '@flowtrace/core';
+import { type FootprintCandleDTO, generateFootprintCandles } from '@flowtrace/core';
 import Database from 'better-sqlite3';
 import { ByteBuffer } from 'flatbuffers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -168,6 +168,58 @@ describe('SQLiteFlatBufferStorage', () => {
       }
     } finally {
       await store.close();
+    }
+  });
+
+  it('a row whose blob is another candle (or no candle) fails reads with FLOWTRACE_FLATBUFFER_CORRUPT naming the row', async () => {
+    const baseDir = tempDir();
+    const candles = generateFootprintCandles({ seed: 24, count: 3, bins: 4, symbol: 'DMG' });
+    const store = await SQLiteFlatBufferStorage.open({ baseDir });
+    await store.saveMany(candles);
+    await store.close();
+    const [first, second] = candles as [FootprintCandleDTO, FootprintCandleDTO];
+    const damage = (sql: string) => {
+      const db = new Database(join(baseDir, 'candles-flatbuffers.db'));
+      try {
+        db.prepare(sql).run(second.t);
+      } finally {
+        db.close();
+      }
+    };
+    const where = `${second.ex}:DMG:${second.i}:${second.t}`;
+    // What a writer bug left: the row of `second` holding the blob of `first`.
+    damage(
+      `UPDATE fb_candles SET data = (SELECT data FROM fb_candles WHERE open_time = ${first.t}) WHERE open_time = ?`,
+    );
+    const reader = await openCandleStore({ baseDir, useDatabase: true, readOnly: true });
+    try {
+      const damaged = {
+        code: 'FLOWTRACE_FLATBUFFER_CORRUPT',
+        message: expect.stringContaining(
+          `The candle stored as ${where} decodes as ${first.ex}:DMG:${first.i}:${first.t}`,
+        ),
+      };
+      await expect(reader.findBySymbol('DMG', second.ex, '1m')).rejects.toMatchObject(damaged);
+      await expect(reader.findLatest('DMG', second.ex, '1m', 3)).rejects.toMatchObject(damaged);
+      const drain = async () => {
+        for await (const _ of reader.iterate()) {
+        }
+      };
+      await expect(drain()).rejects.toMatchObject(damaged);
+      // The rows around it still read.
+      expectSameCandles(await reader.findBySymbol('DMG', second.ex, '1m', { endTime: first.t }), [first]);
+    } finally {
+      await reader.close();
+    }
+    damage(`UPDATE fb_candles SET data = x'00000000' WHERE open_time = ?`);
+    const again = await openCandleStore({ baseDir, useDatabase: true, readOnly: true });
+    try {
+      await expect(again.findBySymbol('DMG', second.ex, '1m')).rejects.toMatchObject({
+        code: 'FLOWTRACE_FLATBUFFER_CORRUPT',
+        message: expect.stringContaining(`The candle stored as ${where}: `),
+      });
+    } finally {
+      await again.close();
     }
   });
 

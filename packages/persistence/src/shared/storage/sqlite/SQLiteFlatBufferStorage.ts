@@ -23,6 +23,7 @@ import {
   StoreNotFoundError,
 } from '../errors/StorageErrors';
 import { createDirectoriesSync } from '../file/createDirectories';
+import { FlatBufferCorruptError } from '../serialization/flatbuffer/FlatBufferErrors';
 import { FlatBufferSerializer } from '../serialization/flatbuffer/FlatBufferSerializer';
 import { GroupCommitQueue } from './GroupCommitQueue';
 import type { EncodedCandle, SqliteDatabaseDiagnostics, StoredRow } from './SqliteCandleDatabase';
@@ -123,7 +124,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
       query.limit,
       query.order,
     );
-    return this.decodeRows(rows);
+    return this.decodeRows(rows, exchange, symbol, timeframe);
   }
 
   /**
@@ -169,7 +170,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
       n,
       'desc',
     );
-    return this.decodeRows(rows).reverse();
+    return this.decodeRows(rows, exchange, symbol, timeframe).reverse();
   }
 
   async listSeries(): Promise<SeriesInfo[]> {
@@ -206,7 +207,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
           pageSize,
           'asc',
         );
-        for (const candle of this.decodeRows(rows)) yield candle;
+        for (const candle of this.decodeRows(rows, info.exchange, info.symbol, info.timeframe)) yield candle;
         const last = rows[rows.length - 1];
         if (rows.length < pageSize || last === undefined) break;
         from = last.open_time + 1;
@@ -302,10 +303,43 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     return results;
   }
 
-  private decodeRows(rows: readonly StoredRow[]): FootprintCandleDTO[] {
+  /**
+   * The candles of a series' rows. Each must be the candle its row is keyed by:
+   * a blob written for another row (or cut short, as a writer bug once did for
+   * candles over 64 KiB: see FlatCandleWriter) would otherwise be read as the
+   * wrong candle without a word. Four comparisons per candle.
+   */
+  private decodeRows(
+    rows: readonly StoredRow[],
+    exchange: string,
+    symbol: string,
+    timeframe: string,
+  ): FootprintCandleDTO[] {
     const candles = new Array<FootprintCandleDTO>(rows.length);
     for (let index = 0; index < rows.length; index++) {
-      candles[index] = this.serializer.deserialize((rows[index] as StoredRow).data);
+      const row = rows[index] as StoredRow;
+      const where = `${exchange}:${symbol}:${timeframe}:${row.open_time}`;
+      let candle: FootprintCandleDTO;
+      try {
+        candle = this.serializer.deserialize(row.data);
+      } catch (error) {
+        if (error instanceof FlatBufferCorruptError)
+          throw new FlatBufferCorruptError(`The candle stored as ${where}: ${error.message}`, {
+            cause: error,
+          });
+        throw error;
+      }
+      if (
+        candle.t !== row.open_time ||
+        candle.ex !== exchange ||
+        candle.s !== symbol ||
+        candle.i !== timeframe
+      ) {
+        throw new FlatBufferCorruptError(
+          `The candle stored as ${where} decodes as ${candle.ex}:${candle.s}:${candle.i}:${candle.t}: its row is damaged; save the candle again from its source`,
+        );
+      }
+      candles[index] = candle;
     }
     return candles;
   }
