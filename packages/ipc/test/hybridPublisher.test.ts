@@ -619,6 +619,38 @@ describe('HybridPublisher', () => {
     expect(queuedIds()).toEqual([]);
   });
 
+  it('refuses an explicit empty id (QueueMessageValidationError) without sending or queueing it; an absent id is generated', async () => {
+    const seen: string[] = [];
+    await startServer((id) => {
+      seen.push(id);
+      return undefined;
+    });
+    const publisher = newPublisher();
+    expect(await publisher.waitForConnection(2_000)).toBe(true);
+    const error = await publisher.publish({ id: '', type: 't', payload: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueMessageValidationError);
+    expect(error).toMatchObject({ code: 'FLOWTRACE_QUEUE_MESSAGE_INVALID', retryable: false });
+    expect((error as QueueMessageValidationError).problems).toEqual([expect.stringMatching(/^id: /)]);
+    expect(publisher.stats()).toMatchObject({ failed: 1, acked: 0, queued: 0 });
+    const generated = await publisher.publish({ type: 't', payload: 1 });
+    expect(generated).toMatchObject({ via: 'socket', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(seen).toEqual([generated.id]);
+    await publisher.close();
+    expect(queuedIds()).toEqual([]);
+  });
+
+  it('refuses when constructed a timeout setTimeout cannot honour (above 2^31 − 1 ms), leaving no queue database open', () => {
+    for (const option of ['requestTimeoutMs', 'connectTimeout', 'reconnectMaxDelayMs']) {
+      expect(() => new HybridPublisher({ socketPath, queuePath, [option]: 2 ** 31 })).toThrow(
+        expect.objectContaining({
+          code: 'FLOWTRACE_INVALID_OPTIONS',
+          message: expect.stringMatching(new RegExp(`^Invalid HybridPublisher options: ${option}: `)),
+        }),
+      );
+    }
+    expect(existsSync(queuePath)).toBe(false);
+  });
+
   it('refuses a socket path over the limit when constructed, leaving no queue database open', () => {
     const tooLong = join(tmp.dir, 'x'.repeat(120));
     expect(() => new HybridPublisher({ socketPath: tooLong, queuePath })).toThrow(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  InvalidOptionsError,
   QueueClosedError,
   QueueMessageValidationError,
   QueueReadOnlyError,
@@ -29,6 +30,19 @@ const msg = (id: string, timestamp = 1_700_000_000_000, payload: unknown = { id 
   payload,
   timestamp,
 });
+
+/** Moves processed_at of `id` `seconds` into the past (the queue stores seconds), as time passing would. */
+function ageProcessed(id: string, seconds: number): void {
+  const db = new BetterSqlite3(dbPath);
+  try {
+    db.prepare('UPDATE message_queue SET processed_at = processed_at - ? WHERE message_id = ?').run(
+      seconds,
+      id,
+    );
+  } finally {
+    db.close();
+  }
+}
 
 beforeEach(() => {
   tmp = makeTempDir('ftq-');
@@ -246,7 +260,8 @@ describe('SQLiteQueue', () => {
     expect(queue.dequeue(10).map((m) => m.id)).toEqual(['p']);
     expect(queue.markFailed('p', 'boom 3')).toEqual({ found: true, attempts: 3, dead: true });
     expect(queue.stats()).toMatchObject({ pending: 0, dead: 1, processed: 1 });
-    expect(queue.cleanup(-1)).toBe(1); // only the processed row
+    ageProcessed('done', 10);
+    expect(queue.cleanup(0)).toBe(1); // only the processed row
     expect(queue.stats()).toMatchObject({ dead: 1, processed: 0 });
   });
 
@@ -275,7 +290,7 @@ describe('SQLiteQueue', () => {
     queue.dequeue(10);
     queue.markFailed('d1', 'bad data');
     queue.markFailed('d2', 'bad data');
-    expect(queue.cleanup(-1)).toBe(0);
+    expect(queue.cleanup(0)).toBe(0);
     const dead = queue.listDeadLetters();
     expect(dead.map((d) => [d.id, d.attempts, d.lastError])).toEqual([
       ['d1', 1, 'bad data'],
@@ -343,8 +358,73 @@ describe('SQLiteQueue', () => {
     queue.dequeue(1);
     queue.markProcessed('old');
     expect(queue.cleanup(1)).toBe(0);
-    expect(queue.cleanup(-1)).toBe(1);
+    ageProcessed('old', 2 * 3600);
+    expect(queue.cleanup(1)).toBe(1);
     expect(queue.stats()).toMatchObject({ pending: 1, processed: 0 });
+  });
+
+  it('cleanup refuses a negative or non-finite age, and a negative or NaN maxRows, deleting nothing', () => {
+    const queue = openQueue();
+    queue.enqueueBatch([msg('just-done'), msg('pending')]);
+    queue.dequeue(1);
+    queue.markProcessed('just-done');
+    const cases: Array<[hours: number, maxRows: number | undefined, problem: RegExp]> = [
+      [-1, undefined, /hours: must be a finite number >= 0; got -1/],
+      [-0.001, undefined, /hours: .*got -0\.001/],
+      [Number.NaN, undefined, /hours: .*got NaN/],
+      [Number.POSITIVE_INFINITY, undefined, /hours: .*got Infinity/],
+      [24, -1, /maxRows: must be a number >= 0 \(Infinity: all\); got -1/],
+      [24, Number.NaN, /maxRows: .*got NaN/],
+    ];
+    for (const [hours, maxRows, problem] of cases) {
+      let thrown: unknown;
+      try {
+        queue.cleanup(hours, maxRows);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, `cleanup(${hours}, ${maxRows})`).toBeInstanceOf(InvalidOptionsError);
+      expect(thrown).toMatchObject({ code: 'FLOWTRACE_INVALID_OPTIONS', retryable: false });
+      expect(String((thrown as Error).message)).toMatch(problem);
+    }
+    // The row processed moments ago is still there: its id still deduplicates a re-publish.
+    expect(queue.stats()).toMatchObject({ processed: 1, pending: 1 });
+    expect(queue.enqueue(msg('just-done'))).toBe(false);
+    // The bounds themselves are fine: 0 hours keeps what was processed this second.
+    expect(queue.cleanup(0)).toBe(0);
+    expect(queue.cleanup(0, 0)).toBe(0);
+    expect(queue.cleanup(24, Number.POSITIVE_INFINITY)).toBe(0);
+  });
+
+  it('enqueueBatch names the index and id of the message it refuses, storing nothing of the batch', () => {
+    const queue = openQueue();
+    const refusal = (batch: unknown[]): QueueMessageValidationError => {
+      try {
+        queue.enqueueBatch(batch as Parameters<SQLiteQueue['enqueueBatch']>[0]);
+      } catch (error) {
+        expect(error).toBeInstanceOf(QueueMessageValidationError);
+        expect(error).toMatchObject({ code: 'FLOWTRACE_QUEUE_MESSAGE_INVALID', retryable: false });
+        return error as QueueMessageValidationError;
+      }
+      throw new Error('accepted');
+    };
+    const badType = refusal([msg('b0'), msg('b1'), { ...msg('b2'), type: '' }, msg('b3')]);
+    expect(badType).toMatchObject({ batchIndex: 2, messageId: 'b2' });
+    expect(badType.message).toMatch(/^Invalid queue message at index 2 of the batch \(id "b2"\): type: /);
+    expect(badType.problems).toEqual([expect.stringMatching(/^type: /)]);
+    // No usable id: the index alone.
+    const noId = refusal([msg('c0'), { ...msg(''), timestamp: 0 }]);
+    expect(noId).toMatchObject({ batchIndex: 1, messageId: undefined });
+    expect(noId.message).toMatch(/^Invalid queue message at index 1 of the batch: id: .*; timestamp: /);
+    // A payload JSON cannot encode too.
+    const unencodable = refusal([msg('d0'), msg('d1', 1, { n: 1n })]);
+    expect(unencodable).toMatchObject({ batchIndex: 1, messageId: 'd1' });
+    expect(unencodable.message).toMatch(
+      /at index 1 of the batch \(id "d1"\): payload: cannot be encoded as JSON/,
+    );
+    expect(queue.stats().pending).toBe(0);
+    // Outside a batch, no index.
+    expect(() => queue.enqueue({ ...msg('e'), type: '' })).toThrow(/^Invalid queue message: type: /);
   });
 
   it('keeps enqueues at synchronous=FULL after relaxed consumer-side writes', () => {

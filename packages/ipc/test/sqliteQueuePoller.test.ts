@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SQLiteQueue, SQLiteQueuePoller } from '../src/features/sqlite-queue/index';
+import { InvalidOptionsError, SQLiteQueue, SQLiteQueuePoller } from '../src/features/sqlite-queue/index';
 import { makeTempDir } from './helpers/tempDir';
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -26,6 +26,41 @@ async function waitUntil(check: () => boolean, timeoutMs = 3_000): Promise<void>
 }
 
 describe('SQLiteQueuePoller', () => {
+  it('refuses at construction, typed, a config without a queue or without onMessage/onBatch, listing every problem', () => {
+    type Config = ConstructorParameters<typeof SQLiteQueuePoller>[0];
+    const refusal = (config: unknown): InvalidOptionsError => {
+      try {
+        new SQLiteQueuePoller(config as Config);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidOptionsError);
+        expect(error).toMatchObject({ code: 'FLOWTRACE_INVALID_OPTIONS', retryable: false });
+        return error as InvalidOptionsError;
+      }
+      throw new Error(`accepted ${JSON.stringify(config)}`);
+    };
+    expect(refusal({ onMessage: () => {} }).issues).toEqual(['queue: must be an SQLiteQueue; got undefined']);
+    expect(refusal({ queue: {}, onMessage: () => {} }).issues).toEqual([
+      'queue: must be an SQLiteQueue; got object',
+    ]);
+    expect(refusal({ queue }).issues).toEqual([
+      '(root): onMessage or onBatch is required (neither was given)',
+    ]);
+    expect(refusal({ queue, onMessage: 'handle' }).issues).toEqual([
+      'onMessage: must be a function; got string',
+    ]);
+    // Every problem at once, with those of the numeric options.
+    const all = refusal({ batchSize: 0 });
+    expect(all.issues).toEqual([
+      expect.stringMatching(/^batchSize: /),
+      'queue: must be an SQLiteQueue; got undefined',
+      '(root): onMessage or onBatch is required (neither was given)',
+    ]);
+    expect(all.message).toMatch(/^Invalid SQLiteQueuePoller options: /);
+    // Either handler is enough.
+    expect(() => new SQLiteQueuePoller({ queue, onMessage: () => {} })).not.toThrow();
+    expect(() => new SQLiteQueuePoller({ queue, onBatch: async () => undefined })).not.toThrow();
+  });
+
   it('marks processed only resolved messages; a rejection is markFailed', async () => {
     queue.enqueueBatch([msg('ok1', 1), msg('bad', 2), msg('ok2', 3)]);
     const poller = new SQLiteQueuePoller({

@@ -1,12 +1,17 @@
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DisconnectedError,
   encodeFrame,
+  FrameDecoder,
   frameBytes,
+  InvalidEnvelopeError,
+  InvalidOptionsError,
   IpcErrorCode,
   NotConnectedError,
   RequestTimeoutError,
+  ResponseWithoutIdError,
   UnixSocketClient,
   UnixSocketServer,
 } from '../src/features/unix-socket/index';
@@ -276,5 +281,161 @@ describe('UnixSocketServer + UnixSocketClient requests', () => {
     const rejected = expect(inFlight).rejects.toBeInstanceOf(DisconnectedError);
     await server.stop();
     await rejected;
+  });
+
+  it('refuses an explicit empty id locally (InvalidEnvelopeError), nothing sent; an absent or undefined id is still generated', async () => {
+    const server = await startServer();
+    const seen: string[] = [];
+    server.setRequestHandler((message) => {
+      seen.push(message.id);
+      return 'ok';
+    });
+    const client = await startClient();
+    for (const call of [
+      () => client.request({ id: '', type: 't', payload: 1 }),
+      () => client.send({ id: '', type: 't', payload: 1 }),
+    ]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidEnvelopeError);
+      expect(error).toMatchObject({ code: IpcErrorCode.InvalidEnvelope, retryable: false, requestId: '' });
+      expect(String((error as Error).message)).toMatch(/id must be a non-empty string/);
+    }
+    expect(client.stats()).toMatchObject({ framesSent: 0, requestsInFlight: 0 });
+    const generated = await client.request({ type: 't', payload: 1 });
+    const explicitUndefined = await client.request({ id: undefined, type: 't', payload: 1 });
+    for (const response of [generated, explicitUndefined]) {
+      expect(response).toMatchObject({ success: true, data: 'ok' });
+      expect(response.id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(seen).toEqual([generated.id, explicitUndefined.id]);
+  });
+
+  it('refuses a per-request timeoutMs that setTimeout cannot honour with InvalidOptionsError, sending nothing', async () => {
+    const server = await startServer();
+    server.setRequestHandler(() => 'ok');
+    const client = await startClient();
+    for (const timeoutMs of [
+      -5,
+      0,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      2 ** 31,
+      '100' as unknown as number,
+    ]) {
+      const error = await client.request({ type: 't', payload: 1 }, { timeoutMs }).catch((e: unknown) => e);
+      expect(error, `timeoutMs ${String(timeoutMs)}`).toBeInstanceOf(InvalidOptionsError);
+      expect(error).toMatchObject({ code: 'FLOWTRACE_INVALID_OPTIONS', retryable: false });
+      expect(String((error as Error).message)).toContain(`timeoutMs: must be a number of ms > 0`);
+    }
+    expect(client.stats()).toMatchObject({ framesSent: 0, requestsInFlight: 0 });
+    // Also while not connected: the caller's mistake is not hidden behind NotConnectedError.
+    const offline = new UnixSocketClient({ socketPath: join(tmp.dir, 'none.sock'), autoReconnect: false });
+    await expect(offline.request({ type: 't', payload: 1 }, { timeoutMs: -5 })).rejects.toBeInstanceOf(
+      InvalidOptionsError,
+    );
+    // The bounds themselves are fine.
+    for (const timeoutMs of [1_500.5, 2 ** 31 - 1]) {
+      expect(await client.request({ type: 't', payload: 1 }, { timeoutMs })).toMatchObject({ success: true });
+    }
+    // The client's own default is bounded the same way, when constructed.
+    for (const option of ['requestTimeoutMs', 'connectTimeout', 'reconnectMaxDelayMs']) {
+      expect(() => new UnixSocketClient({ socketPath, [option]: 2 ** 31 })).toThrow(
+        expect.objectContaining({
+          code: 'FLOWTRACE_INVALID_OPTIONS',
+          message: expect.stringContaining(option),
+        }),
+      );
+    }
+  });
+
+  it("a request over the server's maxFrameBytes: the server's FRAME_TOO_LARGE reply is the cause of the disconnect, for every request in flight and the event", async () => {
+    const server = await startServer({ maxFrameBytes: 200, stopTimeoutMs: 10 });
+    server.setRequestHandler((message) => (message.type === 'hang' ? new Promise(() => undefined) : 'ok'));
+    const client = await startClient(); // its own limit is the default 1 MiB: it sends the frame
+    const events: Array<Error | undefined> = [];
+    client.on('disconnected', (error) => events.push(error));
+    const hanging = client.request({ id: 'h', type: 'hang', payload: 1 }, { timeoutMs: 10_000 });
+    await expect.poll(() => server.stats().requestsInFlight).toBe(1);
+    const tooLarge = client.request(
+      { id: 'big', type: 't', payload: 'x'.repeat(500) },
+      { timeoutMs: 10_000 },
+    );
+    const errors = await Promise.all([hanging, tooLarge].map((p) => p.catch((e: unknown) => e)));
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(DisconnectedError);
+      expect(error).toMatchObject({ code: IpcErrorCode.Disconnected, retryable: true });
+      expect(String((error as Error).message)).toContain(IpcErrorCode.FrameTooLarge);
+      const cause = (error as DisconnectedError).cause;
+      expect(cause).toBeInstanceOf(ResponseWithoutIdError);
+      expect(cause).toMatchObject({
+        code: IpcErrorCode.ResponseWithoutId,
+        remoteCode: IpcErrorCode.FrameTooLarge,
+        retryable: false,
+        response: { id: '', success: false, code: IpcErrorCode.FrameTooLarge, retryable: false },
+      });
+      expect(String((cause as Error).message)).toMatch(/exceeds the maximum of 200 bytes/);
+    }
+    expect((errors[0] as DisconnectedError).cause).toBe((errors[1] as DisconnectedError).cause);
+    await expect.poll(() => events.length).toBe(1);
+    expect(events[0]).toBe((errors[0] as DisconnectedError).cause);
+    expect(client.stats()).toMatchObject({
+      responsesWithoutId: 1,
+      responsesReceived: 1,
+      requestsInFlight: 0,
+    });
+  });
+
+  it('counts responses without id of any kind; the last error one is the cause of a later disconnect', async () => {
+    // A non-FlowTrace server: replies without id (an error, a success, another error), then
+    // answers one request normally and drops the connection at the next.
+    const fakePath = join(tmp.dir, 'fake.sock');
+    const sockets = new Set<Socket>();
+    const fake = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.write(
+        encodeFrame({ id: '', success: false, error: 'first', code: 'X_FIRST', retryable: false }),
+      );
+      socket.write(encodeFrame({ id: '', success: true }));
+      socket.write(encodeFrame({ id: '', success: false, error: 'unreadable' }));
+      let requests = 0;
+      const decoder = new FrameDecoder();
+      socket.on('data', (chunk: Buffer) =>
+        decoder.push(chunk, (body) => {
+          requests += 1;
+          const { id } = JSON.parse(body.toString('utf8')) as { id: string };
+          if (requests === 1) socket.write(encodeFrame({ id, success: true, data: 'ok' }));
+          else socket.destroy();
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => fake.listen(fakePath, resolve));
+    toClose.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    });
+    const client = await startClient({ socketPath: fakePath });
+    const events: Array<Error | undefined> = [];
+    client.on('disconnected', (error) => events.push(error));
+    await expect.poll(() => client.stats().responsesWithoutId).toBe(3);
+    // The connection stays usable after them.
+    expect(await client.request({ id: 'r1', type: 't', payload: 1 })).toEqual({
+      id: 'r1',
+      success: true,
+      data: 'ok',
+    });
+    const error = await client.request({ id: 'r2', type: 't', payload: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DisconnectedError);
+    const cause = (error as DisconnectedError).cause;
+    expect(cause).toBeInstanceOf(ResponseWithoutIdError);
+    // The last error response without id; it has no `retryable`, so retryable as any such response.
+    expect(cause).toMatchObject({
+      remoteCode: undefined,
+      retryable: true,
+      response: { id: '', success: false, error: 'unreadable' },
+    });
+    await expect.poll(() => events.length).toBe(1);
+    expect(events[0]).toBe(cause);
+    expect(client.stats()).toMatchObject({ responsesWithoutId: 3, responsesReceived: 4 });
   });
 });

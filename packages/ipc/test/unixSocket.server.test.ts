@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   encodeFrame,
   FrameDecoder,
+  SocketDirectoryMissingError,
   SocketInUseError,
   SocketPathNotSocketError,
   UnixSocketClient,
@@ -87,6 +88,37 @@ describe('UnixSocketServer socket file', () => {
     expect(error).toBeInstanceOf(SocketPathNotSocketError);
     expect(error).toMatchObject({ code: 'FLOWTRACE_SOCKET_PATH_NOT_SOCKET' });
     expect(readFileSync(socketPath, 'utf8')).toBe('precious');
+  });
+
+  it('refuses with SocketDirectoryMissingError naming the directory when it does not exist; creates nothing', async () => {
+    const directory = join(tmp.dir, 'no', 'such');
+    const missing = join(directory, 's.sock');
+    const server = new UnixSocketServer({ socketPath: missing, stopTimeoutMs: 100 });
+    cleanups.push(() => server.stop());
+    const error = await server.start().catch((e: unknown) => e);
+    const { message } = error as Error;
+    expect(message).toContain(missing);
+    // Not the private bind directory the server would have made there (`.-XXXXXX`).
+    expect(message).not.toMatch(/\/\.[^/]*-[A-Za-z0-9]{6}/);
+    expect(message).toContain(directory);
+    expect(error).toMatchObject({
+      code: 'FLOWTRACE_SOCKET_DIRECTORY_MISSING',
+      retryable: false,
+      directory,
+      socketPath: missing,
+      cause: expect.objectContaining({ code: 'ENOENT' }),
+    });
+    expect(error).toBeInstanceOf(SocketDirectoryMissingError);
+    expect(server.isListening()).toBe(false);
+    expect(readdirSync(tmp.dir)).toEqual([]);
+    // Once the directory exists, the same server starts.
+    mkdirSync(directory, { recursive: true });
+    server.setRequestHandler(() => 'ok');
+    await server.start();
+    const client = new UnixSocketClient({ socketPath: missing, autoReconnect: false });
+    await client.connect();
+    expect((await client.request({ type: 't', payload: 1 })).data).toBe('ok');
+    await client.disconnect();
   });
 
   it('stop() lets in-flight requests finish and answers them before closing', async () => {

@@ -12,6 +12,8 @@ export {
   IpcErrorCode,
   NotConnectedError,
   RequestTimeoutError,
+  ResponseWithoutIdError,
+  SocketDirectoryMissingError,
   SocketInUseError,
   SocketPathNotSocketError,
   SocketPathTooLongError,

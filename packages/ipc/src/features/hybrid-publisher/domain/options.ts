@@ -1,12 +1,16 @@
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '../../../shared/options';
+
+/** A delay that ends up in setTimeout (the client's; a longer one would fire after 1 ms). */
+const timerMs = () => z.number().int().positive().max(MAX_TIMER_MS);
 
 export const publisherOptionsSchema = z.object({
   socketPath: z.string().min(1),
   queuePath: z.string().min(1),
-  requestTimeoutMs: z.number().int().positive().default(2_000),
-  connectTimeout: z.number().int().positive().default(2_000),
-  reconnectBaseDelayMs: z.number().int().positive().default(50),
-  reconnectMaxDelayMs: z.number().int().positive().default(2_000),
+  requestTimeoutMs: timerMs().default(2_000),
+  connectTimeout: timerMs().default(2_000),
+  reconnectBaseDelayMs: timerMs().default(50),
+  reconnectMaxDelayMs: timerMs().default(2_000),
   maxFrameBytes: z.number().int().positive().optional(),
   maxSocketBufferedBytes: z
     .number()

@@ -5,7 +5,10 @@ export interface HybridPublisherConfig {
   socketPath: string;
   /** SQLite fallback queue file (created if missing). */
   queuePath: string;
-  /** How long to wait for the daemon's acknowledgement before queueing. Default 2000. */
+  /**
+   * How long to wait for the daemon's acknowledgement before queueing. Default 2000; at most
+   * 2^31 − 1 (setTimeout's limit), as `connectTimeout` and the reconnect delays.
+   */
   requestTimeoutMs?: number;
   connectTimeout?: number;
   reconnectBaseDelayMs?: number;

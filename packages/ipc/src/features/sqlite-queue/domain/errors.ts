@@ -3,8 +3,21 @@ import { FlowTraceIpcError } from '../../../shared/errors';
 export class QueueMessageValidationError extends FlowTraceIpcError {
   readonly code = 'FLOWTRACE_QUEUE_MESSAGE_INVALID';
   readonly retryable = false;
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid queue message: ${problems.join('; ')}`);
+  /**
+   * @param batchIndex position (0-based) of the message in the `enqueueBatch` call it failed,
+   *   so that the caller can tell which one; undefined outside a batch
+   * @param messageId its id, when it had a non-empty string one
+   */
+  constructor(
+    readonly problems: readonly string[],
+    readonly batchIndex?: number,
+    readonly messageId?: string,
+  ) {
+    const where =
+      batchIndex === undefined
+        ? ''
+        : ` at index ${batchIndex} of the batch${messageId === undefined ? '' : ` (id ${JSON.stringify(messageId)})`}`;
+    super(`Invalid queue message${where}: ${problems.join('; ')}`);
   }
 }
 

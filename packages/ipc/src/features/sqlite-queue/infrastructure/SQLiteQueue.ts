@@ -172,12 +172,18 @@ export class SQLiteQueue {
     );
   }
 
-  /** Stores all messages in one transaction (all or none). Returns how many were new. */
+  /**
+   * Stores all messages in one transaction (all or none). Returns how many
+   * were new. An invalid message throws QueueMessageValidationError naming
+   * its index in the batch and its id (`batchIndex`, `messageId`).
+   */
   enqueueBatch(messages: readonly QueueMessage[]): number {
     this.assertOpen();
     this.assertWritable();
-    const valid = messages.map(validateQueueMessage);
-    const payloads = valid.map((m) => encodePayload(m.payload));
+    const valid = messages.map((message, index) => inBatch(index, message, validateQueueMessage));
+    const payloads = valid.map((message, index) =>
+      inBatch(index, message, (m: QueueMessage) => encodePayload(m.payload)),
+    );
     const created = nowSeconds();
     let inserted = 0;
     this.write(() =>
@@ -455,11 +461,21 @@ export class SQLiteQueue {
    * Deletes processed messages older than `hours` (default retentionHours),
    * at most `maxRows` of them (default all).
    * Pending messages and dead letters are never deleted here; stats().dead
-   * reports the latter. Returns how many rows were deleted.
+   * reports the latter. Returns how many rows were deleted. Throws
+   * InvalidOptionsError, deleting nothing, when `hours` is negative or not
+   * finite, or `maxRows` negative or NaN.
    */
   cleanup(hours: number = this.options.retentionHours, maxRows = Number.POSITIVE_INFINITY): number {
     this.assertOpen();
     this.assertWritable();
+    // A negative age would delete rows processed moments ago (their ids then no longer deduplicate),
+    // a NaN one nothing, and a NaN maxRows would take the unbounded path below.
+    const problems: string[] = [];
+    if (typeof hours !== 'number' || !Number.isFinite(hours) || hours < 0)
+      problems.push(`hours: must be a finite number >= 0; got ${String(hours)}`);
+    if (typeof maxRows !== 'number' || Number.isNaN(maxRows) || maxRows < 0)
+      problems.push(`maxRows: must be a number >= 0 (Infinity: all); got ${String(maxRows)}`);
+    if (problems.length > 0) throw new InvalidOptionsError('SQLiteQueue.cleanup', problems);
     const cutoff = nowSeconds() - Math.floor(hours * 3600);
     if (!Number.isFinite(maxRows))
       return this.db.prepare('DELETE FROM message_queue WHERE processed = 1 AND processed_at < ?').run(cutoff)
@@ -638,6 +654,25 @@ function encodePayload(payload: unknown): string {
     throw new QueueMessageValidationError([`payload: cannot be encoded as JSON (a ${typeof payload})`]);
   }
   return json;
+}
+
+/**
+ * `check(message)`, whose QueueMessageValidationError is thrown again naming
+ * the message's index in the batch and its id: otherwise one bad message
+ * among thousands could not be found.
+ */
+function inBatch<T>(index: number, message: QueueMessage, check: (message: QueueMessage) => T): T {
+  try {
+    return check(message);
+  } catch (error) {
+    if (!(error instanceof QueueMessageValidationError)) throw error;
+    const id: unknown = (message as { id?: unknown } | null)?.id;
+    throw new QueueMessageValidationError(
+      error.problems,
+      index,
+      typeof id === 'string' && id.length > 0 ? id : undefined,
+    );
+  }
 }
 
 /** The original platform stores processed_at and created_at in epoch seconds. */

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { parseOptions } from '../../../shared/options';
 import { pollerOptionsSchema } from '../domain/options';
 import type { QueuedMessage } from '../domain/types';
@@ -52,6 +53,52 @@ export interface PollerStats {
   cleanedUp: number;
 }
 
+/** The queue methods a poll calls. */
+const QUEUE_METHODS = ['lease', 'markProcessed', 'markFailed', 'markDead', 'cleanup'] as const;
+
+function isQueue(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    QUEUE_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
+  );
+}
+
+function describeValue(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+/** A handler option: a function when given. */
+const handler = <T>() =>
+  z
+    .custom<T>()
+    .refine((value) => typeof value === 'function', {
+      error: (issue) => `must be a function; got ${describeValue(issue.input)}`,
+    })
+    .optional();
+
+/**
+ * The whole config, so that every problem is listed at once. Without a queue every poll would fail
+ * (only onError, if any, would tell), and without a handler the first batch would; so both are
+ * refused here. Structural (the methods a poll calls) rather than `instanceof`, which a second
+ * copy of this package (its ESM and CJS builds) would fail. `z.custom().refine()` rather than a
+ * `z.custom(check)`: a failed custom check stops zod before the handler check below.
+ */
+const pollerConfigSchema = pollerOptionsSchema
+  .extend({
+    queue: z.custom<SQLiteQueue>().refine(isQueue, {
+      error: (issue) => `must be an SQLiteQueue; got ${describeValue(issue.input)}`,
+    }),
+    onMessage: handler<SQLiteQueuePollerConfig['onMessage']>(),
+    onBatch: handler<SQLiteQueuePollerConfig['onBatch']>(),
+    onError: handler<SQLiteQueuePollerConfig['onError']>(),
+  })
+  .refine((config) => config.onMessage !== undefined || config.onBatch !== undefined, {
+    error: 'onMessage or onBatch is required (neither was given)',
+    // Also when other options are wrong (zod skips it otherwise), but only on an object.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  });
+
 /** Rows one cleanup deletes at most: a short write transaction, even after months of backlog. */
 const CLEANUP_CHUNK_ROWS = 5_000;
 
@@ -89,15 +136,8 @@ export class SQLiteQueuePoller {
   private unrecorded: MessageOutcome[] = [];
 
   constructor(config: SQLiteQueuePollerConfig) {
-    const parsed = parseOptions('SQLiteQueuePoller', pollerOptionsSchema, {
-      pollInterval: config.pollInterval,
-      batchSize: config.batchSize,
-      maxBatchBytes: config.maxBatchBytes,
-      cleanupIntervalMs: config.cleanupIntervalMs,
-    });
-    if (!config.onMessage && !config.onBatch)
-      throw new TypeError('SQLiteQueuePoller needs onMessage or onBatch');
-    this.queue = config.queue;
+    const parsed = parseOptions('SQLiteQueuePoller', pollerConfigSchema, config);
+    this.queue = parsed.queue;
     this.pollInterval = parsed.pollInterval;
     this.batchSize = parsed.batchSize;
     this.maxBatchBytes = parsed.maxBatchBytes;

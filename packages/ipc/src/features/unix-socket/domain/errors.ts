@@ -1,4 +1,5 @@
 import { FlowTraceIpcError } from '../../../shared/errors';
+import type { IPCResponse } from '../../../shared/types';
 import { BIND_NAME, MAX_SOCKET_PATH_BYTES } from './socketPath';
 
 /**
@@ -21,6 +22,8 @@ export const IpcErrorCode = {
   SocketInUse: 'FLOWTRACE_SOCKET_IN_USE',
   SocketPathNotSocket: 'FLOWTRACE_SOCKET_PATH_NOT_SOCKET',
   SocketPathTooLong: 'FLOWTRACE_SOCKET_PATH_TOO_LONG',
+  SocketDirectoryMissing: 'FLOWTRACE_SOCKET_DIRECTORY_MISSING',
+  ResponseWithoutId: 'FLOWTRACE_RESPONSE_WITHOUT_ID',
 } as const;
 export type IpcErrorCode = (typeof IpcErrorCode)[keyof typeof IpcErrorCode];
 
@@ -62,6 +65,32 @@ export class RequestTimeoutError extends FlowTraceIpcError {
   }
 }
 
+/**
+ * An error response with an empty id (`""`): the server could not tie it to a
+ * request, e.g. `FLOWTRACE_FRAME_TOO_LARGE`, written just before it closes the
+ * connection. The client keeps the connection's last one and gives it as the
+ * cause of the disconnect that follows (DisconnectedError.cause, the
+ * `disconnected` event), so the server's reason is not lost. `remoteCode` is
+ * the response's `code`; `retryable` is the response's (true when it has none,
+ * as for any response), `cause` the socket error of that disconnect, if any.
+ */
+export class ResponseWithoutIdError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.ResponseWithoutId;
+  readonly retryable: boolean;
+  readonly remoteCode: string | undefined;
+  constructor(
+    readonly response: IPCResponse,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Server sent an error response without a request id: ${response.code ?? 'no code'}: ${response.error ?? 'no reason given'}`,
+      options,
+    );
+    this.remoteCode = response.code;
+    this.retryable = response.retryable !== false;
+  }
+}
+
 export class DisconnectedError extends FlowTraceIpcError {
   readonly code = IpcErrorCode.Disconnected;
   readonly retryable = true;
@@ -95,6 +124,24 @@ export class SocketInUseError extends FlowTraceIpcError {
 export class SocketPathNotSocketError extends FlowTraceIpcError {
   readonly code = IpcErrorCode.SocketPathNotSocket;
   readonly retryable = false;
+}
+
+/**
+ * The directory of `socketPath` does not exist. The server binds through a
+ * private directory it creates there first (see listenOnPrivatePath), whose
+ * creation would otherwise fail with an ENOENT naming that internal path;
+ * nothing was created. `cause` is that ENOENT.
+ */
+export class SocketDirectoryMissingError extends FlowTraceIpcError {
+  readonly code = IpcErrorCode.SocketDirectoryMissing;
+  readonly retryable = false;
+  constructor(
+    readonly socketPath: string,
+    readonly directory: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`socket directory does not exist: ${directory} (socketPath ${socketPath})`, options);
+  }
 }
 
 /**

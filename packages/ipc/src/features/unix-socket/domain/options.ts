@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '../../../shared/options';
 import { DEFAULT_MAX_FRAME_BYTES } from './FrameDecoder';
 import { MAX_SOCKET_PATH_BYTES } from './socketPath';
 
 const positiveInt = () => z.number().int().positive();
 const nonNegativeInt = () => z.number().int().nonnegative();
 const maxFrame = () => z.number().int().positive().max(0xffffffff);
+/** A delay the client hands to setTimeout (a longer one would fire after 1 ms). */
+const timerMs = () => positiveInt().max(MAX_TIMER_MS);
 
 export const serverOptionsSchema = z.object({
   socketPath: z.string().min(1),
@@ -28,11 +31,11 @@ export const clientOptionsSchema = z.object({
       error: (issue) =>
         `must be at most ${MAX_SOCKET_PATH_BYTES} bytes (Unix socket path limit; got ${Buffer.byteLength(issue.input as string)})`,
     }),
-  connectTimeout: positiveInt().default(5_000),
-  requestTimeoutMs: positiveInt().default(5_000),
+  connectTimeout: timerMs().default(5_000),
+  requestTimeoutMs: timerMs().default(5_000),
   autoReconnect: z.boolean().default(true),
-  reconnectBaseDelayMs: positiveInt().default(50),
-  reconnectMaxDelayMs: positiveInt().default(5_000),
+  reconnectBaseDelayMs: timerMs().default(50),
+  reconnectMaxDelayMs: timerMs().default(5_000),
   maxFrameBytes: maxFrame().default(DEFAULT_MAX_FRAME_BYTES),
   writeHighWaterBytes: positiveInt().default(1024 * 1024),
 });

@@ -58,15 +58,15 @@ export interface UnixSocketServerStats {
 
 export interface UnixSocketClientConfig {
   socketPath: string;
-  /** connect() gives up after this long. Default 5000. */
+  /** connect() gives up after this long. Default 5000; at most 2^31 − 1 (setTimeout's limit). */
   connectTimeout?: number;
-  /** Default timeout of request(). Default 5000. */
+  /** Default timeout of request(). Default 5000; at most 2^31 − 1 (setTimeout's limit). */
   requestTimeoutMs?: number;
   /** Reconnect after an unexpected disconnect. Default true. */
   autoReconnect?: boolean;
-  /** First reconnect delay. Default 50. */
+  /** First reconnect delay. Default 50; at most 2^31 − 1. */
   reconnectBaseDelayMs?: number;
-  /** Cap of the exponential backoff. Default 5000. */
+  /** Cap of the exponential backoff. Default 5000; at most 2^31 − 1. */
   reconnectMaxDelayMs?: number;
   /** Largest response frame accepted. Default 1 MiB. */
   maxFrameBytes?: number;
@@ -75,13 +75,27 @@ export interface UnixSocketClientConfig {
 }
 
 export interface RequestOptions {
+  /**
+   * This request's timeout instead of `requestTimeoutMs`: a number of ms > 0
+   * and at most 2^31 − 1 (setTimeout's limit); any other value rejects the
+   * request with InvalidOptionsError, nothing sent.
+   */
   timeoutMs?: number;
 }
 
 export interface UnixSocketClientStats {
   connected: boolean;
   framesSent: number;
+  /** Response frames read (those without id included). */
   responsesReceived: number;
+  /**
+   * Responses with an empty id (`""`), which no request can be matched to:
+   * the server could not read the request's id (FLOWTRACE_FRAME_TOO_LARGE
+   * before it closes the connection, or a non-FlowTrace server's reply). The
+   * connection's last error one becomes the cause of its disconnect
+   * (ResponseWithoutIdError). Late replies to timed-out requests are not counted.
+   */
+  responsesWithoutId: number;
   requestsInFlight: number;
   reconnects: number;
   bufferedBytes: number;

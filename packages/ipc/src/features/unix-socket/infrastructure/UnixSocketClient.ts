@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
-import { FlowTraceIpcError } from '../../../shared/errors';
-import { parseOptions } from '../../../shared/options';
+import { FlowTraceIpcError, InvalidOptionsError } from '../../../shared/errors';
+import { MAX_TIMER_MS, parseOptions } from '../../../shared/options';
 import type { IPCMessage, IPCResponse, OutgoingMessage } from '../../../shared/types';
 import { reconnectDelayMs } from '../domain/backoff';
 import { parseResponseEnvelope } from '../domain/envelope';
@@ -14,6 +14,7 @@ import {
   InvalidEnvelopeError,
   NotConnectedError,
   RequestTimeoutError,
+  ResponseWithoutIdError,
 } from '../domain/errors';
 import { FrameDecoder } from '../domain/FrameDecoder';
 import { clientOptionsSchema, type ResolvedClientOptions } from '../domain/options';
@@ -42,12 +43,16 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * Fills `id` and `timestamp` when missing, as the seed client did, and checks
  * locally what the server would refuse: a message JSON cannot carry whole (a
  * payload that is undefined, a function or a Symbol vanishes from the JSON)
- * fails here with InvalidEnvelopeError, before anything is sent.
+ * fails here with InvalidEnvelopeError, before anything is sent. So does an
+ * empty id: the protocol requires a non-empty one, and replacing it would
+ * answer the caller under an id it never chose.
  */
 export function completeMessage(message: OutgoingMessage): IPCMessage {
   const problems: string[] = [];
   if (message.id !== undefined && typeof message.id !== 'string')
     problems.push('id must be a string when given');
+  else if (message.id === '')
+    problems.push('id must be a non-empty string when given (leave it out to have one generated)');
   if (typeof message.type !== 'string' || message.type.length === 0)
     problems.push('type must be a non-empty string');
   const payload: unknown = message.payload;
@@ -66,14 +71,36 @@ export function completeMessage(message: OutgoingMessage): IPCMessage {
   return fillMessage(message);
 }
 
-/** Fills `id` and `timestamp` when missing; checks nothing (callers with their own checks). */
+/**
+ * Fills `id` and `timestamp` when missing; checks nothing (callers with their
+ * own checks). Only an absent (undefined) id is generated: any other, `""`
+ * included, is kept as given, for the caller's checks to refuse.
+ */
 export function fillMessage(message: OutgoingMessage): IPCMessage {
   return {
-    id: typeof message.id === 'string' && message.id.length > 0 ? message.id : randomUUID(),
+    id: message.id === undefined ? randomUUID() : message.id,
     type: message.type,
     payload: message.payload,
     timestamp: message.timestamp ?? Date.now(),
   };
+}
+
+/**
+ * Why a per-request `timeoutMs` cannot be used, or undefined when it can (or is
+ * absent: the client's `requestTimeoutMs` applies). setTimeout would fire a
+ * negative, zero or NaN delay at once and one above MAX_TIMER_MS after 1 ms, so
+ * the request would time out at once whatever the server does.
+ */
+function requestTimeoutProblem(timeoutMs: unknown): string | undefined {
+  if (timeoutMs === undefined) return undefined;
+  if (
+    typeof timeoutMs === 'number' &&
+    Number.isFinite(timeoutMs) &&
+    timeoutMs > 0 &&
+    timeoutMs <= MAX_TIMER_MS
+  )
+    return undefined;
+  return `timeoutMs: must be a number of ms > 0 and <= ${MAX_TIMER_MS}; got ${String(timeoutMs)}`;
 }
 
 /** A payload JSON.stringify refuses (a BigInt, a cycle): the same typed error as the checks above. */
@@ -100,7 +127,7 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
   private reconnectAttempt = 0;
   private drained: Promise<void> | undefined;
   private closedByUser = false;
-  private readonly counters = { framesSent: 0, responsesReceived: 0, reconnects: 0 };
+  private readonly counters = { framesSent: 0, responsesReceived: 0, responsesWithoutId: 0, reconnects: 0 };
 
   constructor(config: UnixSocketClientConfig) {
     super();
@@ -195,9 +222,16 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
 
   /**
    * Sends a message and resolves with its response (success or not). Rejects
-   * with RequestTimeoutError, DisconnectedError or NotConnectedError.
+   * with RequestTimeoutError, DisconnectedError or NotConnectedError, and with
+   * InvalidOptionsError for a `timeoutMs` that is not a positive number of ms
+   * setTimeout takes.
    */
   request(message: OutgoingMessage, options: RequestOptions = {}): Promise<IPCResponse> {
+    // First, also while not connected: a caller that falls back on NotConnectedError would never see it.
+    const timeoutProblem = requestTimeoutProblem(options.timeoutMs);
+    if (timeoutProblem !== undefined) {
+      return Promise.reject(new InvalidOptionsError('UnixSocketClient.request', [timeoutProblem]));
+    }
     const writer = this.writer;
     if (!writer || !this.isConnected()) {
       return Promise.reject(new NotConnectedError(`Not connected to ${this.options.socketPath}`));
@@ -292,12 +326,17 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
     socket.setNoDelay?.(true);
     const decoder = new FrameDecoder(this.options.maxFrameBytes);
     let lastError: Error | undefined;
+    /** This connection's last error response without id: the server's reason for closing it, if it closes. */
+    let withoutId: IPCResponse | undefined;
+    const onFrame = (body: Buffer): void => {
+      withoutId = this.handleResponse(body) ?? withoutId;
+    };
     this.socket = socket;
     this.writer = new FrameWriter(socket, this.options.maxFrameBytes);
     this.reconnectAttempt = 0;
     socket.on('data', (chunk: Buffer) => {
       try {
-        decoder.push(chunk, this.onFrame);
+        decoder.push(chunk, onFrame);
       } catch (error) {
         lastError = error as Error;
         socket.destroy();
@@ -312,26 +351,39 @@ export class UnixSocketClient extends EventEmitter<UnixSocketClientEvents> {
         this.socket = undefined;
         this.writer = undefined;
       }
+      // The server's own reason, when it gave one, says more than the socket error it may have caused (EPIPE).
+      const cause = withoutId ? new ResponseWithoutIdError(withoutId, { cause: lastError }) : lastError;
       this.rejectPending(
         this.closedByUser
           ? new ClientClosedError('Client disconnected')
-          : new DisconnectedError(`Connection to ${this.options.socketPath} closed`, { cause: lastError }),
+          : new DisconnectedError(
+              `Connection to ${this.options.socketPath} closed${cause instanceof ResponseWithoutIdError ? ` (${cause.message})` : ''}`,
+              { cause },
+            ),
       );
-      this.emit('disconnected', lastError);
+      this.emit('disconnected', cause);
       if (!this.closedByUser) this.scheduleReconnect();
     });
   }
 
-  private readonly onFrame = (body: Buffer): void => {
+  /** Settles the request a response answers; returns it when it is an error response without id. */
+  private handleResponse(body: Buffer): IPCResponse | undefined {
     const response = parseResponseEnvelope(body);
-    if (!response) return;
+    if (!response) return undefined;
     this.counters.responsesReceived++;
+    if (response.id === '') {
+      // The server could not read the request's id (e.g. FLOWTRACE_FRAME_TOO_LARGE, before it closes
+      // the connection). No request waits under "" (completeMessage refuses it): keep it instead.
+      this.counters.responsesWithoutId++;
+      return response.success ? undefined : response;
+    }
     const waiting = this.pending.get(response.id);
-    if (!waiting) return; // timed out already, or a reply to a fire-and-forget send
+    if (!waiting) return undefined; // timed out already, or a reply to a fire-and-forget send
     this.pending.delete(response.id);
     clearTimeout(waiting.timer);
     waiting.resolve(response);
-  };
+    return undefined;
+  }
 
   private rejectPending(error: Error): void {
     if (this.pending.size === 0) return;

@@ -82,7 +82,8 @@ export class UnixSocketServer implements ConnectionHost {
    * by a crash and removes the private bind directories crashed servers left
    * beside it; throws SocketPathTooLongError (before creating anything) when the
    * path does not fit in `sun_path`, SocketInUseError when a live server answers
-   * on it and SocketPathNotSocketError when the path is something else.
+   * on it, SocketPathNotSocketError when the path is something else and
+   * SocketDirectoryMissingError when its directory does not exist.
    */
   async start(): Promise<void> {
     if (this.server) return;

@@ -1,7 +1,12 @@
 import { chmod, link, lstat, mkdtemp, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { connect, type Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { SocketInUseError, SocketPathNotSocketError, SocketPathTooLongError } from '../domain/errors';
+import {
+  SocketDirectoryMissingError,
+  SocketInUseError,
+  SocketPathNotSocketError,
+  SocketPathTooLongError,
+} from '../domain/errors';
 import {
   BIND_NAME,
   bindDirPrefix,
@@ -93,7 +98,7 @@ export async function listenOnPrivatePath(
   mode: number,
 ): Promise<BoundSocketFile> {
   assertSocketPathFits(socketPath);
-  const privateDir = await mkdtemp(join(dirname(socketPath), bindDirPrefix(basename(socketPath))));
+  const privateDir = await makePrivateDir(socketPath);
   const tempPath = join(privateDir, BIND_NAME);
   const publishPath = join(privateDir, PUBLISH_NAME);
   try {
@@ -122,6 +127,24 @@ export async function listenOnPrivatePath(
     await unlink(tempPath).catch(() => undefined);
     await unlink(publishPath).catch(() => undefined);
     await rmdir(privateDir).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * mkdtemp of the private bind directory beside `socketPath`. Its ENOENT (the
+ * socket's directory is missing) would name the internal `.<head>-XXXXXX`
+ * path, which the caller never gave: SocketDirectoryMissingError names the
+ * directory and the socket path instead.
+ */
+async function makePrivateDir(socketPath: string): Promise<string> {
+  const directory = dirname(socketPath);
+  try {
+    return await mkdtemp(join(directory, bindDirPrefix(basename(socketPath))));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new SocketDirectoryMissingError(socketPath, directory, { cause: error });
+    }
     throw error;
   }
 }
