@@ -1,4 +1,5 @@
 import {
+  aggregateTradeStream,
   aggregateTrades,
   DuplicateTradeError,
   FootprintBuilder,
@@ -282,6 +283,38 @@ describe('aggregateTrades', () => {
     const complete = aggregateTrades(trades, { ...LTC_OPTIONS, timeframes: ['1m'], trailing: 'complete' });
     expect(complete.every((candle) => candle.x)).toBe(true);
     expect(aggregateTrades(trades, { ...LTC_OPTIONS, timeframes: ['1m'], trailing: 'omit' })).toHaveLength(2);
+  });
+
+  it('refuses a trailing other than open, complete or omit, before reading a trade', async () => {
+    let read = 0;
+    function* counted() {
+      for (const each of trades) {
+        read += 1;
+        yield each;
+      }
+    }
+    const invalid = { code: 'FLOWTRACE_INVALID_OPTIONS' };
+    for (const trailing of ['bogus', 'Omit', '', null, 1]) {
+      // Untyped callers (JavaScript, options parsed from a file) can pass anything here.
+      const options = { ...LTC_OPTIONS, timeframes: ['1m'], trailing } as unknown as Parameters<
+        typeof aggregateTrades
+      >[1];
+      let thrown: unknown;
+      try {
+        aggregateTrades(counted(), options);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InvalidCoreOptionsError);
+      expect(thrown).toMatchObject(invalid);
+      await expect(aggregateTradeStream(counted(), options)).rejects.toMatchObject(invalid);
+    }
+    expect(() =>
+      aggregateTrades(trades, { ...LTC_OPTIONS, timeframes: ['1m'], trailing: 'bogus' as 'open' }),
+    ).toThrow(
+      'Invalid trade aggregation options: trailing must be one of "open", "complete", "omit", not "bogus"',
+    );
+    expect(read).toBe(0);
   });
 });
 

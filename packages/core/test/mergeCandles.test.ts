@@ -4,8 +4,10 @@ import {
   FootprintBuilder,
   type FootprintCandleDTO,
   generateFootprintCandles,
+  InvalidCoreOptionsError,
   mergeCandles,
   rollUpCandles,
+  type TimeframeName,
   type Trade,
   validateFootprintCandle,
 } from '@flowtrace/core';
@@ -180,6 +182,20 @@ describe('mergeCandles / rollUpCandles', () => {
     const beyond = { ...(part as FootprintCandleDTO), aggs: [{ ...bin, tp: 9999.123456789013 }] };
     expect(() => mergeCandles([beyond], '5m')).toThrow(CandleMergeError);
     expect(() => mergeCandles([beyond], '5m')).toThrow('2^53');
+  });
+
+  it("an unknown target timeframe is an invalid argument, as for every timeframe helper; a part's stays a merge error", () => {
+    const bogus = 'bogus' as TimeframeName;
+    for (const merge of [
+      () => mergeCandles(oneMinute.slice(0, 5), bogus),
+      () => rollUpCandles(oneMinute, bogus),
+    ]) {
+      expect(merge).toThrow(InvalidCoreOptionsError);
+      expect(merge).toThrow('Unknown timeframe "bogus"');
+    }
+    const unknownPart = { ...(oneMinute[0] as FootprintCandleDTO), i: '7m' };
+    expect(() => mergeCandles([unknownPart], '5m')).toThrow(CandleMergeError);
+    expect(() => rollUpCandles([unknownPart], '5m')).toThrow('unknown timeframe');
   });
 
   it.each<[string, () => FootprintCandleDTO[], string]>([

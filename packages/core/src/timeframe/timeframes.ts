@@ -1,3 +1,5 @@
+import { InvalidCoreOptionsError } from '../errors/FlowTraceCoreError';
+
 /**
  * The timeframes FlowTrace builds and stores. A candle of timeframe `tf` opens
  * at an epoch-ms time that is a multiple of its duration (UTC; `1d` opens at
@@ -53,30 +55,65 @@ export function isTimeframeName(value: unknown): value is TimeframeName {
 }
 
 export function getTimeframe(name: TimeframeName): Timeframe {
-  const durationMs = TIMEFRAME_DURATION_MS[name];
+  const durationMs = durationOf(name);
   return { name, durationMs, intervalSeconds: durationMs / SECOND };
 }
 
-/** Open time of the candle of `timeframe` that contains `timeMs`. */
+/**
+ * Open time of the candle of `timeframe` that contains `timeMs`.
+ * @throws InvalidCoreOptionsError for an unknown timeframe (as every helper here).
+ */
 export function alignOpenTime(timeMs: number, timeframe: TimeframeName): number {
-  const duration = TIMEFRAME_DURATION_MS[timeframe];
+  const duration = durationOf(timeframe);
   return timeMs - mod(timeMs, duration);
 }
 
 /** Close time (last millisecond) of the candle that opens at `openTime`. */
 export function closeTimeOf(openTime: number, timeframe: TimeframeName): number {
-  return openTime + TIMEFRAME_DURATION_MS[timeframe] - 1;
+  return openTime + durationOf(timeframe) - 1;
 }
 
 export function isAlignedOpenTime(openTime: number, timeframe: TimeframeName): boolean {
-  return Number.isSafeInteger(openTime) && mod(openTime, TIMEFRAME_DURATION_MS[timeframe]) === 0;
+  const duration = durationOf(timeframe);
+  return Number.isSafeInteger(openTime) && mod(openTime, duration) === 0;
 }
 
 /** True when every candle of `lower` lies inside exactly one candle of `higher`. */
 export function isRollupOf(lower: TimeframeName, higher: TimeframeName): boolean {
-  const l = TIMEFRAME_DURATION_MS[lower];
-  const h = TIMEFRAME_DURATION_MS[higher];
+  const l = durationOf(lower);
+  const h = durationOf(higher);
   return h > l && h % l === 0;
+}
+
+/**
+ * Own keys only: indexing TIMEFRAME_DURATION_MS with an unchecked name gives
+ * undefined (so NaN times, or `false` from the predicates, that look like
+ * answers) or, for `constructor` or `toString`, an inherited function.
+ */
+const DURATIONS: ReadonlyMap<string, number> = new Map(Object.entries(TIMEFRAME_DURATION_MS));
+
+/**
+ * The duration of `name`, or InvalidCoreOptionsError (FLOWTRACE_INVALID_OPTIONS,
+ * what the builder and the generator throw for an unknown timeframe option).
+ * The type rules unknown names out, but untyped callers (JavaScript, parsed
+ * input cast to TimeframeName) reach here too.
+ */
+function durationOf(name: TimeframeName): number {
+  const duration = typeof name === 'string' ? DURATIONS.get(name) : undefined;
+  if (duration === undefined) {
+    throw new InvalidCoreOptionsError(
+      `Unknown timeframe ${describeName(name)}: expected one of ${TIMEFRAME_NAMES.join(', ')}`,
+    );
+  }
+  return duration;
+}
+
+/** The name as the message shows it: a string quoted, anything else with its type (5 must not read as "5"). */
+function describeName(name: unknown): string {
+  if (typeof name === 'string') return JSON.stringify(name);
+  if (name === null || name === undefined) return String(name);
+  if (typeof name === 'number' || typeof name === 'boolean') return `${name} (a ${typeof name})`;
+  return typeof name === 'object' ? 'an object' : `a ${typeof name}`;
 }
 
 function mod(a: number, b: number): number {

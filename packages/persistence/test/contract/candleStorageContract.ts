@@ -270,6 +270,34 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
       expect(await store.listSeries()).toEqual([]);
     });
 
+    it("names a key field's value in the refusal, with its type when it is not the expected one", async () => {
+      const store = await open();
+      const [candle] = generateFootprintCandles({ seed: 12, count: 1, bins: 2 }) as [FootprintCandleDTO];
+      const wrongType = <T>(value: unknown): T => value as T;
+      for (const [bad, message] of [
+        // A string open time must not read as the number it looks like.
+        [
+          { ...candle, t: wrongType<number>(String(candle.t)) },
+          `Candle open time (t) "${candle.t}" (a string) must be an integer in [0, 253402300799999]`,
+        ],
+        [{ ...candle, t: 1.5 }, 'Candle open time (t) 1.5 must be an integer in [0, 253402300799999]'],
+        [{ ...candle, t: wrongType<number>(undefined) }, 'Candle open time (t) undefined must be an integer'],
+        [{ ...candle, ex: wrongType<string>(5) }, 'Candle exchange (ex) 5 (a number) must be a string'],
+        [{ ...candle, ex: '../etc' }, 'Candle exchange (ex) "../etc" must not contain ".."'],
+        [{ ...candle, s: wrongType<string>(['BTCUSDT']) }, 'Candle symbol (s) an array must be a string'],
+        [
+          { ...candle, i: wrongType<string>(60) },
+          'Candle timeframe (i) 60 (a number) is not a known timeframe',
+        ],
+        [{ ...candle, i: '7m' }, 'Candle timeframe (i) "7m" is not a known timeframe'],
+      ] as const) {
+        const saving = store.saveMany([bad]);
+        await expect(saving).rejects.toMatchObject({ code: 'FLOWTRACE_INVALID_CANDLE_KEY' });
+        await expect(saving).rejects.toThrow(message);
+      }
+      expect(await store.listSeries()).toEqual([]);
+    });
+
     it('refuses a candle with a field of the wrong type, saying which, and stores nothing of its batch', async () => {
       const store = await open();
       const [good, other] = generateFootprintCandles({ seed: 13, count: 2, bins: 3 }) as [
@@ -281,8 +309,14 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
         aggs: other.aggs.map((original, at) => (at === index ? bin : original)) as FootprintCandleDTO['aggs'],
       });
       const bin = other.aggs[2]!;
+      const { aggs: _aggs, ...withoutAggs } = other;
       for (const [bad, message] of [
         [{ ...other, o: '1.5' as unknown as number }, /field o must be a number/],
+        // aggs is a field like the others, not part of the key (it was FLOWTRACE_INVALID_CANDLE_KEY).
+        [withoutAggs, /Candle aggs must be an array/],
+        [{ ...other, aggs: null }, /Candle aggs must be an array/],
+        [{ ...other, aggs: 'nope' }, /Candle aggs must be an array/],
+        [{ ...other, aggs: { 0: bin, length: 1 } }, /Candle aggs must be an array/],
         [{ ...other, x: 1 as unknown as boolean }, /field x must be a boolean/],
         [{ ...other, tz: null as unknown as string }, /field tz must be a string/],
         [withBin(2, null), /aggs\[2\] must be an object/],

@@ -1,9 +1,18 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { UnixSocketClient } from '@flowtrace/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryCandleStorage } from '../../src/features/candlePersistence/infrastructure/adapters/InMemoryCandleStorage';
-import { bootstrap, type CandleStoragePort, openCandleStore, type SaveResult } from '../../src/index';
+import {
+  bootstrap,
+  type CandleStoragePort,
+  HealthPortInUseError,
+  HealthServerListenError,
+  openCandleStore,
+  type PersistenceApplication,
+  type SaveResult,
+} from '../../src/index';
 import { runTs } from './childProcess';
 import { FaultInjectingStorage } from './FaultInjectingStorage';
 import {
@@ -206,6 +215,78 @@ describe('lifecycle', () => {
     );
     await client.disconnect();
     await first.app.stop();
+  });
+
+  /** A TCP listener on 127.0.0.1 (an ephemeral port): what holds a health port. */
+  async function listener(): Promise<{ server: Server; port: number }> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: (server.address() as { port: number }).port };
+  }
+
+  /** After a failed start: stopped, nothing bound, the store's writer lock released. */
+  async function expectReleased(app: PersistenceApplication, serviceDir: string): Promise<void> {
+    expect(app.lifecycle).toBe('stopped');
+    expect(app.healthPort).toBeUndefined();
+    expect(app.storage.isOpen).toBe(false);
+    expect(existsSync(configIn(serviceDir).socketPath)).toBe(false);
+    // Another writer opens the store at once: the failed start holds no lock on it.
+    await (await openCandleStore({ baseDir: configIn(serviceDir).storage.baseDir })).close();
+  }
+
+  it('a start that fails (health port in use) rejects with FLOWTRACE_HEALTH_PORT_IN_USE naming host:port and the setting, releases what it opened, and starts once the port is free', async () => {
+    const { server, port } = await listener();
+    const serviceDir = join(dir.path, 'health');
+    const { app } = await bootstrap(configIn(serviceDir, { healthCheckPort: port }), {
+      logger: silentLogger,
+    });
+    const failure = await app.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(HealthPortInUseError);
+    expect(failure).toMatchObject({
+      code: 'FLOWTRACE_HEALTH_PORT_IN_USE',
+      retryable: false,
+      host: '127.0.0.1',
+      port,
+      message:
+        `Cannot start the health server: 127.0.0.1:${port} is already in use (another process or service listens on it). ` +
+        'Set healthCheckPort to a free port, or to 0 for an ephemeral one (read app.healthPort), or leave it out for no health server',
+    });
+    // Node's error stays reachable.
+    expect((failure as Error).cause).toMatchObject({ code: 'EADDRINUSE', syscall: 'listen', port });
+    await expectReleased(app, serviceDir);
+    await new Promise((resolve) => server.close(resolve));
+    await app.start();
+    expect(app.healthPort).toBe(port);
+    await app.stop();
+  });
+
+  it('another failed listen of the health server (healthCheckHost not of this machine) is FLOWTRACE_HEALTH_LISTEN_FAILED with the system code', async () => {
+    const serviceDir = join(dir.path, 'health-host');
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    const { app } = await bootstrap(
+      configIn(serviceDir, { healthCheckPort: 0, healthCheckHost: '192.0.2.1' }),
+      {
+        logger: silentLogger,
+      },
+    );
+    const failure = await app.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(HealthServerListenError);
+    expect(failure).toMatchObject({
+      code: 'FLOWTRACE_HEALTH_LISTEN_FAILED',
+      retryable: false,
+      causeCode: 'EADDRNOTAVAIL',
+      cause: { code: 'EADDRNOTAVAIL' },
+    });
+    expect((failure as Error).message).toMatch(
+      /^Cannot start the health server on 192\.0\.2\.1:0: listen EADDRNOTAVAIL.* \(healthCheckHost is not an address of this machine: set it to one, e\.g\. 127\.0\.0\.1 or 0\.0\.0\.0\)$/,
+    );
+    await expectReleased(app, serviceDir);
   });
 
   it('leaves no handles: a child process that starts, stops and restarts exits by itself', async () => {

@@ -62,6 +62,60 @@ describe('openCandleStore refuses a directory holding a store of another layout'
     }
   });
 
+  it('the hint names exactly the settings that open what the directory holds, for every mismatch, and they do open it', async () => {
+    const layouts = {
+      '.ftcd': {
+        options: { useDatabase: false },
+        name: '.ftcd block files ({exchange}/{symbol}/{timeframe}/*.ftcd)',
+        hint: 'useDatabase: false',
+      },
+      single: {
+        options: { useDatabase: true, organizeByExchange: false },
+        name: 'a SQLite store (candles-flatbuffers.db)',
+        hint: 'useDatabase: true and organizeByExchange: false',
+      },
+      perExchange: {
+        options: { useDatabase: true, organizeByExchange: true },
+        name: 'a SQLite store with one database per exchange ({exchange}/candles-flatbuffers.db)',
+        hint: 'useDatabase: true and organizeByExchange: true',
+      },
+    } as const;
+    // organizeByExchange is ignored for .ftcd: an opener with it is still a .ftcd one.
+    const openers = [
+      ['.ftcd', {}],
+      ['.ftcd', { organizeByExchange: true }],
+      ['single', { useDatabase: true }],
+      ['single', { useDatabase: true, organizeByExchange: false }],
+      ['perExchange', { useDatabase: true, organizeByExchange: true }],
+    ] as const;
+    let mismatches = 0;
+    for (const [held, layout] of Object.entries(layouts)) {
+      const baseDir = await storeOf(layout.options);
+      for (const [wanted, options] of openers) {
+        if (wanted === held) continue;
+        for (const readOnly of [false, true]) {
+          const before = listing(baseDir);
+          const opening = openCandleStore({ baseDir, ...options, readOnly });
+          await expect(opening).rejects.toMatchObject(mismatch);
+          const consequence = readOnly
+            ? 'reading it so would find nothing'
+            : 'writing would start a second store beside it';
+          await expect(opening).rejects.toThrow(
+            `${baseDir} holds ${layout.name}, not ${layouts[wanted].name}: ${consequence}. ` +
+              `Open it with ${layout.hint}, or choose another directory`,
+          );
+          expect(listing(baseDir)).toEqual(before);
+          // What the hint names opens it (with the same readOnly).
+          const store = await openCandleStore({ baseDir, ...layout.options, readOnly });
+          expectSameCandles(await store.findBySymbol(candles[0]!.s, candles[0]!.ex, '1m'), candles);
+          await store.close();
+          mismatches += 1;
+        }
+      }
+    }
+    expect(mismatches).toBe(2 * (3 + 3 + 4));
+  });
+
   it('a directory holding both: a reader of either layout opens it, a writer is refused', async () => {
     const baseDir = await storeOf({});
     const sqlite = await openCandleStore({
@@ -77,7 +131,15 @@ describe('openCandleStore refuses a directory holding a store of another layout'
       const reader = await openCandleStore({ baseDir, useDatabase, readOnly: true });
       expectSameCandles(await reader.findBySymbol(candles[0]!.s, candles[0]!.ex, '1m'), candles);
       await reader.close();
-      await expect(openCandleStore({ baseDir, useDatabase })).rejects.toMatchObject(mismatch);
+      const writing = openCandleStore({ baseDir, useDatabase });
+      await expect(writing).rejects.toMatchObject(mismatch);
+      // No writer setting opens it: the hint names the readers' settings, not a writer's.
+      await expect(writing).rejects.toThrow(
+        `${baseDir} holds a SQLite store (candles-flatbuffers.db) and .ftcd block files ({exchange}/{symbol}/{timeframe}/*.ftcd): ` +
+          'no writer opens it, since each reader would see only one of these stores. ' +
+          'Read it with readOnly: true and useDatabase: true and organizeByExchange: false, or readOnly: true and useDatabase: false; ' +
+          'to write, first move all but one of the stores to another directory',
+      );
     }
   });
 

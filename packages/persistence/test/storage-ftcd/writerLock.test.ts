@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinaryStorageAdapter } from '../../src/features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
@@ -87,6 +87,63 @@ describe.skipIf(!linux)('writer lock: who holds it (Linux: boot id, start time, 
     await new Promise((resolve) => child.once('exit', resolve));
     const { opening } = await openWithLock(`${pid}\n`);
     await (await opening).close();
+  });
+});
+
+describe('writer lock: a second writer in the process that holds it', () => {
+  const tempDir = useTempDirs();
+  const inThisProcess = `is already open for writing in this process (pid ${process.pid}): close the other instance first`;
+
+  /** Opens a writer on `baseDir` expecting the in-process refusal; how long the refusal took, ms. */
+  async function refusedHere(baseDir: string): Promise<number> {
+    const started = performance.now();
+    const error = await BinaryStorageAdapter.open({ baseDir }).then(
+      (store) => store.close().then(() => new Error('opened')),
+      (refusal: unknown) => refusal,
+    );
+    const took = performance.now() - started;
+    expect(error).toMatchObject({ name: 'StorageLockedError', code: 'FLOWTRACE_STORAGE_LOCKED' });
+    expect((error as Error).message).toBe(
+      `Store ${baseDir} ${inThisProcess}, and await its close() (one writer per store directory)`,
+    );
+    return took;
+  }
+
+  it('is refused at once, saying the store is open in this process (not "locked by the writer process <own pid>"), by any path', async () => {
+    const baseDir = await tempDir();
+    const viaLink = join(await tempDir(), 'link');
+    await symlink(baseDir, viaLink);
+    const first = await BinaryStorageAdapter.open({ baseDir });
+    for (const path of [baseDir, join(baseDir, '.'), viaLink]) {
+      // LOCK_WAIT_MS is what a writer of another process waits; this one has nothing to wait for.
+      expect(await refusedHere(path)).toBeLessThan(LOCK_WAIT_MS / 2);
+    }
+    // The refusals took nothing from the first writer: it saves, and once closed the store opens again.
+    const [candle] = ltcCandlesFrom(Date.UTC(2024, 0, 1), 1, 1, 3);
+    await first.save(candle!);
+    await first.close();
+    const second = await BinaryStorageAdapter.open({ baseDir });
+    expect(await second.findBySymbol('LTCUSDT', 'binance', '1m')).toHaveLength(1);
+    await second.close();
+  });
+
+  it('two opens at once in one process: one gets the store, the other is refused at once', async () => {
+    const baseDir = await tempDir();
+    const started = performance.now();
+    const outcomes = await Promise.allSettled([
+      BinaryStorageAdapter.open({ baseDir }),
+      BinaryStorageAdapter.open({ baseDir }),
+    ]);
+    expect(performance.now() - started).toBeLessThan(LOCK_WAIT_MS / 2);
+    const opened = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    expect(opened).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({
+      code: 'FLOWTRACE_STORAGE_LOCKED',
+      message: expect.stringContaining(inThisProcess),
+    });
+    await opened[0]!.close();
   });
 });
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoggerPort } from '../../../features/candlePersistence/application/ports/out/LoggerPort';
+import { HealthPortInUseError, HealthServerListenError } from '../consumer/errors';
 import type { PersistenceMetrics } from '../metrics/PersistenceMetrics';
 import type { HealthMonitor } from './HealthMonitor';
 
@@ -60,6 +61,12 @@ export class HealthCheckServer {
     return this.boundPort;
   }
 
+  /**
+   * @throws HealthPortInUseError (`FLOWTRACE_HEALTH_PORT_IN_USE`) when the address is taken,
+   *   HealthServerListenError (`FLOWTRACE_HEALTH_LISTEN_FAILED`, `causeCode`) for any other failed
+   *   listen; the system's error is the `cause`. A failed listen leaves nothing open (Node closes
+   *   the handle; the connection sweep starts only once listening).
+   */
   async start(): Promise<void> {
     if (this.server) return;
     const limits = this.limits();
@@ -87,10 +94,18 @@ export class HealthCheckServer {
     // A socket with no I/O at all (e.g. a response its client never reads) is closed too.
     server.timeout = limits.requestTimeoutMs;
     server.on('drop', () => this.onDrop(limits.maxConnections));
+    const { host, port } = this.settings;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.settings.port, this.settings.host, () => {
-        server.off('error', reject);
+      // Node's bare `listen EADDRINUSE` names neither the setting nor FlowTrace: typed, with the cause.
+      const failed = (error: Error): void =>
+        reject(
+          (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+            ? new HealthPortInUseError(host, port, error)
+            : new HealthServerListenError(host, port, error),
+        );
+      server.once('error', failed);
+      server.listen(port, host, () => {
+        server.off('error', failed);
         resolve();
       });
     });

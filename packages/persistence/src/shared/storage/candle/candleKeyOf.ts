@@ -7,26 +7,53 @@ export const MAX_OPEN_TIME = 253_402_300_799_999;
 /**
  * The storage key of a candle, checked: safe exchange and symbol names (they
  * become path segments), a known timeframe, an integer open time in
- * [0, MAX_OPEN_TIME]. Everything else in the candle is stored as given.
+ * [0, MAX_OPEN_TIME]. Field types, `aggs` included, are checkStorableCandle's.
  */
 export function candleKeyOf(candle: FootprintCandleDTO): CandleKey {
   if (typeof candle !== 'object' || candle === null) {
     throw new InvalidCandleKeyError('A candle must be an object');
   }
   const exchangeProblem = explainUnsafeName(candle.ex);
-  if (exchangeProblem) throw new InvalidCandleKeyError(`Candle exchange (ex) ${exchangeProblem}`);
+  if (exchangeProblem) {
+    throw new InvalidCandleKeyError(`Candle exchange (ex) ${shown(candle.ex, 'string')} ${exchangeProblem}`);
+  }
   const symbolProblem = explainUnsafeName(candle.s);
-  if (symbolProblem) throw new InvalidCandleKeyError(`Candle symbol (s) ${symbolProblem}`);
+  if (symbolProblem) {
+    throw new InvalidCandleKeyError(`Candle symbol (s) ${shown(candle.s, 'string')} ${symbolProblem}`);
+  }
   if (!isTimeframeName(candle.i)) {
-    throw new InvalidCandleKeyError(`Candle timeframe (i) "${String(candle.i)}" is not a known timeframe`);
+    throw new InvalidCandleKeyError(
+      `Candle timeframe (i) ${shown(candle.i, 'string')} is not a known timeframe`,
+    );
   }
   if (!Number.isSafeInteger(candle.t) || candle.t < 0 || candle.t > MAX_OPEN_TIME) {
     throw new InvalidCandleKeyError(
-      `Candle open time (t) ${String(candle.t)} must be an integer in [0, ${MAX_OPEN_TIME}]`,
+      `Candle open time (t) ${shown(candle.t, 'number')} must be an integer in [0, ${MAX_OPEN_TIME}]`,
     );
   }
-  if (!Array.isArray(candle.aggs)) throw new InvalidCandleKeyError('Candle aggs must be an array');
   return { exchange: candle.ex, symbol: candle.s, timeframe: candle.i, openTime: candle.t };
+}
+
+/** Longest value a message quotes: a key field is at most 64 characters when valid. */
+const SHOWN_MAX_LENGTH = 80;
+
+/**
+ * A key field's value as a message shows it, with its type when it is not the
+ * `expected` one: the string "1748736000000" printed bare reads as the number
+ * it is not (and the number 5 quoted as the string "5").
+ */
+function shown(value: unknown, expected: 'string' | 'number'): string {
+  let text: string;
+  if (typeof value === 'string') {
+    text = JSON.stringify(value.length > SHOWN_MAX_LENGTH ? `${value.slice(0, SHOWN_MAX_LENGTH)}…` : value);
+  } else if (value === null || value === undefined) {
+    return String(value);
+  } else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    text = String(value);
+  } else {
+    return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  }
+  return typeof value === expected ? text : `${text} (a ${typeof value})`;
 }
 
 const NUMBER_FIELDS = [
@@ -88,6 +115,8 @@ export function checkStorableCandle(candle: FootprintCandleDTO): void {
   }
   if (typeof candle.x !== 'boolean') throw new CandleNotStorableError('Candle field x must be a boolean');
   const aggs = candle.aggs;
+  // A field type like the others (it was FLOWTRACE_INVALID_CANDLE_KEY, the code of ex/s/i/t).
+  if (!Array.isArray(aggs)) throw new CandleNotStorableError('Candle aggs must be an array');
   for (let index = 0; index < aggs.length; index += 1) {
     const bin = aggs[index];
     if (typeof bin !== 'object' || bin === null)

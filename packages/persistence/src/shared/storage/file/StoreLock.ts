@@ -18,6 +18,8 @@ export const LOCK_DATABASE_FILE_NAME = '.ftcd-writer.lock.db';
 
 /** Lock files this process holds (resolved path → token): a lock with our pid is ours only if listed. */
 const heldHere = new Map<string, string>();
+/** Lock files whose kernel lock this process has taken and whose holder file it is still writing. */
+const takingHere = new Set<string>();
 
 /**
  * One writer per store directory.
@@ -27,7 +29,8 @@ const heldHere = new Map<string, string>();
  * exclude a second connection in the same process), and the kernel releases
  * it when the process dies, however it dies. No stale lock to judge, so no
  * race between processes that start together: one gets the lock, the others
- * are refused (after LOCK_WAIT_MS).
+ * are refused (after LOCK_WAIT_MS; a second open in the process that holds
+ * it, at once, saying so).
  *
  * `{baseDir}/.ftcd-writer.lock` then says who holds it: the pid on its first
  * line and, on its second, what tells that process apart from a later one
@@ -48,12 +51,29 @@ export class StoreLock {
 
   static async acquire(baseDir: string): Promise<StoreLock> {
     const path = resolve(join(baseDir, LOCK_FILE_NAME));
+    // A writer of this process holds it (this process took it and has not released it): say so at
+    // once. The kernel lock would make this open wait LOCK_WAIT_MS for nothing, then name our own
+    // pid as "the writer process". A holder file with our pid that is not ours (an earlier process
+    // with this pid) is not this case: it goes on to the kernel lock and is taken over.
+    const recorded = parseLockHolder(await readFile(path, 'utf8').catch(() => ''));
+    if (
+      heldHere.has(path) ||
+      takingHere.has(path) ||
+      (recorded !== undefined && heldInThisProcess(recorded))
+    ) {
+      throw lockedInThisProcess(baseDir);
+    }
     const kernelLock = lockDatabase(resolve(join(baseDir, LOCK_DATABASE_FILE_NAME)));
     if (kernelLock === undefined) {
       const holder = parseLockHolder(await readFile(path, 'utf8').catch(() => ''));
+      // Taken here while this open waited, or under another path to the directory (a symlink).
+      if (holder !== undefined && heldInThisProcess(holder)) throw lockedInThisProcess(baseDir);
       const who = holder === undefined ? 'another writer process' : describeLockHolder(holder);
       throw new StorageLockedError(`Store ${baseDir} is locked by ${who}`);
     }
+    // Until heldHere lists it, a second open started meanwhile (e.g. two at once) must not wait on
+    // the kernel lock: better-sqlite3 waits synchronously, stalling the whole process LOCK_WAIT_MS.
+    takingHere.add(path);
     try {
       const holder = parseLockHolder(await readFile(path, 'utf8').catch(() => ''));
       if (holder !== undefined && holdsLock(holder, path)) {
@@ -71,20 +91,44 @@ export class StoreLock {
     } catch (error) {
       kernelLock.close();
       throw error;
+    } finally {
+      takingHere.delete(path);
     }
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    heldHere.delete(this.path);
     try {
       await rm(this.path, { force: true });
     } finally {
-      // Last: until the holder file is gone, no other writer may take the lock and write its own.
-      this.kernelLock.close();
+      try {
+        // Last: until the holder file is gone, no other writer may take the lock and write its own.
+        this.kernelLock.close();
+      } finally {
+        // Only now: an open in this process meanwhile (a close not awaited) is refused at once,
+        // not stalled on the kernel lock.
+        heldHere.delete(this.path);
+      }
     }
   }
+}
+
+/**
+ * Whether `holder` is a lock this process took and holds now, by whatever path: its token is
+ * one of ours (a random id, so no other process, nor an earlier one with this pid, wrote it).
+ */
+function heldInThisProcess(holder: LockHolder): boolean {
+  if (holder.pid !== process.pid || holder.token === undefined) return false;
+  for (const token of heldHere.values()) if (token === holder.token) return true;
+  return false;
+}
+
+function lockedInThisProcess(baseDir: string): StorageLockedError {
+  return new StorageLockedError(
+    `Store ${baseDir} is already open for writing in this process (pid ${process.pid}): ` +
+      'close the other instance first, and await its close() (one writer per store directory)',
+  );
 }
 
 /** Holder files a writer killed between writing and renaming one left (only the lock's holder writes them). */

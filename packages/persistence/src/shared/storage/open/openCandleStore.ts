@@ -5,7 +5,7 @@ import { InvalidStorageConfigError, StoreKindMismatchError } from '../errors/Sto
 import type { PartitionGranularity } from '../file/StorageOrganizer';
 import type { StorageProbe } from '../StorageProbe';
 import { SQLiteFlatBufferStorage } from '../sqlite/SQLiteFlatBufferStorage';
-import { STORE_LAYOUT_NAMES, type StoreLayout, storeLayoutsIn } from './storeLayouts';
+import { STORE_LAYOUT_NAMES, STORE_LAYOUT_SETTINGS, type StoreLayout, storeLayoutsIn } from './storeLayouts';
 
 /** The storage options of the persistence config (seed), plus `readOnly` and the `.ftcd` knobs. */
 export interface OpenCandleStoreOptions {
@@ -54,15 +54,19 @@ function checkStoreLayout(baseDir: string, wanted: StoreLayout, readOnly: boolea
   const present = storeLayoutsIn(baseDir);
   const others = present.filter((layout) => layout !== wanted);
   if (others.length === 0 || (readOnly && present.includes(wanted))) return;
-  const settings: Record<StoreLayout, string> = {
-    ftcd: 'useDatabase: false',
-    sqlite: 'useDatabase: true',
-    'sqlite-by-exchange': 'useDatabase: true with organizeByExchange: true',
-  };
+  const holds = present.map((layout) => STORE_LAYOUT_NAMES[layout]).join(' and ');
+  // The hint names only settings that open the directory: a reader opens any layout it holds, a
+  // writer only a directory holding its layout alone.
+  if (!readOnly && present.length > 1) {
+    throw new StoreKindMismatchError(
+      `${baseDir} holds ${holds}: no writer opens it, since each reader would see only one of these stores. ` +
+        `Read it with readOnly: true and ${present.map((layout) => STORE_LAYOUT_SETTINGS[layout]).join(', or readOnly: true and ')}; ` +
+        'to write, first move all but one of the stores to another directory',
+    );
+  }
   throw new StoreKindMismatchError(
-    `${baseDir} holds ${others.map((layout) => STORE_LAYOUT_NAMES[layout]).join(' and ')}, ` +
-      `not ${STORE_LAYOUT_NAMES[wanted]}: ${readOnly ? 'reading it so would find nothing' : 'writing would start a second store beside it'}. ` +
-      `Open it with ${settings[others[0] as StoreLayout]}, or choose another directory`,
+    `${baseDir} holds ${holds}, not ${STORE_LAYOUT_NAMES[wanted]}: ${readOnly ? 'reading it so would find nothing' : 'writing would start a second store beside it'}. ` +
+      `Open it with ${others.map((layout) => STORE_LAYOUT_SETTINGS[layout]).join(', or with ')}, or choose another directory`,
   );
 }
 

@@ -13,6 +13,18 @@ export const STORE_LAYOUT_NAMES: Readonly<Record<StoreLayout, string>> = {
 };
 
 /**
+ * The `openCandleStore` options that open each layout, every one that decides
+ * it: a hint naming only `useDatabase: true` sent a caller who had given it
+ * (with the other `organizeByExchange`) back to the same refusal.
+ * `organizeByExchange` is ignored for `.ftcd`, so it is not named there.
+ */
+export const STORE_LAYOUT_SETTINGS: Readonly<Record<StoreLayout, string>> = {
+  ftcd: 'useDatabase: false',
+  sqlite: 'useDatabase: true and organizeByExchange: false',
+  'sqlite-by-exchange': 'useDatabase: true and organizeByExchange: true',
+};
+
+/**
  * The layouts whose data `baseDir` holds (none for a missing or empty
  * directory). Cheap on a store of any size: it stops looking for `.ftcd`
  * files at the first one, and reads one directory entry list per exchange.
