@@ -206,6 +206,10 @@ const CONFIGURATION_ERROR_CODES: ReadonlySet<string> = new Set([
   'FLOWTRACE_SOCKET_PATH_NOT_SOCKET',
   // rejectedLogPath cannot be opened for append (a directory that cannot be made, no permission).
   'FLOWTRACE_REJECTED_LOG_UNAVAILABLE',
+  // The health server cannot listen on healthCheckHost:healthCheckPort for a reason of the address
+  // itself (not on this machine, unresolvable, a privileged port). A port in use
+  // (FLOWTRACE_HEALTH_PORT_IN_USE) is not here: the process holding it may go away.
+  'FLOWTRACE_HEALTH_LISTEN_FAILED',
 ]);
 
 function isConfigurationError(error: unknown): boolean {

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCandleStore } from '@flowtrace/persistence/shared/storage';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { daemonCommand, runDaemonOnce } from './daemonProcess';
 
 let dir: string;
@@ -71,6 +72,28 @@ describe(`a failed start-up is logged once (${daemonCommand().label})`, () => {
         text: /cannot create the directory of socketPath/,
       },
     ];
+    // A health port another process listens on: restartable (exit 1), that process may go away;
+    // a health host that is not an address of this machine (TEST-NET-1): a configuration error.
+    const portHolder = createServer();
+    await new Promise<void>((resolve) => portHolder.listen(0, '127.0.0.1', resolve));
+    const heldPort = (portHolder.address() as AddressInfo).port;
+    cases.push(
+      {
+        what: 'the health port is in use',
+        args: ['--health-check-port', String(heldPort)],
+        exit: 1,
+        code: 'FLOWTRACE_HEALTH_PORT_IN_USE',
+        text: new RegExp(`127\\.0\\.0\\.1:${heldPort} is already in use`),
+      },
+      {
+        what: 'the health host is not an address of this machine',
+        args: ['--health-check-host', '192.0.2.1'],
+        exit: 78,
+        code: 'FLOWTRACE_HEALTH_LISTEN_FAILED',
+        text: /Cannot start the health server on 192\.0\.2\.1/,
+      },
+    );
+    onTestFinished(() => new Promise<void>((resolve) => portHolder.close(() => resolve())));
     for (const { what, args, exit, code, text } of cases) {
       const run = await runDaemonOnce(
         ['--data-dir', join(dir, 'data'), '--health-check-port', '0', ...args],
