@@ -160,6 +160,31 @@ describe('openCandleStore refuses a directory holding a store of another layout'
     expect(existsSync(join(baseDir, 'candles-flatbuffers.db'))).toBe(false);
   });
 
+  it('an option neither store has is refused before anything is opened or created, naming the option meant', async () => {
+    const baseDir = await tempDir();
+    const elsewhere = join(baseDir, 'typo-target');
+    for (const [options, message] of [
+      [{ baseDir, basedir: elsewhere }, 'unknown option "basedir" (did you mean baseDir?)'],
+      [
+        { baseDir, maxCandlePerBlock: 3 },
+        'unknown option "maxCandlePerBlock" (did you mean maxCandlesPerBlock?)',
+      ],
+      [
+        { baseDir, readonly: true, useDatabse: true },
+        'unknown options "readonly" (did you mean readOnly?), "useDatabse" (did you mean useDatabase?)',
+      ],
+    ] as const) {
+      await expect(openCandleStore(options as never)).rejects.toMatchObject({
+        code: 'FLOWTRACE_INVALID_STORAGE_CONFIG',
+        message: expect.stringContaining(message),
+      });
+    }
+    expect(readdirSync(baseDir)).toEqual([]);
+    // An option of the other backend is still ignored (one options object opens either store).
+    const store = await openCandleStore({ baseDir, walMode: false, compression: false });
+    await store.close();
+  });
+
   it('an empty or new directory opens as any layout', async () => {
     for (const options of [{}, { useDatabase: true }, { useDatabase: true, organizeByExchange: true }]) {
       const store = await openCandleStore({ baseDir: join(await tempDir(), 'new'), ...options });

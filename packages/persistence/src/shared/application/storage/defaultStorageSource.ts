@@ -12,7 +12,9 @@ export function defaultStorageSource(
   config: ResolvedPersistenceConfig,
   probe?: StorageProbe,
 ): CandleStorageFactory {
-  // The resolved storage options are exactly openCandleStore's (each store ignores the other's).
-  const options = { ...config.storage, probe };
+  // The resolved storage options are openCandleStore's (each store ignores the other's) but for
+  // minFreeBytes, which the service's health checks use, not the store.
+  const { minFreeBytes: _minFreeBytes, ...storeOptions } = config.storage;
+  const options = { ...storeOptions, probe };
   return () => openCandleStore(options);
 }

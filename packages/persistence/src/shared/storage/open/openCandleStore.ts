@@ -1,4 +1,4 @@
-import type { TimeframeName } from '@flowtrace/core';
+import { closestName, editDistance, type TimeframeName } from '@flowtrace/core';
 import type { CandleStoragePort } from '../../../features/candlePersistence/application/ports/out/CandleStoragePort';
 import { BinaryStorageAdapter } from '../../../features/candlePersistence/infrastructure/adapters/BinaryStorageAdapter';
 import { InvalidStorageConfigError, StoreKindMismatchError } from '../errors/StorageErrors';
@@ -70,13 +70,51 @@ function checkStoreLayout(baseDir: string, wanted: StoreLayout, readOnly: boolea
   );
 }
 
+/** Every option of `openCandleStore` (both backends). */
+const OPEN_OPTIONS = [
+  'baseDir',
+  'useDatabase',
+  'readOnly',
+  'organizeByExchange',
+  'maxCandlesPerBlock',
+  'walMode',
+  'cacheSize',
+  'mmapSize',
+  'partitioning',
+  'compression',
+  'maxOpenFiles',
+  'blockCacheBytes',
+  'indexMemoryBytes',
+  'createPartitionsAhead',
+  'compactSealedPartitions',
+  'verifyInBackground',
+  'probe',
+] as const satisfies readonly (keyof OpenCandleStoreOptions)[];
+
 /**
  * The one-line way to open a candle store:
  * `await using store = await openCandleStore({ baseDir, readOnly: true })`.
- * Options that do not apply to the chosen backend are ignored.
+ * Options that do not apply to the chosen backend are ignored; an option that
+ * neither has (`basedir`, `maxCandlePerBlock`) is refused, since ignoring it
+ * would open another directory or drop a setting without a word.
  */
 export async function openCandleStore(options: OpenCandleStoreOptions): Promise<CandleStore> {
-  if (typeof options !== 'object' || options === null || typeof options.baseDir !== 'string') {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidStorageConfigError('openCandleStore needs { baseDir: string, ... }');
+  }
+  const unknown = Object.keys(options).filter((key) => !(OPEN_OPTIONS as readonly string[]).includes(key));
+  if (unknown.length > 0) {
+    const named = unknown.map((key) => {
+      const meant = closestName(key.toLowerCase(), OPEN_OPTIONS, 2, (name, typed) =>
+        editDistance(typed, name.toLowerCase()),
+      );
+      return `${JSON.stringify(key)}${meant === undefined ? '' : ` (did you mean ${meant}?)`}`;
+    });
+    throw new InvalidStorageConfigError(
+      `openCandleStore: unknown option${unknown.length > 1 ? 's' : ''} ${named.join(', ')}; the options are ${OPEN_OPTIONS.join(', ')}`,
+    );
+  }
+  if (typeof options.baseDir !== 'string') {
     throw new InvalidStorageConfigError('openCandleStore needs { baseDir: string, ... }');
   }
   const { baseDir, readOnly, maxCandlesPerBlock } = options;
