@@ -53,7 +53,8 @@ class BinSums {
  * trade, `c` from the part with the last, and
  * `dMax = max(0, max over parts of (delta of earlier parts + part.dMax))`
  * (likewise `dMin`), which is exactly the running-delta extreme over all trades.
- * @throws CandleMergeError
+ * @throws CandleMergeError when the parts cannot be merged; InvalidCoreOptionsError
+ * (FLOWTRACE_INVALID_OPTIONS) when `targetTimeframe` is not a timeframe.
  */
 export function mergeCandles(
   candles: readonly FootprintCandleDTO[],

@@ -236,6 +236,13 @@ export function describeCandleStorageContract(name: string, harness: CandleStora
       const range = await findCandleRange(store, 'BTCUSDT', 'binance', '1m');
       expect(() => range.candle(range.length)).toThrow(RangeError);
       expect(() => range.binNumber(0, -1, 'tp')).toThrow(RangeError);
+      // A name that is not a field (a JavaScript caller's typo, or one every object inherits).
+      expect(() => range.number(0, 'zz' as never)).toThrow(
+        /"zz" is not a number field of a candle; they are t, /,
+      );
+      expect(() => range.number(0, 'toString' as never)).toThrow(/"toString" is not a number field/);
+      expect(() => range.text(0, 'sym' as never)).toThrow(/"sym" is not a text field/);
+      expect(() => range.binNumber(0, 0, 'price' as never)).toThrow(/"price" is not a bin field/);
       expect((await findCandleRange(store, 'NOPE', 'binance', '1m')).length).toBe(0);
     });
 

@@ -43,6 +43,28 @@ describe('dependency injection', () => {
     expect((caught as ContainerValidationError).code).toBe('FLOWTRACE_CONTAINER_INVALID');
   });
 
+  it('a configureContainer hook that throws fails bootstrap with FLOWTRACE_CONTAINER_INVALID, its error as the cause', async () => {
+    const dir = await makeTempDir();
+    try {
+      const boom = new Error('boom');
+      const caught = await bootstrap(configIn(dir.path), {
+        logger: silentLogger,
+        storage: () => InMemoryCandleStorage.open(),
+        configureContainer: () => {
+          throw boom;
+        },
+      }).catch((error: unknown) => error);
+      expect(caught).toBeInstanceOf(ContainerValidationError);
+      expect(caught).toMatchObject({
+        code: 'FLOWTRACE_CONTAINER_INVALID',
+        cause: boom,
+        problems: [{ token: 'configureContainer', problem: 'the hook threw: boom' }],
+      });
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('lets callers rebind a port (here a stricter validator) and uses it end to end', async () => {
     const dir = await makeTempDir();
     try {

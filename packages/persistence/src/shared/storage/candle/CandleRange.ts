@@ -1,6 +1,9 @@
 import type { FootprintCandleDTO } from '@flowtrace/core';
 import {
+  BIN_FIELDS,
   type BinField,
+  CANDLE_NUMBER_FIELDS,
+  CANDLE_TEXT_FIELDS,
   type CandleColumns,
   type CandleNumberField,
   type CandleTextField,
@@ -45,12 +48,18 @@ export class CandleRange implements Iterable<FootprintCandleDTO> {
 
   number(index: number, field: CandleNumberField): number {
     this.check(index);
-    return this.sources[index]!.numbers[field][this.rows[index]!]!;
+    const column = this.sources[index]!.numbers[field];
+    // A name that is not a field (from JavaScript, or `toString` inherited by the record) would
+    // read undefined or throw a bare TypeError.
+    if (!(column instanceof Float64Array)) throw unknownField('number', field, CANDLE_NUMBER_FIELDS);
+    return column[this.rows[index]!]!;
   }
 
   text(index: number, field: CandleTextField): string {
     this.check(index);
-    return this.sources[index]!.text[field][this.rows[index]!]!;
+    const column = this.sources[index]!.text[field];
+    if (!Array.isArray(column)) throw unknownField('text', field, CANDLE_TEXT_FIELDS);
+    return column[this.rows[index]!]!;
   }
 
   /** The candle's `x` (closed) flag. */
@@ -71,6 +80,7 @@ export class CandleRange implements Iterable<FootprintCandleDTO> {
     const count = this.binCount(index);
     if (!(bin >= 0 && bin < count)) throw new RangeError(`Bin ${bin} out of range (0..${count - 1})`);
     const source = this.sources[index]!;
+    if (!(source.bins[field] instanceof Float64Array)) throw unknownField('bin', field, BIN_FIELDS);
     const at = source.binStarts[this.rows[index]!]! + bin;
     if ((field === 'bq' || field === 'sq' || field === 'q') && source.present[field][at] !== 1)
       return undefined;
@@ -98,6 +108,12 @@ export class CandleRange implements Iterable<FootprintCandleDTO> {
     if (!(index >= 0 && index < this.rows.length && Number.isInteger(index)))
       throw new RangeError(`Row ${index} out of range (0..${this.rows.length - 1})`);
   }
+}
+
+function unknownField(kind: string, field: unknown, fields: readonly string[]): RangeError {
+  return new RangeError(
+    `${JSON.stringify(field)} is not a ${kind} field of a candle; they are ${fields.join(', ')}`,
+  );
 }
 
 /** Collects (columns, row) pairs for a `CandleRange`. */

@@ -1,6 +1,6 @@
 import { Container } from 'inversify';
 import { type BindingInputs, registerAllBindings } from '../registerAllBindings';
-import { ContainerValidator } from './validation';
+import { ContainerValidationError, ContainerValidator } from './validation';
 
 export interface ContainerFactoryOptions extends BindingInputs {
   /** Runs after the default bindings: rebind any token to your own implementation. */
@@ -15,7 +15,16 @@ export class ContainerFactory {
     const options = this.options;
     const container = new Container({ defaultScope: 'Singleton' });
     registerAllBindings(container, options);
-    options.configure?.(container);
+    try {
+      options.configure?.(container);
+    } catch (error) {
+      // The user's hook: its error stays the cause, under the code of a container that cannot be made.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ContainerValidationError(
+        [{ token: 'configureContainer', problem: `the hook threw: ${message}` }],
+        { cause: error },
+      );
+    }
     new ContainerValidator().validate(container);
     return container;
   }

@@ -13,9 +13,13 @@ export class ContainerValidationError extends FlowTracePersistenceError {
   readonly code = 'FLOWTRACE_CONTAINER_INVALID';
   readonly retryable = false;
 
-  constructor(readonly problems: readonly BindingProblem[]) {
+  constructor(
+    readonly problems: readonly BindingProblem[],
+    options?: { cause?: unknown },
+  ) {
     super(
       `Dependency container is incomplete: ${problems.map((p) => `${p.token}: ${p.problem}`).join('; ')}`,
+      options,
     );
   }
 }
