@@ -316,15 +316,16 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
     timeframe: string,
   ): FootprintCandleDTO[] {
     const candles = new Array<FootprintCandleDTO>(rows.length);
+    // The row's name only when a read fails: not a string per candle read.
+    const where = (row: StoredRow) => `${exchange}:${symbol}:${timeframe}:${row.open_time}`;
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index] as StoredRow;
-      const where = `${exchange}:${symbol}:${timeframe}:${row.open_time}`;
       let candle: FootprintCandleDTO;
       try {
         candle = this.serializer.deserialize(row.data);
       } catch (error) {
         if (error instanceof FlatBufferCorruptError)
-          throw new FlatBufferCorruptError(`The candle stored as ${where}: ${error.message}`, {
+          throw new FlatBufferCorruptError(`The candle stored as ${where(row)}: ${error.message}`, {
             cause: error,
           });
         throw error;
@@ -336,7 +337,7 @@ export class SQLiteFlatBufferStorage implements CandleStoragePort, AsyncDisposab
         candle.i !== timeframe
       ) {
         throw new FlatBufferCorruptError(
-          `The candle stored as ${where} decodes as ${candle.ex}:${candle.s}:${candle.i}:${candle.t}: its row is damaged; save the candle again from its source`,
+          `The candle stored as ${where(row)} decodes as ${candle.ex}:${candle.s}:${candle.i}:${candle.t}: its row is damaged; save the candle again from its source`,
         );
       }
       candles[index] = candle;
