@@ -73,7 +73,7 @@ export function completeMessage(message: OutgoingMessage): IPCMessage {
 
 /**
  * Fills `id` and `timestamp` when missing; checks nothing (callers with their
- * own checks). Only an absent (undefined) id is generated: any other, `""`
+ * own checks). Only an absent (undefined) id is generated: every other one, `""`
  * included, is kept as given, for the caller's checks to refuse.
  */
 export function fillMessage(message: OutgoingMessage): IPCMessage {
