@@ -1,5 +1,6 @@
 import { type CandleKey, explainUnsafeName, type FootprintCandleDTO, isTimeframeName } from '@flowtrace/core';
 import { CandleNotStorableError, InvalidCandleKeyError } from '../errors/StorageErrors';
+import { shown as quoted } from './queryOptions';
 
 /** Latest open time a store accepts: 9999-12-31T23:59:59.999Z (partition names stay 4-digit years). */
 export const MAX_OPEN_TIME = 253_402_300_799_999;
@@ -34,9 +35,6 @@ export function candleKeyOf(candle: FootprintCandleDTO): CandleKey {
   return { exchange: candle.ex, symbol: candle.s, timeframe: candle.i, openTime: candle.t };
 }
 
-/** Longest value a message quotes: a key field is at most 64 characters when valid. */
-const SHOWN_MAX_LENGTH = 80;
-
 /**
  * A key field's value as a message shows it, with its type when it is not the
  * `expected` one: the string "1748736000000" printed bare reads as the number
@@ -45,7 +43,7 @@ const SHOWN_MAX_LENGTH = 80;
 function shown(value: unknown, expected: 'string' | 'number'): string {
   let text: string;
   if (typeof value === 'string') {
-    text = JSON.stringify(value.length > SHOWN_MAX_LENGTH ? `${value.slice(0, SHOWN_MAX_LENGTH)}…` : value);
+    text = quoted(value);
   } else if (value === null || value === undefined) {
     return String(value);
   } else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {

@@ -50,7 +50,7 @@ export function checkSeriesArguments(symbol: unknown, exchange: unknown, timefra
 }
 
 /** A name as it appears in a message: quoted and escaped (control characters), long ones cut. */
-function shown(value: string): string {
+export function shown(value: string): string {
   return JSON.stringify(value.length > 72 ? `${value.slice(0, 64)}…` : value);
 }
 
